@@ -1,0 +1,47 @@
+//! Errors of the service crate, and their one mapping to gRPC statuses.
+
+use clinicplan_solver::solve::SolveError;
+use clinicplan_solver::validate::ValidationErrors;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request breaks the rules of docs/errors.md.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// The solver could not produce a checked plan (a bug, never a bad request).
+    #[error(transparent)]
+    Solve(#[from] SolveError),
+    /// The client went away before the answer was ready.
+    #[error("the request was cancelled")]
+    Cancelled,
+    /// A blocking task died (a panic in our code).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The one mapping from service errors to gRPC statuses.
+pub fn to_status(error: ServiceError) -> Status {
+    match error {
+        ServiceError::Invalid(errors) => {
+            let mut details = ErrorDetails::new();
+            for e in &errors.0 {
+                details.add_bad_request_violation(e.field.clone(), format!("{} {}", e.code, e.message));
+            }
+            Status::with_error_details(
+                Code::InvalidArgument,
+                format!(
+                    "the request has {} problem(s); the first: {} {}",
+                    errors.0.len(),
+                    errors.0[0].field,
+                    errors.0[0].message
+                ),
+                details,
+            )
+        }
+        ServiceError::Solve(e) => Status::internal(e.to_string()),
+        ServiceError::Cancelled => Status::cancelled("the request was cancelled"),
+        ServiceError::Internal(e) => Status::internal(e),
+    }
+}

@@ -1,0 +1,142 @@
+//! Readable text for people: a plan's lists as a table, its proof of quality under it,
+//! and a check's findings.
+
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::proto;
+
+fn priority_name(v: i32) -> &'static str {
+    match proto::Priority::try_from(v) {
+        Ok(proto::Priority::P1) => "P1",
+        Ok(proto::Priority::P2) => "P2",
+        Ok(proto::Priority::P3) => "P3",
+        Ok(proto::Priority::P4) => "P4",
+        _ => "?",
+    }
+}
+
+fn reason_name(v: i32) -> &'static str {
+    match proto::UnscheduledReason::try_from(v) {
+        Ok(proto::UnscheduledReason::NoSessionForSpecialty) => "no session for the specialty",
+        Ok(proto::UnscheduledReason::NoSessionWithSurgeon) => "no session with the named surgeon",
+        Ok(proto::UnscheduledReason::NoTheatreWithEquipment) => "no theatre with the equipment",
+        Ok(proto::UnscheduledReason::TooLong) => "longer than any eligible session",
+        Ok(proto::UnscheduledReason::Unavailable) => "unavailable on every eligible day",
+        Ok(proto::UnscheduledReason::Outranked) => "outranked (capacity went to higher urgency)",
+        _ => "unknown",
+    }
+}
+
+/// The lists as a table (session, time, patient, procedure, priority), then who waits
+/// and the proof of quality. `max_unscheduled` caps the waiting patients listed by name.
+pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: usize) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "Session", "Date", "Theatre", "Surgeon", "Time", "Patient", "Procedure", "Pri", "Min",
+    ]);
+    for s in &response.sessions {
+        if s.cases.is_empty() {
+            table.add_row(vec![
+                s.session_id.clone(),
+                s.date.clone(),
+                s.theatre_id.clone(),
+                s.surgeon_id.clone(),
+                format!("{}–{}", s.start_time, s.end_time),
+                "(no cases)".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for (k, c) in s.cases.iter().enumerate() {
+            let first = k == 0;
+            let show = |v: &str| if first { v.to_string() } else { String::new() };
+            table.add_row(vec![
+                show(&s.session_id),
+                show(&s.date),
+                show(&s.theatre_id),
+                show(&s.surgeon_id),
+                format!("{}–{}", c.start_time, c.end_time),
+                format!("{}{}", c.patient_id, if c.pinned { " (pinned)" } else { "" }),
+                c.procedure.clone(),
+                priority_name(c.priority).into(),
+                c.duration_min.to_string(),
+            ]);
+        }
+    }
+    let mut out = table.to_string();
+    out.push('\n');
+
+    if !response.unscheduled.is_empty() {
+        out.push_str(&format!(
+            "\nWaiting ({} patients not scheduled):\n",
+            response.unscheduled.len()
+        ));
+        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+        for u in &response.unscheduled {
+            *by_reason.entry(reason_name(u.reason)).or_default() += 1;
+        }
+        for (reason, n) in by_reason {
+            out.push_str(&format!("  {n:>6}  {reason}\n"));
+        }
+        let mut waiting = Table::new();
+        waiting
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_header(vec!["Patient", "Pri", "Reason", "Detail"]);
+        let mut shown: Vec<&proto::Unscheduled> = response.unscheduled.iter().collect();
+        shown.sort_by_key(|u| u.priority);
+        for u in shown.iter().take(max_unscheduled) {
+            waiting.add_row(vec![
+                u.patient_id.clone(),
+                priority_name(u.priority).into(),
+                reason_name(u.reason).into(),
+                u.detail.clone(),
+            ]);
+        }
+        out.push_str(&waiting.to_string());
+        out.push('\n');
+        if shown.len() > max_unscheduled {
+            out.push_str(&format!(
+                "  … and {} more (all are in the JSON output)\n",
+                shown.len() - max_unscheduled
+            ));
+        }
+    }
+
+    if let Some(m) = &response.metrics {
+        out.push_str(&format!(
+            "\nScheduled {} patients, {} operating minutes, utilisation {:.1}%",
+            m.patients_scheduled,
+            m.minutes_scheduled,
+            100.0 * m.utilisation
+        ));
+        let by: Vec<String> = m
+            .by_priority
+            .iter()
+            .map(|c| format!("{} {}/{}", priority_name(c.priority), c.scheduled, c.scheduled + c.waiting))
+            .collect();
+        out.push_str(&format!(" ({})\n", by.join(", ")));
+    }
+    if let Some(s) = &response.solve {
+        let status = match proto::SolveStatus::try_from(s.status) {
+            Ok(proto::SolveStatus::Optimal) => "optimal",
+            Ok(proto::SolveStatus::Feasible) => "feasible (time limit before proof)",
+            Ok(proto::SolveStatus::Infeasible) => "infeasible",
+            _ => "unknown",
+        };
+        out.push_str(&format!(
+            "Proof of quality: {status}; weighted wait {:.1}, best bound {:.1} ({}), gap {:.2}% of the wait removable, {} ms{}\n",
+            s.objective,
+            s.best_bound,
+            s.bound_source,
+            100.0 * s.gap,
+            s.solve_ms,
+            if s.deadline_reached {
+                "; the deadline stopped the MIP"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
+}

@@ -1,0 +1,56 @@
+//! `clinicplan worker`: the process that runs HiGHS for one solve. It reads a [`Job`]
+//! (JSON) on standard input and writes each [`MipEvent`] as one line, prefixed with
+//! [`EVENT_PREFIX`], on standard output. The parent may kill it at any moment.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use clinicplan_solver::input::TheatreRequest;
+use clinicplan_solver::mip::solve_staged;
+use clinicplan_solver::plan::Assignment;
+use clinicplan_solver::validate;
+use serde::{Deserialize, Serialize};
+
+/// Marks the worker's own lines on standard output (HiGHS may print there too).
+pub const EVENT_PREFIX: &str = "@clinicplan-event ";
+
+/// One solve's work.
+#[derive(Serialize, Deserialize)]
+pub struct Job {
+    pub request: TheatreRequest,
+    /// The plan to start from (the constructive plan).
+    pub start: Assignment,
+    pub budget_ms: u64,
+}
+
+/// Runs one job from `input`, writing events to `output`.
+pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
+    let mut text = Vec::new();
+    input.read_to_end(&mut text).context("reading the job")?;
+    let job: Job = serde_json::from_slice(&text).context("decoding the job")?;
+    let instance = validate(&job.request).context("the job's request is invalid")?;
+    anyhow::ensure!(
+        job.start.0.len() == instance.patients.len(),
+        "the start plan does not match the request"
+    );
+    let mut failure = None;
+    solve_staged(
+        &instance,
+        job.start,
+        Duration::from_millis(job.budget_ms),
+        &mut |event| {
+            let line = serde_json::to_string(&event).map(|json| format!("{EVENT_PREFIX}{json}\n"));
+            let written = line
+                .map_err(anyhow::Error::from)
+                .and_then(|l| Ok(output.write_all(l.as_bytes()).and_then(|_| output.flush())?));
+            if let Err(e) = written {
+                failure.get_or_insert(e);
+            }
+        },
+    );
+    match failure {
+        Some(e) => Err(e.context("writing an event")),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,136 @@
+//! The unvalidated request: what a client, a CSV import or a scenario file says,
+//! field for field, before anything is checked.
+//!
+//! Dates and times stay strings here so that [`crate::validate`] can name a malformed
+//! one by its path (`sessions[3].start_time`). The service converts protobuf messages
+//! into these types in one place; scenario files build them too.
+
+use serde::{Deserialize, Serialize};
+
+/// A request to plan theatre lists, as received.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TheatreRequest {
+    /// First day of the plan, ISO date.
+    pub planning_start: String,
+    pub horizon_days: u32,
+    pub theatres: Vec<TheatreInput>,
+    pub surgeons: Vec<SurgeonInput>,
+    pub sessions: Vec<SessionInput>,
+    pub patients: Vec<PatientInput>,
+    pub specialties: Vec<SpecialtyInput>,
+    pub ward_beds: Vec<WardBedsInput>,
+    pub pinned: Vec<BookingInput>,
+    pub options: OptionsInput,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TheatreInput {
+    pub id: String,
+    pub name: String,
+    pub equipment: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SurgeonInput {
+    pub id: String,
+    pub name: String,
+    pub specialty: String,
+    pub max_minutes_per_day: u32,
+    pub unavailable_dates: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionInput {
+    pub id: String,
+    pub theatre_id: String,
+    pub date: String,
+    /// "HH:MM".
+    pub start_time: String,
+    /// "HH:MM".
+    pub end_time: String,
+    pub specialty: String,
+    pub surgeon_id: String,
+}
+
+/// Priority as sent; `Unspecified` (or anything out of range) is a validation error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriorityInput {
+    #[default]
+    Unspecified,
+    P1,
+    P2,
+    P3,
+    P4,
+    /// A value the wire carried that is not a known priority.
+    Unknown(i32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlagInput {
+    LatexAllergy,
+    Paediatric,
+    Diabetic,
+    Infected,
+    /// Unspecified or unknown on the wire.
+    Unknown(i32),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatientInput {
+    pub id: String,
+    pub specialty: String,
+    pub procedure: String,
+    pub expected_duration_min: u32,
+    pub priority: PriorityInput,
+    pub listed_date: String,
+    /// Empty: any surgeon of the specialty.
+    pub surgeon_id: String,
+    pub equipment: Vec<String>,
+    pub length_of_stay_days: u32,
+    pub unavailable_dates: Vec<String>,
+    pub flags: Vec<FlagInput>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpecialtyInput {
+    pub code: String,
+    pub turnaround_min: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WardBedsInput {
+    pub date: String,
+    pub free_beds: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BookingInput {
+    pub patient_id: String,
+    pub session_id: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectiveInput {
+    /// Not given: the default policy (weighted wait).
+    #[default]
+    Unspecified,
+    WeightedWait,
+    PriorityOrder,
+    Unknown(i32),
+}
+
+/// Solve options as sent; `None` means "not given, use the default".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OptionsInput {
+    /// 0 = the caller's default.
+    pub time_limit_ms: u32,
+    pub mip_rel_gap: Option<f64>,
+    /// 0 = 1.
+    pub threads: u32,
+    pub objective: ObjectiveInput,
+    /// Weights w for P1..P4.
+    pub weights: [Option<f64>; 4],
+    /// Target days T for P1..P4.
+    pub target_days: [Option<u32>; 4],
+    pub solver_log: bool,
+}

@@ -1,0 +1,345 @@
+//! Solving the theatre-list model with HiGHS: one stage at a time, each warm-started
+//! from the best plan so far, reporting every result through a callback as soon as it
+//! exists, so that a caller that has to stop (a deadline, a cancelled request) always
+//! holds the latest plan and bound.
+//!
+//! HiGHS does not always honour its own time limit (it can sit in MIP set-up far past
+//! it), so this code is meant to run where it can be abandoned: the service runs it in
+//! a worker process that it kills at the deadline.
+
+use std::time::{Duration, Instant};
+
+use good_lp::{SolverModel, solvers::highs::highs};
+use highs::HighsModelStatus;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Instance, ObjectivePolicy, Priority};
+use crate::models::theatre_list::{Stage, build};
+use crate::plan::Assignment;
+
+/// How a HiGHS run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunStatus {
+    /// Proven optimal (within the relative gap asked for).
+    Optimal,
+    /// Stopped by a limit with a feasible solution.
+    Limit,
+    /// Stopped with no solution, or HiGHS failed.
+    NoSolution,
+}
+
+/// One solve's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub status: RunStatus,
+    /// The solution, when there is one (MIP only).
+    pub assignment: Option<Assignment>,
+    /// The stage objective of the solution.
+    pub objective: f64,
+    /// A proven lower bound on the stage objective (−∞ when none).
+    pub dual_bound: f64,
+    pub elapsed_ms: u64,
+}
+
+/// Options for one HiGHS run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub time_limit: Duration,
+    pub mip_rel_gap: f64,
+    pub threads: u32,
+    pub log: bool,
+}
+
+/// Solves one stage: the MIP (`integer`) or its LP relaxation, optionally from a start.
+pub fn run_stage(
+    instance: &Instance,
+    stage: Stage,
+    floors: [u32; 4],
+    integer: bool,
+    start: Option<&Assignment>,
+    options: &RunOptions,
+) -> RunResult {
+    let started = Instant::now();
+    let formulation = build(instance, stage, floors, integer);
+    let n_columns = formulation.columns.len();
+    if n_columns == 0 {
+        return RunResult {
+            status: RunStatus::Optimal,
+            assignment: Some(Assignment::empty(instance)),
+            objective: 0.0,
+            dual_bound: 0.0,
+            elapsed_ms: 0,
+        };
+    }
+    let mut problem = formulation
+        .variables
+        .minimise(formulation.objective)
+        .using(highs);
+    for (_, _, c) in formulation.constraints {
+        problem = problem.with(c);
+    }
+    // into_inner drops every option set through good_lp: set them on the HiGHS model.
+    let mut model = match problem.try_into_inner() {
+        Ok(m) => m,
+        Err(_) => return no_solution(started),
+    };
+    let seconds = options.time_limit.as_secs_f64().max(0.001);
+    let set = |model: &mut highs::Model| -> Result<(), highs::TrySetOptionError> {
+        model.try_set_option("time_limit", seconds)?;
+        model.try_set_option("threads", options.threads.max(1) as i32)?;
+        model.try_set_option("random_seed", 0)?;
+        model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
+        model.try_set_option("output_flag", options.log)?;
+        model.try_set_option("log_to_console", options.log)?;
+        Ok(())
+    };
+    if set(&mut model).is_err() {
+        return no_solution(started);
+    }
+    if let (Some(start), true) = (start, integer) {
+        let mut cols = vec![0.0; n_columns];
+        for (k, &(p, s)) in formulation.columns.iter().enumerate() {
+            if start.get(p) == Some(s) {
+                cols[k] = 1.0;
+            }
+        }
+        // A start HiGHS rejects only costs it the head start.
+        let _ = model.try_set_solution(Some(&cols), None, None, None);
+    }
+    let solved = match model.try_solve() {
+        Ok(s) => s,
+        Err(_) => return no_solution(started),
+    };
+    let status = solved.status();
+    let has_solution = matches!(
+        solved.primal_solution_status(),
+        highs::HighsSolutionStatus::Feasible
+    );
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let objective = solved.objective_value();
+    if !integer {
+        return match status {
+            HighsModelStatus::Optimal => RunResult {
+                status: RunStatus::Optimal,
+                assignment: None,
+                objective,
+                dual_bound: objective,
+                elapsed_ms,
+            },
+            _ => no_solution(started),
+        };
+    }
+    let dual_bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite())
+        .unwrap_or(f64::NEG_INFINITY);
+    if !has_solution {
+        return RunResult {
+            dual_bound,
+            ..no_solution(started)
+        };
+    }
+    let values = solved.get_solution();
+    let mut assignment = Assignment::empty(instance);
+    for (k, &(p, s)) in formulation.columns.iter().enumerate() {
+        if values.columns()[k] > 0.5 {
+            assignment.set(p, Some(s));
+        }
+    }
+    RunResult {
+        status: if status == HighsModelStatus::Optimal {
+            RunStatus::Optimal
+        } else {
+            RunStatus::Limit
+        },
+        assignment: Some(assignment),
+        objective,
+        dual_bound,
+        elapsed_ms,
+    }
+}
+
+fn no_solution(started: Instant) -> RunResult {
+    RunResult {
+        status: RunStatus::NoSolution,
+        assignment: None,
+        objective: f64::NAN,
+        dual_bound: f64::NEG_INFINITY,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// What the staged solve reports as it goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MipEvent {
+    /// A proven lower bound on the weighted wait of every plan (LP relaxation).
+    LpBound { weighted_wait: f64 },
+    /// A stage finished. `plan` is at least as good as every earlier plan under the
+    /// policy (warm start plus floors), so the latest one is the one to keep.
+    StageDone {
+        stage: StageName,
+        status: RunStatus,
+        plan: Option<Assignment>,
+        /// Lower bound on the weighted wait, for the weighted-wait stage only, valid for
+        /// every plan the policy accepts (see docs/model.md, "Bounds").
+        weighted_wait_bound: Option<f64>,
+        /// Whether every count stage so far was proven optimal (or needed no solve).
+        counts_proven: bool,
+        elapsed_ms: u64,
+    },
+}
+
+/// A stage, for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StageName {
+    MaxP1,
+    MaxP2,
+    MaxP3,
+    MaxP4,
+    WeightedWait,
+}
+
+impl StageName {
+    fn of(stage: Stage) -> Self {
+        match stage {
+            Stage::MaxCount(Priority::P1) => StageName::MaxP1,
+            Stage::MaxCount(Priority::P2) => StageName::MaxP2,
+            Stage::MaxCount(Priority::P3) => StageName::MaxP3,
+            Stage::MaxCount(Priority::P4) => StageName::MaxP4,
+            Stage::WeightedWait => StageName::WeightedWait,
+        }
+    }
+}
+
+/// The stages a policy solves, in order (docs/model.md, "Objective policies").
+pub fn stages(policy: ObjectivePolicy) -> Vec<Stage> {
+    match policy {
+        ObjectivePolicy::WeightedWait => vec![Stage::MaxCount(Priority::P1), Stage::WeightedWait],
+        ObjectivePolicy::PriorityOrder => vec![
+            Stage::MaxCount(Priority::P1),
+            Stage::MaxCount(Priority::P2),
+            Stage::MaxCount(Priority::P3),
+            Stage::MaxCount(Priority::P4),
+            Stage::WeightedWait,
+        ],
+    }
+}
+
+/// Patients of each priority that have at least one eligible session: an upper bound
+/// on that priority's count.
+pub fn count_upper_bounds(instance: &Instance) -> [u32; 4] {
+    let mut ub = [0; 4];
+    for p in instance.patient_indices() {
+        if !instance.eligible[p.idx()].is_empty() {
+            ub[instance.patient(p).priority.rank()] += 1;
+        }
+    }
+    ub
+}
+
+/// Runs the LP bound and then the policy's stages, each warm-started from the latest
+/// plan, within `budget`. Every result goes to `on_event` as soon as it exists.
+pub fn solve_staged(
+    instance: &Instance,
+    start: Assignment,
+    budget: Duration,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let t0 = Instant::now();
+    let remaining = |t0: Instant| budget.saturating_sub(t0.elapsed());
+    let opts = |limit: Duration| RunOptions {
+        time_limit: limit,
+        mip_rel_gap: instance.options.mip_rel_gap,
+        threads: instance.options.threads,
+        log: instance.options.solver_log,
+    };
+    let nothing = instance.nothing_scheduled_cost();
+
+    // The LP relaxation: a bound on the weighted wait of any plan, so of any the policy accepts.
+    let lp = run_stage(
+        instance,
+        Stage::WeightedWait,
+        [0; 4],
+        false,
+        None,
+        &opts(remaining(t0) / 3),
+    );
+    if lp.status == RunStatus::Optimal {
+        on_event(MipEvent::LpBound {
+            weighted_wait: nothing + lp.objective,
+        });
+    }
+
+    let stages = stages(instance.options.policy);
+    let upper = count_upper_bounds(instance);
+    let mut incumbent = start;
+    let mut floors = [0u32; 4];
+    let mut counts_proven = true;
+    // Whether the floors so far keep every policy-optimal plan feasible.
+    let mut floors_sound = true;
+    for (i, &stage) in stages.iter().enumerate() {
+        let left = stages.len() - i;
+        let limit = if left == 1 {
+            remaining(t0)
+        } else {
+            remaining(t0) / (left as u32 + 1)
+        };
+        match stage {
+            Stage::MaxCount(priority) => {
+                let r = priority.rank();
+                // A floor set after an unproven count may exclude the policy's optimum.
+                if !counts_proven {
+                    floors_sound = false;
+                }
+                let have = incumbent.counts_by_priority(instance)[r];
+                if have >= upper[r] {
+                    floors[r] = have;
+                    continue;
+                }
+                let result = run_stage(instance, stage, floors, true, Some(&incumbent), &opts(limit));
+                let improved = result
+                    .assignment
+                    .as_ref()
+                    .filter(|a| a.counts_by_priority(instance)[r] > have)
+                    .cloned();
+                if let Some(a) = &improved {
+                    incumbent = a.clone();
+                }
+                floors[r] = incumbent.counts_by_priority(instance)[r];
+                let proven = result.status == RunStatus::Optimal
+                    || (result.dual_bound.is_finite() && -result.dual_bound < f64::from(floors[r]) + 1.0 - 1e-6);
+                counts_proven &= proven;
+                on_event(MipEvent::StageDone {
+                    stage: StageName::of(stage),
+                    status: result.status,
+                    plan: improved,
+                    weighted_wait_bound: None,
+                    counts_proven,
+                    elapsed_ms: result.elapsed_ms,
+                });
+            }
+            Stage::WeightedWait => {
+                let result = run_stage(instance, stage, floors, true, Some(&incumbent), &opts(limit));
+                let improved = result
+                    .assignment
+                    .as_ref()
+                    .filter(|a| {
+                        a.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-9
+                            && (0..4).all(|r| a.counts_by_priority(instance)[r] >= floors[r])
+                    })
+                    .cloned();
+                let bound = (floors_sound && result.dual_bound.is_finite())
+                    .then_some(nothing + result.dual_bound);
+                on_event(MipEvent::StageDone {
+                    stage: StageName::WeightedWait,
+                    status: result.status,
+                    plan: improved,
+                    weighted_wait_bound: bound,
+                    counts_proven,
+                    elapsed_ms: result.elapsed_ms,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per optimisation model; each documents its sets, variables, constraints
+//! and objective, mirrored in docs/model.md.
+
+pub mod theatre_list;

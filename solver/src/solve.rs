@@ -1,0 +1,284 @@
+//! The whole solve, deadline first: a constructive plan in hand before HiGHS starts,
+//! the staged MIP run by a [`MipRunner`] that can be abandoned at the deadline, the
+//! best plan kept, checked, and returned with its proof of quality.
+
+use std::time::{Duration, Instant};
+
+use crate::capacity::Loads;
+use crate::check::{CheckReport, check};
+use crate::constructive::{constructive_plan, fill, priority_order};
+use crate::domain::Instance;
+use crate::mip::{MipEvent, RunStatus, StageName, solve_staged};
+use crate::plan::{Assignment, Plan, build_plan};
+
+/// Status of the returned plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SolveStatus {
+    /// Proven optimal for the policy (within the requested relative MIP gap).
+    Optimal,
+    /// Feasible; the limit struck before optimality was proven: see the gap.
+    Feasible,
+}
+
+/// Where the returned plan came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanSource {
+    Constructive,
+    Mip,
+}
+
+/// How the reported bound was proven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundSource {
+    /// Every patient at their earliest eligible day, capacity ignored.
+    Trivial,
+    /// The LP relaxation of the weighted-wait model.
+    Lp,
+    /// HiGHS's MIP dual bound on the final stage.
+    Mip,
+}
+
+impl BoundSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundSource::Trivial => "trivial",
+            BoundSource::Lp => "lp",
+            BoundSource::Mip => "mip",
+        }
+    }
+}
+
+/// The plan's proof of quality.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolveReport {
+    pub status: SolveStatus,
+    /// The plan's weighted wait.
+    pub objective: f64,
+    /// A proven lower bound on the weighted wait of every plan the policy accepts.
+    pub best_bound: f64,
+    /// (objective − best_bound) / (nothing_scheduled_cost − best_bound).
+    pub gap: f64,
+    pub solve_ms: u64,
+    pub source: PlanSource,
+    pub bound_source: BoundSource,
+    /// The runner was stopped at the deadline before it finished.
+    pub deadline_reached: bool,
+    pub notes: Vec<String>,
+}
+
+/// A solved request: the plan, its proof, and the independent check it passed.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub plan: Plan,
+    pub report: SolveReport,
+    pub check: CheckReport,
+}
+
+/// How a runner's work ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunnerEnd {
+    Finished,
+    /// The deadline passed and the work was abandoned.
+    DeadlineReached,
+    /// The caller went away and the work was abandoned.
+    Cancelled,
+    /// The runner failed (for instance, a worker process died).
+    Failed(String),
+}
+
+/// Runs [`solve_staged`] somewhere and relays its events, giving up at `deadline`.
+pub trait MipRunner {
+    fn run(
+        &mut self,
+        instance: &Instance,
+        start: &Assignment,
+        deadline: Instant,
+        on_event: &mut dyn FnMut(MipEvent),
+    ) -> RunnerEnd;
+}
+
+/// Runs the MIP in this thread. HiGHS's own time limit is the only guard, so use it
+/// where an overrun does no harm (tests, benchmarks); the service uses a worker process.
+pub struct InProcess;
+
+impl MipRunner for InProcess {
+    fn run(
+        &mut self,
+        instance: &Instance,
+        start: &Assignment,
+        deadline: Instant,
+        on_event: &mut dyn FnMut(MipEvent),
+    ) -> RunnerEnd {
+        let budget = deadline.saturating_duration_since(Instant::now());
+        solve_staged(instance, start.clone(), budget, on_event);
+        RunnerEnd::Finished
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// Even the constructive plan failed the check: a bug, reported rather than returned.
+    #[error("internal error: the plan failed its own check: {0}")]
+    PlanFailedCheck(String),
+}
+
+/// Time kept back from the limit to build, check and send the answer.
+pub fn answer_margin(time_limit: Duration) -> Duration {
+    (time_limit / 20).clamp(Duration::from_millis(50), Duration::from_millis(500))
+}
+
+/// A bound needing no solver: every patient at their earliest eligible day (pinned
+/// patients at their pin), as if capacity were unlimited.
+pub fn trivial_bound(instance: &Instance) -> f64 {
+    let pinned: std::collections::HashMap<_, _> = instance.pinned.iter().copied().collect();
+    instance
+        .patient_indices()
+        .map(|p| match pinned.get(&p) {
+            Some(&s) => instance.cost_scheduled(p, s),
+            None => instance.eligible[p.idx()]
+                .iter()
+                .map(|&s| instance.cost_scheduled(p, s))
+                .fold(instance.cost_unscheduled(p), f64::min),
+        })
+        .sum()
+}
+
+/// The gap on the wait removed.
+pub fn wait_removed_gap(objective: f64, bound: f64, nothing: f64) -> f64 {
+    let denominator = nothing - bound;
+    if denominator <= 1e-9 {
+        0.0
+    } else {
+        ((objective - bound) / denominator).max(0.0)
+    }
+}
+
+/// Solves a validated instance within `time_limit`, always returning a checked plan.
+pub fn solve(
+    instance: &Instance,
+    time_limit: Duration,
+    runner: &mut dyn MipRunner,
+) -> Result<Outcome, SolveError> {
+    let started = Instant::now();
+    let deadline = started + time_limit.saturating_sub(answer_margin(time_limit));
+    let nothing = instance.nothing_scheduled_cost();
+    let constructive = constructive_plan(instance);
+    let constructive_ww = constructive.weighted_wait(instance);
+    let mut bound = trivial_bound(instance);
+    let mut bound_source = BoundSource::Trivial;
+    let mut notes = vec![format!(
+        "constructive plan: weighted wait {constructive_ww:.1}, {} patients",
+        constructive.scheduled().count()
+    )];
+
+    let mut best = constructive.clone();
+    let mut source = PlanSource::Constructive;
+    let mut status = SolveStatus::Feasible;
+    let mut deadline_reached = false;
+    if constructive_ww <= bound + 1e-9 * nothing.max(1.0) {
+        status = SolveStatus::Optimal;
+        notes.push("the constructive plan meets the trivial bound: optimal".into());
+    } else {
+        let mut final_stage: Option<(RunStatus, bool)> = None;
+        let end = runner.run(instance, &constructive, deadline, &mut |event| match event {
+            MipEvent::LpBound { weighted_wait } => {
+                notes.push(format!("LP relaxation bound {weighted_wait:.1}"));
+                if weighted_wait > bound {
+                    bound = weighted_wait;
+                    bound_source = BoundSource::Lp;
+                }
+            }
+            MipEvent::StageDone {
+                stage,
+                status: run_status,
+                plan,
+                weighted_wait_bound,
+                counts_proven,
+                elapsed_ms,
+            } => {
+                notes.push(format!(
+                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{}",
+                    if plan.is_some() { ", improved the plan" } else { "" }
+                ));
+                if let Some(plan) = plan {
+                    best = plan;
+                    source = PlanSource::Mip;
+                }
+                if let Some(b) = weighted_wait_bound {
+                    if b > bound {
+                        bound = b;
+                        bound_source = BoundSource::Mip;
+                    }
+                }
+                if stage == StageName::WeightedWait {
+                    final_stage = Some((run_status, counts_proven));
+                }
+            }
+        });
+        match &end {
+            RunnerEnd::Finished => {}
+            RunnerEnd::DeadlineReached => {
+                deadline_reached = true;
+                notes.push("the deadline stopped the MIP before it finished".into());
+            }
+            RunnerEnd::Cancelled => notes.push("cancelled by the caller".into()),
+            RunnerEnd::Failed(why) => notes.push(format!("the MIP runner failed: {why}")),
+        }
+        if end == RunnerEnd::Finished && final_stage == Some((RunStatus::Optimal, true)) {
+            status = SolveStatus::Optimal;
+        }
+    }
+
+    // Anything that still fits only lowers the wait and raises counts.
+    let mut loads = Loads::from_assignment(instance, &best);
+    let before = best.scheduled().count();
+    fill(instance, &mut best, &mut loads, &priority_order(instance));
+    if best.scheduled().count() > before {
+        notes.push(format!(
+            "{} patient(s) added to room the solver left",
+            best.scheduled().count() - before
+        ));
+    }
+
+    let (plan, check_report) = {
+        let plan = build_plan(instance, best);
+        let report = check(instance, &plan.to_proposed(instance));
+        if report.is_valid() {
+            (plan, report)
+        } else {
+            // A solver plan that fails the check never leaves: fall back to the constructive plan.
+            notes.push(format!(
+                "the solver's plan failed the check ({}); the constructive plan is returned",
+                report.violations[0]
+            ));
+            source = PlanSource::Constructive;
+            status = SolveStatus::Feasible;
+            let plan = build_plan(instance, constructive);
+            let report = check(instance, &plan.to_proposed(instance));
+            if !report.is_valid() {
+                return Err(SolveError::PlanFailedCheck(report.violations[0].to_string()));
+            }
+            (plan, report)
+        }
+    };
+    let objective = plan.metrics.weighted_wait;
+    // A bound above the objective can only be rounding: clamp it.
+    if bound > objective {
+        bound = objective;
+    }
+    Ok(Outcome {
+        report: SolveReport {
+            status,
+            objective,
+            best_bound: bound,
+            gap: wait_removed_gap(objective, bound, nothing),
+            solve_ms: started.elapsed().as_millis() as u64,
+            source,
+            bound_source,
+            deadline_reached,
+            notes,
+        },
+        plan,
+        check: check_report,
+    })
+}

@@ -1,0 +1,18 @@
+//! clinicplan's end-to-end tests: one test binary (`e2e`), a real server on 127.0.0.1
+//! port 0 per test, clients generated from proto/, and an independent checker and
+//! brute force written apart from the solver crate.
+//!
+//! - `theatre_small`: hand-made cases with optima worked out by hand, one rule each.
+//! - `theatre_policies`: weighted wait against priority order, weights, P1 first.
+//! - `theatre_properties`: generated and tiny random requests, checked and brute-forced.
+//! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
+//! - `infra`: health, reflection, shutdown and the deadline promise.
+//!
+//! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
+
+mod bad_input;
+mod infra;
+mod support;
+mod theatre_policies;
+mod theatre_properties;
+mod theatre_small;
