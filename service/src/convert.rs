@@ -282,7 +282,10 @@ fn hhmm(t: chrono::NaiveTime) -> String {
 }
 
 /// Solved plan → wire response.
-pub fn response_to_proto(instance: &Instance, outcome: &Outcome) -> proto::PlanTheatreListsResponse {
+pub fn response_to_proto(
+    instance: &Instance,
+    outcome: &Outcome,
+) -> proto::PlanTheatreListsResponse {
     let plan = &outcome.plan;
     let sessions = plan
         .lists
@@ -362,6 +365,7 @@ pub fn response_to_proto(instance: &Instance, outcome: &Outcome) -> proto::PlanT
             solve_ms: r.solve_ms,
             source: match r.source {
                 PlanSource::Constructive => proto::PlanSource::Constructive,
+                PlanSource::LocalSearch => proto::PlanSource::LocalSearch,
                 PlanSource::Mip => proto::PlanSource::Mip,
             } as i32,
             deadline_reached: r.deadline_reached,

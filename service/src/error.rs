@@ -27,7 +27,10 @@ pub fn to_status(error: ServiceError) -> Status {
         ServiceError::Invalid(errors) => {
             let mut details = ErrorDetails::new();
             for e in &errors.0 {
-                details.add_bad_request_violation(e.field.clone(), format!("{} {}", e.code, e.message));
+                details.add_bad_request_violation(
+                    e.field.clone(),
+                    format!("{} {}", e.code, e.message),
+                );
             }
             Status::with_error_details(
                 Code::InvalidArgument,

@@ -27,7 +27,11 @@ enum Command {
         #[arg(long, env = "CLINICPLAN_LISTEN", default_value = "127.0.0.1:50051")]
         listen: String,
         /// Time limit for requests that set none, in milliseconds.
-        #[arg(long, env = "CLINICPLAN_DEFAULT_TIME_LIMIT_MS", default_value_t = 10_000)]
+        #[arg(
+            long,
+            env = "CLINICPLAN_DEFAULT_TIME_LIMIT_MS",
+            default_value_t = 10_000
+        )]
         default_time_limit_ms: u32,
         /// Solves running at once (default: one per core); further requests wait.
         #[arg(long, env = "CLINICPLAN_MAX_CONCURRENT_SOLVES")]
@@ -99,7 +103,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,highs=error")),
         )
         .init();
     match run(Cli::parse()) {
@@ -287,4 +291,3 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
-

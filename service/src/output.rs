@@ -32,7 +32,15 @@ fn reason_name(v: i32) -> &'static str {
 pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: usize) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "Session", "Date", "Theatre", "Surgeon", "Time", "Patient", "Procedure", "Pri", "Min",
+        "Session",
+        "Date",
+        "Theatre",
+        "Surgeon",
+        "Time",
+        "Patient",
+        "Procedure",
+        "Pri",
+        "Min",
     ]);
     for s in &response.sessions {
         if s.cases.is_empty() {
@@ -57,7 +65,11 @@ pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: us
                 show(&s.theatre_id),
                 show(&s.surgeon_id),
                 format!("{}–{}", c.start_time, c.end_time),
-                format!("{}{}", c.patient_id, if c.pinned { " (pinned)" } else { "" }),
+                format!(
+                    "{}{}",
+                    c.patient_id,
+                    if c.pinned { " (pinned)" } else { "" }
+                ),
                 c.procedure.clone(),
                 priority_name(c.priority).into(),
                 c.duration_min.to_string(),
@@ -113,7 +125,14 @@ pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: us
         let by: Vec<String> = m
             .by_priority
             .iter()
-            .map(|c| format!("{} {}/{}", priority_name(c.priority), c.scheduled, c.scheduled + c.waiting))
+            .map(|c| {
+                format!(
+                    "{} {}/{}",
+                    priority_name(c.priority),
+                    c.scheduled,
+                    c.scheduled + c.waiting
+                )
+            })
             .collect();
         out.push_str(&format!(" ({})\n", by.join(", ")));
     }

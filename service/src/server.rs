@@ -89,7 +89,9 @@ impl TheatreScheduler for Scheduler {
                     deadline_reached = r.deadline_reached,
                     "PlanTheatreLists solved"
                 );
-                Ok(Response::new(convert::response_to_proto(&instance, &outcome)))
+                Ok(Response::new(convert::response_to_proto(
+                    &instance, &outcome,
+                )))
             }
             Err(e) => {
                 warn!(n_patients, n_sessions, error = %e, "PlanTheatreLists failed");

@@ -41,9 +41,11 @@ pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
         Duration::from_millis(job.budget_ms),
         &mut |event| {
             let line = serde_json::to_string(&event).map(|json| format!("{EVENT_PREFIX}{json}\n"));
-            let written = line
-                .map_err(anyhow::Error::from)
-                .and_then(|l| Ok(output.write_all(l.as_bytes()).and_then(|_| output.flush())?));
+            let written = line.map_err(anyhow::Error::from).and_then(|l| {
+                Ok(output
+                    .write_all(l.as_bytes())
+                    .and_then(|_| output.flush())?)
+            });
             if let Err(e) = written {
                 failure.get_or_insert(e);
             }

@@ -8,7 +8,10 @@ use clinicplan_solver::solve::{InProcess, solve};
 use clinicplan_solver::validate;
 
 fn main() {
-    let args: Vec<u64> = std::env::args().skip(1).map(|a| a.parse().expect("a number")).collect();
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("a number"))
+        .collect();
     let config = GeneratorConfig {
         theatres: args.first().copied().unwrap_or(10) as u32,
         patients: args.get(1).copied().unwrap_or(2500) as u32,
@@ -18,13 +21,30 @@ fn main() {
     let request = theatre_request(&config);
     let instance = validate(&request).expect("generated requests are valid");
     let pairs: usize = instance.eligible.iter().map(Vec::len).sum();
-    println!("{} sessions, {} patients, {pairs} eligible pairs", instance.sessions.len(), instance.patients.len());
+    println!(
+        "{} sessions, {} patients, {pairs} eligible pairs",
+        instance.sessions.len(),
+        instance.patients.len()
+    );
     let limit = Duration::from_secs(args.get(2).copied().unwrap_or(10));
     let outcome = solve(&instance, limit, &mut InProcess).expect("a plan");
     let r = &outcome.report;
-    println!("{:?} objective {:.1} bound {:.1} ({}) gap {:.4} in {} ms, source {:?}", r.status, r.objective, r.best_bound, r.bound_source.name(), r.gap, r.solve_ms, r.source);
+    println!(
+        "{:?} objective {:.1} bound {:.1} ({}) gap {:.4} in {} ms, source {:?}",
+        r.status,
+        r.objective,
+        r.best_bound,
+        r.bound_source.name(),
+        r.gap,
+        r.solve_ms,
+        r.source
+    );
     for n in &r.notes {
         println!("  {n}");
     }
-    println!("scheduled {} of {}", outcome.plan.metrics.patients_scheduled, instance.patients.len());
+    println!(
+        "scheduled {} of {}",
+        outcome.plan.metrics.patients_scheduled,
+        instance.patients.len()
+    );
 }

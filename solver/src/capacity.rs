@@ -45,6 +45,21 @@ impl Loads {
         loads
     }
 
+    /// Σ (duration + turnaround) booked in session s.
+    pub fn session_load(&self, s: SessionIdx) -> u32 {
+        self.session_load[s.idx()]
+    }
+
+    /// Operating minutes booked for surgeon k on day `day`.
+    pub fn surgeon_day(&self, k: SurgeonIdx, day: u32) -> u32 {
+        self.surgeon_day.get(&(k, day)).copied().unwrap_or(0)
+    }
+
+    /// Inpatients in a bed on day `day` (days with a bed figure only).
+    pub fn beds(&self, day: i64) -> u32 {
+        self.beds_used.get(&day).copied().unwrap_or(0)
+    }
+
     /// Whether booking p into s keeps every shared capacity.
     pub fn check(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Result<(), Overrun> {
         let patient = instance.patient(p);

@@ -194,8 +194,9 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
             }
             assignment.set(p, Some(s));
             minutes_scheduled += patient.duration_min;
-            *surgeon_day.entry((session.surgeon, session.day)).or_insert(0) +=
-                patient.duration_min;
+            *surgeon_day
+                .entry((session.surgeon, session.day))
+                .or_insert(0) += patient.duration_min;
             for day in instance.bed_days(p, session.day) {
                 if instance.free_beds.contains_key(&day) {
                     *beds.entry(day).or_insert(0) += 1;
@@ -322,9 +323,7 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
                 &mut v,
                 "CP2016",
                 format!("ward_beds[{day}]"),
-                format!(
-                    "{used} inpatients need a bed on day {day} of the plan, {free} are free"
-                ),
+                format!("{used} inpatients need a bed on day {day} of the plan, {free} are free"),
             );
         }
     }
@@ -343,7 +342,11 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
         }
     }
 
-    let session_minutes: i64 = instance.sessions.iter().map(|s| i64::from(s.length_min)).sum();
+    let session_minutes: i64 = instance
+        .sessions
+        .iter()
+        .map(|s| i64::from(s.length_min))
+        .sum();
     let patients_scheduled = assignment.scheduled().count() as u32;
     CheckReport {
         violations: v,

@@ -20,16 +20,41 @@ pub fn priority_order(instance: &Instance) -> Vec<PatientIdx> {
     order
 }
 
-/// Builds the constructive plan.
-pub fn constructive_plan(instance: &Instance) -> Assignment {
+/// Patients in value-density order: P1 first (P1 comes first under every policy), then
+/// by urgency per operating minute (duration plus turnaround), highest first, then id.
+/// The classic greedy order for knapsack problems.
+pub fn density_order(instance: &Instance) -> Vec<PatientIdx> {
+    let mut order: Vec<PatientIdx> = instance.patient_indices().collect();
+    let density = |p: PatientIdx| {
+        let patient = instance.patient(p);
+        let turnaround = instance.specialties[patient.specialty.idx()].turnaround_min;
+        instance.urgency[p.idx()] / f64::from(patient.duration_min + turnaround)
+    };
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (instance.patient(a), instance.patient(b));
+        (pa.priority != crate::domain::Priority::P1)
+            .cmp(&(pb.priority != crate::domain::Priority::P1))
+            .then(density(b).total_cmp(&density(a)))
+            .then(pa.id.cmp(&pb.id))
+    });
+    order
+}
+
+/// Builds the constructive plan: pins, then `order`, each into the first session with room.
+pub fn constructive_plan_in(instance: &Instance, order: &[PatientIdx]) -> Assignment {
     let mut assignment = Assignment::empty(instance);
     let mut loads = Loads::new(instance);
     for &(p, s) in &instance.pinned {
         assignment.set(p, Some(s));
         loads.add(instance, p, s);
     }
-    fill(instance, &mut assignment, &mut loads, &priority_order(instance));
+    fill(instance, &mut assignment, &mut loads, order);
     assignment
+}
+
+/// The priority-order constructive plan (the benchmark's greedy).
+pub fn constructive_plan(instance: &Instance) -> Assignment {
+    constructive_plan_in(instance, &priority_order(instance))
 }
 
 /// Books every unscheduled patient of `order`, in turn, into the first eligible

@@ -203,8 +203,8 @@ impl Instance {
         self.specialties[self.session(s).specialty.idx()].turnaround_min
     }
 
-    /// The day index at which an unscheduled patient is charged: horizon_days + 7 − 1,
-    /// so that their cost is u_p × (horizon_days + 7).
+    /// The multiplier of an unscheduled patient's urgency: horizon_days + 7, so that
+    /// their cost is u_p × (horizon_days + 7).
     pub fn unscheduled_cost_factor(&self) -> f64 {
         f64::from(self.horizon_days) + 7.0
     }

@@ -45,7 +45,8 @@ pub fn check_pair(instance: &Instance, p: PatientIdx, s: SessionIdx) -> Result<(
         return Err(Ineligible::Equipment);
     }
     let surgeon = &instance.surgeons[session.surgeon.idx()];
-    if patient.duration_min > session.length_min || patient.duration_min > surgeon.max_minutes_per_day
+    if patient.duration_min > session.length_min
+        || patient.duration_min > surgeon.max_minutes_per_day
     {
         return Err(Ineligible::TooLong);
     }

@@ -24,9 +24,9 @@ pub struct Explanation {
 
 /// Explains why patient p, unscheduled in the plan whose capacity use is `loads`, waits.
 ///
-/// The rules are tried in a fixed order (specialty, surgeon, equipment, length,
-/// availability); the first one that rules out every session of the specialty is the
-/// reason. A patient with eligible sessions was outranked, and the detail says what
+/// The per-pair rules are tried in a fixed order (specialty, surgeon, equipment,
+/// length, availability); among the sessions of the patient's specialty, the rule
+/// reached by the sessions that got furthest through that order is the reason. A patient with eligible sessions was outranked, and the detail says what
 /// filled each of them.
 pub fn explain(instance: &Instance, loads: &Loads, p: PatientIdx) -> Explanation {
     let patient = instance.patient(p);
@@ -125,7 +125,7 @@ pub fn explain(instance: &Instance, loads: &Loads, p: PatientIdx) -> Explanation
     Explanation {
         reason: Reason::Outranked,
         detail: format!(
-            "eligible for {eligible} session(s), capacity went to patients of higher urgency: {}",
+            "eligible for {eligible} session(s), none has room in this plan: {}",
             parts.join(", ")
         ),
         eligible_sessions: eligible,

@@ -111,7 +111,9 @@ const SPECIALTIES: &[SpecialtyShape] = &[
 ];
 
 fn date(start: chrono::NaiveDate, day: i64) -> String {
-    (start + chrono::Duration::days(day)).format("%Y-%m-%d").to_string()
+    (start + chrono::Duration::days(day))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Generates a request.
@@ -172,7 +174,9 @@ pub fn theatre_request(config: &GeneratorConfig) -> TheatreRequest {
     // Sessions: weekdays only; all-day (08:30–17:00), two halves, or a morning only.
     let mut sessions = Vec::new();
     for day in 0..i64::from(horizon) {
-        let weekday = (start + chrono::Duration::days(day)).format("%u").to_string();
+        let weekday = (start + chrono::Duration::days(day))
+            .format("%u")
+            .to_string();
         if weekday == "6" || weekday == "7" {
             continue;
         }
@@ -205,7 +209,9 @@ pub fn theatre_request(config: &GeneratorConfig) -> TheatreRequest {
     }
 
     // Patients, in proportion to each specialty's theatres.
-    let specs_present: Vec<usize> = (0..SPECIALTIES.len()).filter(|&s| theatres_of(s) > 0).collect();
+    let specs_present: Vec<usize> = (0..SPECIALTIES.len())
+        .filter(|&s| theatres_of(s) > 0)
+        .collect();
     let mut patients = Vec::new();
     for i in 0..config.patients {
         let spec = specs_present[i as usize % specs_present.len()];
@@ -256,7 +262,11 @@ pub fn theatre_request(config: &GeneratorConfig) -> TheatreRequest {
             priority,
             listed_date: date(start, -waited),
             surgeon_id,
-            equipment: procedure.equipment.map(str::to_string).into_iter().collect(),
+            equipment: procedure
+                .equipment
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
             length_of_stay_days: procedure.stay_days,
             unavailable_dates: unavailable,
             flags,

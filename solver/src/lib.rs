@@ -12,6 +12,7 @@ pub mod domain;
 pub mod eligibility;
 pub mod explain;
 pub mod generate;
+pub mod improve;
 pub mod input;
 pub mod mip;
 pub mod models;

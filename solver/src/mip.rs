@@ -14,7 +14,7 @@ use highs::HighsModelStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Instance, ObjectivePolicy, Priority};
-use crate::models::theatre_list::{Stage, build};
+use crate::models::theatre_list::{Scope, Stage, build};
 use crate::plan::Assignment;
 
 /// How a HiGHS run ended.
@@ -46,6 +46,8 @@ pub struct RunResult {
 pub struct RunOptions {
     pub time_limit: Duration,
     pub mip_rel_gap: f64,
+    /// Absolute gap at which HiGHS may stop (count stages: just under one patient).
+    pub mip_abs_gap: Option<f64>,
     pub threads: u32,
     pub log: bool,
 }
@@ -58,9 +60,10 @@ pub fn run_stage(
     integer: bool,
     start: Option<&Assignment>,
     options: &RunOptions,
+    scope: Option<&Scope>,
 ) -> RunResult {
     let started = Instant::now();
-    let formulation = build(instance, stage, floors, integer);
+    let formulation = build(instance, stage, floors, integer, scope);
     let n_columns = formulation.columns.len();
     if n_columns == 0 {
         return RunResult {
@@ -89,6 +92,9 @@ pub fn run_stage(
         model.try_set_option("threads", options.threads.max(1) as i32)?;
         model.try_set_option("random_seed", 0)?;
         model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
+        if let Some(gap) = options.mip_abs_gap {
+            model.try_set_option("mip_abs_gap", gap)?;
+        }
         model.try_set_option("output_flag", options.log)?;
         model.try_set_option("log_to_console", options.log)?;
         Ok(())
@@ -197,6 +203,8 @@ pub enum StageName {
     MaxP2,
     MaxP3,
     MaxP4,
+    /// The weighted wait of one specialty's patients, the rest fixed.
+    SubModel,
     WeightedWait,
 }
 
@@ -251,6 +259,7 @@ pub fn solve_staged(
     let opts = |limit: Duration| RunOptions {
         time_limit: limit,
         mip_rel_gap: instance.options.mip_rel_gap,
+        mip_abs_gap: None,
         threads: instance.options.threads,
         log: instance.options.solver_log,
     };
@@ -263,7 +272,8 @@ pub fn solve_staged(
         [0; 4],
         false,
         None,
-        &opts(remaining(t0) / 3),
+        &opts(remaining(t0) / 4),
+        None,
     );
     if lp.status == RunStatus::Optimal {
         on_event(MipEvent::LpBound {
@@ -280,11 +290,7 @@ pub fn solve_staged(
     let mut floors_sound = true;
     for (i, &stage) in stages.iter().enumerate() {
         let left = stages.len() - i;
-        let limit = if left == 1 {
-            remaining(t0)
-        } else {
-            remaining(t0) / (left as u32 + 1)
-        };
+        let limit = remaining(t0) / (left as u32 + 1);
         match stage {
             Stage::MaxCount(priority) => {
                 let r = priority.rank();
@@ -297,7 +303,21 @@ pub fn solve_staged(
                     floors[r] = have;
                     continue;
                 }
-                let result = run_stage(instance, stage, floors, true, Some(&incumbent), &opts(limit));
+                // A count is exact only when proven to within one patient: no relative gap.
+                let count_opts = RunOptions {
+                    mip_rel_gap: 0.0,
+                    mip_abs_gap: Some(0.999),
+                    ..opts(limit)
+                };
+                let result = run_stage(
+                    instance,
+                    stage,
+                    floors,
+                    true,
+                    Some(&incumbent),
+                    &count_opts,
+                    None,
+                );
                 let improved = result
                     .assignment
                     .as_ref()
@@ -307,8 +327,9 @@ pub fn solve_staged(
                     incumbent = a.clone();
                 }
                 floors[r] = incumbent.counts_by_priority(instance)[r];
-                let proven = result.status == RunStatus::Optimal
-                    || (result.dual_bound.is_finite() && -result.dual_bound < f64::from(floors[r]) + 1.0 - 1e-6);
+                // The dual bound proves the count: no plan schedules floor + 1 of them.
+                let proven = result.dual_bound.is_finite()
+                    && -result.dual_bound < f64::from(floors[r]) + 1.0 - 1e-6;
                 counts_proven &= proven;
                 on_event(MipEvent::StageDone {
                     stage: StageName::of(stage),
@@ -320,7 +341,26 @@ pub fn solve_staged(
                 });
             }
             Stage::WeightedWait => {
-                let result = run_stage(instance, stage, floors, true, Some(&incumbent), &opts(limit));
+                // Specialty sub-models first: small MIPs HiGHS solves well, each
+                // warm-started, with most of the time left; then the whole model.
+                let until = Instant::now() + remaining(t0).mul_f64(0.6);
+                improve_by_submodels(
+                    instance,
+                    &mut incumbent,
+                    until,
+                    &opts,
+                    counts_proven,
+                    on_event,
+                );
+                let result = run_stage(
+                    instance,
+                    stage,
+                    floors,
+                    true,
+                    Some(&incumbent),
+                    &opts(remaining(t0)),
+                    None,
+                );
                 let improved = result
                     .assignment
                     .as_ref()
@@ -342,4 +382,134 @@ pub fn solve_staged(
             }
         }
     }
+}
+
+/// The ranks whose counts the policy protects: P1 (weighted wait) or P1..P4.
+fn protected_ranks(instance: &Instance) -> usize {
+    match instance.options.policy {
+        ObjectivePolicy::WeightedWait => 1,
+        ObjectivePolicy::PriorityOrder => 4,
+    }
+}
+
+/// Re-optimises one specialty at a time (docs/model.md, "Sub-models"): every other
+/// patient keeps their booking, and the specialty's protected counts may not fall, so
+/// each kept result is at least as good under the policy. Rounds repeat while some
+/// specialty improves and time remains.
+fn improve_by_submodels(
+    instance: &Instance,
+    incumbent: &mut Assignment,
+    until: Instant,
+    opts: &dyn Fn(Duration) -> RunOptions,
+    counts_proven: bool,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let mut groups: Vec<usize> = (0..instance.specialties.len())
+        .filter(|&k| {
+            instance.patient_indices().any(|p| {
+                instance.patient(p).specialty.idx() == k && !instance.eligible[p.idx()].is_empty()
+            })
+        })
+        .collect();
+    groups.sort_by(|&a, &b| {
+        instance.specialties[a]
+            .code
+            .cmp(&instance.specialties[b].code)
+    });
+    if groups.len() <= 1 {
+        return;
+    }
+    let ranks = protected_ranks(instance);
+    // Groups proven optimal since the last change anywhere need no new solve.
+    let mut settled = vec![false; groups.len()];
+    for _round in 0..4 {
+        let mut improved_any = false;
+        for (g, &k) in groups.iter().enumerate() {
+            let now = Instant::now();
+            if now >= until {
+                return;
+            }
+            if settled[g] {
+                continue;
+            }
+            let left = settled[g..].iter().filter(|s| !**s).count().max(1) as u32;
+            let limit = (until - now) / left;
+            let in_scope = submodel_scope(instance, incumbent, k);
+            let mut floors = [0u32; 4];
+            for (p, _) in incumbent.scheduled() {
+                let r = instance.patient(p).priority.rank();
+                if in_scope[p.idx()] && r < ranks {
+                    floors[r] += 1;
+                }
+            }
+            let scope = Scope {
+                in_scope: &in_scope,
+                fixed: incumbent,
+            };
+            let result = run_stage(
+                instance,
+                Stage::WeightedWait,
+                floors,
+                true,
+                Some(incumbent),
+                &opts(limit),
+                Some(&scope),
+            );
+            let Some(sub) = result.assignment else {
+                continue;
+            };
+            let mut merged = incumbent.clone();
+            for p in instance.patient_indices() {
+                if in_scope[p.idx()] {
+                    merged.set(p, sub.get(p));
+                }
+            }
+            let better = merged.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-6;
+            if better {
+                *incumbent = merged.clone();
+                improved_any = true;
+                settled.iter_mut().for_each(|s| *s = false);
+            }
+            settled[g] = result.status == RunStatus::Optimal;
+            on_event(MipEvent::StageDone {
+                stage: StageName::SubModel,
+                status: result.status,
+                plan: better.then_some(merged),
+                weighted_wait_bound: None,
+                counts_proven,
+                elapsed_ms: result.elapsed_ms,
+            });
+        }
+        if !improved_any {
+            return;
+        }
+    }
+}
+
+/// The patients of specialty k that a sub-model re-optimises: every one booked now, and
+/// the unbooked ones with the highest urgency per operating minute, twice as many as
+/// are booked (plus 20). Unbooked patients of lower density would displace denser ones
+/// for the same minutes, so leaving them out keeps the MIP small where it matters.
+fn submodel_scope(instance: &Instance, incumbent: &Assignment, k: usize) -> Vec<bool> {
+    let mut in_scope = vec![false; instance.patients.len()];
+    let mut waiting = Vec::new();
+    let mut booked = 0usize;
+    for p in instance.patient_indices() {
+        let patient = instance.patient(p);
+        if patient.specialty.idx() != k || instance.eligible[p.idx()].is_empty() {
+            continue;
+        }
+        if incumbent.get(p).is_some() {
+            in_scope[p.idx()] = true;
+            booked += 1;
+        } else {
+            let minutes = patient.duration_min + instance.specialties[k].turnaround_min;
+            waiting.push((instance.urgency[p.idx()] / f64::from(minutes), p));
+        }
+    }
+    waiting.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, p) in waiting.iter().take(2 * booked + 20) {
+        in_scope[p.idx()] = true;
+    }
+    in_scope
 }

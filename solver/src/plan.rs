@@ -119,12 +119,18 @@ pub fn flag_rank(patient: &Patient) -> u8 {
 pub fn order_cases(instance: &Instance, cases: &mut [PatientIdx]) {
     cases.sort_by(|&a, &b| {
         let (pa, pb) = (instance.patient(a), instance.patient(b));
-        (flag_rank(pa), pa.priority, std::cmp::Reverse(pa.duration_min), &pa.id).cmp(&(
-            flag_rank(pb),
-            pb.priority,
-            std::cmp::Reverse(pb.duration_min),
-            &pb.id,
-        ))
+        (
+            flag_rank(pa),
+            pa.priority,
+            std::cmp::Reverse(pa.duration_min),
+            &pa.id,
+        )
+            .cmp(&(
+                flag_rank(pb),
+                pb.priority,
+                std::cmp::Reverse(pb.duration_min),
+                &pb.id,
+            ))
     });
 }
 

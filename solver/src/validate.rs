@@ -212,7 +212,11 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
     let options = options(&mut c, &req.options);
 
     // Specialties.
-    let specialty_ids = c.ids("specialties", req.specialties.iter().map(|s| s.code.as_str()), "code");
+    let specialty_ids = c.ids(
+        "specialties",
+        req.specialties.iter().map(|s| s.code.as_str()),
+        "code",
+    );
     let specialties: Vec<Specialty> = req
         .specialties
         .iter()
@@ -252,7 +256,12 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         .enumerate()
         .map(|(i, s)| {
             if !s.specialty.is_empty() && !specialty_ids.contains_key(s.specialty.as_str()) {
-                unknown(&mut c, format!("surgeons[{i}].specialty"), "specialty", &s.specialty);
+                unknown(
+                    &mut c,
+                    format!("surgeons[{i}].specialty"),
+                    "specialty",
+                    &s.specialty,
+                );
             }
             if s.max_minutes_per_day == 0 {
                 c.push(
@@ -266,7 +275,10 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
                 name: s.name.clone(),
                 specialty: s.specialty.clone(),
                 max_minutes_per_day: s.max_minutes_per_day,
-                unavailable: c.dates(&format!("surgeons[{i}].unavailable_dates"), &s.unavailable_dates),
+                unavailable: c.dates(
+                    &format!("surgeons[{i}].unavailable_dates"),
+                    &s.unavailable_dates,
+                ),
             }
         })
         .collect();
@@ -444,8 +456,10 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
     // Ward beds.
     let mut free_beds = BTreeMap::new();
     for (i, w) in req.ward_beds.iter().enumerate() {
-        if let (Some(d), Some(ps)) = (c.date(format!("ward_beds[{i}].date"), &w.date), planning_start)
-        {
+        if let (Some(d), Some(ps)) = (
+            c.date(format!("ward_beds[{i}].date"), &w.date),
+            planning_start,
+        ) {
             if free_beds.insert((d - ps).num_days(), w.free_beds).is_some() {
                 c.push(
                     "CP1011",
@@ -462,11 +476,21 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
     for (i, b) in req.pinned.iter().enumerate() {
         let p = patient_ids.get(b.patient_id.as_str()).copied();
         if p.is_none() {
-            unknown(&mut c, format!("pinned[{i}].patient_id"), "patient", &b.patient_id);
+            unknown(
+                &mut c,
+                format!("pinned[{i}].patient_id"),
+                "patient",
+                &b.patient_id,
+            );
         }
         let s = session_ids.get(b.session_id.as_str()).copied();
         if s.is_none() {
-            unknown(&mut c, format!("pinned[{i}].session_id"), "session", &b.session_id);
+            unknown(
+                &mut c,
+                format!("pinned[{i}].session_id"),
+                "session",
+                &b.session_id,
+            );
         }
         if let Some(p) = p {
             if let Some(first) = pinned_patients.insert(p, i) {
@@ -495,8 +519,12 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
 
     // Sessions in a fixed order: day, start, theatre id, session id.
     sessions.sort_by(|(_, a), (_, b)| {
-        (a.day, a.start, &theatres[a.theatre.idx()].id, &a.id)
-            .cmp(&(b.day, b.start, &theatres[b.theatre.idx()].id, &b.id))
+        (a.day, a.start, &theatres[a.theatre.idx()].id, &a.id).cmp(&(
+            b.day,
+            b.start,
+            &theatres[b.theatre.idx()].id,
+            &b.id,
+        ))
     });
     let mut session_position = vec![0u32; req.sessions.len()];
     for (new, (old, _)) in sessions.iter().enumerate() {
@@ -587,7 +615,10 @@ fn overlaps(
         list.sort_by_key(|(i, s)| (s.start, *i));
         // Compare each session with the one that ends last among those before it.
         for k in 1..list.len() {
-            let (ia, a) = *list[..k].iter().max_by_key(|(i, s)| (s.end, std::cmp::Reverse(*i))).expect("k >= 1");
+            let (ia, a) = *list[..k]
+                .iter()
+                .max_by_key(|(i, s)| (s.end, std::cmp::Reverse(*i)))
+                .expect("k >= 1");
             let (ib, b) = list[k];
             if b.start < a.end {
                 c.push(

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, constraint, variable};
 
+use crate::capacity::Loads;
 use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::plan::Assignment;
 
 /// What a solve of the model optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,14 +67,62 @@ pub struct Formulation {
     pub constraints: Vec<(Family, String, Constraint)>,
 }
 
+/// A sub-model: only the patients in scope get variables; every other patient keeps
+/// their booking in `fixed`, and the capacity those bookings use comes off the
+/// right-hand sides (docs/model.md, "Sub-models").
+pub struct Scope<'a> {
+    pub in_scope: &'a [bool],
+    pub fixed: &'a Assignment,
+}
+
+/// Capacity already used by patients outside the model's scope.
+struct Fixed {
+    loads: Option<Loads>,
+}
+
+impl Fixed {
+    fn session(&self, s: SessionIdx) -> u32 {
+        self.loads.as_ref().map_or(0, |l| l.session_load(s))
+    }
+
+    fn surgeon_day(&self, k: SurgeonIdx, day: u32) -> u32 {
+        self.loads.as_ref().map_or(0, |l| l.surgeon_day(k, day))
+    }
+
+    fn beds(&self, day: i64) -> u32 {
+        self.loads.as_ref().map_or(0, |l| l.beds(day))
+    }
+}
+
 /// Builds the model for one stage. `floors[r]`: at least this many patients of
-/// priority rank r must be scheduled. `integer`: binaries, or the LP relaxation.
-pub fn build(instance: &Instance, stage: Stage, floors: [u32; 4], integer: bool) -> Formulation {
+/// priority rank r (in scope) must be scheduled. `integer`: binaries, or the LP
+/// relaxation. `scope`: the whole model, or a sub-model.
+pub fn build(
+    instance: &Instance,
+    stage: Stage,
+    floors: [u32; 4],
+    integer: bool,
+    scope: Option<&Scope>,
+) -> Formulation {
     let mut variables = ProblemVariables::new();
     let mut columns = Vec::new();
     let mut x = Vec::new();
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
+    let fixed = Fixed {
+        loads: scope.map(|scope| {
+            let mut others = scope.fixed.clone();
+            for p in instance.patient_indices() {
+                if scope.in_scope[p.idx()] {
+                    others.set(p, None);
+                }
+            }
+            Loads::from_assignment(instance, &others)
+        }),
+    };
     for p in instance.patient_indices() {
+        if scope.is_some_and(|scope| !scope.in_scope[p.idx()]) {
+            continue;
+        }
         for &s in &instance.eligible[p.idx()] {
             let lower = if pinned.get(&p) == Some(&s) { 1.0 } else { 0.0 };
             let def = if integer {
@@ -87,10 +137,10 @@ pub fn build(instance: &Instance, stage: Stage, floors: [u32; 4], integer: bool)
     let objective = objective(instance, stage, &columns, &x);
     let mut constraints = Vec::new();
     assign_once(instance, &columns, &x, &mut constraints);
-    session_minutes(instance, &columns, &x, &mut constraints);
-    surgeon_day_minutes(instance, &columns, &x, &mut constraints);
-    ward_beds(instance, &columns, &x, &mut constraints);
-    pinned_check(instance, &columns);
+    session_minutes(instance, &fixed, &columns, &x, &mut constraints);
+    surgeon_day_minutes(instance, &fixed, &columns, &x, &mut constraints);
+    ward_beds(instance, &fixed, &columns, &x, &mut constraints);
+    pinned_check(instance, scope, &columns);
     priority_floors(instance, floors, &columns, &x, &mut constraints);
     Formulation {
         variables,
@@ -123,7 +173,7 @@ fn objective(
 }
 
 /// assign_once: Σ_s x[p,s] ≤ 1 for every patient with two or more eligible sessions.
-pub fn assign_once(
+fn assign_once(
     instance: &Instance,
     columns: &[(PatientIdx, SessionIdx)],
     x: &[Variable],
@@ -147,10 +197,11 @@ pub fn assign_once(
     }
 }
 
-/// session_minutes: Σ_p (d[p] + t[s]) x[p,s] ≤ len[s] + t[s], for sessions whose
-/// eligible cases could overfill them.
-pub fn session_minutes(
+/// session_minutes: Σ_p (d[p] + t[s]) x[p,s] ≤ len[s] + t[s] − (minutes fixed outside
+/// the scope), for sessions whose eligible cases could overfill them.
+fn session_minutes(
     instance: &Instance,
+    fixed: &Fixed,
     columns: &[(PatientIdx, SessionIdx)],
     x: &[Variable],
     rows: &mut Rows,
@@ -161,7 +212,7 @@ pub fn session_minutes(
     }
     for s in instance.session_indices() {
         let t = f64::from(instance.turnaround(s));
-        let capacity = f64::from(instance.session(s).length_min) + t;
+        let capacity = f64::from(instance.session(s).length_min) + t - f64::from(fixed.session(s));
         let cols = &per_session[s.idx()];
         let total: f64 = cols
             .iter()
@@ -172,7 +223,10 @@ pub fn session_minutes(
         }
         let mut e = Expression::with_capacity(cols.len());
         for &k in cols {
-            e.add_mul(f64::from(instance.patient(columns[k].0).duration_min) + t, x[k]);
+            e.add_mul(
+                f64::from(instance.patient(columns[k].0).duration_min) + t,
+                x[k],
+            );
         }
         rows.push((
             Family::SessionMinutes,
@@ -183,9 +237,11 @@ pub fn session_minutes(
 }
 
 /// surgeon_day_minutes: Σ_{s of surgeon k on day d} Σ_p d[p] x[p,s] ≤ M[k], where
-/// the surgeon's sessions that day could hold more than M[k] minutes of cases.
-pub fn surgeon_day_minutes(
+/// the surgeon's sessions that day could hold more than M[k] minutes of cases (less the
+/// minutes fixed outside the scope).
+fn surgeon_day_minutes(
     instance: &Instance,
+    fixed: &Fixed,
     columns: &[(PatientIdx, SessionIdx)],
     x: &[Variable],
     rows: &mut Rows,
@@ -193,10 +249,14 @@ pub fn surgeon_day_minutes(
     let mut per_day: BTreeMap<(SurgeonIdx, u32), Vec<usize>> = BTreeMap::new();
     for (k, &(_, s)) in columns.iter().enumerate() {
         let session = instance.session(s);
-        per_day.entry((session.surgeon, session.day)).or_default().push(k);
+        per_day
+            .entry((session.surgeon, session.day))
+            .or_default()
+            .push(k);
     }
     for ((surgeon, day), cols) in per_day {
-        let max = f64::from(instance.surgeons[surgeon.idx()].max_minutes_per_day);
+        let max = f64::from(instance.surgeons[surgeon.idx()].max_minutes_per_day)
+            - f64::from(fixed.surgeon_day(surgeon, day));
         // The sessions' own lengths already cap the minutes: skip rows that cannot bind.
         let mut sessions: Vec<SessionIdx> = cols.iter().map(|&k| columns[k].1).collect();
         sessions.sort();
@@ -229,9 +289,11 @@ pub fn surgeon_day_minutes(
 }
 
 /// ward_beds: for every day e with a figure, Σ x[p,s] over inpatients p whose stay
-/// (day of s … day of s + L[p] − 1) covers e ≤ free_beds[e].
-pub fn ward_beds(
+/// (day of s … day of s + L[p] − 1) covers e ≤ free_beds[e] (less the beds fixed
+/// outside the scope).
+fn ward_beds(
     instance: &Instance,
+    fixed: &Fixed,
     columns: &[(PatientIdx, SessionIdx)],
     x: &[Variable],
     rows: &mut Rows,
@@ -245,7 +307,7 @@ pub fn ward_beds(
         }
     }
     for (day, cols) in per_day {
-        let free = instance.free_beds[&day];
+        let free = instance.free_beds[&day].saturating_sub(fixed.beds(day));
         // At most one column per patient counts: skip when the patients alone fit.
         let mut patients: Vec<PatientIdx> = cols.iter().map(|&k| columns[k].0).collect();
         patients.dedup();
@@ -263,17 +325,18 @@ pub fn ward_beds(
 
 /// pinned: x[p,s] = 1 for every pinned booking, as the column's lower bound (set in
 /// [`build`]). Validation has already proved each pin eligible; this only asserts it.
-fn pinned_check(instance: &Instance, columns: &[(PatientIdx, SessionIdx)]) {
+fn pinned_check(instance: &Instance, scope: Option<&Scope>, columns: &[(PatientIdx, SessionIdx)]) {
     debug_assert!(
         instance
             .pinned
             .iter()
+            .filter(|(p, _)| scope.is_none_or(|scope| scope.in_scope[p.idx()]))
             .all(|pin| columns.binary_search(pin).is_ok())
     );
 }
 
 /// priority_floors: Σ_{p of priority r} x[p,s] ≥ n[r], the counts fixed by earlier stages.
-pub fn priority_floors(
+fn priority_floors(
     instance: &Instance,
     floors: [u32; 4],
     columns: &[(PatientIdx, SessionIdx)],

@@ -1,0 +1,272 @@
+//! Local improvement: re-pack one session at a time as an exact 0-1 knapsack.
+//!
+//! For a session s, the candidates are its current cases, the unscheduled patients
+//! eligible for s, and patients booked on a later day who could move earlier. Each
+//! candidate's value is the weighted wait it saves in s, less what it already saves
+//! where it is. A dynamic programme over the session's minutes picks the best set;
+//! the re-pack is kept only when every hard rule still holds (checked exactly with
+//! [`Loads`]) and the policy's key improves. Passes repeat over every session, in
+//! session order, until a pass changes nothing or the pass limit is reached: the
+//! result depends on the instance alone, never on the clock, except that `deadline`
+//! is a safety net.
+
+use std::time::Instant;
+
+use crate::capacity::Loads;
+use crate::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
+use crate::plan::Assignment;
+
+/// The weighted wait saved by booking p into s rather than leaving them waiting.
+fn saving(instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
+    instance.cost_unscheduled(p) - instance.cost_scheduled(p, s)
+}
+
+/// Most candidates (besides the session's own cases) a re-pack considers, by value per minute.
+const MAX_CANDIDATES: usize = 400;
+
+/// The policy's order on plans: higher is better.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct Key {
+    counts: [u32; 4],
+    neg_wait: f64,
+}
+
+fn key(instance: &Instance, counts: [u32; 4], wait: f64) -> Key {
+    let counts = match instance.options.policy {
+        // P1 first, then the weighted wait alone.
+        ObjectivePolicy::WeightedWait => [counts[0], 0, 0, 0],
+        ObjectivePolicy::PriorityOrder => counts,
+    };
+    Key {
+        counts,
+        neg_wait: -wait,
+    }
+}
+
+/// Improves `assignment` in place; returns the number of re-packs kept.
+pub fn repack_sessions(
+    instance: &Instance,
+    assignment: &mut Assignment,
+    max_passes: usize,
+    deadline: Instant,
+) -> usize {
+    let mut loads = Loads::from_assignment(instance, assignment);
+    let pinned: std::collections::HashSet<PatientIdx> =
+        instance.pinned.iter().map(|&(p, _)| p).collect();
+    // Patients eligible for each session.
+    let mut eligible_for: Vec<Vec<PatientIdx>> = vec![Vec::new(); instance.sessions.len()];
+    for p in instance.patient_indices() {
+        for &s in &instance.eligible[p.idx()] {
+            eligible_for[s.idx()].push(p);
+        }
+    }
+    let mut members: Vec<Vec<PatientIdx>> = vec![Vec::new(); instance.sessions.len()];
+    for (p, s) in assignment.scheduled() {
+        members[s.idx()].push(p);
+    }
+    let mut counts = assignment.counts_by_priority(instance);
+    let mut wait = assignment.weighted_wait(instance);
+    let mut kept = 0;
+    for _ in 0..max_passes {
+        let mut changed = false;
+        for s in instance.session_indices() {
+            if Instant::now() >= deadline {
+                return kept;
+            }
+            if let Some((new_counts, new_wait)) = repack_one(
+                instance,
+                assignment,
+                &mut loads,
+                &mut members,
+                &eligible_for[s.idx()],
+                &pinned,
+                s,
+                counts,
+                wait,
+            ) {
+                counts = new_counts;
+                wait = new_wait;
+                kept += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    kept
+}
+
+#[allow(clippy::too_many_arguments)]
+fn repack_one(
+    instance: &Instance,
+    assignment: &mut Assignment,
+    loads: &mut Loads,
+    members: &mut [Vec<PatientIdx>],
+    eligible: &[PatientIdx],
+    pinned: &std::collections::HashSet<PatientIdx>,
+    s: SessionIdx,
+    counts: [u32; 4],
+    wait: f64,
+) -> Option<([u32; 4], f64)> {
+    let session = instance.session(s);
+    let turnaround = instance.turnaround(s);
+    let capacity = session.length_min + turnaround;
+    let day = session.day;
+    // Cases that stay whatever happens: pins, and (P1 first) P1 cases.
+    let mandatory: Vec<PatientIdx> = members[s.idx()]
+        .iter()
+        .copied()
+        .filter(|p| pinned.contains(p) || instance.patient(*p).priority == Priority::P1)
+        .collect();
+    let mandatory_weight: u32 = mandatory
+        .iter()
+        .map(|&p| instance.patient(p).duration_min + turnaround)
+        .sum();
+    let free = capacity.checked_sub(mandatory_weight)?;
+    // (patient, weight, value): value is the gain over where the patient is now.
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for &p in eligible {
+        if mandatory.contains(&p) {
+            continue;
+        }
+        let weight = instance.patient(p).duration_min + turnaround;
+        if weight > free {
+            continue;
+        }
+        let value = match assignment.get(p) {
+            Some(cur) if cur == s => {
+                own.push((p, weight, saving(instance, p, s)));
+                continue;
+            }
+            Some(cur) => {
+                if pinned.contains(&p) || instance.session(cur).day <= day {
+                    continue;
+                }
+                saving(instance, p, s) - saving(instance, p, cur)
+            }
+            None => saving(instance, p, s),
+        };
+        if value > 1e-9 {
+            others.push((p, weight, value));
+        }
+    }
+    if others.is_empty() {
+        return None;
+    }
+    others.sort_by(|a, b| {
+        (b.2 / f64::from(b.1))
+            .total_cmp(&(a.2 / f64::from(a.1)))
+            .then(a.0.cmp(&b.0))
+    });
+    others.truncate(MAX_CANDIDATES);
+    let mut items = own;
+    let n_own = items.len();
+    items.extend(others);
+    let current_value: f64 = items[..n_own].iter().map(|i| i.2).sum();
+
+    let mut cap = free;
+    for _attempt in 0..3 {
+        let chosen = knapsack(&items, cap);
+        let value: f64 = chosen.iter().map(|&k| items[k].2).sum();
+        if value <= current_value + 1e-9 {
+            return None;
+        }
+        // Apply tentatively: take out the session's own cases and the movers, then re-add.
+        let chosen_set: std::collections::HashSet<usize> = chosen.iter().copied().collect();
+        let mut removed: Vec<(PatientIdx, SessionIdx)> = Vec::new();
+        for (k, item) in items.iter().enumerate() {
+            let p = item.0;
+            if let Some(cur) = assignment.get(p) {
+                if k < n_own || chosen_set.contains(&k) {
+                    loads.remove(instance, p, cur);
+                    removed.push((p, cur));
+                }
+            }
+        }
+        let mut added = Vec::new();
+        let mut overrun = None;
+        for &k in &chosen {
+            let p = items[k].0;
+            match loads.check(instance, p, s) {
+                Ok(()) => {
+                    loads.add(instance, p, s);
+                    added.push(p);
+                }
+                Err(e) => {
+                    overrun = Some((e, items[k].1));
+                    break;
+                }
+            }
+        }
+        let mut new_assignment_counts = counts;
+        let mut new_wait = wait;
+        if overrun.is_none() {
+            for &(p, cur) in &removed {
+                new_assignment_counts[instance.patient(p).priority.rank()] -= 1;
+                new_wait += instance.cost_unscheduled(p) - instance.cost_scheduled(p, cur);
+            }
+            for &p in &added {
+                new_assignment_counts[instance.patient(p).priority.rank()] += 1;
+                new_wait -= instance.cost_unscheduled(p) - instance.cost_scheduled(p, s);
+            }
+            if key(instance, new_assignment_counts, new_wait) > key(instance, counts, wait)
+                && new_wait < wait - 1e-9
+            {
+                for &(p, cur) in &removed {
+                    members[cur.idx()].retain(|&q| q != p);
+                    assignment.set(p, None);
+                }
+                for &p in &added {
+                    members[s.idx()].push(p);
+                    assignment.set(p, Some(s));
+                }
+                return Some((new_assignment_counts, new_wait));
+            }
+        }
+        // Undo.
+        for &p in &added {
+            loads.remove(instance, p, s);
+        }
+        for &(p, cur) in &removed {
+            loads.add(instance, p, cur);
+        }
+        match overrun {
+            // A shared capacity (surgeon minutes, beds) bound: try again with less room.
+            Some((_, weight)) if cap > weight => cap -= weight.min(cap / 4).max(1),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Exact 0-1 knapsack over integer weights: the indices of the best set.
+fn knapsack(items: &[(PatientIdx, u32, f64)], capacity: u32) -> Vec<usize> {
+    let cap = capacity as usize;
+    let mut best = vec![0.0f64; cap + 1];
+    let mut take = vec![false; items.len() * (cap + 1)];
+    for (k, &(_, w, v)) in items.iter().enumerate() {
+        let w = w as usize;
+        if w > cap {
+            continue;
+        }
+        for c in (w..=cap).rev() {
+            let candidate = best[c - w] + v;
+            if candidate > best[c] + 1e-12 {
+                best[c] = candidate;
+                take[k * (cap + 1) + c] = true;
+            }
+        }
+    }
+    let mut chosen = Vec::new();
+    let mut c = cap;
+    for k in (0..items.len()).rev() {
+        if take[k * (cap + 1) + c] {
+            chosen.push(k);
+            c -= items[k].1 as usize;
+        }
+    }
+    chosen.reverse();
+    chosen
+}
