@@ -208,6 +208,15 @@ pub fn theatre_request(config: &GeneratorConfig) -> TheatreRequest {
         }
     }
 
+    // A list whose surgeon is on leave is cancelled (the 6-4-2 rule catches leave early).
+    sessions.retain(|s| {
+        let surgeon = surgeons
+            .iter()
+            .find(|k| k.id == s.surgeon_id)
+            .expect("a rota surgeon");
+        !surgeon.unavailable_dates.contains(&s.date)
+    });
+
     // Patients, in proportion to each specialty's theatres.
     let specs_present: Vec<usize> = (0..SPECIALTIES.len())
         .filter(|&s| theatres_of(s) > 0)

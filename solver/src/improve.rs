@@ -83,11 +83,41 @@ pub fn repack_sessions(
                 s,
                 counts,
                 wait,
+                None,
             ) {
                 counts = new_counts;
                 wait = new_wait;
                 kept += 1;
                 changed = true;
+            }
+            // Move one case to another session where it fits, then re-pack the room it leaves.
+            let movable: Vec<PatientIdx> = members[s.idx()]
+                .iter()
+                .copied()
+                .filter(|p| !pinned.contains(p) && instance.patient(*p).priority != Priority::P1)
+                .collect();
+            for a in movable {
+                let Some(to) = best_relocation(instance, &mut loads, a, s) else {
+                    continue;
+                };
+                if let Some((new_counts, new_wait)) = repack_one(
+                    instance,
+                    assignment,
+                    &mut loads,
+                    &mut members,
+                    &eligible_for[s.idx()],
+                    &pinned,
+                    s,
+                    counts,
+                    wait,
+                    Some((a, to)),
+                ) {
+                    counts = new_counts;
+                    wait = new_wait;
+                    kept += 1;
+                    changed = true;
+                    break;
+                }
             }
         }
         if !changed {
@@ -108,8 +138,10 @@ fn repack_one(
     s: SessionIdx,
     counts: [u32; 4],
     wait: f64,
+    relocate: Option<(PatientIdx, SessionIdx)>,
 ) -> Option<([u32; 4], f64)> {
     let session = instance.session(s);
+    let relocated = relocate.map(|(a, _)| a);
     let turnaround = instance.turnaround(s);
     let capacity = session.length_min + turnaround;
     let day = session.day;
@@ -128,7 +160,7 @@ fn repack_one(
     let mut own = Vec::new();
     let mut others = Vec::new();
     for &p in eligible {
-        if mandatory.contains(&p) {
+        if mandatory.contains(&p) || relocated == Some(p) {
             continue;
         }
         let weight = instance.patient(p).duration_min + turnaround;
@@ -152,7 +184,7 @@ fn repack_one(
             others.push((p, weight, value));
         }
     }
-    if others.is_empty() {
+    if others.is_empty() && relocate.is_none() {
         return None;
     }
     others.sort_by(|a, b| {
@@ -164,12 +196,15 @@ fn repack_one(
     let mut items = own;
     let n_own = items.len();
     items.extend(others);
-    let current_value: f64 = items[..n_own].iter().map(|i| i.2).sum();
+    let current_value: f64 = items[..n_own].iter().map(|i| i.2).sum::<f64>()
+        + relocate.map_or(0.0, |(a, _)| saving(instance, a, s));
+    // Moving the relocated case to its new session saves this much there.
+    let relocation_value = relocate.map_or(0.0, |(a, to)| saving(instance, a, to));
 
     let mut cap = free;
     for _attempt in 0..3 {
         let chosen = knapsack(&items, cap);
-        let value: f64 = chosen.iter().map(|&k| items[k].2).sum();
+        let value: f64 = chosen.iter().map(|&k| items[k].2).sum::<f64>() + relocation_value;
         if value <= current_value + 1e-9 {
             return None;
         }
@@ -187,6 +222,25 @@ fn repack_one(
         }
         let mut added = Vec::new();
         let mut overrun = None;
+        let mut moved = None;
+        if let Some((a, to)) = relocate {
+            loads.remove(instance, a, s);
+            match loads.check(instance, a, to) {
+                Ok(()) => {
+                    loads.add(instance, a, to);
+                    moved = Some((a, to));
+                }
+                Err(e) => {
+                    // No retry: the relocation itself does not fit.
+                    loads.add(instance, a, s);
+                    for &(p, cur) in &removed {
+                        loads.add(instance, p, cur);
+                    }
+                    let _ = e;
+                    return None;
+                }
+            }
+        }
         for &k in &chosen {
             let p = items[k].0;
             match loads.check(instance, p, s) {
@@ -211,6 +265,9 @@ fn repack_one(
                 new_assignment_counts[instance.patient(p).priority.rank()] += 1;
                 new_wait -= instance.cost_unscheduled(p) - instance.cost_scheduled(p, s);
             }
+            if let Some((a, to)) = moved {
+                new_wait += instance.cost_scheduled(a, to) - instance.cost_scheduled(a, s);
+            }
             if key(instance, new_assignment_counts, new_wait) > key(instance, counts, wait)
                 && new_wait < wait - 1e-9
             {
@@ -222,6 +279,11 @@ fn repack_one(
                     members[s.idx()].push(p);
                     assignment.set(p, Some(s));
                 }
+                if let Some((a, to)) = moved {
+                    members[s.idx()].retain(|&q| q != a);
+                    members[to.idx()].push(a);
+                    assignment.set(a, Some(to));
+                }
                 return Some((new_assignment_counts, new_wait));
             }
         }
@@ -229,16 +291,44 @@ fn repack_one(
         for &p in &added {
             loads.remove(instance, p, s);
         }
+        if let Some((a, to)) = moved {
+            loads.remove(instance, a, to);
+            loads.add(instance, a, s);
+        }
         for &(p, cur) in &removed {
             loads.add(instance, p, cur);
         }
         match overrun {
             // A shared capacity (surgeon minutes, beds) bound: try again with less room.
-            Some((_, weight)) if cap > weight => cap -= weight.min(cap / 4).max(1),
+            Some((_, weight)) if cap > weight && relocate.is_none() => {
+                cap -= weight.min(cap / 4).max(1)
+            }
             _ => return None,
         }
     }
     None
+}
+
+/// The session other than `from` where case a would save the most (the earliest day
+/// with room), if any.
+fn best_relocation(
+    instance: &Instance,
+    loads: &mut Loads,
+    a: PatientIdx,
+    from: SessionIdx,
+) -> Option<SessionIdx> {
+    loads.remove(instance, a, from);
+    let to = instance.eligible[a.idx()]
+        .iter()
+        .copied()
+        .filter(|&to| to != from && loads.check(instance, a, to).is_ok())
+        .max_by(|&x, &y| {
+            saving(instance, a, x)
+                .total_cmp(&saving(instance, a, y))
+                .then(y.cmp(&x))
+        });
+    loads.add(instance, a, from);
+    to
 }
 
 /// Exact 0-1 knapsack over integer weights: the indices of the best set.
