@@ -360,3 +360,40 @@ fn knapsack(items: &[(PatientIdx, u32, f64)], capacity: u32) -> Vec<usize> {
     chosen.reverse();
     chosen
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn brute(items: &[(PatientIdx, u32, f64)], capacity: u32) -> f64 {
+        let n = items.len();
+        (0u32..1 << n)
+            .map(|mask| {
+                let (w, v) = (0..n)
+                    .filter(|k| mask & (1 << k) != 0)
+                    .fold((0, 0.0), |(w, v), k| (w + items[k].1, v + items[k].2));
+                if w <= capacity { v } else { f64::NEG_INFINITY }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    proptest! {
+        #[test]
+        fn knapsack_matches_brute_force(
+            raw in prop::collection::vec((1u32..60, 0.0f64..100.0), 0..12),
+            capacity in 0u32..200,
+        ) {
+            let items: Vec<(PatientIdx, u32, f64)> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
+                .collect();
+            let chosen = knapsack(&items, capacity);
+            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+            let value: f64 = chosen.iter().map(|&k| items[k].2).sum();
+            prop_assert!(weight <= capacity);
+            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
+        }
+    }
+}

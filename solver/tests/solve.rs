@@ -1,0 +1,148 @@
+//! The solver end to end in process: generated weeks are solved, every plan passes the
+//! checker, the metrics add up, and the checker catches hand edits that break rules.
+
+use std::time::Duration;
+
+use clinicplan_solver::check::{ProposedPlan, check};
+use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::solve::{InProcess, SolveStatus, solve};
+use clinicplan_solver::{Instance, validate};
+
+fn instance(theatres: u32, patients: u32, seed: u64) -> Instance {
+    validate(&theatre_request(&GeneratorConfig {
+        theatres,
+        patients,
+        horizon_days: 5,
+        seed,
+    }))
+    .expect("generated requests are valid")
+}
+
+fn code_of(report: &clinicplan_solver::check::CheckReport) -> Vec<&'static str> {
+    report.violations.iter().map(|v| v.code).collect()
+}
+
+#[test]
+fn generated_weeks_solve_to_checked_plans() {
+    for seed in 1..=6 {
+        let instance = instance(2, 60, seed);
+        let outcome = solve(&instance, Duration::from_secs(3), &mut InProcess).expect("a plan");
+        assert!(
+            outcome.check.is_valid(),
+            "seed {seed}: {:?}",
+            outcome.check.violations
+        );
+        let m = &outcome.plan.metrics;
+        let r = &outcome.report;
+        assert!((r.objective - m.weighted_wait).abs() < 1e-9);
+        assert!((outcome.check.weighted_wait - m.weighted_wait).abs() < 1e-6);
+        assert!(r.best_bound <= r.objective + 1e-9, "seed {seed}");
+        assert!((0.0..=1.0).contains(&r.gap), "seed {seed}: gap {}", r.gap);
+        assert_eq!(
+            m.patients_scheduled + m.patients_unscheduled,
+            instance.patients.len() as u32
+        );
+        if r.status == SolveStatus::Optimal {
+            assert!(r.gap < 1e-3, "seed {seed}: optimal with gap {}", r.gap);
+        }
+    }
+}
+
+#[test]
+fn the_checker_catches_hand_edits() {
+    let instance = instance(3, 120, 11);
+    let outcome = solve(&instance, Duration::from_secs(2), &mut InProcess).expect("a plan");
+    let good = outcome.plan.to_proposed(&instance);
+    assert!(check(&instance, &good).is_valid());
+
+    // A case stretched by ten minutes.
+    let mut edited: ProposedPlan = good.clone();
+    let session = edited
+        .sessions
+        .iter_mut()
+        .find(|s| !s.cases.is_empty())
+        .expect("some session has cases");
+    session.cases[0].end_time = {
+        let t = chrono::NaiveTime::parse_from_str(&session.cases[0].end_time, "%H:%M").unwrap();
+        (t + chrono::Duration::minutes(10))
+            .format("%H:%M")
+            .to_string()
+    };
+    assert!(code_of(&check(&instance, &edited)).contains(&"CP2011"));
+
+    // The same patient booked twice.
+    let mut edited = good.clone();
+    let (first, second) = {
+        let busy: Vec<usize> = (0..edited.sessions.len())
+            .filter(|&i| !edited.sessions[i].cases.is_empty())
+            .collect();
+        (busy[0], busy[1])
+    };
+    let case = edited.sessions[first].cases[0].clone();
+    edited.sessions[second].cases.push(case);
+    assert!(code_of(&check(&instance, &edited)).contains(&"CP2004"));
+
+    // A patient moved into a session of another specialty.
+    let mut edited = good.clone();
+    let spec_of = |id: &str| {
+        instance
+            .sessions
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.specialty)
+            .unwrap()
+    };
+    let from = edited
+        .sessions
+        .iter()
+        .position(|s| !s.cases.is_empty())
+        .unwrap();
+    let to = (0..edited.sessions.len())
+        .find(|&i| {
+            spec_of(&edited.sessions[i].session_id) != spec_of(&edited.sessions[from].session_id)
+        })
+        .expect("another specialty");
+    let case = edited.sessions[from].cases.remove(0);
+    edited.sessions[to].cases.push(case);
+    assert!(code_of(&check(&instance, &edited)).contains(&"CP2010"));
+
+    // Every case of the fullest session duplicated into it: the session overflows.
+    let mut edited = good.clone();
+    let fullest = (0..edited.sessions.len())
+        .max_by_key(|&i| edited.sessions[i].cases.len())
+        .unwrap();
+    let unscheduled: Vec<String> = outcome
+        .plan
+        .unscheduled
+        .iter()
+        .filter(|(p, _)| {
+            instance.eligible[p.idx()]
+                .iter()
+                .any(|s| instance.session(*s).id == edited.sessions[fullest].session_id)
+        })
+        .map(|(p, _)| instance.patient(*p).id.clone())
+        .collect();
+    for id in unscheduled {
+        edited.sessions[fullest]
+            .cases
+            .push(clinicplan_solver::check::ProposedCase {
+                patient_id: id,
+                start_time: "08:30".into(),
+                end_time: "08:31".into(),
+            });
+    }
+    let codes = code_of(&check(&instance, &edited));
+    assert!(
+        codes.contains(&"CP2014") || codes.contains(&"CP2013"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn the_same_request_gives_the_same_plan() {
+    let instance = instance(2, 40, 5);
+    let a = solve(&instance, Duration::from_secs(20), &mut InProcess).expect("a plan");
+    let b = solve(&instance, Duration::from_secs(20), &mut InProcess).expect("a plan");
+    assert_eq!(a.report.status, SolveStatus::Optimal);
+    assert_eq!(a.plan.assignment, b.plan.assignment);
+}
