@@ -46,13 +46,20 @@ fn valid_request() -> proto::PlanTheatreListsRequest {
 
 /// The (code, field) pairs of the BadRequest that `request` gets, after checking that
 /// the status is INVALID_ARGUMENT and that every description starts with a code.
-fn violations(harness: &Harness, name: &str, request: &proto::PlanTheatreListsRequest) -> BTreeSet<(String, String)> {
+fn violations(
+    harness: &Harness,
+    name: &str,
+    request: &proto::PlanTheatreListsRequest,
+) -> BTreeSet<(String, String)> {
     let status = match harness.plan(request) {
         Ok(_) => panic!("{name}: the invalid request was accepted"),
         Err(status) => status,
     };
     assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
-    assert!(!status.message().is_empty(), "{name}: the status has no message");
+    assert!(
+        !status.message().is_empty(),
+        "{name}: the status has no message"
+    );
     let bad_request = status
         .get_details_bad_request()
         .unwrap_or_else(|| panic!("{name}: no google.rpc.BadRequest in {status:?}"));
@@ -60,9 +67,16 @@ fn violations(harness: &Harness, name: &str, request: &proto::PlanTheatreListsRe
         .field_violations
         .iter()
         .map(|v| {
-            let code = v.description.split_whitespace().next().unwrap_or("").to_string();
+            let code = v
+                .description
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
             assert!(
-                code.len() == 6 && code.starts_with("CP") && code[2..].chars().all(|c| c.is_ascii_digit()),
+                code.len() == 6
+                    && code.starts_with("CP")
+                    && code[2..].chars().all(|c| c.is_ascii_digit()),
                 "{name}: the description of {} does not start with a code: {:?}",
                 v.field,
                 v.description
@@ -74,10 +88,17 @@ fn violations(harness: &Harness, name: &str, request: &proto::PlanTheatreListsRe
 
 /// Asserts that `request` is rejected with exactly the `expected` (code, field) pairs.
 #[track_caller]
-fn assert_rejected(harness: &Harness, name: &str, request: &proto::PlanTheatreListsRequest, expected: &[(&str, &str)]) {
+fn assert_rejected(
+    harness: &Harness,
+    name: &str,
+    request: &proto::PlanTheatreListsRequest,
+    expected: &[(&str, &str)],
+) {
     let got = violations(harness, name, request);
-    let expected: BTreeSet<(String, String)> =
-        expected.iter().map(|(c, f)| (c.to_string(), f.to_string())).collect();
+    let expected: BTreeSet<(String, String)> = expected
+        .iter()
+        .map(|(c, f)| (c.to_string(), f.to_string()))
+        .collect();
     assert_eq!(got, expected, "{name}");
 }
 
@@ -249,13 +270,19 @@ fn sessions_ending_before_they_start_or_overlapping_are_named() {
         Breakage {
             // S4 starts in T1 at 12:00 on day 0, while S1 runs there until 12:30.
             name: "overlap in one theatre",
-            apply: |r| r.sessions.push(session("S4", "T1", 0, "12:00", "14:00", "ORTHO", "K3")),
+            apply: |r| {
+                r.sessions
+                    .push(session("S4", "T1", 0, "12:00", "14:00", "ORTHO", "K3"))
+            },
             expected: &[("CP1034", "sessions[3].start_time")],
         },
         Breakage {
             // S4 in T2 at 14:00 on day 1, while K3 operates in T1 from 13:30 to 17:30.
             name: "overlap for one surgeon",
-            apply: |r| r.sessions.push(session("S4", "T2", 1, "14:00", "16:00", "ORTHO", "K3")),
+            apply: |r| {
+                r.sessions
+                    .push(session("S4", "T2", 1, "14:00", "16:00", "ORTHO", "K3"))
+            },
             expected: &[("CP1035", "sessions[3].start_time")],
         },
         Breakage {
@@ -300,7 +327,10 @@ fn non_positive_durations_and_missing_priorities_are_named() {
     let mut request = valid_request();
     request.horizon_days = 0;
     let got = violations(&harness, "zero horizon", &request);
-    assert!(got.contains(&("CP1002".to_string(), "horizon_days".to_string())), "{got:?}");
+    assert!(
+        got.contains(&("CP1002".to_string(), "horizon_days".to_string())),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -380,7 +410,11 @@ fn every_problem_of_a_request_is_listed() {
 #[test]
 fn an_empty_request_is_invalid_not_a_crash() {
     let harness = Harness::start();
-    let got = violations(&harness, "empty", &proto::PlanTheatreListsRequest::default());
+    let got = violations(
+        &harness,
+        "empty",
+        &proto::PlanTheatreListsRequest::default(),
+    );
     let fields: BTreeSet<&str> = got.iter().map(|(_, f)| f.as_str()).collect();
     assert!(fields.contains("planning_start"), "{got:?}");
     assert!(fields.contains("horizon_days"), "{got:?}");

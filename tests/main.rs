@@ -5,12 +5,14 @@
 //! - `theatre_small`: hand-made cases with optima worked out by hand, one rule each.
 //! - `theatre_policies`: weighted wait against priority order, weights, P1 first.
 //! - `theatre_properties`: generated and tiny random requests, checked and brute-forced.
+//! - `checker_selftest`: the checker itself finds each rule broken on purpose.
 //! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
 //! - `infra`: health, reflection, shutdown and the deadline promise.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
 mod bad_input;
+mod checker_selftest;
 mod infra;
 mod support;
 mod theatre_policies;

@@ -26,7 +26,10 @@ fn assert_brute_force(request: &proto::PlanTheatreListsRequest, expected: f64) {
     );
 }
 
-fn unscheduled_detail<'r>(response: &'r proto::PlanTheatreListsResponse, patient_id: &str) -> &'r proto::Unscheduled {
+fn unscheduled_detail<'r>(
+    response: &'r proto::PlanTheatreListsResponse,
+    patient_id: &str,
+) -> &'r proto::Unscheduled {
     response
         .unscheduled
         .iter()
@@ -46,7 +49,10 @@ fn two_patients_compete_for_one_short_session() {
     request.theatres = vec![theatre("T1", &[])];
     request.surgeons = vec![surgeon("K1", "GEN", 480)];
     request.sessions = vec![session("S1", "T1", 1, "08:00", "10:00", "GEN", "K1")];
-    request.patients = vec![patient("A", "GEN", 90, P3, 90), patient("B", "GEN", 90, P3, 0)];
+    request.patients = vec![
+        patient("A", "GEN", 90, P3, 90),
+        patient("B", "GEN", 90, P3, 0),
+    ];
     assert_brute_force(&request, 26.0);
 
     let harness = Harness::start();
@@ -56,7 +62,10 @@ fn two_patients_compete_for_one_short_session() {
     assert!(close(metrics(&response).nothing_scheduled_cost, 54.0));
     assert!(solve(&response).best_bound <= 26.0 + 1e-6);
     let a = case_of(&response, "A").expect("A is scheduled");
-    assert_eq!((a.start_time.as_str(), a.end_time.as_str()), ("08:00", "09:30"));
+    assert_eq!(
+        (a.start_time.as_str(), a.end_time.as_str()),
+        ("08:00", "09:30")
+    );
     assert_eq!(session_of(&response, "A").as_deref(), Some("S1"));
     assert_eq!(reason_of(&response, "B"), Some(Reason::Outranked));
     assert_eq!(unscheduled_detail(&response, "B").eligible_sessions, 1);
@@ -76,7 +85,10 @@ fn the_more_urgent_patient_gets_the_earlier_session() {
         session("S0", "T1", 0, "08:00", "10:00", "GEN", "K1"),
         session("S2", "T1", 2, "08:00", "10:00", "GEN", "K1"),
     ];
-    request.patients = vec![patient("A", "GEN", 90, P1, 0), patient("B", "GEN", 90, P4, 0)];
+    request.patients = vec![
+        patient("A", "GEN", 90, P1, 0),
+        patient("B", "GEN", 90, P4, 0),
+    ];
     assert_brute_force(&request, 13.0);
 
     let harness = Harness::start();
@@ -129,8 +141,14 @@ fn a_named_surgeon_is_kept_and_missing_sessions_are_explained() {
     assert_objective(&response, 56.0);
     assert_eq!(session_of(&response, "X").as_deref(), Some("S2"));
     assert_eq!(session_of(&response, "W").as_deref(), Some("S1"));
-    assert_eq!(reason_of(&response, "Y"), Some(Reason::NoSessionWithSurgeon));
-    assert_eq!(reason_of(&response, "Z"), Some(Reason::NoSessionForSpecialty));
+    assert_eq!(
+        reason_of(&response, "Y"),
+        Some(Reason::NoSessionWithSurgeon)
+    );
+    assert_eq!(
+        reason_of(&response, "Z"),
+        Some(Reason::NoSessionForSpecialty)
+    );
     assert_eq!(unscheduled_detail(&response, "Y").eligible_sessions, 0);
 }
 
@@ -169,7 +187,10 @@ fn equipment_sends_a_case_to_the_theatre_that_has_it() {
     assert_objective(&response, 24.0);
     assert_eq!(session_of(&response, "R").as_deref(), Some("S2"));
     assert_eq!(session_of(&response, "N").as_deref(), Some("S1"));
-    assert_eq!(reason_of(&response, "Q"), Some(Reason::NoTheatreWithEquipment));
+    assert_eq!(
+        reason_of(&response, "Q"),
+        Some(Reason::NoTheatreWithEquipment)
+    );
 }
 
 #[test]
@@ -300,7 +321,10 @@ fn a_pinned_booking_is_kept_even_when_it_costs_more() {
     request.theatres = vec![theatre("T1", &[])];
     request.surgeons = vec![surgeon("K1", "GEN", 480)];
     request.sessions = vec![session("S1", "T1", 0, "08:00", "10:00", "GEN", "K1")];
-    request.patients = vec![patient("A", "GEN", 90, P2, 0), patient("B", "GEN", 90, P4, 0)];
+    request.patients = vec![
+        patient("A", "GEN", 90, P2, 0),
+        patient("B", "GEN", 90, P4, 0),
+    ];
     assert_brute_force(&request, 12.0);
     request.pinned = vec![pin("B", "S1")];
     assert_brute_force(&request, 33.0);
@@ -350,7 +374,13 @@ fn a_list_runs_in_flag_order_back_to_back() {
     let timetable: Vec<(&str, &str, &str)> = list
         .cases
         .iter()
-        .map(|c| (c.patient_id.as_str(), c.start_time.as_str(), c.end_time.as_str()))
+        .map(|c| {
+            (
+                c.patient_id.as_str(),
+                c.start_time.as_str(),
+                c.end_time.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         timetable,

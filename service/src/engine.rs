@@ -1,7 +1,8 @@
-//! Runs a solve with its deadline guaranteed: validation and the constructive plan in
-//! this process, the HiGHS stages in a worker process (`clinicplan worker`) that is
-//! killed when the deadline passes or the caller goes away, since HiGHS does not
-//! always stop at its own time limit.
+//! Runs a solve with its deadline guaranteed: validation, the start plans and the
+//! local improvement in this process; HiGHS in worker processes (`clinicplan worker`):
+//! one computes the LP bound from the start, beside the local search, the other runs
+//! the MIP stages from the improved plan. Both are killed when the deadline passes or
+//! the caller goes away, since HiGHS does not always stop at its own time limit.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use clinicplan_solver::solve::{MipRunner, Outcome, RunnerEnd, solve};
 use clinicplan_solver::validate;
 
 use crate::error::ServiceError;
-use crate::worker::{EVENT_PREFIX, Job};
+use crate::worker::{EVENT_PREFIX, Job, JobKind};
 
 /// The program run as the MIP worker process (normally `clinicplan worker`).
 #[derive(Clone, Debug)]
@@ -98,10 +99,15 @@ pub fn plan_theatres(
             .time_limit_ms
             .unwrap_or(config.default_time_limit_ms),
     ));
+    let (tx, rx) = mpsc::channel();
     let mut runner = WorkerRunner {
         request: &request,
         worker: &config.worker,
         cancel,
+        events: rx,
+        tx,
+        lp_running: false,
+        lp_worker: None,
     };
     let outcome = solve(&instance, time_limit, &mut runner)?;
     if cancel.is_cancelled() {
@@ -110,11 +116,21 @@ pub fn plan_theatres(
     Ok((instance, outcome))
 }
 
-/// Runs the staged MIP in a child process and relays its events until the deadline.
-struct WorkerRunner<'a> {
-    request: &'a TheatreRequest,
-    worker: &'a WorkerCommand,
-    cancel: &'a CancelToken,
+/// HiGHS overruns its time limit a little even when it does stop: a worker's budget
+/// stops short of the deadline so that its last result usually arrives in time.
+fn worker_budget(deadline: Instant) -> Duration {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    remaining
+        .mul_f64(0.85)
+        .saturating_sub(Duration::from_millis(100))
+}
+
+/// What the reader threads relay from the workers.
+enum Message {
+    Event(MipEvent),
+    Unreadable(String),
+    /// The worker's output ended (it exited or was killed).
+    Ended(JobKind),
 }
 
 /// Kills and reaps the child however the run ends.
@@ -127,7 +143,81 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// Starts a worker on `job`; its events arrive on `tx`, then `Ended(kind)`.
+fn spawn_worker(
+    worker: &WorkerCommand,
+    job: &Job,
+    kind: JobKind,
+    tx: mpsc::Sender<Message>,
+) -> Result<KillOnDrop, String> {
+    let payload = serde_json::to_vec(job).map_err(|e| format!("could not encode the job: {e}"))?;
+    let mut child = Command::new(&worker.program)
+        .args(&worker.args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map(KillOnDrop)
+        .map_err(|e| {
+            format!(
+                "could not start the worker {}: {e}",
+                worker.program.display()
+            )
+        })?;
+    // Write and read on their own threads: a worker that stops reading or writing must
+    // never hold the solve past its deadline.
+    let mut stdin = child.0.stdin.take().expect("stdin is piped");
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&payload);
+    });
+    let stdout = child.0.stdout.take().expect("stdout is piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            match line.strip_prefix(EVENT_PREFIX) {
+                Some(json) => {
+                    let message = match serde_json::from_str(json) {
+                        Ok(event) => Message::Event(event),
+                        Err(e) => Message::Unreadable(e.to_string()),
+                    };
+                    if tx.send(message).is_err() {
+                        return;
+                    }
+                }
+                // HiGHS's own log, when asked for, goes to standard error.
+                None => eprintln!("{line}"),
+            }
+        }
+        let _ = tx.send(Message::Ended(kind));
+    });
+    Ok(child)
+}
+
+/// Runs the MIP stages in a child process and relays its events (and the LP worker's)
+/// until both are done or the deadline passes.
+struct WorkerRunner<'a> {
+    request: &'a TheatreRequest,
+    worker: &'a WorkerCommand,
+    cancel: &'a CancelToken,
+    events: mpsc::Receiver<Message>,
+    tx: mpsc::Sender<Message>,
+    lp_running: bool,
+    lp_worker: Option<KillOnDrop>,
+}
+
 impl MipRunner for WorkerRunner<'_> {
+    fn start_bound(&mut self, _instance: &Instance, floor_plan: &Assignment, deadline: Instant) {
+        // The LP bound runs in a worker of its own, beside the local search.
+        let job = Job {
+            kind: JobKind::LpBound,
+            request: self.request.clone(),
+            start: floor_plan.clone(),
+            budget_ms: worker_budget(deadline).as_millis() as u64,
+        };
+        self.lp_worker = spawn_worker(self.worker, &job, JobKind::LpBound, self.tx.clone()).ok();
+        self.lp_running = self.lp_worker.is_some();
+    }
+
     fn run(
         &mut self,
         _instance: &Instance,
@@ -135,58 +225,19 @@ impl MipRunner for WorkerRunner<'_> {
         deadline: Instant,
         on_event: &mut dyn FnMut(MipEvent),
     ) -> RunnerEnd {
-        // HiGHS overruns its time limit a little even when it does stop: give the worker
-        // a budget short of the deadline so that its last result usually arrives in time.
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let budget = (remaining.mul_f64(0.85)).saturating_sub(Duration::from_millis(100));
         let job = Job {
+            kind: JobKind::Stages,
             request: self.request.clone(),
             start: start.clone(),
-            budget_ms: budget.as_millis() as u64,
+            budget_ms: worker_budget(deadline).as_millis() as u64,
         };
-        let payload = match serde_json::to_vec(&job) {
-            Ok(p) => p,
-            Err(e) => return RunnerEnd::Failed(format!("could not encode the job: {e}")),
-        };
-        let child = Command::new(&self.worker.program)
-            .args(&self.worker.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn();
-        let mut child = match child {
-            Ok(c) => KillOnDrop(c),
-            Err(e) => {
-                return RunnerEnd::Failed(format!(
-                    "could not start the worker {}: {e}",
-                    self.worker.program.display()
-                ));
-            }
-        };
-        // Write and read on their own threads: a worker that stops reading or writing
-        // must never hold this thread past the deadline.
-        let mut stdin = child.0.stdin.take().expect("stdin is piped");
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&payload);
-        });
-        let stdout = child.0.stdout.take().expect("stdout is piped");
-        let (tx, rx) = mpsc::channel::<Result<MipEvent, String>>();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                match line.strip_prefix(EVENT_PREFIX) {
-                    Some(json) => {
-                        let event = serde_json::from_str(json).map_err(|e| e.to_string());
-                        if tx.send(event).is_err() {
-                            break;
-                        }
-                    }
-                    // HiGHS's own log, when asked for, goes to standard error.
-                    None => eprintln!("{line}"),
-                }
-            }
-        });
-        loop {
+        let mut stages_worker =
+            match spawn_worker(self.worker, &job, JobKind::Stages, self.tx.clone()) {
+                Ok(child) => child,
+                Err(e) => return RunnerEnd::Failed(e),
+            };
+        let mut stages_running = true;
+        while stages_running || self.lp_running {
             if self.cancel.is_cancelled() {
                 return RunnerEnd::Cancelled;
             }
@@ -195,18 +246,26 @@ impl MipRunner for WorkerRunner<'_> {
                 return RunnerEnd::DeadlineReached;
             }
             let wait = (deadline - now).min(Duration::from_millis(50));
-            match rx.recv_timeout(wait) {
-                Ok(Ok(event)) => on_event(event),
-                Ok(Err(e)) => return RunnerEnd::Failed(format!("unreadable worker event: {e}")),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return match child.0.wait() {
-                        Ok(status) if status.success() => RunnerEnd::Finished,
-                        Ok(status) => RunnerEnd::Failed(format!("the worker exited with {status}")),
-                        Err(e) => RunnerEnd::Failed(e.to_string()),
-                    };
+            match self.events.recv_timeout(wait) {
+                Ok(Message::Event(event)) => on_event(event),
+                Ok(Message::Unreadable(e)) => {
+                    return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
                 }
+                Ok(Message::Ended(JobKind::LpBound)) => self.lp_running = false,
+                Ok(Message::Ended(JobKind::Stages)) => {
+                    stages_running = false;
+                    match stages_worker.0.wait() {
+                        Ok(status) if status.success() => {}
+                        Ok(status) => {
+                            return RunnerEnd::Failed(format!("the worker exited with {status}"));
+                        }
+                        Err(e) => return RunnerEnd::Failed(e.to_string()),
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
+        RunnerEnd::Finished
     }
 }

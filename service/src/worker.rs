@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clinicplan_solver::input::TheatreRequest;
-use clinicplan_solver::mip::solve_staged;
+use clinicplan_solver::mip::{MipEvent, lp_bound, solve_stages};
 use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::validate;
 use serde::{Deserialize, Serialize};
@@ -15,11 +15,21 @@ use serde::{Deserialize, Serialize};
 /// Marks the worker's own lines on standard output (HiGHS may print there too).
 pub const EVENT_PREFIX: &str = "@clinicplan-event ";
 
-/// One solve's work.
+/// What a worker computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// The LP relaxation bound, run alongside the local search.
+    LpBound,
+    /// The policy's MIP stages, from `start`.
+    Stages,
+}
+
+/// One worker's work.
 #[derive(Serialize, Deserialize)]
 pub struct Job {
+    pub kind: JobKind,
     pub request: TheatreRequest,
-    /// The plan to start from (the constructive plan).
+    /// The plan to start from (the best plan after local improvement).
     pub start: Assignment,
     pub budget_ms: u64,
 }
@@ -35,22 +45,22 @@ pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
         "the start plan does not match the request"
     );
     let mut failure = None;
-    solve_staged(
-        &instance,
-        job.start,
-        Duration::from_millis(job.budget_ms),
-        &mut |event| {
-            let line = serde_json::to_string(&event).map(|json| format!("{EVENT_PREFIX}{json}\n"));
-            let written = line.map_err(anyhow::Error::from).and_then(|l| {
-                Ok(output
-                    .write_all(l.as_bytes())
-                    .and_then(|_| output.flush())?)
-            });
-            if let Err(e) = written {
-                failure.get_or_insert(e);
-            }
-        },
-    );
+    let mut emit = |event: MipEvent| {
+        let line = serde_json::to_string(&event).map(|json| format!("{EVENT_PREFIX}{json}\n"));
+        let written = line.map_err(anyhow::Error::from).and_then(|l| {
+            Ok(output
+                .write_all(l.as_bytes())
+                .and_then(|_| output.flush())?)
+        });
+        if let Err(e) = written {
+            failure.get_or_insert(e);
+        }
+    };
+    let budget = Duration::from_millis(job.budget_ms);
+    match job.kind {
+        JobKind::LpBound => lp_bound(&instance, &job.start, budget, &mut emit),
+        JobKind::Stages => solve_stages(&instance, job.start, budget, &mut emit),
+    }
     match failure {
         Some(e) => Err(e.context("writing an event")),
         None => Ok(()),

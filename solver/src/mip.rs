@@ -13,7 +13,7 @@ use good_lp::{SolverModel, solvers::highs::highs};
 use highs::HighsModelStatus;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Instance, ObjectivePolicy, Priority};
+use crate::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
 use crate::models::theatre_list::{Scope, Stage, build};
 use crate::plan::Assignment;
 
@@ -39,6 +39,9 @@ pub struct RunResult {
     /// A proven lower bound on the stage objective (−∞ when none).
     pub dual_bound: f64,
     pub elapsed_ms: u64,
+    /// LP runs only: the pairs with a positive value in the LP solution.
+    #[serde(skip)]
+    pub lp_values: Vec<((PatientIdx, SessionIdx), f64)>,
 }
 
 /// Options for one HiGHS run.
@@ -72,6 +75,7 @@ pub fn run_stage(
             objective: 0.0,
             dual_bound: 0.0,
             elapsed_ms: 0,
+            lp_values: Vec::new(),
         };
     }
     let mut problem = formulation
@@ -125,13 +129,24 @@ pub fn run_stage(
     let objective = solved.objective_value();
     if !integer {
         return match status {
-            HighsModelStatus::Optimal => RunResult {
-                status: RunStatus::Optimal,
-                assignment: None,
-                objective,
-                dual_bound: objective,
-                elapsed_ms,
-            },
+            HighsModelStatus::Optimal => {
+                let values = solved.get_solution();
+                let lp_values = formulation
+                    .columns
+                    .iter()
+                    .zip(values.columns())
+                    .filter(|(_, v)| **v > 1e-6)
+                    .map(|(&pair, &v)| (pair, v))
+                    .collect();
+                RunResult {
+                    status: RunStatus::Optimal,
+                    assignment: None,
+                    objective,
+                    dual_bound: objective,
+                    elapsed_ms,
+                    lp_values,
+                }
+            }
             _ => no_solution(started),
         };
     }
@@ -163,6 +178,7 @@ pub fn run_stage(
         objective,
         dual_bound,
         elapsed_ms,
+        lp_values: Vec::new(),
     }
 }
 
@@ -173,6 +189,7 @@ fn no_solution(started: Instant) -> RunResult {
         objective: f64::NAN,
         dual_bound: f64::NEG_INFINITY,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        lp_values: Vec::new(),
     }
 }
 
@@ -203,6 +220,8 @@ pub enum StageName {
     MaxP2,
     MaxP3,
     MaxP4,
+    /// A plan rounded from the LP relaxation's solution.
+    LpRounding,
     /// The weighted wait of one specialty's patients, the rest fixed.
     SubModel,
     WeightedWait,
@@ -255,31 +274,122 @@ pub fn solve_staged(
     on_event: &mut dyn FnMut(MipEvent),
 ) {
     let t0 = Instant::now();
-    let remaining = |t0: Instant| budget.saturating_sub(t0.elapsed());
-    let opts = |limit: Duration| RunOptions {
+    let mut start = start;
+    lp_bound(instance, &start.clone(), budget / 4, &mut |event| {
+        if let MipEvent::StageDone {
+            plan: Some(plan), ..
+        } = &event
+        {
+            if !crate::solve::policy_worse(instance, plan, &start) {
+                start = plan.clone();
+            }
+        }
+        on_event(event)
+    });
+    solve_stages(
+        instance,
+        start,
+        budget.saturating_sub(t0.elapsed()),
+        on_event,
+    );
+}
+
+/// Options for a HiGHS run of this instance.
+fn run_options(instance: &Instance, limit: Duration) -> RunOptions {
+    RunOptions {
         time_limit: limit,
         mip_rel_gap: instance.options.mip_rel_gap,
         mip_abs_gap: None,
         threads: instance.options.threads,
         log: instance.options.solver_log,
-    };
-    let nothing = instance.nothing_scheduled_cost();
+    }
+}
 
-    // The LP relaxation: a bound on the weighted wait of any plan, so of any the policy accepts.
+/// The LP relaxation of the whole weighted-wait model with the P1 floor of `floor_plan`
+/// (at least as many P1 patients as it schedules): a bound on the weighted wait of every
+/// plan the policy accepts, since those schedule as many P1 as any plan can. Reported as
+/// [`MipEvent::LpBound`]; then a plan rounded from its solution (docs/model.md, "LP
+/// rounding"), reported as a [`StageName::LpRounding`] stage.
+pub fn lp_bound(
+    instance: &Instance,
+    floor_plan: &Assignment,
+    limit: Duration,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let t0 = Instant::now();
+    let floors = [floor_plan.counts_by_priority(instance)[0], 0, 0, 0];
     let lp = run_stage(
         instance,
         Stage::WeightedWait,
-        [0; 4],
+        floors,
         false,
         None,
-        &opts(remaining(t0) / 4),
+        &run_options(instance, limit),
         None,
     );
-    if lp.status == RunStatus::Optimal {
-        on_event(MipEvent::LpBound {
-            weighted_wait: nothing + lp.objective,
-        });
+    if lp.status != RunStatus::Optimal {
+        return;
     }
+    on_event(MipEvent::LpBound {
+        weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
+    });
+    let plan = round_lp(instance, &lp.lp_values, t0 + limit);
+    on_event(MipEvent::StageDone {
+        stage: StageName::LpRounding,
+        status: RunStatus::Limit,
+        plan: Some(plan),
+        weighted_wait_bound: None,
+        counts_proven: false,
+        elapsed_ms: t0.elapsed().as_millis() as u64,
+    });
+}
+
+/// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients come
+/// first, as the policies require; within each group the pairs at 1 are kept, then the
+/// fractional pairs are tried largest value first, then the group's other patients
+/// are filled in density order; finally the sessions are re-packed. Every booking is
+/// checked against the shared capacities as it is made.
+fn round_lp(
+    instance: &Instance,
+    lp_values: &[((PatientIdx, SessionIdx), f64)],
+    deadline: Instant,
+) -> Assignment {
+    let mut assignment = Assignment::empty(instance);
+    let mut loads = crate::capacity::Loads::new(instance);
+    for &(p, s) in &instance.pinned {
+        assignment.set(p, Some(s));
+        loads.add(instance, p, s);
+    }
+    let mut pairs = lp_values.to_vec();
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let density = crate::constructive::density_order(instance);
+    for p1_group in [true, false] {
+        let in_group = |p: PatientIdx| (instance.patient(p).priority == Priority::P1) == p1_group;
+        for &((p, s), _) in &pairs {
+            if in_group(p) && assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
+                assignment.set(p, Some(s));
+                loads.add(instance, p, s);
+            }
+        }
+        let order: Vec<PatientIdx> = density.iter().copied().filter(|&p| in_group(p)).collect();
+        crate::constructive::fill(instance, &mut assignment, &mut loads, &order);
+    }
+    polish(instance, &mut assignment, deadline);
+    assignment
+}
+
+/// The policy's stages without the LP bound (the service computes that bound in a
+/// process of its own, alongside the local search).
+pub fn solve_stages(
+    instance: &Instance,
+    start: Assignment,
+    budget: Duration,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let t0 = Instant::now();
+    let remaining = |t0: Instant| budget.saturating_sub(t0.elapsed());
+    let opts = |limit: Duration| run_options(instance, limit);
+    let nothing = instance.nothing_scheduled_cost();
 
     let stages = stages(instance.options.policy);
     let upper = count_upper_bounds(instance);
@@ -325,6 +435,8 @@ pub fn solve_staged(
                     .cloned();
                 if let Some(a) = &improved {
                     incumbent = a.clone();
+                    // A count stage ignores everyone else: put back all that still fits.
+                    polish(instance, &mut incumbent, t0 + budget);
                 }
                 floors[r] = incumbent.counts_by_priority(instance)[r];
                 // The dual bound proves the count: no plan schedules floor + 1 of them.
@@ -334,7 +446,7 @@ pub fn solve_staged(
                 on_event(MipEvent::StageDone {
                     stage: StageName::of(stage),
                     status: result.status,
-                    plan: improved,
+                    plan: improved.map(|_| incumbent.clone()),
                     weighted_wait_bound: None,
                     counts_proven,
                     elapsed_ms: result.elapsed_ms,
@@ -512,4 +624,16 @@ fn submodel_scope(instance: &Instance, incumbent: &Assignment, k: usize) -> Vec<
         in_scope[p.idx()] = true;
     }
     in_scope
+}
+
+/// Books every patient that still fits (densest first) and re-packs the sessions.
+fn polish(instance: &Instance, assignment: &mut Assignment, deadline: Instant) {
+    let mut loads = crate::capacity::Loads::from_assignment(instance, assignment);
+    crate::constructive::fill(
+        instance,
+        assignment,
+        &mut loads,
+        &crate::constructive::density_order(instance),
+    );
+    crate::improve::repack_sessions(instance, assignment, crate::solve::REPACK_PASSES, deadline);
 }

@@ -93,6 +93,11 @@ pub enum RunnerEnd {
 
 /// Runs [`solve_staged`] somewhere and relays its events, giving up at `deadline`.
 pub trait MipRunner {
+    /// Called as soon as the start plan exists, before the local search: a runner that
+    /// can compute the LP bound (and its rounding) alongside may start it now, with the
+    /// start plan's P1 count as the floor, and relay its events from [`MipRunner::run`].
+    fn start_bound(&mut self, _instance: &Instance, _floor_plan: &Assignment, _deadline: Instant) {}
+
     fn run(
         &mut self,
         instance: &Instance,
@@ -211,6 +216,7 @@ pub fn solve(
         "density-order plan: weighted wait {:.1}",
         best.weighted_wait(instance)
     ));
+    runner.start_bound(instance, &best, deadline);
     let repacks = repack_sessions(
         instance,
         &mut best,
@@ -252,15 +258,22 @@ pub fn solve(
                 counts_proven,
                 elapsed_ms,
             } => {
-                notes.push(format!(
-                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{}",
-                    if plan.is_some() {
-                        ", improved the plan"
-                    } else {
-                        ""
-                    }
-                ));
                 // Keep a stage's plan only if the policy ranks it at least as high.
+                let verdict = match &plan {
+                    None => String::new(),
+                    Some(p) if policy_worse(instance, p, &best) => format!(
+                        ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
+                        p.weighted_wait(instance),
+                        p.counts_by_priority(instance)[0]
+                    ),
+                    Some(p) => format!(
+                        ", plan kept: weighted wait {:.1}",
+                        p.weighted_wait(instance)
+                    ),
+                };
+                notes.push(format!(
+                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
+                ));
                 if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
                     best = plan;
                     source = PlanSource::Mip;
@@ -314,8 +327,9 @@ pub fn solve(
             ));
             source = PlanSource::Constructive;
             status = SolveStatus::Feasible;
-            // The final stage's bound assumed the solver's priority floors: drop it.
-            (bound, bound_source) = plain_bound;
+            // The LP and MIP bounds assumed the solver's P1 floors, which the
+            // priority-order plan may miss: only the trivial bound is sure.
+            (bound, bound_source) = (trivial_bound(instance), BoundSource::Trivial);
             let plan = build_plan(instance, constructive);
             let report = check(instance, &plan.to_proposed(instance));
             if !report.is_valid() {

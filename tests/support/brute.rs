@@ -65,7 +65,10 @@ impl Key {
         for r in 0..policy.n_counted() {
             neg_counts[r] = -i64::from(counts[r]);
         }
-        Key { neg_counts, weighted_wait }
+        Key {
+            neg_counts,
+            weighted_wait,
+        }
     }
 
     /// Strictly better (smaller) than `other`.
@@ -97,17 +100,21 @@ struct Search<'m, 'a> {
 impl Search<'_, '_> {
     fn dfs(&mut self, i: usize, counts: [u32; 4], cost: f64) {
         let mut optimistic = counts;
-        for r in 0..4 {
-            optimistic[r] += self.suffix_counts[i][r];
+        for (count, rest) in optimistic.iter_mut().zip(self.suffix_counts[i]) {
+            *count += rest;
         }
         let bound = Key::new(self.policy, optimistic, cost + self.suffix_min_cost[i]);
-        if let Some((best, _, _)) = &self.best {
-            if !bound.better_than(best) {
-                return;
-            }
+        if let Some((best, _, _)) = &self.best
+            && !bound.better_than(best)
+        {
+            return;
         }
         if i == self.order.len() {
-            self.best = Some((Key::new(self.policy, counts, cost), counts, self.choice.clone()));
+            self.best = Some((
+                Key::new(self.policy, counts, cost),
+                counts,
+                self.choice.clone(),
+            ));
             return;
         }
         let p = self.order[i];
@@ -142,13 +149,18 @@ pub fn optimum_for(request: &proto::PlanTheatreListsRequest, policy: Policy) -> 
     let mut cost = 0.0;
     let mut pinned = vec![None; model.patients.len()];
     for &(p, s) in &model.pins {
-        assert!(loads.fits(&model, p, s), "the pins of a brute-force case must fit together");
+        assert!(
+            loads.fits(&model, p, s),
+            "the pins of a brute-force case must fit together"
+        );
         loads.add(&model, p, s);
         pinned[p] = Some(s);
         counts[model.patients[p].priority_idx] += 1;
         cost += model.cost(p, Some(s));
     }
-    let mut order: Vec<usize> = (0..model.patients.len()).filter(|&p| pinned[p].is_none()).collect();
+    let mut order: Vec<usize> = (0..model.patients.len())
+        .filter(|&p| pinned[p].is_none())
+        .collect();
     order.sort_by(|&a, &b| {
         let (pa, pb) = (&model.patients[a], &model.patients[b]);
         pa.priority_idx
@@ -195,7 +207,10 @@ pub fn optimum_for(request: &proto::PlanTheatreListsRequest, policy: Policy) -> 
     let mut assignment = BTreeMap::new();
     for (p, s) in pinned.iter().enumerate() {
         if let Some(s) = s {
-            assignment.insert(model.patients[p].patient.id.clone(), model.sessions[*s].session.id.clone());
+            assignment.insert(
+                model.patients[p].patient.id.clone(),
+                model.sessions[*s].session.id.clone(),
+            );
         }
     }
     for (i, s) in choice.iter().enumerate() {

@@ -65,7 +65,10 @@ fn clock(min: i64) -> String {
 }
 
 /// Checks `response` against `request`.
-pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanTheatreListsResponse) -> Report {
+pub fn check(
+    request: &proto::PlanTheatreListsRequest,
+    response: &proto::PlanTheatreListsResponse,
+) -> Report {
     let model = match Model::new(request) {
         Ok(m) => m,
         Err(e) => {
@@ -84,7 +87,10 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
     let mut used_minutes: i64 = 0;
     for (k, plan) in response.sessions.iter().enumerate() {
         let Some(&s) = model.session_idx.get(plan.session_id.as_str()) else {
-            v.push(format!("sessions[{k}]: unknown session '{}'", plan.session_id));
+            v.push(format!(
+                "sessions[{k}]: unknown session '{}'",
+                plan.session_id
+            ));
             continue;
         };
         if let Some(first) = listed_sessions.insert(s, k) {
@@ -104,7 +110,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
         ];
         for (name, got, want) in echoes {
             if got != want {
-                v.push(format!("session {sid}: {name} is '{got}', the request says '{want}'"));
+                v.push(format!(
+                    "session {sid}: {name} is '{got}', the request says '{want}'"
+                ));
             }
         }
         let plan_start = super::model::parse_clock_min(&plan.start_time);
@@ -112,7 +120,10 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
         if plan_start != Some(session.start_min) || plan_end != Some(session.end_min) {
             v.push(format!(
                 "session {sid}: times {}–{} differ from the request's {}–{}",
-                plan.start_time, plan.end_time, session.session.start_time, session.session.end_time
+                plan.start_time,
+                plan.end_time,
+                session.session.start_time,
+                session.session.end_time
             ));
         }
 
@@ -123,7 +134,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
         for (j, case) in plan.cases.iter().enumerate() {
             let pid = &case.patient_id;
             let Some(&p) = model.patient_idx.get(pid.as_str()) else {
-                v.push(format!("session {sid}: case {j} names unknown patient '{pid}'"));
+                v.push(format!(
+                    "session {sid}: case {j} names unknown patient '{pid}'"
+                ));
                 continue;
             };
             if let Some(&other) = placed.get(&p) {
@@ -136,7 +149,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
             }
             let patient = &model.patients[p];
             if let Err(rule) = model.pair_rule(p, s) {
-                v.push(format!("patient {pid} in session {sid} breaks the {rule:?} rule"));
+                v.push(format!(
+                    "patient {pid} in session {sid} breaks the {rule:?} rule"
+                ));
             }
 
             // What the case says about its patient must be the request's.
@@ -147,13 +162,22 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
                 ));
             }
             if case.priority != patient.patient.priority {
-                v.push(format!("patient {pid}: case priority {} ≠ {}", case.priority, patient.patient.priority));
+                v.push(format!(
+                    "patient {pid}: case priority {} ≠ {}",
+                    case.priority, patient.patient.priority
+                ));
             }
             if case.procedure != patient.patient.procedure {
-                v.push(format!("patient {pid}: case procedure '{}' ≠ '{}'", case.procedure, patient.patient.procedure));
+                v.push(format!(
+                    "patient {pid}: case procedure '{}' ≠ '{}'",
+                    case.procedure, patient.patient.procedure
+                ));
             }
             if case.pinned != pinned_session.contains_key(&p) {
-                v.push(format!("patient {pid}: case says pinned = {}, the request disagrees", case.pinned));
+                v.push(format!(
+                    "patient {pid}: case says pinned = {}, the request disagrees",
+                    case.pinned
+                ));
             }
 
             // Back to back from the session's start, one turnaround between cases.
@@ -181,7 +205,10 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
                     if start < session.start_min || end > session.end_min {
                         v.push(format!(
                             "patient {pid} in session {sid}: {}–{} is outside {}–{}",
-                            case.start_time, case.end_time, session.session.start_time, session.session.end_time
+                            case.start_time,
+                            case.end_time,
+                            session.session.start_time,
+                            session.session.end_time
                         ));
                     }
                     previous_end = Some(end);
@@ -208,21 +235,27 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
         let used = previous_end.map_or(0, |end| end - session.start_min);
         used_minutes += used;
         if i64::from(plan.used_minutes) != used {
-            v.push(format!("session {sid}: used_minutes {} ≠ {used}", plan.used_minutes));
+            v.push(format!(
+                "session {sid}: used_minutes {} ≠ {used}",
+                plan.used_minutes
+            ));
         }
         let utilisation = used as f64 / session.length_min as f64;
         if !close(plan.utilisation, utilisation) {
-            v.push(format!("session {sid}: utilisation {} ≠ {utilisation}", plan.utilisation));
+            v.push(format!(
+                "session {sid}: utilisation {} ≠ {utilisation}",
+                plan.utilisation
+            ));
         }
         // The flag rule: no case may come after one with a higher rank.
         for a in 0..ranks.len() {
             for b in a + 1..ranks.len() {
-                if let ((Some(ra), pa), (Some(rb), pb)) = (ranks[a], ranks[b]) {
-                    if ra > rb {
-                        v.push(format!(
-                            "session {sid}: {pa} (flag rank {ra}) comes before {pb} (flag rank {rb})"
-                        ));
-                    }
+                if let ((Some(ra), pa), (Some(rb), pb)) = (ranks[a], ranks[b])
+                    && ra > rb
+                {
+                    v.push(format!(
+                        "session {sid}: {pa} (flag rank {ra}) comes before {pb} (flag rank {rb})"
+                    ));
                 }
             }
         }
@@ -232,13 +265,16 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
     let mut surgeon_day: BTreeMap<(&str, NaiveDate), i64> = BTreeMap::new();
     for (&p, &s) in &placed {
         let session = &model.sessions[s];
-        *surgeon_day.entry((session.session.surgeon_id.as_str(), session.date)).or_insert(0) +=
-            model.patients[p].duration_min;
+        *surgeon_day
+            .entry((session.session.surgeon_id.as_str(), session.date))
+            .or_insert(0) += model.patients[p].duration_min;
     }
     for ((surgeon, date), minutes) in &surgeon_day {
         let max = model.surgeons[surgeon].max_minutes_per_day;
         if *minutes > max {
-            v.push(format!("surgeon {surgeon} operates {minutes} min on {date}, more than {max}"));
+            v.push(format!(
+                "surgeon {surgeon} operates {minutes} min on {date}, more than {max}"
+            ));
         }
     }
 
@@ -253,7 +289,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
             })
             .count();
         if used > free as usize {
-            v.push(format!("{used} inpatients need a bed on {date}, only {free} free"));
+            v.push(format!(
+                "{used} inpatients need a bed on {date}, only {free} free"
+            ));
         }
     }
 
@@ -264,7 +302,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
                 "patient {} is pinned to session {} but the plan has it in {:?}",
                 model.patients[p].patient.id,
                 model.sessions[s].session.id,
-                placed.get(&p).map(|&o| model.sessions[o].session.id.as_str())
+                placed
+                    .get(&p)
+                    .map(|&o| model.sessions[o].session.id.as_str())
             ));
         }
     }
@@ -278,7 +318,9 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
             continue;
         };
         if waiting.insert(p, k).is_some() {
-            v.push(format!("unscheduled[{k}]: patient {pid} is listed as waiting twice"));
+            v.push(format!(
+                "unscheduled[{k}]: patient {pid} is listed as waiting twice"
+            ));
         }
         if let Some(&s) = placed.get(&p) {
             v.push(format!(
@@ -287,7 +329,10 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
             ));
         }
         if u.priority != model.patients[p].patient.priority {
-            v.push(format!("unscheduled {pid}: priority {} ≠ {}", u.priority, model.patients[p].patient.priority));
+            v.push(format!(
+                "unscheduled {pid}: priority {} ≠ {}",
+                u.priority, model.patients[p].patient.priority
+            ));
         }
         let eligible = model.eligible(p).len();
         if u.eligible_sessions as usize != eligible {
@@ -309,7 +354,10 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
     }
     for (p, patient) in model.patients.iter().enumerate() {
         if !placed.contains_key(&p) && !waiting.contains_key(&p) {
-            v.push(format!("patient {} is neither in a list nor waiting", patient.patient.id));
+            v.push(format!(
+                "patient {} is neither in a list nor waiting",
+                patient.patient.id
+            ));
         }
     }
 
@@ -342,12 +390,18 @@ pub fn check(request: &proto::PlanTheatreListsRequest, response: &proto::PlanThe
         Some(solve) => check_solve(&mut v, solve, &r, response.metrics.as_ref()),
     }
 
-    Report { violations: v, recomputed: r }
+    Report {
+        violations: v,
+        recomputed: r,
+    }
 }
 
 fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
     if !close(m.weighted_wait, r.weighted_wait) {
-        v.push(format!("metrics.weighted_wait {} ≠ recomputed {}", m.weighted_wait, r.weighted_wait));
+        v.push(format!(
+            "metrics.weighted_wait {} ≠ recomputed {}",
+            m.weighted_wait, r.weighted_wait
+        ));
     }
     if !close(m.nothing_scheduled_cost, r.nothing_scheduled_cost) {
         v.push(format!(
@@ -356,9 +410,21 @@ fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
         ));
     }
     let counts = [
-        ("patients_scheduled", m.patients_scheduled, r.patients_scheduled),
-        ("patients_unscheduled", m.patients_unscheduled, r.patients_unscheduled),
-        ("minutes_scheduled", m.minutes_scheduled, r.minutes_scheduled),
+        (
+            "patients_scheduled",
+            m.patients_scheduled,
+            r.patients_scheduled,
+        ),
+        (
+            "patients_unscheduled",
+            m.patients_unscheduled,
+            r.patients_unscheduled,
+        ),
+        (
+            "minutes_scheduled",
+            m.minutes_scheduled,
+            r.minutes_scheduled,
+        ),
         ("session_minutes", m.session_minutes, r.session_minutes),
     ];
     for (name, got, want) in counts {
@@ -372,7 +438,10 @@ fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
         f64::from(r.used_minutes) / f64::from(r.session_minutes)
     };
     if !close(m.utilisation, utilisation) {
-        v.push(format!("metrics.utilisation {} ≠ recomputed {utilisation}", m.utilisation));
+        v.push(format!(
+            "metrics.utilisation {} ≠ recomputed {utilisation}",
+            m.utilisation
+        ));
     }
     let mut seen = [false; 4];
     for c in &m.by_priority {
@@ -383,7 +452,8 @@ fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
         if std::mem::replace(&mut seen[rank], true) {
             v.push(format!("metrics.by_priority lists P{} twice", rank + 1));
         }
-        if c.scheduled != r.scheduled_by_priority[rank] || c.waiting != r.waiting_by_priority[rank] {
+        if c.scheduled != r.scheduled_by_priority[rank] || c.waiting != r.waiting_by_priority[rank]
+        {
             v.push(format!(
                 "metrics.by_priority P{}: {} scheduled, {} waiting ≠ recomputed {}, {}",
                 rank + 1,
@@ -394,37 +464,57 @@ fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
             ));
         }
     }
-    for rank in 0..4 {
-        if !seen[rank] && r.scheduled_by_priority[rank] + r.waiting_by_priority[rank] > 0 {
-            v.push(format!("metrics.by_priority has no entry for P{}", rank + 1));
+    for (rank, &listed) in seen.iter().enumerate() {
+        if !listed && r.scheduled_by_priority[rank] + r.waiting_by_priority[rank] > 0 {
+            v.push(format!(
+                "metrics.by_priority has no entry for P{}",
+                rank + 1
+            ));
         }
     }
 }
 
-fn check_solve(v: &mut Vec<String>, solve: &proto::SolveSummary, r: &Recomputed, m: Option<&proto::PlanMetrics>) {
+fn check_solve(
+    v: &mut Vec<String>,
+    solve: &proto::SolveSummary,
+    r: &Recomputed,
+    m: Option<&proto::PlanMetrics>,
+) {
     let status = proto::SolveStatus::try_from(solve.status);
-    if !matches!(status, Ok(proto::SolveStatus::Optimal | proto::SolveStatus::Feasible)) {
+    if !matches!(
+        status,
+        Ok(proto::SolveStatus::Optimal | proto::SolveStatus::Feasible)
+    ) {
         v.push(format!("solve.status is {status:?} for a returned plan"));
     }
-    if !matches!(
-        proto::PlanSource::try_from(solve.source),
-        Ok(proto::PlanSource::Constructive | proto::PlanSource::Mip)
-    ) {
+    if !matches!(proto::PlanSource::try_from(solve.source), Ok(source) if source != proto::PlanSource::Unspecified)
+    {
         v.push(format!("solve.source is {}", solve.source));
     }
     if !["mip", "lp", "trivial"].contains(&solve.bound_source.as_str()) {
         v.push(format!("solve.bound_source is '{}'", solve.bound_source));
     }
     if !close(solve.objective, r.weighted_wait) {
-        v.push(format!("solve.objective {} ≠ recomputed weighted wait {}", solve.objective, r.weighted_wait));
+        v.push(format!(
+            "solve.objective {} ≠ recomputed weighted wait {}",
+            solve.objective, r.weighted_wait
+        ));
     }
-    if let Some(m) = m {
-        if !close(solve.objective, m.weighted_wait) {
-            v.push(format!("solve.objective {} ≠ metrics.weighted_wait {}", solve.objective, m.weighted_wait));
-        }
+    if let Some(m) = m
+        && !close(solve.objective, m.weighted_wait)
+    {
+        v.push(format!(
+            "solve.objective {} ≠ metrics.weighted_wait {}",
+            solve.objective, m.weighted_wait
+        ));
     }
-    if !solve.best_bound.is_finite() || solve.best_bound > solve.objective + REL_TOL * 1f64.max(solve.objective.abs()) {
-        v.push(format!("solve.best_bound {} is above the objective {}", solve.best_bound, solve.objective));
+    if !solve.best_bound.is_finite()
+        || solve.best_bound > solve.objective + REL_TOL * 1f64.max(solve.objective.abs())
+    {
+        v.push(format!(
+            "solve.best_bound {} is above the objective {}",
+            solve.best_bound, solve.objective
+        ));
     }
     if r.weighted_wait > r.nothing_scheduled_cost * (1.0 + REL_TOL) {
         v.push(format!(
@@ -433,7 +523,9 @@ fn check_solve(v: &mut Vec<String>, solve: &proto::SolveSummary, r: &Recomputed,
         ));
     }
     let denominator = r.nothing_scheduled_cost - solve.best_bound;
-    let expected_gap = if (solve.objective - solve.best_bound).abs() <= REL_TOL * 1f64.max(solve.objective.abs()) {
+    let expected_gap = if (solve.objective - solve.best_bound).abs()
+        <= REL_TOL * 1f64.max(solve.objective.abs())
+    {
         0.0
     } else {
         (solve.objective - solve.best_bound) / denominator

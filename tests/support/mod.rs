@@ -37,7 +37,8 @@ pub fn save_case(
     std::fs::write(&request_path, json).expect("write the request");
     if let Some(response) = response {
         let json = serde_json::to_string_pretty(response).expect("a response serialises");
-        std::fs::write(dir.join(format!("{name}.response.json")), json).expect("write the response");
+        std::fs::write(dir.join(format!("{name}.response.json")), json)
+            .expect("write the response");
     }
     request_path
 }
@@ -57,7 +58,11 @@ pub fn assert_valid(
             "{name}: the plan breaks {} rule(s) (case saved as {}):\n  {}",
             report.violations.len(),
             path.display(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  ")
         );
     }
     report.recomputed
@@ -73,18 +78,38 @@ pub fn plan_valid(
     match harness.plan(request) {
         Ok(response) => {
             let recomputed = assert_valid(name, request, &response);
+            if std::env::var_os("CLINICPLAN_E2E_VERBOSE").is_some() {
+                let s = solve(&response);
+                eprintln!(
+                    "{name}: {:?} in {} ms, objective {}, bound {} ({}), gap {:.2e}",
+                    status(&response),
+                    s.solve_ms,
+                    s.objective,
+                    s.best_bound,
+                    s.bound_source,
+                    s.gap
+                );
+            }
             (response, recomputed)
         }
         Err(status) => {
             let path = save_case(name, request, None);
-            panic!("{name}: PlanTheatreLists failed (request saved as {}): {status:?}", path.display());
+            panic!(
+                "{name}: PlanTheatreLists failed (request saved as {}): {status:?}",
+                path.display()
+            );
         }
     }
 }
 
 /// A generated request over a working week (Monday 2 March 2026, 5 days), converted to
 /// the wire, with `time_limit_ms` and one thread.
-pub fn generated(theatres: u32, patients: u32, seed: u64, time_limit_ms: u32) -> proto::PlanTheatreListsRequest {
+pub fn generated(
+    theatres: u32,
+    patients: u32,
+    seed: u64,
+    time_limit_ms: u32,
+) -> proto::PlanTheatreListsRequest {
     let request = theatre_request(&GeneratorConfig {
         theatres,
         patients,
@@ -105,7 +130,10 @@ pub fn with_objective(
     mut request: proto::PlanTheatreListsRequest,
     objective: proto::Objective,
 ) -> proto::PlanTheatreListsRequest {
-    request.options.get_or_insert_with(Default::default).objective = objective as i32;
+    request
+        .options
+        .get_or_insert_with(Default::default)
+        .objective = objective as i32;
     request
 }
 
@@ -131,7 +159,10 @@ pub fn session_of(response: &proto::PlanTheatreListsResponse, patient_id: &str) 
 }
 
 /// The case of patient `patient_id`, if scheduled.
-pub fn case_of<'r>(response: &'r proto::PlanTheatreListsResponse, patient_id: &str) -> Option<&'r proto::Case> {
+pub fn case_of<'r>(
+    response: &'r proto::PlanTheatreListsResponse,
+    patient_id: &str,
+) -> Option<&'r proto::Case> {
     response
         .sessions
         .iter()
@@ -140,7 +171,10 @@ pub fn case_of<'r>(response: &'r proto::PlanTheatreListsResponse, patient_id: &s
 }
 
 /// The reason patient `patient_id` waits, if waiting.
-pub fn reason_of(response: &proto::PlanTheatreListsResponse, patient_id: &str) -> Option<proto::UnscheduledReason> {
+pub fn reason_of(
+    response: &proto::PlanTheatreListsResponse,
+    patient_id: &str,
+) -> Option<proto::UnscheduledReason> {
     response
         .unscheduled
         .iter()
@@ -161,7 +195,13 @@ pub fn scheduled_ids(response: &proto::PlanTheatreListsResponse) -> BTreeSet<Str
 #[track_caller]
 pub fn assert_objective(response: &proto::PlanTheatreListsResponse, expected: f64) {
     let objective = solve(response).objective;
-    assert!(close(objective, expected), "objective {objective}, expected {expected}");
+    assert!(
+        close(objective, expected),
+        "objective {objective}, expected {expected}"
+    );
     let weighted_wait = metrics(response).weighted_wait;
-    assert!(close(weighted_wait, expected), "weighted wait {weighted_wait}, expected {expected}");
+    assert!(
+        close(weighted_wait, expected),
+        "weighted wait {weighted_wait}, expected {expected}"
+    );
 }

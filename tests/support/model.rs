@@ -55,7 +55,6 @@ pub struct PatientView<'a> {
     pub patient: &'a proto::Patient,
     /// 0 for P1 … 3 for P4.
     pub priority_idx: usize,
-    pub waited_days: i64,
     pub urgency: f64,
     pub duration_min: i64,
     pub stay_days: u64,
@@ -64,8 +63,7 @@ pub struct PatientView<'a> {
 
 /// A surgeon of the request, parsed.
 #[derive(Clone, Debug)]
-pub struct SurgeonView<'a> {
-    pub surgeon: &'a proto::Surgeon,
+pub struct SurgeonView {
     pub max_minutes_per_day: i64,
     pub unavailable: BTreeSet<NaiveDate>,
 }
@@ -97,12 +95,10 @@ impl PairRule {
 
 /// A valid request, read by the tests.
 pub struct Model<'a> {
-    pub request: &'a proto::PlanTheatreListsRequest,
-    pub planning_start: NaiveDate,
     pub horizon_days: i64,
     pub sessions: Vec<SessionView<'a>>,
     pub patients: Vec<PatientView<'a>>,
-    pub surgeons: HashMap<&'a str, SurgeonView<'a>>,
+    pub surgeons: HashMap<&'a str, SurgeonView>,
     pub theatre_equipment: HashMap<&'a str, BTreeSet<&'a str>>,
     pub session_idx: HashMap<&'a str, usize>,
     pub patient_idx: HashMap<&'a str, usize>,
@@ -128,7 +124,12 @@ impl<'a> Model<'a> {
         let theatre_equipment = request
             .theatres
             .iter()
-            .map(|t| (t.id.as_str(), t.equipment.iter().map(String::as_str).collect()))
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    t.equipment.iter().map(String::as_str).collect(),
+                )
+            })
             .collect();
         let mut surgeons = HashMap::new();
         for s in &request.surgeons {
@@ -137,7 +138,6 @@ impl<'a> Model<'a> {
             surgeons.insert(
                 s.id.as_str(),
                 SurgeonView {
-                    surgeon: s,
                     max_minutes_per_day: i64::from(s.max_minutes_per_day),
                     unavailable,
                 },
@@ -148,8 +148,8 @@ impl<'a> Model<'a> {
         let mut session_idx = HashMap::new();
         for s in &request.sessions {
             let date = parse_date(&s.date).ok_or_else(|| format!("session {}: bad date", s.id))?;
-            let start_min =
-                parse_clock_min(&s.start_time).ok_or_else(|| format!("session {}: bad start", s.id))?;
+            let start_min = parse_clock_min(&s.start_time)
+                .ok_or_else(|| format!("session {}: bad start", s.id))?;
             let end_min =
                 parse_clock_min(&s.end_time).ok_or_else(|| format!("session {}: bad end", s.id))?;
             let turnaround_min = *turnaround
@@ -170,8 +170,8 @@ impl<'a> Model<'a> {
         let mut patients = Vec::new();
         let mut patient_idx = HashMap::new();
         for p in &request.patients {
-            let priority_idx =
-                priority_rank(p.priority).ok_or_else(|| format!("patient {}: no priority", p.id))?;
+            let priority_idx = priority_rank(p.priority)
+                .ok_or_else(|| format!("patient {}: no priority", p.id))?;
             let listed = parse_date(&p.listed_date)
                 .ok_or_else(|| format!("patient {}: bad listed_date", p.id))?;
             let waited_days = (planning_start - listed).num_days();
@@ -183,7 +183,6 @@ impl<'a> Model<'a> {
             patients.push(PatientView {
                 patient: p,
                 priority_idx,
-                waited_days,
                 urgency,
                 duration_min: i64::from(p.expected_duration_min),
                 stay_days: u64::from(p.length_of_stay_days),
@@ -193,7 +192,8 @@ impl<'a> Model<'a> {
 
         let mut free_beds = BTreeMap::new();
         for w in &request.ward_beds {
-            let date = parse_date(&w.date).ok_or_else(|| format!("ward_beds: bad date '{}'", w.date))?;
+            let date =
+                parse_date(&w.date).ok_or_else(|| format!("ward_beds: bad date '{}'", w.date))?;
             free_beds.insert(date, w.free_beds);
         }
 
@@ -209,8 +209,6 @@ impl<'a> Model<'a> {
         }
 
         Ok(Model {
-            request,
-            planning_start,
             horizon_days: i64::from(request.horizon_days),
             sessions,
             patients,
@@ -236,7 +234,12 @@ impl<'a> Model<'a> {
             return Err(PairRule::Surgeon);
         }
         let equipment = &self.theatre_equipment[session.session.theatre_id.as_str()];
-        if !patient.patient.equipment.iter().all(|e| equipment.contains(e.as_str())) {
+        if !patient
+            .patient
+            .equipment
+            .iter()
+            .all(|e| equipment.contains(e.as_str()))
+        {
             return Err(PairRule::Equipment);
         }
         let surgeon = &self.surgeons[session.session.surgeon_id.as_str()];
@@ -245,7 +248,8 @@ impl<'a> Model<'a> {
         {
             return Err(PairRule::TooLong);
         }
-        if patient.unavailable.contains(&session.date) || surgeon.unavailable.contains(&session.date)
+        if patient.unavailable.contains(&session.date)
+            || surgeon.unavailable.contains(&session.date)
         {
             return Err(PairRule::Unavailable);
         }
@@ -307,7 +311,12 @@ pub fn weights_of(request: &proto::PlanTheatreListsRequest) -> ([f64; 4], [u32; 
     let mut target_days = STANDARD_TARGET_DAYS;
     if let Some(w) = request.options.as_ref().and_then(|o| o.weights.as_ref()) {
         let given_weights = [w.weight_p1, w.weight_p2, w.weight_p3, w.weight_p4];
-        let given_targets = [w.target_days_p1, w.target_days_p2, w.target_days_p3, w.target_days_p4];
+        let given_targets = [
+            w.target_days_p1,
+            w.target_days_p2,
+            w.target_days_p3,
+            w.target_days_p4,
+        ];
         for r in 0..4 {
             if let Some(x) = given_weights[r] {
                 weights[r] = x;
@@ -357,13 +366,17 @@ impl Loads {
         }
         let key = (session.session.surgeon_id.clone(), session.date);
         let used = self.surgeon_day_min.get(&key).copied().unwrap_or(0);
-        if used + patient.duration_min > model.surgeons[session.session.surgeon_id.as_str()].max_minutes_per_day {
+        if used + patient.duration_min
+            > model.surgeons[session.session.surgeon_id.as_str()].max_minutes_per_day
+        {
             return false;
         }
-        model.bed_dates(p, s).all(|date| match model.free_beds.get(&date) {
-            Some(&free) => self.beds_used.get(&date).copied().unwrap_or(0) < free,
-            None => true,
-        })
+        model
+            .bed_dates(p, s)
+            .all(|date| match model.free_beds.get(&date) {
+                Some(&free) => self.beds_used.get(&date).copied().unwrap_or(0) < free,
+                None => true,
+            })
     }
 
     pub fn add(&mut self, model: &Model, p: usize, s: usize) {

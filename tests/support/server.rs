@@ -4,7 +4,6 @@
 //! once without waiting. The server stops when the harness is dropped.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use clinicplan_service::engine::WorkerCommand;
@@ -26,7 +25,6 @@ pub fn worker() -> WorkerCommand {
 /// A server and a connected channel, on their own runtime.
 pub struct Harness {
     runtime: tokio::runtime::Runtime,
-    pub addr: SocketAddr,
     channel: Option<Channel>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -45,7 +43,7 @@ impl Harness {
             .build()
             .expect("a tokio runtime");
         let (shutdown, shutdown_rx) = oneshot::channel::<()>();
-        let (addr, server, channel) = runtime.block_on(async move {
+        let (server, channel) = runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
@@ -58,11 +56,10 @@ impl Harness {
                 .connect()
                 .await
                 .expect("connect to the test server");
-            (addr, server, channel)
+            (server, channel)
         });
         Harness {
             runtime,
-            addr,
             channel: Some(channel),
             shutdown: Some(shutdown),
             server: Some(server),

@@ -104,7 +104,17 @@ fn patient() -> impl Strategy<Value = TinyPatient> {
         prop::collection::vec(prop::sample::select(vec![1i32, 2, 3, 4]), 0..=1),
     )
         .prop_map(
-            |(specialty, five_min, priority, waited_days, named_surgeon, robot, stay_days, unavailable_day, flags)| {
+            |(
+                specialty,
+                five_min,
+                priority,
+                waited_days,
+                named_surgeon,
+                robot,
+                stay_days,
+                unavailable_day,
+                flags,
+            )| {
                 TinyPatient {
                     specialty,
                     duration_min: five_min * 5,
@@ -138,7 +148,17 @@ pub fn tiny_spec(max_patients: usize) -> impl Strategy<Value = TinySpec> {
         prop::bool::weighted(0.25),
     )
         .prop_map(
-            |(two_specialties, robot_in, surgeons, sessions, patients, free_beds, pins, objective, custom_weights)| {
+            |(
+                two_specialties,
+                robot_in,
+                surgeons,
+                sessions,
+                patients,
+                free_beds,
+                pins,
+                objective,
+                custom_weights,
+            )| {
                 TinySpec {
                     two_specialties,
                     robot_in,
@@ -166,7 +186,12 @@ impl TinySpec {
         let mut request = build::request(HORIZON_DAYS);
         request.specialties = codes.iter().map(|&(c, t)| build::specialty(c, t)).collect();
         request.theatres = (0..2)
-            .map(|t| build::theatre(&format!("T{}", t + 1), if self.robot_in[t] { &["robot"] } else { &[] }))
+            .map(|t| {
+                build::theatre(
+                    &format!("T{}", t + 1),
+                    if self.robot_in[t] { &["robot"] } else { &[] },
+                )
+            })
             .collect();
         request.surgeons = self
             .surgeons
@@ -174,7 +199,11 @@ impl TinySpec {
             .enumerate()
             .map(|(k, s)| proto::Surgeon {
                 unavailable_dates: s.leave_day.map(build::day).into_iter().collect(),
-                ..build::surgeon(&format!("K{}", k + 1), code(s.specialty), s.max_minutes_per_day)
+                ..build::surgeon(
+                    &format!("K{}", k + 1),
+                    code(s.specialty),
+                    s.max_minutes_per_day,
+                )
             })
             .collect();
 
@@ -209,11 +238,21 @@ impl TinySpec {
                     .named_surgeon
                     .map(|k| format!("K{}", k % self.surgeons.len() + 1))
                     .unwrap_or_default(),
-                equipment: if p.robot { vec!["robot".into()] } else { Vec::new() },
+                equipment: if p.robot {
+                    vec!["robot".into()]
+                } else {
+                    Vec::new()
+                },
                 length_of_stay_days: p.stay_days,
                 unavailable_dates: p.unavailable_day.map(build::day).into_iter().collect(),
                 flags: p.flags.clone(),
-                ..build::patient(&format!("P{}", i + 1), code(p.specialty), p.duration_min, priority, p.waited_days)
+                ..build::patient(
+                    &format!("P{}", i + 1),
+                    code(p.specialty),
+                    p.duration_min,
+                    priority,
+                    p.waited_days,
+                )
             });
         }
         request.ward_beds = self
@@ -245,12 +284,18 @@ impl TinySpec {
             let mut pins = Vec::new();
             for &(p, s) in &self.pins {
                 let (p, s) = (p % model.patients.len(), s % model.sessions.len());
-                if pinned.contains(&p) || model.pair_rule(p, s).is_err() || !loads.fits(&model, p, s) {
+                if pinned.contains(&p)
+                    || model.pair_rule(p, s).is_err()
+                    || !loads.fits(&model, p, s)
+                {
                     continue;
                 }
                 loads.add(&model, p, s);
                 pinned.insert(p);
-                pins.push(build::pin(&model.patients[p].patient.id, &model.sessions[s].session.id));
+                pins.push(build::pin(
+                    &model.patients[p].patient.id,
+                    &model.sessions[s].session.id,
+                ));
             }
             pins
         };
