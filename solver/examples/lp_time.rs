@@ -1,34 +1,50 @@
-//! Times the LP relaxation of a generated week: `lp_time THEATRES PATIENTS`.
+//! Times the LP relaxation of a generated week, whole and by column generation:
+//! `lp_time THEATRES PATIENTS [SEED]`.
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::mip::{RunOptions, run_stage};
-use clinicplan_solver::models::theatre_list::{Stage, build};
+use clinicplan_solver::models::column_generation::solve_lp;
+use clinicplan_solver::models::theatre_list::Stage;
+use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::validate;
 
 fn main() {
-    let args: Vec<u32> = std::env::args()
+    let args: Vec<u64> = std::env::args()
         .skip(1)
         .map(|a| a.parse().unwrap())
         .collect();
     let request = theatre_request(&GeneratorConfig {
-        theatres: args[0],
-        patients: args[1],
+        theatres: args[0] as u32,
+        patients: args[1] as u32,
         horizon_days: 5,
-        seed: 1,
+        seed: args.get(2).copied().unwrap_or(1),
     });
     let instance = validate(&request).unwrap();
+    let nothing = instance.nothing_scheduled_cost();
     let t = Instant::now();
-    let f = build(&instance, Stage::WeightedWait, [0; 4], false, None);
+    let cg = solve_lp(
+        &instance,
+        &Assignment::empty(&instance),
+        0,
+        Instant::now() + Duration::from_secs(300),
+        1,
+        false,
+    )
+    .unwrap();
     println!(
-        "build {} columns {} rows in {:?}",
-        f.columns.len(),
-        f.constraints.len(),
-        t.elapsed()
+        "column generation: {:.3} in {:?} ({} rounds, {} columns)",
+        nothing + cg.objective,
+        t.elapsed(),
+        cg.rounds,
+        cg.columns
     );
+    if args.len() > 3 {
+        return;
+    }
     let t = Instant::now();
     let opts = RunOptions {
-        time_limit: Duration::from_secs(120),
+        time_limit: Duration::from_secs(300),
         mip_rel_gap: 1e-4,
         mip_abs_gap: None,
         threads: 1,
@@ -44,9 +60,9 @@ fn main() {
         None,
     );
     println!(
-        "lp {:?} {:.1} in {:?}",
+        "whole LP: {:?} {:.3} in {:?}",
         r.status,
-        instance.nothing_scheduled_cost() + r.objective,
+        nothing + r.objective,
         t.elapsed()
     );
 }

@@ -80,10 +80,10 @@ impl Loads {
             return Err(Overrun::SurgeonMinutes);
         }
         for day in instance.bed_days(p, session.day) {
-            if let Some(&free) = instance.free_beds.get(&day) {
-                if self.beds_used.get(&day).copied().unwrap_or(0) + 1 > free {
-                    return Err(Overrun::WardBeds(day));
-                }
+            if let Some(&free) = instance.free_beds.get(&day)
+                && self.beds_used.get(&day).copied().unwrap_or(0) + 1 > free
+            {
+                return Err(Overrun::WardBeds(day));
             }
         }
         Ok(())

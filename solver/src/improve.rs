@@ -213,11 +213,11 @@ fn repack_one(
         let mut removed: Vec<(PatientIdx, SessionIdx)> = Vec::new();
         for (k, item) in items.iter().enumerate() {
             let p = item.0;
-            if let Some(cur) = assignment.get(p) {
-                if k < n_own || chosen_set.contains(&k) {
-                    loads.remove(instance, p, cur);
-                    removed.push((p, cur));
-                }
+            if let Some(cur) = assignment.get(p)
+                && (k < n_own || chosen_set.contains(&k))
+            {
+                loads.remove(instance, p, cur);
+                removed.push((p, cur));
             }
         }
         let mut added = Vec::new();

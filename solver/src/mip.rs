@@ -7,6 +7,7 @@
 //! it), so this code is meant to run where it can be abandoned: the service runs it in
 //! a worker process that it kills at the deadline.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use good_lp::{SolverModel, solvers::highs::highs};
@@ -279,10 +280,9 @@ pub fn solve_staged(
         if let MipEvent::StageDone {
             plan: Some(plan), ..
         } = &event
+            && !crate::solve::policy_worse(instance, plan, &start)
         {
-            if !crate::solve::policy_worse(instance, plan, &start) {
-                start = plan.clone();
-            }
+            start = plan.clone();
         }
         on_event(event)
     });
@@ -317,23 +317,67 @@ pub fn lp_bound(
     on_event: &mut dyn FnMut(MipEvent),
 ) {
     let t0 = Instant::now();
-    let floors = [floor_plan.counts_by_priority(instance)[0], 0, 0, 0];
-    let lp = run_stage(
-        instance,
-        Stage::WeightedWait,
-        floors,
-        false,
-        None,
-        &run_options(instance, limit),
-        None,
-    );
-    if lp.status != RunStatus::Optimal {
-        return;
+    // The most P1 patients that fit, first: they are the LP's floor and the rounding's seed.
+    let mut p1_plan = floor_plan.clone();
+    if floor_plan.counts_by_priority(instance)[0] < count_upper_bounds(instance)[0] {
+        let (_, improved) = max_count(
+            instance,
+            Priority::P1,
+            [0; 4],
+            floor_plan,
+            &run_options(instance, limit / 4),
+            None,
+        );
+        if let Some(plan) = improved {
+            p1_plan = plan;
+        }
     }
+    let p1_floor = p1_plan.counts_by_priority(instance)[0];
+    let Some(lp) = crate::models::column_generation::solve_lp(
+        instance,
+        &p1_plan,
+        p1_floor,
+        t0 + limit,
+        instance.options.threads,
+        instance.options.solver_log,
+    ) else {
+        return;
+    };
     on_event(MipEvent::LpBound {
         weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
     });
-    let plan = round_lp(instance, &lp.lp_values, t0 + limit);
+    // Place the floor's P1 patients as close to the LP's solution as the count allows.
+    if p1_floor > 0 {
+        let prefer: HashMap<(PatientIdx, SessionIdx), f64> = lp.values.iter().copied().collect();
+        let left = (t0 + limit).saturating_duration_since(Instant::now());
+        let (_, near) = max_count(
+            instance,
+            Priority::P1,
+            [0; 4],
+            &p1_plan,
+            &run_options(instance, left / 4),
+            Some(&prefer),
+        );
+        if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
+            p1_plan = near;
+        }
+    }
+    // Round twice: P1 placed where the LP puts them, and P1 placed as in the plan that
+    // set the floor (which always meets it); keep the better under the policy.
+    let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let from_lp = round_lp(
+        instance,
+        &p1_plan,
+        false,
+        &lp.values,
+        Instant::now() + left / 2,
+    );
+    let seeded = round_lp(instance, &p1_plan, true, &lp.values, t0 + limit);
+    let plan = if crate::solve::policy_worse(instance, &from_lp, &seeded) {
+        seeded
+    } else {
+        from_lp
+    };
     on_event(MipEvent::StageDone {
         stage: StageName::LpRounding,
         status: RunStatus::Limit,
@@ -344,36 +388,67 @@ pub fn lp_bound(
     });
 }
 
-/// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients come
-/// first, as the policies require; within each group the pairs at 1 are kept, then the
-/// fractional pairs are tried largest value first, then the group's other patients
-/// are filled in density order; finally the sessions are re-packed. Every booking is
-/// checked against the shared capacities as it is made.
+/// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients are
+/// booked first, as the policies require: at the floor plan's sessions first when
+/// `seed_p1`, else where the LP puts them (largest value first) and then at the floor
+/// plan's sessions where those still have room. Then the other patients' pairs, largest
+/// value first (the pairs at 1 lead), a fill in density order, and re-packing. Every
+/// booking is checked against the shared capacities as it is made.
 fn round_lp(
     instance: &Instance,
+    p1_plan: &Assignment,
+    seed_p1: bool,
     lp_values: &[((PatientIdx, SessionIdx), f64)],
     deadline: Instant,
 ) -> Assignment {
     let mut assignment = Assignment::empty(instance);
     let mut loads = crate::capacity::Loads::new(instance);
+    let mut book = |assignment: &mut Assignment, p: PatientIdx, s: SessionIdx| {
+        if assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
+            assignment.set(p, Some(s));
+            loads.add(instance, p, s);
+        }
+    };
     for &(p, s) in &instance.pinned {
-        assignment.set(p, Some(s));
-        loads.add(instance, p, s);
+        book(&mut assignment, p, s);
+    }
+    let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
+    let p1_bookings: Vec<(PatientIdx, SessionIdx)> =
+        p1_plan.scheduled().filter(|&(p, _)| is_p1(p)).collect();
+    if seed_p1 {
+        for &(p, s) in &p1_bookings {
+            book(&mut assignment, p, s);
+        }
     }
     let mut pairs = lp_values.to_vec();
     pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let density = crate::constructive::density_order(instance);
-    for p1_group in [true, false] {
-        let in_group = |p: PatientIdx| (instance.patient(p).priority == Priority::P1) == p1_group;
-        for &((p, s), _) in &pairs {
-            if in_group(p) && assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
-                assignment.set(p, Some(s));
-                loads.add(instance, p, s);
-            }
+    // P1 where the LP puts them, then the floor plan's P1 where they still fit.
+    for &((p, s), _) in &pairs {
+        if is_p1(p) {
+            book(&mut assignment, p, s);
         }
-        let order: Vec<PatientIdx> = density.iter().copied().filter(|&p| in_group(p)).collect();
-        crate::constructive::fill(instance, &mut assignment, &mut loads, &order);
     }
+    for &(p, s) in &p1_bookings {
+        book(&mut assignment, p, s);
+    }
+    // Any P1 still waiting: the earliest session with room.
+    for p in instance.patient_indices().filter(|&p| is_p1(p)) {
+        for &s in &instance.eligible[p.idx()] {
+            book(&mut assignment, p, s);
+        }
+    }
+    for &((p, s), _) in &pairs {
+        if !is_p1(p) {
+            book(&mut assignment, p, s);
+        }
+    }
+    let mut loads = crate::capacity::Loads::from_assignment(instance, &assignment);
+    crate::constructive::fill(
+        instance,
+        &mut assignment,
+        &mut loads,
+        &crate::constructive::density_order(instance),
+    );
     polish(instance, &mut assignment, deadline);
     assignment
 }
@@ -413,26 +488,8 @@ pub fn solve_stages(
                     floors[r] = have;
                     continue;
                 }
-                // A count is exact only when proven to within one patient: no relative gap.
-                let count_opts = RunOptions {
-                    mip_rel_gap: 0.0,
-                    mip_abs_gap: Some(0.999),
-                    ..opts(limit)
-                };
-                let result = run_stage(
-                    instance,
-                    stage,
-                    floors,
-                    true,
-                    Some(&incumbent),
-                    &count_opts,
-                    None,
-                );
-                let improved = result
-                    .assignment
-                    .as_ref()
-                    .filter(|a| a.counts_by_priority(instance)[r] > have)
-                    .cloned();
+                let (result, improved) =
+                    max_count(instance, priority, floors, &incumbent, &opts(limit), None);
                 if let Some(a) = &improved {
                     incumbent = a.clone();
                     // A count stage ignores everyone else: put back all that still fits.
@@ -557,6 +614,7 @@ fn improve_by_submodels(
             let scope = Scope {
                 in_scope: &in_scope,
                 fixed: incumbent,
+                prefer: None,
             };
             let result = run_stage(
                 instance,
@@ -636,4 +694,64 @@ fn polish(instance: &Instance, assignment: &mut Assignment, deadline: Instant) {
         &crate::constructive::density_order(instance),
     );
     crate::improve::repack_sessions(instance, assignment, crate::solve::REPACK_PASSES, deadline);
+}
+
+/// Maximises the count of `priority` (docs/model.md, "Count stages"). The model holds
+/// only the patients of that priority and the more urgent ones (whose counts keep
+/// their floors) plus the pins: less urgent patients only take capacity, so leaving
+/// them out changes no count and makes the MIP small. Returns the run and, when the
+/// count rose above the incumbent's, the new bookings of the patients in the model
+/// (everyone else unbooked).
+pub fn max_count(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> (RunResult, Option<Assignment>) {
+    let r = priority.rank();
+    let pinned: std::collections::HashSet<PatientIdx> =
+        instance.pinned.iter().map(|&(p, _)| p).collect();
+    let in_scope: Vec<bool> = instance
+        .patients
+        .iter()
+        .map(|p| p.priority <= priority)
+        .collect();
+    // Outside the model only the pins stay booked.
+    let mut fixed = Assignment::empty(instance);
+    for &(p, s) in &instance.pinned {
+        fixed.set(p, Some(s));
+    }
+    let scope = Scope {
+        in_scope: &in_scope,
+        fixed: &fixed,
+        prefer,
+    };
+    // A count is exact only when proven to within one patient: no relative gap.
+    let count_options = RunOptions {
+        mip_rel_gap: 0.0,
+        mip_abs_gap: Some(0.999),
+        ..options.clone()
+    };
+    let result = run_stage(
+        instance,
+        Stage::MaxCount(priority),
+        floors,
+        true,
+        Some(incumbent),
+        &count_options,
+        Some(&scope),
+    );
+    let have = incumbent.counts_by_priority(instance)[r];
+    let improved = result.assignment.as_ref().and_then(|a| {
+        let mut plan = Assignment::empty(instance);
+        for p in instance.patient_indices() {
+            if in_scope[p.idx()] || pinned.contains(&p) {
+                plan.set(p, a.get(p));
+            }
+        }
+        (plan.counts_by_priority(instance)[r] > have || prefer.is_some()).then_some(plan)
+    });
+    (result, improved)
 }

@@ -278,11 +278,11 @@ pub fn solve(
                     best = plan;
                     source = PlanSource::Mip;
                 }
-                if let Some(b) = weighted_wait_bound {
-                    if b > bound {
-                        bound = b;
-                        bound_source = BoundSource::Mip;
-                    }
+                if let Some(b) = weighted_wait_bound
+                    && b > bound
+                {
+                    bound = b;
+                    bound_source = BoundSource::Mip;
                 }
                 if stage == StageName::WeightedWait {
                     final_stage = Some((run_status, counts_proven));

@@ -304,9 +304,10 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         let date = c.date(f("date"), &s.date);
         let start = c.time(f("start_time"), &s.start_time);
         let end = c.time(f("end_time"), &s.end_time);
-        if let (Some(start), Some(end)) = (start, end) {
-            if end <= start {
-                c.push(
+        if let (Some(start), Some(end)) = (start, end)
+            && end <= start
+        {
+            c.push(
                     "CP1032",
                     f("end_time"),
                     format!(
@@ -314,7 +315,6 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
                         s.end_time, s.start_time
                     ),
                 );
-            }
         }
         let mut day = None;
         if let (Some(date), Some(ps)) = (date, planning_start) {
@@ -334,23 +334,22 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         }
         if let (Some(t), Some(sp), Some(k), Some(date), Some(day), Some(start), Some(end)) =
             (theatre, specialty, surgeon, date, day, start, end)
+            && end > start
         {
-            if end > start {
-                sessions.push((
-                    i as u32,
-                    Session {
-                        id: s.id.clone(),
-                        theatre: TheatreIdx(t),
-                        date,
-                        day,
-                        start,
-                        end,
-                        length_min: (end - start).num_minutes() as u32,
-                        specialty: SpecialtyIdx(sp),
-                        surgeon: SurgeonIdx(k),
-                    },
-                ));
-            }
+            sessions.push((
+                i as u32,
+                Session {
+                    id: s.id.clone(),
+                    theatre: TheatreIdx(t),
+                    date,
+                    day,
+                    start,
+                    end,
+                    length_min: (end - start).num_minutes() as u32,
+                    specialty: SpecialtyIdx(sp),
+                    surgeon: SurgeonIdx(k),
+                },
+            ));
         }
     }
     // Overlaps in one theatre or for one surgeon on one day.
@@ -385,14 +384,14 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
             );
         }
         let listed = c.date(f("listed_date"), &p.listed_date);
-        if let (Some(l), Some(ps)) = (listed, planning_start) {
-            if l > ps {
-                c.push(
+        if let (Some(l), Some(ps)) = (listed, planning_start)
+            && l > ps
+        {
+            c.push(
                     "CP1043",
                     f("listed_date"),
                     format!("{l} is after the planning start {ps}: a patient is listed before they are planned"),
                 );
-            }
         }
         let surgeon = if p.surgeon_id.is_empty() {
             Some(None)
@@ -459,14 +458,13 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         if let (Some(d), Some(ps)) = (
             c.date(format!("ward_beds[{i}].date"), &w.date),
             planning_start,
-        ) {
-            if free_beds.insert((d - ps).num_days(), w.free_beds).is_some() {
-                c.push(
-                    "CP1011",
-                    format!("ward_beds[{i}].date"),
-                    format!("{d} is given twice: give one figure per day"),
-                );
-            }
+        ) && free_beds.insert((d - ps).num_days(), w.free_beds).is_some()
+        {
+            c.push(
+                "CP1011",
+                format!("ward_beds[{i}].date"),
+                format!("{d} is given twice: give one figure per day"),
+            );
         }
     }
 
@@ -492,10 +490,11 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
                 &b.session_id,
             );
         }
-        if let Some(p) = p {
-            if let Some(first) = pinned_patients.insert(p, i) {
-                pinned_patients.insert(p, first);
-                c.push(
+        if let Some(p) = p
+            && let Some(first) = pinned_patients.insert(p, i)
+        {
+            pinned_patients.insert(p, first);
+            c.push(
                     "CP1060",
                     format!("pinned[{i}].patient_id"),
                     format!(
@@ -503,8 +502,7 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
                         b.patient_id
                     ),
                 );
-                continue;
-            }
+            continue;
         }
         if let (Some(p), Some(s)) = (p, s) {
             pin_refs.push((i, p, s));

@@ -146,3 +146,42 @@ fn the_same_request_gives_the_same_plan() {
     assert_eq!(a.report.status, SolveStatus::Optimal);
     assert_eq!(a.plan.assignment, b.plan.assignment);
 }
+
+#[test]
+fn column_generation_reaches_the_whole_lp_optimum() {
+    use clinicplan_solver::mip::{RunOptions, run_stage};
+    use clinicplan_solver::models::column_generation::solve_lp;
+    use clinicplan_solver::models::theatre_list::Stage;
+    use clinicplan_solver::plan::Assignment;
+    use std::time::Instant;
+
+    for (theatres, patients, seed) in [(2, 60, 1), (3, 200, 2), (6, 900, 3)] {
+        let instance = instance(theatres, patients, seed);
+        let far = Instant::now() + Duration::from_secs(120);
+        let cg = solve_lp(&instance, &Assignment::empty(&instance), 0, far, 1, false)
+            .expect("the LP solves");
+        let options = RunOptions {
+            time_limit: Duration::from_secs(120),
+            mip_rel_gap: 1e-4,
+            mip_abs_gap: None,
+            threads: 1,
+            log: false,
+        };
+        let whole = run_stage(
+            &instance,
+            Stage::WeightedWait,
+            [0; 4],
+            false,
+            None,
+            &options,
+            None,
+        );
+        let tolerance = 1e-7 * instance.nothing_scheduled_cost();
+        assert!(
+            (cg.objective - whole.objective).abs() <= tolerance,
+            "{theatres} theatres: column generation {} against the whole LP {}",
+            cg.objective,
+            whole.objective
+        );
+    }
+}

@@ -1,4 +1,5 @@
 //! One module per optimisation model; each documents its sets, variables, constraints
 //! and objective, mirrored in docs/model.md.
 
+pub mod column_generation;
 pub mod theatre_list;

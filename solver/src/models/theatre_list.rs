@@ -73,6 +73,10 @@ pub struct Formulation {
 pub struct Scope<'a> {
     pub in_scope: &'a [bool],
     pub fixed: &'a Assignment,
+    /// Count stages only: pairs to prefer among plans with the same count, with a
+    /// weight in [0, 1] each (the LP solution's values). The preference is scaled so
+    /// that all of it is worth less than one patient, so the count stays exact.
+    pub prefer: Option<&'a HashMap<(PatientIdx, SessionIdx), f64>>,
 }
 
 /// Capacity already used by patients outside the model's scope.
@@ -134,7 +138,7 @@ pub fn build(
             columns.push((p, s));
         }
     }
-    let objective = objective(instance, stage, &columns, &x);
+    let objective = objective(instance, stage, &columns, &x, scope.and_then(|s| s.prefer));
     let mut constraints = Vec::new();
     assign_once(instance, &columns, &x, &mut constraints);
     session_minutes(instance, &fixed, &columns, &x, &mut constraints);
@@ -159,15 +163,28 @@ fn objective(
     stage: Stage,
     columns: &[(PatientIdx, SessionIdx)],
     x: &[Variable],
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
 ) -> Expression {
+    // Each patient counts at most once, so Σ weight × x ≤ |P|: scaled by 1/(|P| + 1),
+    // the whole preference is worth less than one patient.
+    let epsilon = 1.0 / (instance.patients.len() as f64 + 1.0);
     let mut e = Expression::with_capacity(columns.len());
     for (&(p, s), &v) in columns.iter().zip(x) {
         let coef = match stage {
             Stage::WeightedWait => instance.cost_scheduled(p, s) - instance.cost_unscheduled(p),
-            Stage::MaxCount(k) if instance.patient(p).priority == k => -1.0,
-            Stage::MaxCount(_) => continue,
+            Stage::MaxCount(k) => {
+                let count = if instance.patient(p).priority == k {
+                    -1.0
+                } else {
+                    0.0
+                };
+                let preference = prefer.and_then(|m| m.get(&(p, s))).copied().unwrap_or(0.0);
+                count - epsilon * preference.clamp(0.0, 1.0)
+            }
         };
-        e.add_mul(coef, v);
+        if coef != 0.0 {
+            e.add_mul(coef, v);
+        }
     }
     e
 }

@@ -1,0 +1,265 @@
+//! The LP relaxation of the whole theatre-list model, solved by column generation
+//! (docs/model.md, "LP bound by column generation").
+//!
+//! The rows are those of [`super::theatre_list`] with every row kept (a row that cannot
+//! bind for the full set of columns has a zero dual, so keeping it costs nothing and
+//! keeps pricing exact), all written as `≤` rows so that the dual signs are HiGHS's
+//! own: for a minimisation, a binding `≤` row has a dual y ≤ 0 and a column's reduced
+//! cost is c − Σ_r a_r y_r. The master starts with the start plan's pairs and each
+//! patient's cheapest pair; each round solves the restricted master, prices every
+//! eligible pair, and adds those with negative reduced cost. When none is left, the
+//! master's optimum is the optimum of the full LP: a true lower bound.
+//!
+//! good_lp builds a model in one go and cannot add columns to a solved one, so this
+//! module drives the `highs` crate (which good_lp itself uses) directly.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+
+use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::plan::Assignment;
+
+/// The LP optimum found by column generation.
+#[derive(Clone, Debug)]
+pub struct LpOptimum {
+    /// Σ (c[p,s] − c0[p]) x[p,s]: add `nothing_scheduled_cost` for the weighted wait.
+    pub objective: f64,
+    /// The pairs with a positive value.
+    pub values: Vec<((PatientIdx, SessionIdx), f64)>,
+    pub rounds: u32,
+    pub columns: usize,
+}
+
+/// Most columns added in one pricing round.
+const MAX_NEW_COLUMNS: usize = 20_000;
+/// Columns priced out below this reduced cost (relative to the largest cost) are added.
+const PRICING_TOLERANCE: f64 = 1e-9;
+
+struct Rows {
+    assign: Vec<Option<usize>>,
+    session: Vec<usize>,
+    surgeon_day: HashMap<(SurgeonIdx, u32), usize>,
+    beds: BTreeMap<i64, usize>,
+    floor: Option<usize>,
+    handles: Vec<Row>,
+}
+
+impl Rows {
+    /// (row position, coefficient) of column (p, s).
+    fn of(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
+        let patient = instance.patient(p);
+        let session = instance.session(s);
+        let duration = f64::from(patient.duration_min);
+        let mut rows = Vec::with_capacity(4 + patient.length_of_stay_days as usize);
+        if let Some(r) = self.assign[p.idx()] {
+            rows.push((r, 1.0));
+        }
+        rows.push((
+            self.session[s.idx()],
+            duration + f64::from(instance.turnaround(s)),
+        ));
+        if let Some(&r) = self.surgeon_day.get(&(session.surgeon, session.day)) {
+            rows.push((r, duration));
+        }
+        for day in instance.bed_days(p, session.day) {
+            if let Some(&r) = self.beds.get(&day) {
+                rows.push((r, 1.0));
+            }
+        }
+        if let (Some(r), Priority::P1) = (self.floor, patient.priority) {
+            rows.push((r, -1.0));
+        }
+        rows
+    }
+}
+
+/// The restricted master's columns.
+struct Master {
+    in_master: HashSet<(PatientIdx, SessionIdx)>,
+    /// Column k of the HiGHS model.
+    columns: Vec<(PatientIdx, SessionIdx)>,
+}
+
+impl Master {
+    fn add(
+        &mut self,
+        instance: &Instance,
+        rows: &Rows,
+        pinned: &HashMap<PatientIdx, SessionIdx>,
+        model: &mut Model,
+        p: PatientIdx,
+        s: SessionIdx,
+    ) -> Option<()> {
+        if !self.in_master.insert((p, s)) {
+            return Some(());
+        }
+        let lower = if pinned.get(&p) == Some(&s) { 1.0 } else { 0.0 };
+        let factors: Vec<(Row, f64)> = rows
+            .of(instance, p, s)
+            .into_iter()
+            .map(|(r, a)| (rows.handles[r], a))
+            .collect();
+        model
+            .try_add_column(cost(instance, p, s), lower..=1.0, factors)
+            .ok()?;
+        self.columns.push((p, s));
+        Some(())
+    }
+}
+
+fn cost(instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
+    instance.cost_scheduled(p, s) - instance.cost_unscheduled(p)
+}
+
+/// Solves the LP relaxation with at least `p1_floor` P1 patients scheduled (the floor
+/// must be met by `start`, which seeds the master). `None` when the deadline passes
+/// first or HiGHS fails.
+pub fn solve_lp(
+    instance: &Instance,
+    start: &Assignment,
+    p1_floor: u32,
+    deadline: Instant,
+    threads: u32,
+    log: bool,
+) -> Option<LpOptimum> {
+    let mut model = ColProblem::default().optimise(Sense::Minimise);
+    let quiet = |model: &mut Model| -> Option<()> {
+        model.try_set_option("output_flag", log).ok()?;
+        model.try_set_option("log_to_console", log).ok()?;
+        model
+            .try_set_option("threads", threads.max(1) as i32)
+            .ok()?;
+        model.try_set_option("random_seed", 0).ok()?;
+        Some(())
+    };
+    quiet(&mut model)?;
+
+    // Rows, all ≤, in a fixed order.
+    let mut handles: Vec<Row> = Vec::new();
+    fn add_row(model: &mut Model, handles: &mut Vec<Row>, upper: f64) -> Option<usize> {
+        let row = model
+            .try_add_row(..=upper, std::iter::empty::<(highs::Col, f64)>())
+            .ok()?;
+        handles.push(row);
+        Some(handles.len() - 1)
+    }
+    let mut assign = vec![None; instance.patients.len()];
+    for p in instance.patient_indices() {
+        if !instance.eligible[p.idx()].is_empty() {
+            assign[p.idx()] = Some(add_row(&mut model, &mut handles, 1.0)?);
+        }
+    }
+    let mut session = Vec::with_capacity(instance.sessions.len());
+    for s in instance.session_indices() {
+        let capacity = f64::from(instance.session(s).length_min + instance.turnaround(s));
+        session.push(add_row(&mut model, &mut handles, capacity)?);
+    }
+    let mut surgeon_day = HashMap::new();
+    let mut days: Vec<(SurgeonIdx, u32)> = instance
+        .sessions
+        .iter()
+        .map(|s| (s.surgeon, s.day))
+        .collect();
+    days.sort();
+    days.dedup();
+    for (k, day) in days {
+        let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day);
+        surgeon_day.insert((k, day), add_row(&mut model, &mut handles, max)?);
+    }
+    let mut beds = BTreeMap::new();
+    for (&day, &free) in &instance.free_beds {
+        beds.insert(day, add_row(&mut model, &mut handles, f64::from(free))?);
+    }
+    let floor = if p1_floor > 0 {
+        Some(add_row(&mut model, &mut handles, -f64::from(p1_floor))?)
+    } else {
+        None
+    };
+    let rows = Rows {
+        assign,
+        session,
+        surgeon_day,
+        beds,
+        floor,
+        handles,
+    };
+
+    // The master's first columns: pins, the start plan's pairs, each patient's cheapest pair.
+    let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
+    let mut master = Master {
+        in_master: HashSet::new(),
+        columns: Vec::new(),
+    };
+    for (p, s) in start.scheduled() {
+        master.add(instance, &rows, &pinned, &mut model, p, s)?;
+    }
+    for p in instance.patient_indices() {
+        if let Some(&s) = instance.eligible[p.idx()].first() {
+            // Sessions are in day order: the first eligible one is the cheapest.
+            master.add(instance, &rows, &pinned, &mut model, p, s)?;
+        }
+    }
+
+    let scale = instance
+        .patient_indices()
+        .map(|p| instance.cost_unscheduled(p))
+        .fold(1.0, f64::max);
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        model
+            .try_set_option("time_limit", left.as_secs_f64())
+            .ok()?;
+        let solved = model.try_solve().ok()?;
+        if solved.status() != HighsModelStatus::Optimal {
+            return None;
+        }
+        let solution = solved.get_solution();
+        let duals = solution.dual_rows();
+        // Price every eligible pair not yet in the master.
+        let mut priced: Vec<(f64, PatientIdx, SessionIdx)> = Vec::new();
+        for p in instance.patient_indices() {
+            for &s in &instance.eligible[p.idx()] {
+                if master.in_master.contains(&(p, s)) {
+                    continue;
+                }
+                let reduced = cost(instance, p, s)
+                    - rows
+                        .of(instance, p, s)
+                        .iter()
+                        .map(|&(r, a)| a * duals[r])
+                        .sum::<f64>();
+                if reduced < -PRICING_TOLERANCE * scale {
+                    priced.push((reduced, p, s));
+                }
+            }
+        }
+        if priced.is_empty() {
+            let values = master
+                .columns
+                .iter()
+                .zip(solution.columns())
+                .filter(|(_, v)| **v > 1e-9)
+                .map(|(&pair, &v)| (pair, v))
+                .collect();
+            return Some(LpOptimum {
+                objective: solved.objective_value(),
+                values,
+                rounds,
+                columns: master.columns.len(),
+            });
+        }
+        priced.sort_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        priced.truncate(MAX_NEW_COLUMNS);
+        model = Model::from(solved);
+        for (_, p, s) in priced {
+            master.add(instance, &rows, &pinned, &mut model, p, s)?;
+        }
+    }
+}
