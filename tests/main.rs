@@ -8,11 +8,13 @@
 //! - `checker_selftest`: the checker itself finds each rule broken on purpose.
 //! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
 //! - `infra`: health, reflection, shutdown and the deadline promise.
+//! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
 mod bad_input;
 mod checker_selftest;
+mod cli;
 mod infra;
 mod support;
 mod theatre_policies;
