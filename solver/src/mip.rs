@@ -325,7 +325,7 @@ pub fn lp_bound(
             Priority::P1,
             [0; 4],
             floor_plan,
-            &run_options(instance, limit / 4),
+            &run_options(instance, limit / 8),
             None,
         );
         if let Some(plan) = improved {
@@ -333,6 +333,11 @@ pub fn lp_bound(
         }
     }
     let p1_floor = p1_plan.counts_by_priority(instance)[0];
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        p1_floor,
+        "P1 maximised"
+    );
     let Some(lp) = crate::models::column_generation::solve_lp(
         instance,
         &p1_plan,
@@ -343,6 +348,12 @@ pub fn lp_bound(
     ) else {
         return;
     };
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        rounds = lp.rounds,
+        columns = lp.columns,
+        "LP bound"
+    );
     on_event(MipEvent::LpBound {
         weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
     });
@@ -362,6 +373,10 @@ pub fn lp_bound(
             p1_plan = near;
         }
     }
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "P1 placed near the LP"
+    );
     // Round twice: P1 placed where the LP puts them, and P1 placed as in the plan that
     // set the floor (which always meets it); keep the better under the policy.
     let left = (t0 + limit).saturating_duration_since(Instant::now());
@@ -372,7 +387,15 @@ pub fn lp_bound(
         &lp.values,
         Instant::now() + left / 2,
     );
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "first rounding"
+    );
     let seeded = round_lp(instance, &p1_plan, true, &lp.values, t0 + limit);
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "second rounding"
+    );
     let plan = if crate::solve::policy_worse(instance, &from_lp, &seeded) {
         seeded
     } else {
