@@ -395,3 +395,38 @@ fn a_list_runs_in_flag_order_back_to_back() {
     assert_eq!(list.used_minutes, 190);
     assert!(close(list.utilisation, 190.0 / 300.0));
 }
+
+#[test]
+fn a_p3_pin_survives_the_p1_count_stage() {
+    // Regression: the P1 count stage models only P1 patients and pins, and once dropped
+    // the pins of less urgent patients from its plan, so a P3 pin was re-booked
+    // elsewhere, the plan failed its own check and the fallback lost a P1.
+    // S0 (30 min, day 0), S1 (60 min, day 0), S2 (60 min, day 1), one surgeon.
+    // A (P1, 40 min) fits S1 or S2; B (P1, 60 min, unavailable day 1) fits only S1;
+    // C (P3, 10 min) is pinned to S2. Both P1 fit only as A → S2, B → S1: the maximum.
+    let mut request = request(5);
+    request.specialties = vec![specialty("GEN", 0)];
+    request.theatres = vec![theatre("T1", &[]), theatre("T2", &[])];
+    request.surgeons = vec![surgeon("K1", "GEN", 600)];
+    request.sessions = vec![
+        session("S0", "T1", 0, "08:00", "08:30", "GEN", "K1"),
+        session("S1", "T2", 0, "09:00", "10:00", "GEN", "K1"),
+        session("S2", "T1", 1, "08:00", "09:00", "GEN", "K1"),
+    ];
+    let mut b = patient("B", "GEN", 60, P1, 0);
+    b.unavailable_dates = vec!["2026-03-03".into()];
+    request.patients = vec![
+        patient("A", "GEN", 40, P1, 0),
+        b,
+        patient("C", "GEN", 10, P3, 0),
+    ];
+    request.pinned = vec![pin("C", "S2")];
+
+    let harness = Harness::start();
+    let (response, _) = plan_valid(&harness, "p3_pin_and_p1_stage", &request);
+    assert_eq!(session_of(&response, "C").as_deref(), Some("S2"));
+    assert_eq!(session_of(&response, "A").as_deref(), Some("S2"));
+    assert_eq!(session_of(&response, "B").as_deref(), Some("S1"));
+    assert_eq!(status(&response), proto::SolveStatus::Optimal);
+    assert_objective(&response, brute::optimum(&request).weighted_wait);
+}

@@ -106,7 +106,6 @@ pub fn plan_theatres(
         cancel,
         events: rx,
         tx,
-        lp_running: false,
         lp_worker: None,
     };
     let outcome = solve(&instance, time_limit, &mut runner)?;
@@ -201,7 +200,6 @@ struct WorkerRunner<'a> {
     cancel: &'a CancelToken,
     events: mpsc::Receiver<Message>,
     tx: mpsc::Sender<Message>,
-    lp_running: bool,
     lp_worker: Option<KillOnDrop>,
 }
 
@@ -215,7 +213,6 @@ impl MipRunner for WorkerRunner<'_> {
             budget_ms: worker_budget(deadline).as_millis() as u64,
         };
         self.lp_worker = spawn_worker(self.worker, &job, JobKind::LpBound, self.tx.clone()).ok();
-        self.lp_running = self.lp_worker.is_some();
     }
 
     fn run(
@@ -236,8 +233,11 @@ impl MipRunner for WorkerRunner<'_> {
                 Ok(child) => child,
                 Err(e) => return RunnerEnd::Failed(e),
             };
+        // Until the stages end: their final stage, when it ends before the deadline,
+        // brings a MIP bound at least as tight as the LP's, so the LP worker is not
+        // waited for after that (it is killed with the runner).
         let mut stages_running = true;
-        while stages_running || self.lp_running {
+        while stages_running {
             if self.cancel.is_cancelled() {
                 return RunnerEnd::Cancelled;
             }
@@ -251,7 +251,7 @@ impl MipRunner for WorkerRunner<'_> {
                 Ok(Message::Unreadable(e)) => {
                     return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
                 }
-                Ok(Message::Ended(JobKind::LpBound)) => self.lp_running = false,
+                Ok(Message::Ended(JobKind::LpBound)) => {}
                 Ok(Message::Ended(JobKind::Stages)) => {
                     stages_running = false;
                     match stages_worker.0.wait() {

@@ -29,7 +29,8 @@ pub enum JobKind {
 pub struct Job {
     pub kind: JobKind,
     pub request: TheatreRequest,
-    /// The plan to start from (the best plan after local improvement).
+    /// Stages: the plan to start from (the best after local improvement). LP bound: the
+    /// start plan whose P1 count is the floor (from before the local improvement).
     pub start: Assignment,
     pub budget_ms: u64,
 }

@@ -197,8 +197,10 @@ fn no_solution(started: Instant) -> RunResult {
 /// What the staged solve reports as it goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum MipEvent {
-    /// A proven lower bound on the weighted wait of every plan (LP relaxation).
-    LpBound { weighted_wait: f64 },
+    /// A proven lower bound on the weighted wait of every plan that schedules at least
+    /// `p1_floor` P1 patients (the LP relaxation with that floor), so of every plan the
+    /// policy accepts.
+    LpBound { weighted_wait: f64, p1_floor: u32 },
     /// A stage finished. `plan` is at least as good as every earlier plan under the
     /// policy (warm start plus floors), so the latest one is the one to keep.
     StageDone {
@@ -356,6 +358,7 @@ pub fn lp_bound(
     );
     on_event(MipEvent::LpBound {
         weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
+        p1_floor,
     });
     // Place the floor's P1 patients as close to the LP's solution as the count allows.
     if p1_floor > 0 {
@@ -768,9 +771,10 @@ pub fn max_count(
     );
     let have = incumbent.counts_by_priority(instance)[r];
     let improved = result.assignment.as_ref().and_then(|a| {
-        let mut plan = Assignment::empty(instance);
+        // The pins (in the model or not) and the model's own bookings.
+        let mut plan = fixed.clone();
         for p in instance.patient_indices() {
-            if in_scope[p.idx()] || pinned.contains(&p) {
+            if in_scope[p.idx()] && !pinned.contains(&p) {
                 plan.set(p, a.get(p));
             }
         }

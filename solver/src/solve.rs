@@ -91,7 +91,8 @@ pub enum RunnerEnd {
     Failed(String),
 }
 
-/// Runs [`solve_staged`] somewhere and relays its events, giving up at `deadline`.
+/// Runs the MIP work ([`crate::mip::lp_bound`] and [`crate::mip::solve_stages`], or
+/// [`solve_staged`] for both) somewhere and relays its events, giving up at `deadline`.
 pub trait MipRunner {
     /// Called as soon as the start plan exists, before the local search: a runner that
     /// can compute the LP bound (and its rounding) alongside may start it now, with the
@@ -108,7 +109,7 @@ pub trait MipRunner {
 }
 
 /// Runs the MIP in this thread. HiGHS's own time limit is the only guard, so use it
-/// where an overrun does no harm (tests, benchmarks); the service uses a worker process.
+/// where an overrun does no harm (tests, examples); the service uses worker processes.
 pub struct InProcess;
 
 impl MipRunner for InProcess {
@@ -234,20 +235,30 @@ pub fn solve(
     let start = best.clone();
     let mut status = SolveStatus::Feasible;
     let mut deadline_reached = false;
-    // The bound that holds for every plan, whichever the returned plan is.
+    // The bound that holds for every plan the policy accepts, whichever the returned
+    // plan is, and the P1 floor the LP bound assumed.
     let mut plain_bound = (bound, bound_source);
+    let mut lp_p1_floor = 0u32;
     if best.weighted_wait(instance) <= bound + 1e-9 * nothing.max(1.0) {
         status = SolveStatus::Optimal;
         notes.push("the plan meets the trivial bound: optimal".into());
     } else {
         let mut final_stage: Option<(RunStatus, bool)> = None;
         let end = runner.run(instance, &start, deadline, &mut |event| match event {
-            MipEvent::LpBound { weighted_wait } => {
-                notes.push(format!("LP relaxation bound {weighted_wait:.1}"));
+            MipEvent::LpBound {
+                weighted_wait,
+                p1_floor,
+            } => {
+                notes.push(format!(
+                    "LP relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1)"
+                ));
+                lp_p1_floor = p1_floor;
+                if weighted_wait > plain_bound.0 {
+                    plain_bound = (weighted_wait, BoundSource::Lp);
+                }
                 if weighted_wait > bound {
                     bound = weighted_wait;
                     bound_source = BoundSource::Lp;
-                    plain_bound = (bound, bound_source);
                 }
             }
             MipEvent::StageDone {
@@ -341,6 +352,17 @@ pub fn solve(
         }
     };
     let objective = plan.metrics.weighted_wait;
+    // The LP and MIP bounds hold for plans with at least the floors' P1 count; a plan
+    // with fewer (its improvement never arrived) is not the policy's optimum, and only
+    // the trivial bound speaks for it.
+    if plan.metrics.scheduled_by_priority[0] < lp_p1_floor {
+        (bound, bound_source) = (trivial_bound(instance), BoundSource::Trivial);
+        plain_bound = (bound, bound_source);
+        status = SolveStatus::Feasible;
+        notes.push(format!(
+            "the plan schedules fewer P1 than the {lp_p1_floor} the solver proved possible"
+        ));
+    }
     // A bound a little above the objective is rounding; more is a broken premise (a
     // plan with fewer P1 than the floors assumed): then only the plain bound holds.
     if bound > objective + 1e-7 * nothing.max(1.0) {

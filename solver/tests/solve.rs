@@ -155,11 +155,45 @@ fn column_generation_reaches_the_whole_lp_optimum() {
     use clinicplan_solver::plan::Assignment;
     use std::time::Instant;
 
-    for (theatres, patients, seed) in [(2, 60, 1), (3, 200, 2), (6, 900, 3)] {
-        let instance = instance(theatres, patients, seed);
+    for (theatres, patients, seed, with_pins) in [
+        (2, 60, 1, false),
+        (3, 200, 2, false),
+        (6, 900, 3, false),
+        (3, 200, 4, true),
+    ] {
+        let mut request = theatre_request(&GeneratorConfig {
+            theatres,
+            patients,
+            horizon_days: 5,
+            seed,
+        });
+        let first = validate(&request).expect("generated requests are valid");
+        let start = clinicplan_solver::constructive::constructive_plan(&first);
+        if with_pins {
+            // Pin every third booking of the constructive plan.
+            request.pinned = start
+                .scheduled()
+                .step_by(3)
+                .map(|(p, s)| clinicplan_solver::input::BookingInput {
+                    patient_id: first.patient(p).id.clone(),
+                    session_id: first.session(s).id.clone(),
+                })
+                .collect();
+        }
+        let instance = validate(&request).expect("pins from a feasible plan are valid");
+        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let p1_floor = if with_pins {
+            start.counts_by_priority(&instance)[0]
+        } else {
+            0
+        };
         let far = Instant::now() + Duration::from_secs(120);
-        let cg = solve_lp(&instance, &Assignment::empty(&instance), 0, far, 1, false)
-            .expect("the LP solves");
+        let seed_plan = if with_pins {
+            start.clone()
+        } else {
+            Assignment::empty(&instance)
+        };
+        let cg = solve_lp(&instance, &seed_plan, p1_floor, far, 1, false).expect("the LP solves");
         let options = RunOptions {
             time_limit: Duration::from_secs(120),
             mip_rel_gap: 1e-4,

@@ -192,6 +192,9 @@ pub fn solve_lp(
         in_master: HashSet::new(),
         columns: Vec::new(),
     };
+    for &(p, s) in &instance.pinned {
+        master.add(instance, &rows, &pinned, &mut model, p, s)?;
+    }
     for (p, s) in start.scheduled() {
         master.add(instance, &rows, &pinned, &mut model, p, s)?;
     }
