@@ -92,13 +92,16 @@ pub fn plan_theatres(
     config: &EngineConfig,
     cancel: &CancelToken,
 ) -> Result<(Instance, Outcome), ServiceError> {
+    // The time limit counts from the request's arrival: validation is part of it.
+    let arrived = Instant::now();
     let instance = validate(&request)?;
     let time_limit = Duration::from_millis(u64::from(
         instance
             .options
             .time_limit_ms
             .unwrap_or(config.default_time_limit_ms),
-    ));
+    ))
+    .saturating_sub(arrived.elapsed());
     let (tx, rx) = mpsc::channel();
     let mut runner = WorkerRunner {
         request: &request,

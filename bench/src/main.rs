@@ -1,0 +1,324 @@
+//! `clinicplan-bench`: the benchmark of issue 3.
+//!
+//! `clinicplan-bench theatre --size small|medium|large|all [--seeds 1,2,3] [--limits 1,3,10,30]`
+//! generates instances with the project's own generator and measures, per instance and
+//! time limit, in one run: the clinicplan path (the service engine with its deadline
+//! guard and MIP worker process), the LP bound of the whole model, the priority-order
+//! greedy, and whole-model HiGHS (1 thread, no warm start). Every measured solve runs
+//! in a child process of its own (this executable, hidden subcommand `child`), which
+//! gives its peak memory and lets a HiGHS overrun be killed.
+//! `--scaling` measures the clinicplan path at one limit against the list length.
+//!
+//! Build `clinicplan` first (`cargo build --release -p clinicplan-service`), or run
+//! `scripts/bench.sh`, which builds both and runs the bench.
+
+mod child;
+mod machine;
+mod measure;
+mod process;
+mod tables;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use child::{ChildArgs, Policy};
+use measure::{Ctx, InstanceMeasure, measure_instance};
+use tables::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "clinicplan-bench",
+    about = "Benchmarks of the clinicplan solver"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The theatre-list model: clinicplan beside the LP bound, the greedy and whole-model HiGHS.
+    Theatre(TheatreArgs),
+    /// One measured solve in this process (used by `theatre`; prints one JSON line).
+    #[command(hide = true)]
+    Child(ChildArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SizeArg {
+    Small,
+    Medium,
+    Large,
+    All,
+}
+
+#[derive(Args)]
+struct TheatreArgs {
+    /// small = 10 theatres / 2,500 patients, medium = 30 / 12,000, large = 60 / 40,000.
+    #[arg(long, value_enum, default_value = "small")]
+    size: SizeArg,
+    /// Generator seeds; tables give medians over them.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    seeds: Vec<u64>,
+    /// Time limits in seconds.
+    #[arg(long, value_delimiter = ',', default_value = "1,3,10,30")]
+    limits: Vec<f64>,
+    /// Days planned.
+    #[arg(long, default_value_t = 5)]
+    horizon_days: u32,
+    /// The clinicplan path's objective policy.
+    #[arg(long, value_enum, default_value = "weighted-wait")]
+    policy: Policy,
+    /// Skip whole-model HiGHS (it needs up to 3 × limit + 10 s per run).
+    #[arg(long)]
+    no_whole_model: bool,
+    /// Instead of the sizes: the clinicplan path at one limit against the list length.
+    #[arg(long)]
+    scaling: bool,
+    /// Scaling cases, THEATRESxPATIENTS.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10x1000,10x2500,10x5000,30x12000,60x40000"
+    )]
+    scaling_cases: Vec<String>,
+    /// The time limit of the scaling study, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    scaling_limit: f64,
+    /// Append the tables to this markdown file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// The `clinicplan` executable (default: next to this one).
+    #[arg(long)]
+    clinicplan: Option<PathBuf>,
+    /// Print the clinicplan path's solve notes.
+    #[arg(long)]
+    verbose: bool,
+}
+
+struct Size {
+    label: &'static str,
+    theatres: u32,
+    patients: u32,
+}
+
+const SIZES: [Size; 3] = [
+    Size {
+        label: "small",
+        theatres: 10,
+        patients: 2_500,
+    },
+    Size {
+        label: "medium",
+        theatres: 30,
+        patients: 12_000,
+    },
+    Size {
+        label: "large",
+        theatres: 60,
+        patients: 40_000,
+    },
+];
+
+/// The targets of issue 3 (default objective).
+fn target(label: &str) -> Option<Target> {
+    match label {
+        "small" => Some(Target {
+            gap: 0.01,
+            limit_s: 3.0,
+            peak_gib: None,
+        }),
+        "medium" => Some(Target {
+            gap: 0.01,
+            limit_s: 10.0,
+            peak_gib: None,
+        }),
+        "large" => Some(Target {
+            gap: 0.015,
+            limit_s: 30.0,
+            peak_gib: Some(2.0),
+        }),
+        _ => None,
+    }
+}
+
+/// A private copy of the worker executable, removed at the end: a concurrent
+/// `cargo build` replacing target/release/clinicplan mid-run must not mix versions.
+struct WorkerCopy(PathBuf);
+
+impl WorkerCopy {
+    fn new(original: &Path) -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("clinicplan-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let copy = dir.join("clinicplan");
+        std::fs::copy(original, &copy)
+            .with_context(|| format!("copying {}", original.display()))?;
+        Ok(WorkerCopy(copy))
+    }
+}
+
+impl Drop for WorkerCopy {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn parse_case(text: &str) -> anyhow::Result<(u32, u32)> {
+    let (t, p) = text
+        .split_once(['x', 'X', '×'])
+        .with_context(|| format!("scaling case {text:?}: expected THEATRESxPATIENTS"))?;
+    Ok((t.trim().parse()?, p.trim().parse()?))
+}
+
+fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
+    if args.seeds.is_empty() || args.limits.is_empty() {
+        bail!("give at least one seed and one limit");
+    }
+    if args.limits.iter().any(|l| !(l.is_finite() && *l > 0.0)) {
+        bail!("time limits must be positive");
+    }
+    let exe = std::env::current_exe().context("locating this executable")?;
+    let original_worker = match &args.clinicplan {
+        Some(p) => p.clone(),
+        None => exe
+            .parent()
+            .context("this executable has no directory")?
+            .join("clinicplan"),
+    };
+    if !original_worker.is_file() {
+        bail!(
+            "{} not found: build it first with `cargo build --release -p clinicplan-service` \
+             (or run scripts/bench.sh), or pass --clinicplan PATH",
+            original_worker.display()
+        );
+    }
+    let worker = WorkerCopy::new(&original_worker)?;
+    let worker_built = std::fs::metadata(&original_worker)
+        .and_then(|m| m.modified())
+        .map_or_else(|_| "unknown".to_string(), machine::utc);
+    process::install_interrupt_handler();
+    let ctx = Ctx {
+        exe,
+        worker: worker.0.clone(),
+        horizon_days: args.horizon_days,
+        policy: args.policy,
+        whole_model: !args.no_whole_model && !args.scaling,
+        verbose: args.verbose,
+    };
+
+    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let started = machine::now_utc();
+    let commit = machine::git_commit();
+    let load_start = machine::load_average();
+    let machine = machine::describe();
+    println!("clinicplan-bench {command}");
+    println!(
+        "{started}, commit {commit}; {machine}; load average {load_start}; worker {} built {worker_built}",
+        original_worker.display()
+    );
+
+    let mut measures: Vec<InstanceMeasure> = Vec::new();
+    if args.scaling {
+        let cases = args
+            .scaling_cases
+            .iter()
+            .map(|c| parse_case(c))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for (theatres, patients) in cases {
+            for &seed in &args.seeds {
+                let label = format!("{theatres}×{patients}");
+                measures.push(measure_instance(
+                    &ctx,
+                    &label,
+                    theatres,
+                    patients,
+                    seed,
+                    &[args.scaling_limit],
+                )?);
+            }
+        }
+    } else {
+        let sizes: Vec<&Size> = SIZES
+            .iter()
+            .filter(|s| match args.size {
+                SizeArg::All => true,
+                SizeArg::Small => s.label == "small",
+                SizeArg::Medium => s.label == "medium",
+                SizeArg::Large => s.label == "large",
+            })
+            .collect();
+        for size in sizes {
+            for &seed in &args.seeds {
+                measures.push(measure_instance(
+                    &ctx,
+                    size.label,
+                    size.theatres,
+                    size.patients,
+                    seed,
+                    &args.limits,
+                )?);
+            }
+        }
+    }
+
+    let mut md = format!(
+        "### {} — measured {started}, commit {commit}\n\n\
+         `clinicplan-bench {command}` (policy {}, horizon {} days; worker `{}` built {worker_built})\n\n\
+         Machine: {machine}; load average {load_start} at the start, {} at the end \
+         (a shared machine: other builds and tests ran at the same time).\n\n",
+        if args.scaling {
+            "Scaling"
+        } else {
+            "Theatre lists"
+        },
+        args.policy.name(),
+        args.horizon_days,
+        original_worker.display(),
+        machine::load_average(),
+    );
+    if args.scaling {
+        md += &format!(
+            "Time to solution and gap of the clinicplan path at a {} s limit against the list length \
+             (medians over seeds {:?}):\n\n",
+            args.scaling_limit, args.seeds
+        );
+        md += &tables::scaling(&measures);
+    } else {
+        md += &format!("Medians over seeds {:?}:\n\n", args.seeds);
+        md += &tables::summary(&measures, target);
+        md += "\nInstances (the greedy plan is the clinicplan path's first plan):\n\n";
+        md += &tables::instances(&measures);
+        md += "\nEvery run:\n\n";
+        md += &tables::details(&measures);
+    }
+    md += "\n";
+    println!("\n{md}");
+    if let Some(path) = &args.markdown {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.write_all(md.as_bytes())?;
+        println!("appended to {}", path.display());
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Theatre(args) => match theatre(args) {
+            Err(e) if e.is::<process::Interrupted>() => {
+                eprintln!("clinicplan-bench: interrupted; the running solve was killed");
+                std::process::exit(130);
+            }
+            other => other,
+        },
+        Cmd::Child(args) => child::run(&args),
+    }
+}

@@ -1,0 +1,261 @@
+//! Measuring one generated instance: the greedy and the LP bound once, then the
+//! clinicplan path and whole-model HiGHS at each time limit, each in its own child.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clinicplan_solver::check::check;
+use clinicplan_solver::constructive::constructive_plan;
+use clinicplan_solver::domain::Priority;
+use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::plan::build_plan;
+use clinicplan_solver::validate;
+
+use crate::child::{ChildArgs, Mode, Policy};
+use crate::process::{ChildRun, run_child};
+
+/// What every measurement shares.
+pub struct Ctx {
+    /// This executable, re-run as `child`.
+    pub exe: PathBuf,
+    /// The `clinicplan` executable the engine runs as its MIP worker.
+    pub worker: PathBuf,
+    pub horizon_days: u32,
+    pub policy: Policy,
+    pub whole_model: bool,
+    pub verbose: bool,
+}
+
+/// The priority-order greedy (the constructive plan), in this process.
+#[derive(Clone, Debug)]
+pub struct Greedy {
+    pub objective: f64,
+    pub ms: f64,
+    pub scheduled: u32,
+    pub p1: u32,
+    pub checked: bool,
+}
+
+/// One time limit on one instance.
+#[derive(Clone, Debug)]
+pub struct LimitRun {
+    pub limit_s: f64,
+    pub clinicplan: ChildRun,
+    pub whole: Option<ChildRun>,
+}
+
+/// Everything measured on one instance.
+#[derive(Clone, Debug)]
+pub struct InstanceMeasure {
+    pub label: String,
+    pub theatres: u32,
+    pub patients: u32,
+    pub seed: u64,
+    pub sessions: usize,
+    pub eligible: usize,
+    /// Generating and validating the request (eligibility included).
+    pub build_ms: f64,
+    pub nothing: f64,
+    pub p1_total: u32,
+    pub greedy: Greedy,
+    pub lp: ChildRun,
+    pub runs: Vec<LimitRun>,
+}
+
+impl InstanceMeasure {
+    pub fn lp_bound(&self) -> Option<f64> {
+        self.lp.objective()
+    }
+
+    /// (objective − LP bound) / (nothing − LP bound): the gap on the wait removed,
+    /// against the LP bound of the whole model. Not clamped: a negative value would
+    /// mean a plan below the bound, that is a bug somewhere.
+    pub fn gap_vs_lp(&self, objective: Option<f64>) -> Option<f64> {
+        let (objective, lp) = (objective?, self.lp_bound()?);
+        let denominator = self.nothing - lp;
+        (denominator > 1e-9).then(|| (objective - lp) / denominator)
+    }
+}
+
+const LP_LIMIT: Duration = Duration::from_secs(1800);
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("—".into(), |g| format!("{:.2}%", 100.0 * g))
+}
+
+fn describe(run: &ChildRun, measure: &InstanceMeasure) -> String {
+    let mem = format!(
+        "peak {} MiB (Σ {} MiB)",
+        run.peak_kib
+            .map_or("?".into(), |k| format!("{:.0}", k as f64 / 1024.0)),
+        run.tree_peak_kib
+            .map_or("?".into(), |k| format!("{:.0}", k as f64 / 1024.0))
+    );
+    match (&run.report, &run.failure) {
+        (Some(r), None) if r.objective.is_some() => format!(
+            "objective {:.1}, gap vs LP {}, own gap {}, {} {}, {:.2} s, CPU {:.1} s, {mem}",
+            r.objective.unwrap_or(f64::NAN),
+            pct(measure.gap_vs_lp(r.objective)),
+            pct(r.gap),
+            r.status,
+            r.source.as_deref().unwrap_or(""),
+            run.solve_s(),
+            run.cpu_s,
+        ),
+        (_, Some(why)) => format!("no plan ({why}), {:.2} s, {mem}", run.solve_s()),
+        _ => format!(
+            "no plan ({}), {:.2} s, {mem}",
+            run.report.as_ref().map_or("?", |r| r.status.as_str()),
+            run.solve_s()
+        ),
+    }
+}
+
+fn child_args(ctx: &Ctx, mode: Mode, config: &GeneratorConfig, limit: Duration) -> Vec<String> {
+    ChildArgs {
+        mode,
+        theatres: config.theatres,
+        patients: config.patients,
+        horizon_days: config.horizon_days,
+        seed: config.seed,
+        limit_ms: limit.as_millis() as u64,
+        policy: ctx.policy,
+        worker: (mode == Mode::Clinicplan).then(|| ctx.worker.clone()),
+    }
+    .to_argv()
+}
+
+/// Measures one instance at every limit, printing each result as it comes.
+pub fn measure_instance(
+    ctx: &Ctx,
+    label: &str,
+    theatres: u32,
+    patients: u32,
+    seed: u64,
+    limits: &[f64],
+) -> anyhow::Result<InstanceMeasure> {
+    let config = GeneratorConfig {
+        theatres,
+        patients,
+        horizon_days: ctx.horizon_days,
+        seed,
+    };
+    let tag = format!("{label} ({theatres} theatres, {patients} patients) seed {seed}");
+    let t0 = Instant::now();
+    let request = theatre_request(&config);
+    let instance = validate(&request).map_err(|e| anyhow::anyhow!("invalid instance: {e}"))?;
+    drop(request);
+    let build_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let eligible = instance.eligible.iter().map(Vec::len).sum();
+    let nothing = instance.nothing_scheduled_cost();
+    let p1_total = instance
+        .patients
+        .iter()
+        .filter(|p| p.priority == Priority::P1)
+        .count() as u32;
+    println!(
+        "{tag}: {} sessions, {eligible} eligible pairs, built in {build_ms:.0} ms",
+        instance.sessions.len()
+    );
+
+    let t1 = Instant::now();
+    let plan = constructive_plan(&instance);
+    let greedy_ms = t1.elapsed().as_secs_f64() * 1000.0;
+    let greedy_objective = plan.weighted_wait(&instance);
+    let greedy_scheduled = plan.scheduled().count() as u32;
+    let greedy_p1 = plan.counts_by_priority(&instance)[0];
+    let built = build_plan(&instance, plan);
+    let greedy_checked = check(&instance, &built.to_proposed(&instance)).is_valid();
+    let sessions = instance.sessions.len();
+    drop(built);
+    drop(instance);
+
+    let lp = run_child(
+        &ctx.exe,
+        &child_args(ctx, Mode::Lp, &config, LP_LIMIT),
+        LP_LIMIT + Duration::from_secs(60),
+    )?;
+    let mut measure = InstanceMeasure {
+        label: label.to_string(),
+        theatres,
+        patients,
+        seed,
+        sessions,
+        eligible,
+        build_ms,
+        nothing,
+        p1_total,
+        greedy: Greedy {
+            objective: greedy_objective,
+            ms: greedy_ms,
+            scheduled: greedy_scheduled,
+            p1: greedy_p1,
+            checked: greedy_checked,
+        },
+        lp,
+        runs: Vec::new(),
+    };
+    println!(
+        "  LP bound {}: {:.2} s, {:.0} MiB",
+        measure
+            .lp_bound()
+            .map_or("none".into(), |b| format!("{b:.1}")),
+        measure.lp.solve_s(),
+        measure.lp.peak_kib.unwrap_or(0) as f64 / 1024.0
+    );
+    println!(
+        "  greedy: objective {greedy_objective:.1}, gap vs LP {}, {greedy_ms:.1} ms{}",
+        pct(measure.gap_vs_lp(Some(greedy_objective))),
+        if greedy_checked {
+            ""
+        } else {
+            ", FAILED THE CHECK"
+        }
+    );
+
+    for &limit_s in limits {
+        let limit = Duration::from_secs_f64(limit_s);
+        // The deadline guard should return by the limit; the margin only covers
+        // generating the request in the child and a loaded machine.
+        let clinicplan = run_child(
+            &ctx.exe,
+            &child_args(ctx, Mode::Clinicplan, &config, limit),
+            limit * 3 + Duration::from_secs(30),
+        )?;
+        println!(
+            "  {limit_s} s clinicplan: {}",
+            describe(&clinicplan, &measure)
+        );
+        if ctx.verbose {
+            if let Some(r) = &clinicplan.report {
+                println!(
+                    "      max RSS: engine process {} KiB, its reaped children (the worker) {} KiB",
+                    r.self_maxrss_kib, r.children_maxrss_kib
+                );
+            }
+            for note in clinicplan.report.iter().flat_map(|r| &r.notes) {
+                println!("      {note}");
+            }
+        }
+        let whole = if ctx.whole_model {
+            let run = run_child(
+                &ctx.exe,
+                &child_args(ctx, Mode::WholeModel, &config, limit),
+                limit * 3 + Duration::from_secs(10),
+            )?;
+            println!(
+                "  {limit_s} s whole-model HiGHS: {}",
+                describe(&run, &measure)
+            );
+            Some(run)
+        } else {
+            None
+        };
+        measure.runs.push(LimitRun {
+            limit_s,
+            clinicplan,
+            whole,
+        });
+    }
+    Ok(measure)
+}
