@@ -15,7 +15,7 @@ use clinicplan_solver::check::check;
 use clinicplan_solver::domain::{Instance, Priority};
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::input::{ObjectiveInput, TheatreRequest};
-use clinicplan_solver::mip::{RunOptions, RunResult, RunStatus, run_stage};
+use clinicplan_solver::mip::{RunOptions, RunResult, run_stage};
 use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::{Assignment, build_plan};
 use clinicplan_solver::solve::wait_removed_gap;
