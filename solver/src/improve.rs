@@ -50,7 +50,7 @@ pub fn repack_sessions(
     max_passes: usize,
     deadline: Instant,
 ) -> usize {
-    let mut loads = Loads::from_assignment(instance, assignment);
+    let loads = Loads::from_assignment(instance, assignment);
     let pinned: std::collections::HashSet<PatientIdx> =
         instance.pinned.iter().map(|&(p, _)| p).collect();
     // Patients eligible for each session.
@@ -64,57 +64,32 @@ pub fn repack_sessions(
     for (p, s) in assignment.scheduled() {
         members[s.idx()].push(p);
     }
-    let mut counts = assignment.counts_by_priority(instance);
-    let mut wait = assignment.weighted_wait(instance);
-    let mut kept = 0;
+    let mut search = Search {
+        loads,
+        members,
+        counts: assignment.counts_by_priority(instance),
+        wait: assignment.weighted_wait(instance),
+        kept: 0,
+    };
     for _ in 0..max_passes {
         let mut changed = false;
         for s in instance.session_indices() {
             if Instant::now() >= deadline {
-                return kept;
+                return search.kept;
             }
-            if let Some((new_counts, new_wait)) = repack_one(
-                instance,
-                assignment,
-                &mut loads,
-                &mut members,
-                &eligible_for[s.idx()],
-                &pinned,
-                s,
-                counts,
-                wait,
-                None,
-            ) {
-                counts = new_counts;
-                wait = new_wait;
-                kept += 1;
-                changed = true;
-            }
+            let eligible = &eligible_for[s.idx()];
+            changed |= search.repack(instance, assignment, eligible, &pinned, s, None);
             // Move one case to another session where it fits, then re-pack the room it leaves.
-            let movable: Vec<PatientIdx> = members[s.idx()]
+            let movable: Vec<PatientIdx> = search.members[s.idx()]
                 .iter()
                 .copied()
                 .filter(|p| !pinned.contains(p) && instance.patient(*p).priority != Priority::P1)
                 .collect();
             for a in movable {
-                let Some(to) = best_relocation(instance, &mut loads, a, s) else {
+                let Some(to) = best_relocation(instance, &mut search.loads, a, s) else {
                     continue;
                 };
-                if let Some((new_counts, new_wait)) = repack_one(
-                    instance,
-                    assignment,
-                    &mut loads,
-                    &mut members,
-                    &eligible_for[s.idx()],
-                    &pinned,
-                    s,
-                    counts,
-                    wait,
-                    Some((a, to)),
-                ) {
-                    counts = new_counts;
-                    wait = new_wait;
-                    kept += 1;
+                if search.repack(instance, assignment, eligible, &pinned, s, Some((a, to))) {
                     changed = true;
                     break;
                 }
@@ -124,7 +99,49 @@ pub fn repack_sessions(
             break;
         }
     }
-    kept
+    search.kept
+}
+
+/// The local search's running state.
+struct Search {
+    loads: Loads,
+    /// The patients booked in each session.
+    members: Vec<Vec<PatientIdx>>,
+    counts: [u32; 4],
+    wait: f64,
+    kept: usize,
+}
+
+impl Search {
+    /// Re-packs session s (after relocating one case, if given); true if it was kept.
+    fn repack(
+        &mut self,
+        instance: &Instance,
+        assignment: &mut Assignment,
+        eligible: &[PatientIdx],
+        pinned: &std::collections::HashSet<PatientIdx>,
+        s: SessionIdx,
+        relocate: Option<(PatientIdx, SessionIdx)>,
+    ) -> bool {
+        let result = repack_one(
+            instance,
+            assignment,
+            &mut self.loads,
+            &mut self.members,
+            eligible,
+            pinned,
+            s,
+            self.counts,
+            self.wait,
+            relocate,
+        );
+        if let Some((counts, wait)) = result {
+            self.counts = counts;
+            self.wait = wait;
+            self.kept += 1;
+        }
+        result.is_some()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
