@@ -40,9 +40,6 @@ pub struct RunResult {
     /// A proven lower bound on the stage objective (−∞ when none).
     pub dual_bound: f64,
     pub elapsed_ms: u64,
-    /// LP runs only: the pairs with a positive value in the LP solution.
-    #[serde(skip)]
-    pub lp_values: Vec<((PatientIdx, SessionIdx), f64)>,
 }
 
 /// Options for one HiGHS run.
@@ -76,7 +73,6 @@ pub fn run_stage(
             objective: 0.0,
             dual_bound: 0.0,
             elapsed_ms: 0,
-            lp_values: Vec::new(),
         };
     }
     let mut problem = formulation
@@ -130,24 +126,13 @@ pub fn run_stage(
     let objective = solved.objective_value();
     if !integer {
         return match status {
-            HighsModelStatus::Optimal => {
-                let values = solved.get_solution();
-                let lp_values = formulation
-                    .columns
-                    .iter()
-                    .zip(values.columns())
-                    .filter(|(_, v)| **v > 1e-6)
-                    .map(|(&pair, &v)| (pair, v))
-                    .collect();
-                RunResult {
-                    status: RunStatus::Optimal,
-                    assignment: None,
-                    objective,
-                    dual_bound: objective,
-                    elapsed_ms,
-                    lp_values,
-                }
-            }
+            HighsModelStatus::Optimal => RunResult {
+                status: RunStatus::Optimal,
+                assignment: None,
+                objective,
+                dual_bound: objective,
+                elapsed_ms,
+            },
             _ => no_solution(started),
         };
     }
@@ -179,7 +164,6 @@ pub fn run_stage(
         objective,
         dual_bound,
         elapsed_ms,
-        lp_values: Vec::new(),
     }
 }
 
@@ -190,7 +174,6 @@ fn no_solution(started: Instant) -> RunResult {
         objective: f64::NAN,
         dual_bound: f64::NEG_INFINITY,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        lp_values: Vec::new(),
     }
 }
 
