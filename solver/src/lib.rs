@@ -5,6 +5,7 @@
 //! [`domain::Instance`] by [`validate::validate`] (the only way to build one), and come
 //! out as a [`plan::Plan`], which [`check::check`] re-verifies.
 
+pub mod appointments;
 pub mod capacity;
 pub mod check;
 pub mod constructive;

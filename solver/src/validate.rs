@@ -35,12 +35,18 @@ pub struct ValidationError {
 #[error("{} problem(s) in the request, first: {}", .0.len(), .0[0])]
 pub struct ValidationErrors(pub Vec<ValidationError>);
 
-struct Collector {
-    errors: Vec<ValidationError>,
+/// Collects every problem of a request (shared by the theatre and appointment validators).
+pub(crate) struct Collector {
+    pub(crate) errors: Vec<ValidationError>,
 }
 
 impl Collector {
-    fn push(&mut self, code: &'static str, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.errors.push(ValidationError {
             code,
             field: field.into(),
@@ -48,7 +54,7 @@ impl Collector {
         });
     }
 
-    fn date(&mut self, field: String, text: &str) -> Option<NaiveDate> {
+    pub(crate) fn date(&mut self, field: String, text: &str) -> Option<NaiveDate> {
         match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
@@ -62,7 +68,7 @@ impl Collector {
         }
     }
 
-    fn time(&mut self, field: String, text: &str) -> Option<NaiveTime> {
+    pub(crate) fn time(&mut self, field: String, text: &str) -> Option<NaiveTime> {
         match NaiveTime::parse_from_str(text, "%H:%M") {
             Ok(t) => Some(t),
             Err(_) => {
@@ -76,7 +82,7 @@ impl Collector {
         }
     }
 
-    fn dates(&mut self, field: &str, texts: &[String]) -> BTreeSet<NaiveDate> {
+    pub(crate) fn dates(&mut self, field: &str, texts: &[String]) -> BTreeSet<NaiveDate> {
         texts
             .iter()
             .enumerate()
@@ -85,7 +91,7 @@ impl Collector {
     }
 
     /// Checks ids are non-empty and unique; returns id → position.
-    fn ids<'a>(
+    pub(crate) fn ids<'a>(
         &mut self,
         collection: &str,
         ids: impl Iterator<Item = &'a str>,
@@ -109,7 +115,7 @@ impl Collector {
     }
 }
 
-fn unknown(collector: &mut Collector, field: String, what: &str, id: &str) {
+pub(crate) fn unknown(collector: &mut Collector, field: String, what: &str, id: &str) {
     collector.push(
         "CP1020",
         field,
