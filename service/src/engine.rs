@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use clinicplan_solver::appointments::{self, BalancePlan, BalanceRequest, Network};
 use clinicplan_solver::domain::Instance;
 use clinicplan_solver::input::TheatreRequest;
 use clinicplan_solver::mip::MipEvent;
@@ -116,6 +117,25 @@ pub fn plan_theatres(
         return Err(ServiceError::Cancelled);
     }
     Ok((instance, outcome))
+}
+
+/// Validates and balances an appointment request in this process (an LP: HiGHS does
+/// not stall in set-up the way its MIP can), within the request's time limit counted
+/// from its arrival.
+pub fn balance_appointments(
+    request: &BalanceRequest,
+    config: &EngineConfig,
+) -> Result<(Network, BalancePlan), ServiceError> {
+    let arrived = Instant::now();
+    let mut network = appointments::validate(request)?;
+    let limit = network
+        .options
+        .time_limit_ms
+        .unwrap_or(config.default_time_limit_ms);
+    let left = (u128::from(limit)).saturating_sub(arrived.elapsed().as_millis());
+    network.options.time_limit_ms = Some(left.max(1) as u32);
+    let plan = appointments::balance(&network, limit)?;
+    Ok((network, plan))
 }
 
 /// HiGHS overruns its time limit a little even when it does stop: a worker's budget

@@ -1,5 +1,6 @@
 //! Errors of the service crate, and their one mapping to gRPC statuses.
 
+use clinicplan_solver::appointments::BalanceError;
 use clinicplan_solver::solve::SolveError;
 use clinicplan_solver::validate::ValidationErrors;
 use tonic::{Code, Status};
@@ -13,6 +14,9 @@ pub enum ServiceError {
     /// The solver could not produce a checked plan (a bug, never a bad request).
     #[error(transparent)]
     Solve(#[from] SolveError),
+    /// The balancer could not produce a checked plan (a bug, never a bad request).
+    #[error(transparent)]
+    Balance(#[from] BalanceError),
     /// The client went away before the answer was ready.
     #[error("the request was cancelled")]
     Cancelled,
@@ -44,6 +48,7 @@ pub fn to_status(error: ServiceError) -> Status {
             )
         }
         ServiceError::Solve(e) => Status::internal(e.to_string()),
+        ServiceError::Balance(e) => Status::internal(e.to_string()),
         ServiceError::Cancelled => Status::cancelled("the request was cancelled"),
         ServiceError::Internal(e) => Status::internal(e),
     }

@@ -1,4 +1,5 @@
-//! The gRPC server: TheatreScheduler, health (`grpc.health.v1`) and reflection.
+//! The gRPC server: TheatreScheduler, AppointmentBalancer, health (`grpc.health.v1`)
+//! and reflection.
 //!
 //! Each handler follows the same steps: convert, then on a blocking thread validate,
 //! solve (the MIP in a worker process), check; then convert back.
@@ -13,9 +14,12 @@ use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
 use crate::convert;
-use crate::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres};
+use crate::engine::{
+    CancelToken, EngineConfig, WorkerCommand, balance_appointments, plan_theatres,
+};
 use crate::error::{ServiceError, to_status};
 use crate::proto;
+use crate::proto::appointment_balancer_server::{AppointmentBalancer, AppointmentBalancerServer};
 use crate::proto::theatre_scheduler_server::{TheatreScheduler, TheatreSchedulerServer};
 
 /// Largest request accepted (a 60-theatre, 40,000-patient week is about 10 MiB).
@@ -101,6 +105,52 @@ impl TheatreScheduler for Scheduler {
     }
 }
 
+#[tonic::async_trait]
+impl AppointmentBalancer for Scheduler {
+    async fn balance_appointments(
+        &self,
+        request: Request<proto::BalanceAppointmentsRequest>,
+    ) -> Result<Response<proto::BalanceAppointmentsResponse>, Status> {
+        let request = convert::appointments::request_from_proto(request.into_inner());
+        let n_requests = request.requests.len();
+        let n_slots = request.slots.len();
+        let permit = self
+            .solves
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("the server is shutting down"))?;
+        let engine = self.engine.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            balance_appointments(&request, &engine)
+        })
+        .await
+        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?;
+        match result {
+            Ok((network, plan)) => {
+                let s = &plan.summary;
+                info!(
+                    n_requests,
+                    n_slots,
+                    optimal = s.optimal,
+                    objective = s.objective,
+                    gap = s.gap,
+                    solve_ms = s.solve_ms,
+                    "BalanceAppointments solved"
+                );
+                Ok(Response::new(convert::appointments::response_to_proto(
+                    &network, &plan,
+                )))
+            }
+            Err(e) => {
+                warn!(n_requests, n_slots, error = %e, "BalanceAppointments failed");
+                Err(to_status(e))
+            }
+        }
+    }
+}
+
 /// Serves clinicplan on an already-bound listener until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
@@ -111,6 +161,9 @@ pub async fn serve(
     health_reporter
         .set_serving::<TheatreSchedulerServer<Scheduler>>()
         .await;
+    health_reporter
+        .set_serving::<AppointmentBalancerServer<Scheduler>>()
+        .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -119,13 +172,19 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let scheduler = Scheduler {
-        engine: Arc::new(EngineConfig {
-            worker: config.worker,
-            default_time_limit_ms: config.default_time_limit_ms,
-        }),
-        solves: Arc::new(Semaphore::new(config.max_concurrent_solves.max(1))),
-    };
+    let engine = Arc::new(EngineConfig {
+        worker: config.worker,
+        default_time_limit_ms: config.default_time_limit_ms,
+    });
+    // One pool of solves for every capability.
+    let solves = Arc::new(Semaphore::new(config.max_concurrent_solves.max(1)));
+    let balancer = AppointmentBalancerServer::new(Scheduler {
+        engine: engine.clone(),
+        solves: solves.clone(),
+    })
+    .max_decoding_message_size(MAX_MESSAGE_BYTES)
+    .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let scheduler = Scheduler { engine, solves };
     let scheduler = TheatreSchedulerServer::new(scheduler)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -134,6 +193,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(scheduler)
+        .add_service(balancer)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())

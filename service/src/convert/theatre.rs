@@ -1,5 +1,4 @@
-//! The one place where wire types and domain types meet: protobuf messages to the
-//! solver's input, and solver results back to protobuf.
+//! Theatre lists: PlanTheatreLists messages to the solver's input, and plans back.
 
 use clinicplan_solver::check::{ProposedCase, ProposedPlan, ProposedSession};
 use clinicplan_solver::domain::{Instance, Priority};
