@@ -8,7 +8,10 @@ use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from("../proto");
-    let files = ["clinicplan/v1/theatre.proto"];
+    let files = [
+        "clinicplan/v1/theatre.proto",
+        "clinicplan/v1/appointments.proto",
+    ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
     }

@@ -8,6 +8,8 @@ const MODEL_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/model.md")
 const ERRORS_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md");
 const VALIDATE_RS: &str = include_str!("../src/validate.rs");
 const CHECK_RS: &str = include_str!("../src/check.rs");
+const APPOINTMENT_VALIDATE_RS: &str = include_str!("../src/appointments/validate.rs");
+const APPOINTMENT_CHECK_RS: &str = include_str!("../src/appointments/check.rs");
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
@@ -30,14 +32,14 @@ fn headings(text: &str) -> Vec<&str> {
     found
 }
 
-/// Every `CP1ddd` or `CP2ddd` in `source`, in order of first appearance.
+/// Every `CP1ddd` to `CP4ddd` in `source`, in order of first appearance.
 fn error_codes(source: &str) -> Vec<String> {
     let bytes = source.as_bytes();
     let mut codes: Vec<String> = Vec::new();
     for start in 0..bytes.len().saturating_sub(5) {
         let candidate = &bytes[start..start + 6];
         let is_code = candidate.starts_with(b"CP")
-            && matches!(candidate[2], b'1' | b'2')
+            && matches!(candidate[2], b'1'..=b'4')
             && candidate[3..].iter().all(u8::is_ascii_digit);
         // A seventh digit would make it some other number, not a code.
         let followed_by_digit = bytes.get(start + 6).is_some_and(u8::is_ascii_digit);
@@ -74,6 +76,8 @@ fn every_error_code_is_documented_in_errors_md() {
     let doc = read(ERRORS_DOC);
     let validation = error_codes(VALIDATE_RS);
     let check = error_codes(CHECK_RS);
+    let appointment_validation = error_codes(APPOINTMENT_VALIDATE_RS);
+    let appointment_check = error_codes(APPOINTMENT_CHECK_RS);
     // Guard against a scan that silently finds nothing.
     assert!(
         validation.iter().any(|c| c.starts_with("CP1")),
@@ -83,9 +87,19 @@ fn every_error_code_is_documented_in_errors_md() {
         check.iter().any(|c| c.starts_with("CP2")),
         "no CP2xxx code found in check.rs"
     );
+    assert!(
+        appointment_validation.iter().any(|c| c.starts_with("CP3")),
+        "no CP3xxx code found in appointments/validate.rs"
+    );
+    assert!(
+        appointment_check.iter().any(|c| c.starts_with("CP4")),
+        "no CP4xxx code found in appointments/check.rs"
+    );
     let missing: Vec<&String> = validation
         .iter()
         .chain(&check)
+        .chain(&appointment_validation)
+        .chain(&appointment_check)
         .filter(|code| error_codes(&doc).iter().all(|d| d != *code))
         .collect();
     assert!(
@@ -97,7 +111,7 @@ fn every_error_code_is_documented_in_errors_md() {
 #[test]
 fn the_code_scan_finds_codes_and_only_codes() {
     assert_eq!(
-        error_codes("push(\"CP1030\", x); CP2101 CP3001 CP12 CP10200 xCP2004"),
-        vec!["CP1030", "CP2101", "CP2004"]
+        error_codes("push(\"CP1030\", x); CP2101 CP3001 CP12 CP10200 xCP2004 CP5001"),
+        vec!["CP1030", "CP2101", "CP3001", "CP2004"]
     );
 }
