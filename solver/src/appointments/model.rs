@@ -11,11 +11,11 @@
 //! c' = booking cost − unbooked cost. Its constraint matrix is totally unimodular, so a
 //! basic optimal solution (simplex) is integral.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Instant;
 
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
-use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+use highs::{ColProblem, HighsModelStatus, Row, Sense};
 
 use super::domain::*;
 
@@ -260,188 +260,534 @@ fn integral_flows(columns: &[(u32, u32)], values: &[f64]) -> Option<Vec<Flow>> {
     Some(flows)
 }
 
-/// Most columns priced into the master per request group per round.
-const PER_GROUP: usize = 4;
-/// Reduced costs below −PRICING_TOLERANCE (thirtieths) enter the master.
-const PRICING_TOLERANCE: f64 = 1e-6;
-
 fn err(e: impl std::fmt::Debug) -> ModelError {
     ModelError::Highs(format!("{e:?}"))
 }
 
-fn quiet(model: &mut Model, log: bool) -> Result<(), ModelError> {
-    model.try_set_option("output_flag", log).map_err(err)?;
-    model.try_set_option("log_to_console", log).map_err(err)?;
-    model.try_set_option("threads", 1).map_err(err)?;
-    model.try_set_option("random_seed", 0).map_err(err)?;
-    model.try_set_option("solver", "simplex").map_err(err)?;
-    Ok(())
+/// A day chain of the compact network: the slot groups of one role, one mode and (face
+/// to face only) one site, as seen by requests of one urgency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct ChainKey {
+    role: RoleIdx,
+    mode: Mode,
+    site: Option<SiteIdx>,
+    urgency: Urgency,
 }
 
-/// The restricted master's columns.
-struct Master {
-    rows: Vec<Row>,
-    n_g: usize,
-    in_master: HashSet<(u32, u32)>,
-    columns: Vec<(u32, u32)>,
+/// One day of a chain.
+struct Node {
+    day: i64,
+    /// The chain's next day (none for same-day chains and the last day).
+    next: Option<u32>,
+    /// Cost of waiting from this day to the next: 30 w (days between).
+    link_cost: i64,
+    /// The chain's slot groups on this day.
+    slots: Vec<u32>,
 }
 
-impl Master {
-    fn add(&mut self, model: &mut Model, g: usize, h: usize, c: i64) -> Result<(), ModelError> {
-        if self.in_master.insert((g as u32, h as u32)) {
-            model
-                .try_add_column(
-                    c as f64,
-                    0.0..,
-                    [(self.rows[g], 1.0), (self.rows[self.n_g + h], 1.0)],
-                )
-                .map_err(err)?;
-            self.columns.push((g as u32, h as u32));
+#[derive(Clone, Copy)]
+enum Head {
+    Node(u32),
+    Slot(u32),
+}
+
+/// An arc out of a request class.
+struct ClassArc {
+    class: u32,
+    head: Head,
+    cost: i64,
+}
+
+/// The transshipment network equivalent to the grouped transportation problem (see
+/// `solve_column_generation`).
+struct Compact {
+    /// Request groups of each class, in group order.
+    classes: Vec<Vec<u32>>,
+    supply: Vec<i64>,
+    /// Chains are contiguous runs of nodes in day order.
+    nodes: Vec<Node>,
+    /// In class order.
+    arcs: Vec<ClassArc>,
+}
+
+impl Compact {
+    fn new(network: &Network, grouping: &Grouping) -> Self {
+        // Chains, from the slot groups: per (role, mode, site or none for remote modes),
+        // the slot groups of each day, then one chain per urgency.
+        // Slot groups by (role, mode, site for face to face) and day.
+        type Base = (RoleIdx, Mode, Option<SiteIdx>);
+        let mut by_base: BTreeMap<Base, BTreeMap<i64, Vec<u32>>> = BTreeMap::new();
+        let mut by_clinician: Vec<Vec<u32>> = vec![Vec::new(); network.clinicians.len()];
+        for h in 0..grouping.slot_groups.len() {
+            let slot = network.slot(grouping.slot_rep(h));
+            let site = (slot.mode == Mode::FaceToFace).then_some(slot.site);
+            by_base
+                .entry((slot.role, slot.mode, site))
+                .or_default()
+                .entry(slot.day)
+                .or_default()
+                .push(h as u32);
+            by_clinician[slot.clinician.idx()].push(h as u32);
         }
-        Ok(())
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut chains: HashMap<ChainKey, (u32, u32)> = HashMap::new();
+        for (&(role, mode, site), days) in &by_base {
+            for urgency in Urgency::ALL {
+                let start = nodes.len() as u32;
+                let linked = urgency != Urgency::SameDay;
+                for (&day, slots) in days {
+                    if linked
+                        && let Some(prev) = nodes.len().checked_sub(1)
+                        && prev >= start as usize
+                    {
+                        nodes[prev].next = Some(nodes.len() as u32);
+                        nodes[prev].link_cost =
+                            COST_SCALE * urgency.weight() * (day - nodes[prev].day);
+                    }
+                    nodes.push(Node {
+                        day,
+                        next: None,
+                        link_cost: 0,
+                        slots: slots.clone(),
+                    });
+                }
+                let key = ChainKey {
+                    role,
+                    mode,
+                    site,
+                    urgency,
+                };
+                chains.insert(key, (start, nodes.len() as u32 - start));
+            }
+        }
+
+        // Request classes: groups that differ only in what neither the rules nor c'
+        // look at (the request day when no slot comes before it; home and travel limit
+        // when face to face is not accepted).
+        type ClassKey = (
+            RoleIdx,
+            Urgency,
+            ModeSet,
+            Option<(SiteIdx, u32)>,
+            i64,
+            Option<ClinicianIdx>,
+        );
+        let mut class_index: HashMap<ClassKey, u32> = HashMap::new();
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        let mut supply: Vec<i64> = Vec::new();
+        for (g, members) in grouping.request_groups.iter().enumerate() {
+            let r = network.request(grouping.request_rep(g));
+            let d0 = if r.urgency == Urgency::SameDay {
+                r.day
+            } else {
+                r.day.max(0)
+            };
+            let f2f = r
+                .modes
+                .contains(Mode::FaceToFace)
+                .then_some((r.home, r.max_travel_min));
+            let key = (r.role, r.urgency, r.modes, f2f, d0, r.preferred);
+            let c = *class_index.entry(key).or_insert_with(|| {
+                classes.push(Vec::new());
+                supply.push(0);
+                classes.len() as u32 - 1
+            });
+            classes[c as usize].push(g as u32);
+            supply[c as usize] += members.len() as i64;
+        }
+
+        // Arcs out of each class: into the first day it may take of every chain it may
+        // use, at c' plus the missed-preference cost, and straight to the slot groups of
+        // its preferred clinician at c'.
+        let mut arcs: Vec<ClassArc> = Vec::new();
+        let n_sites = network.sites.len() as u32;
+        for (c, groups) in classes.iter().enumerate() {
+            let r = grouping.request_rep(groups[0] as usize);
+            let request = network.request(r);
+            let unbooked = network.unbooked_cost30(r);
+            let d0 = if request.urgency == Urgency::SameDay {
+                request.day
+            } else {
+                request.day.max(0)
+            };
+            for mode in request.modes.iter() {
+                let sites: Vec<Option<SiteIdx>> = if mode == Mode::FaceToFace {
+                    (0..n_sites).map(|s| Some(SiteIdx(s))).collect()
+                } else {
+                    vec![None]
+                };
+                for site in sites {
+                    let key = ChainKey {
+                        role: request.role,
+                        mode,
+                        site,
+                        urgency: request.urgency,
+                    };
+                    let Some(&(start, len)) = chains.get(&key) else {
+                        continue;
+                    };
+                    let run = &nodes[start as usize..(start + len) as usize];
+                    let pos = run.partition_point(|n| n.day < d0);
+                    if pos == run.len() {
+                        continue;
+                    }
+                    let v = start as usize + pos;
+                    let s = grouping.slot_rep(nodes[v].slots[0] as usize);
+                    if check_pair(network, r, s).is_err() {
+                        continue;
+                    }
+                    let missed = match request.preferred {
+                        Some(k) if k != network.slot(s).clinician => COST_SCALE,
+                        _ => 0,
+                    };
+                    let penalty = if request.preferred.is_some() {
+                        COST_SCALE
+                    } else {
+                        0
+                    };
+                    arcs.push(ClassArc {
+                        class: c as u32,
+                        head: Head::Node(v as u32),
+                        cost: network.booking_cost30(r, s) - missed + penalty - unbooked,
+                    });
+                }
+            }
+            if let Some(k) = request.preferred {
+                for &h in &by_clinician[k.idx()] {
+                    let s = grouping.slot_rep(h as usize);
+                    if check_pair(network, r, s).is_ok() {
+                        arcs.push(ClassArc {
+                            class: c as u32,
+                            head: Head::Slot(h),
+                            cost: network.booking_cost30(r, s) - unbooked,
+                        });
+                    }
+                }
+            }
+        }
+        Compact {
+            classes,
+            supply,
+            nodes,
+            arcs,
+        }
+    }
+
+    /// For slot duals z ≤ 0 (integers): the cheapest c' − z over the slot groups each
+    /// node reaches, then the Lagrangian bound Σ_h m_h z_h + Σ_g n_g min(0, min_h
+    /// (c'[g,h] − z_h)), exactly, in integers.
+    fn lagrangian(&self, grouping: &Grouping, z: &[i64]) -> i64 {
+        let mut reach = vec![i64::MAX; self.nodes.len()];
+        for v in (0..self.nodes.len()).rev() {
+            let node = &self.nodes[v];
+            let mut best = node
+                .slots
+                .iter()
+                .map(|&h| -z[h as usize])
+                .min()
+                .unwrap_or(i64::MAX);
+            if let Some(next) = node.next {
+                best = best.min(node.link_cost.saturating_add(reach[next as usize]));
+            }
+            reach[v] = best;
+        }
+        let mut best = vec![0i64; self.classes.len()];
+        for arc in &self.arcs {
+            let tail = match arc.head {
+                Head::Node(v) => reach[v as usize],
+                Head::Slot(h) => -z[h as usize],
+            };
+            let b = &mut best[arc.class as usize];
+            *b = (*b).min(arc.cost.saturating_add(tail));
+        }
+        let slots: i64 = grouping
+            .slot_groups
+            .iter()
+            .zip(z)
+            .map(|(m, &z)| m.len() as i64 * z)
+            .sum();
+        slots
+            + best
+                .iter()
+                .zip(&self.supply)
+                .map(|(&b, &n)| b * n)
+                .sum::<i64>()
+    }
+
+    /// Eligible (request group, slot group) pairs: every one is reached through
+    /// exactly one chain entry.
+    fn eligible_arcs(&self) -> u64 {
+        let mut reach = vec![0u64; self.nodes.len()];
+        for v in (0..self.nodes.len()).rev() {
+            let node = &self.nodes[v];
+            reach[v] = node.slots.len() as u64 + node.next.map_or(0, |n| reach[n as usize]);
+        }
+        self.arcs
+            .iter()
+            .map(|arc| match arc.head {
+                Head::Node(v) => reach[v as usize] * self.classes[arc.class as usize].len() as u64,
+                Head::Slot(_) => 0,
+            })
+            .sum()
     }
 }
 
-/// Column generation: the master starts with the greedy plan's arcs and every group's
-/// cheapest arc; each round solves it, prices every eligible arc with the duals, and
-/// adds the most negative ones. When none is negative the master's optimum is the
-/// optimum of the whole grouped LP.
+/// What a column of the compact LP is.
+#[derive(Clone, Copy)]
+enum Column {
+    /// Index into `Compact::arcs`.
+    Class(u32),
+    /// Node to the next day of its chain.
+    Link(u32),
+    /// Node to one of its slot groups.
+    Out(u32, u32),
+}
+
+/// Integral flow values of the compact LP, split into (request group, slot group)
+/// flows. `None` if a value is fractional or the flows do not balance (never for a
+/// basic solution).
+fn decompose(
+    compact: &Compact,
+    grouping: &Grouping,
+    columns: &[Column],
+    values: &[f64],
+) -> Option<Vec<Flow>> {
+    let n_nodes = compact.nodes.len();
+    let mut entering: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_nodes];
+    let mut leaving: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_nodes];
+    let mut link = vec![0i64; n_nodes];
+    // (class, slot group, count)
+    let mut pairs: Vec<(u32, u32, i64)> = Vec::new();
+    for (&column, &v) in columns.iter().zip(values) {
+        let rounded = v.round();
+        if (v - rounded).abs() > 1e-6 {
+            return None;
+        }
+        let count = rounded as i64;
+        if count <= 0 {
+            continue;
+        }
+        match column {
+            Column::Class(a) => {
+                let arc = &compact.arcs[a as usize];
+                match arc.head {
+                    Head::Node(n) => entering[n as usize].push((arc.class, count)),
+                    Head::Slot(h) => pairs.push((arc.class, h, count)),
+                }
+            }
+            Column::Link(n) => link[n as usize] = count,
+            Column::Out(n, h) => leaving[n as usize].push((h, count)),
+        }
+    }
+    // Along each chain, requests that entered earlier take the earlier slots.
+    let mut queue: VecDeque<(u32, i64)> = VecDeque::new();
+    let mut carried = vec![0i64; n_nodes];
+    for v in 0..n_nodes {
+        if carried[v] == 0 {
+            queue.clear();
+        }
+        queue.extend(entering[v].iter().copied());
+        for &(h, mut count) in &leaving[v] {
+            while count > 0 {
+                let front = queue.front_mut()?;
+                let take = front.1.min(count);
+                pairs.push((front.0, h, take));
+                front.1 -= take;
+                count -= take;
+                if front.1 == 0 {
+                    queue.pop_front();
+                }
+            }
+        }
+        let left: i64 = queue.iter().map(|p| p.1).sum();
+        if left != link[v] || (left > 0 && compact.nodes[v].next.is_none()) {
+            return None;
+        }
+        if let Some(next) = compact.nodes[v].next {
+            carried[next as usize] = left;
+        }
+    }
+    // Each class's members, group by group.
+    pairs.sort_unstable();
+    let mut used = vec![(0usize, 0u32); compact.classes.len()];
+    let mut flows: Vec<Flow> = Vec::new();
+    for (c, h, mut count) in pairs {
+        let groups = &compact.classes[c as usize];
+        let (i, taken) = &mut used[c as usize];
+        while count > 0 {
+            let g = *groups.get(*i)?;
+            let size = grouping.request_groups[g as usize].len() as u32;
+            let take = (size - *taken).min(count as u32);
+            flows.push(Flow {
+                request_group: g,
+                slot_group: h,
+                count: take,
+            });
+            *taken += take;
+            count -= i64::from(take);
+            if *taken == size {
+                *i += 1;
+                *taken = 0;
+            }
+        }
+    }
+    flows.sort();
+    let mut merged: Vec<Flow> = Vec::with_capacity(flows.len());
+    for f in flows {
+        match merged.last_mut() {
+            Some(last)
+                if (last.request_group, last.slot_group) == (f.request_group, f.slot_group) =>
+            {
+                last.count += f.count
+            }
+            _ => merged.push(f),
+        }
+    }
+    Some(merged)
+}
+
+/// The grouped model as a transshipment problem solved by HiGHS's simplex (the
+/// default method; docs/model.md, "Appointment balancing", has the formulation).
+///
+/// Requests' c' = booking − unbooked cost is 30 w (slot day − D) − 30 + travel + 30
+/// (missed preference): it does not depend on the request's day, and it grows
+/// linearly with the slot's day. So request groups that differ only in a day before
+/// every slot (or in home and travel limit when face to face is not accepted) form one
+/// class, and every class enters, for each (mode, site) it may use, a chain of day
+/// nodes for its role and urgency at the first day it may take, paying the day's c' as
+/// if it missed its preferred clinician; waiting a day costs 30 w, and each node feeds
+/// that day's slot groups for free. Classes with a preferred clinician also go
+/// straight to that clinician's slot groups at the true c'. Every eligible pair has a
+/// path at exactly its c' and every path costs at least its pair's c', so the optimum
+/// is the grouped model's. The matrix is a network matrix (totally unimodular): the
+/// simplex optimum and its duals are integral; the slot duals give the Lagrangian
+/// bound, computed exactly in integers.
 pub fn solve_column_generation(
     network: &Network,
     grouping: &Grouping,
     deadline: Instant,
     log: bool,
 ) -> Result<GroupedSolution, ModelError> {
-    let n_g = grouping.request_groups.len();
+    let compact = Compact::new(network, grouping);
+    let arcs_total = compact.eligible_arcs();
     let n_h = grouping.slot_groups.len();
-    let mut model = ColProblem::default().optimise(Sense::Minimise);
-    quiet(&mut model, log)?;
-    let mut rows: Vec<Row> = Vec::with_capacity(n_g + n_h);
-    for members in grouping
-        .request_groups
-        .iter()
-        .map(|m| m.len())
-        .chain(grouping.slot_groups.iter().map(|m| m.len()))
-    {
-        let row = model
-            .try_add_row(..=members as f64, std::iter::empty::<(highs::Col, f64)>())
-            .map_err(err)?;
-        rows.push(row);
-    }
-    let mut master = Master {
-        rows,
-        n_g,
-        in_master: HashSet::new(),
-        columns: Vec::new(),
-    };
-
-    let start = greedy(network, grouping);
-    let mut incumbent = start.clone();
-    let mut incumbent_cost = flows_cost(network, grouping, &start);
-    for f in &start {
-        let (g, h) = (f.request_group as usize, f.slot_group as usize);
-        let c = network.booking_cost30(grouping.request_rep(g), grouping.slot_rep(h))
-            - network.unbooked_cost30(grouping.request_rep(g));
-        master.add(&mut model, g, h, c)?;
-    }
-    let mut arcs_total = 0u64;
-    for g in 0..n_g {
-        let mut best: Option<(i64, usize)> = None;
-        grouping.for_each_arc(network, g, |h, c| {
-            arcs_total += 1;
-            if best.is_none_or(|(b, _)| c < b) {
-                best = Some((c, h));
-            }
-        });
-        if let Some((c, h)) = best
-            && c < 0
-        {
-            master.add(&mut model, g, h, c)?;
-        }
-    }
-
-    let (z0_bound, _) = lagrangian_bound(network, grouping, &vec![0.0; n_h]);
-    let mut bound30 = integer_bound(z0_bound);
-    let mut rounds = 0;
-    let mut deadline_reached = false;
-    let mut candidates: Vec<(f64, usize, i64)> = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            deadline_reached = true;
-            break;
-        }
-        rounds += 1;
-        model
-            .try_set_option("time_limit", left.as_secs_f64())
-            .map_err(err)?;
-        let solved = model.try_solve().map_err(err)?;
-        if solved.status() != HighsModelStatus::Optimal {
-            if Instant::now() >= deadline {
-                deadline_reached = true;
-                break;
-            }
-            return Err(ModelError::Highs(format!(
-                "the restricted master ended {:?}",
-                solved.status()
-            )));
-        }
-        let solution = solved.get_solution();
-        if let Some(flows) = integral_flows(&master.columns, solution.columns()) {
-            let cost = flows_cost(network, grouping, &flows);
-            if cost < incumbent_cost {
-                incumbent = flows;
-                incumbent_cost = cost;
-            }
-        }
-        let duals = solution.dual_rows();
-        let y = &duals[..n_g];
-        let z: Vec<f64> = duals[n_g..].iter().map(|&v| v.min(0.0)).collect();
-        // Price every arc; the same pass gives the Lagrangian bound for these duals.
-        let mut lagrangian: f64 = grouping
-            .slot_groups
-            .iter()
-            .zip(&z)
-            .map(|(m, &z)| m.len() as f64 * z)
-            .sum();
-        let mut new_columns: Vec<(usize, usize, i64)> = Vec::new();
-        for (g, members) in grouping.request_groups.iter().enumerate() {
-            let mut best = 0.0f64;
-            candidates.clear();
-            grouping.for_each_arc(network, g, |h, c| {
-                let shifted = c as f64 - z[h];
-                best = best.min(shifted);
-                let reduced = shifted - y[g];
-                if reduced < -PRICING_TOLERANCE && !master.in_master.contains(&(g as u32, h as u32))
-                {
-                    candidates.push((reduced, h, c));
-                }
-            });
-            lagrangian += members.len() as f64 * best;
-            candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for &(_, h, c) in candidates.iter().take(PER_GROUP) {
-                new_columns.push((g, h, c));
-            }
-        }
-        bound30 = bound30.max(integer_bound(lagrangian));
-        if new_columns.is_empty() || bound30 >= incumbent_cost {
-            break;
-        }
-        model = Model::from(solved);
-        for (g, h, c) in new_columns {
-            master.add(&mut model, g, h, c)?;
-        }
-    }
-    let optimal = bound30 >= incumbent_cost;
-    Ok(GroupedSolution {
-        flows: incumbent,
-        objective30: incumbent_cost,
-        bound30: bound30.min(incumbent_cost),
-        optimal,
+    let zero_bound = compact.lagrangian(grouping, &vec![0; n_h]);
+    let fallback = |deadline_reached: bool, columns: usize| GroupedSolution {
+        flows: Vec::new(),
+        objective30: 0,
+        bound30: zero_bound.min(0),
+        optimal: zero_bound >= 0,
         deadline_reached,
         arcs: arcs_total,
-        arcs_in_lp: master.columns.len() as u64,
-        rounds,
+        arcs_in_lp: columns as u64,
+        rounds: 1,
+    };
+    if compact.arcs.is_empty() {
+        return Ok(fallback(false, 0));
+    }
+
+    // Nodes no class can reach carry nothing.
+    let n_nodes = compact.nodes.len();
+    let mut alive = vec![false; n_nodes];
+    for arc in &compact.arcs {
+        if let Head::Node(v) = arc.head {
+            alive[v as usize] = true;
+        }
+    }
+    for v in 0..n_nodes {
+        if alive[v]
+            && let Some(next) = compact.nodes[v].next
+        {
+            alive[next as usize] = true;
+        }
+    }
+
+    let mut problem = ColProblem::default();
+    let class_rows: Vec<Row> = compact
+        .supply
+        .iter()
+        .map(|&n| problem.add_row(..=n as f64))
+        .collect();
+    let slot_rows: Vec<Row> = grouping
+        .slot_groups
+        .iter()
+        .map(|m| problem.add_row(..=m.len() as f64))
+        .collect();
+    let first_slot_row = class_rows.len();
+    let node_rows: Vec<Option<Row>> = alive
+        .iter()
+        .map(|&a| a.then(|| problem.add_row(0.0..=0.0)))
+        .collect();
+    let mut columns: Vec<Column> = Vec::new();
+    for (a, arc) in compact.arcs.iter().enumerate() {
+        let head = match arc.head {
+            Head::Node(v) => node_rows[v as usize].expect("entered"),
+            Head::Slot(h) => slot_rows[h as usize],
+        };
+        problem.add_column(
+            arc.cost as f64,
+            0.0..,
+            [(class_rows[arc.class as usize], 1.0), (head, 1.0)],
+        );
+        columns.push(Column::Class(a as u32));
+    }
+    for (v, node) in compact.nodes.iter().enumerate() {
+        let Some(row) = node_rows[v] else { continue };
+        if let Some(next) = node.next {
+            let next_row = node_rows[next as usize].expect("alive after an alive node");
+            problem.add_column(node.link_cost as f64, 0.0.., [(row, -1.0), (next_row, 1.0)]);
+            columns.push(Column::Link(v as u32));
+        }
+        for &h in &node.slots {
+            problem.add_column(0.0, 0.0.., [(row, -1.0), (slot_rows[h as usize], 1.0)]);
+            columns.push(Column::Out(v as u32, h));
+        }
+    }
+
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Ok(fallback(true, columns.len()));
+    }
+    let mut model = problem.optimise(Sense::Minimise);
+    model.try_set_option("output_flag", log).map_err(err)?;
+    model.try_set_option("log_to_console", log).map_err(err)?;
+    model.try_set_option("threads", 1).map_err(err)?;
+    model.try_set_option("random_seed", 0).map_err(err)?;
+    model.try_set_option("solver", "simplex").map_err(err)?;
+    model
+        .try_set_option("time_limit", left.as_secs_f64())
+        .map_err(err)?;
+    let solved = model.try_solve().map_err(err)?;
+    if solved.status() != HighsModelStatus::Optimal {
+        if Instant::now() >= deadline {
+            return Ok(fallback(true, columns.len()));
+        }
+        return Err(ModelError::Highs(format!(
+            "the transshipment LP ended {:?}",
+            solved.status()
+        )));
+    }
+    let solution = solved.get_solution();
+    let Some(flows) = decompose(&compact, grouping, &columns, solution.columns()) else {
+        return Err(ModelError::Highs(
+            "the LP optimum came back fractional or unbalanced".to_string(),
+        ));
+    };
+    let cost = flows_cost(network, grouping, &flows);
+    let z: Vec<i64> = solution.dual_rows()[first_slot_row..first_slot_row + n_h]
+        .iter()
+        .map(|&d| (d.round() as i64).min(0))
+        .collect();
+    let bound30 = compact.lagrangian(grouping, &z).max(zero_bound).min(cost);
+    Ok(GroupedSolution {
+        flows,
+        objective30: cost,
+        bound30,
+        optimal: bound30 >= cost,
+        deadline_reached: false,
+        arcs: arcs_total,
+        arcs_in_lp: columns.len() as u64,
+        rounds: 1,
     })
 }
 
