@@ -28,21 +28,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the gRPC server (TheatreScheduler, AppointmentBalancer, health, reflection).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "CLINICPLAN_LISTEN", default_value = "127.0.0.1:50051")]
-        listen: String,
-        /// Time limit for requests that set none, in milliseconds.
-        #[arg(
-            long,
-            env = "CLINICPLAN_DEFAULT_TIME_LIMIT_MS",
-            default_value_t = 10_000
-        )]
-        default_time_limit_ms: u32,
-        /// Solves running at once (default: one per core); further requests wait.
-        #[arg(long, env = "CLINICPLAN_MAX_CONCURRENT_SOLVES")]
-        max_concurrent_solves: Option<usize>,
-    },
+    ///
+    /// Every setting is also an environment variable (shown in brackets). SIGTERM or
+    /// SIGINT: health turns NOT_SERVING, new connections are refused, running solves
+    /// finish within the grace period, and the server exits 0.
+    Serve(Box<ServeArgs>),
     /// Plan theatre lists from a request file, without a server.
     ///
     /// The request is the proto3 JSON form of PlanTheatreListsRequest (field names in
@@ -275,6 +265,95 @@ fn print_validation_located(errors: &clinicplan_solver::ValidationErrors, origin
     }
 }
 
+/// The settings of `clinicplan serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLINICPLAN_LISTEN", default_value = "127.0.0.1:50051")]
+    listen: String,
+    /// Time limit for requests that set none, in milliseconds.
+    #[arg(
+        long,
+        env = "CLINICPLAN_DEFAULT_TIME_LIMIT_MS",
+        default_value_t = 10_000
+    )]
+    default_time_limit_ms: u32,
+    /// Largest time limit a request may ask for, in milliseconds.
+    #[arg(long, env = "CLINICPLAN_MAX_TIME_LIMIT_MS", default_value_t = 600_000)]
+    max_time_limit_ms: u32,
+    /// Solves running at once (default: one per core).
+    #[arg(long, env = "CLINICPLAN_MAX_CONCURRENT_SOLVES")]
+    max_concurrent_solves: Option<usize>,
+    /// Requests allowed to wait for a solver; beyond that, RESOURCE_EXHAUSTED at once.
+    #[arg(long, env = "CLINICPLAN_MAX_QUEUED", default_value_t = 64)]
+    max_queued: usize,
+    /// Largest request or response, in MiB.
+    #[arg(long, env = "CLINICPLAN_MAX_MESSAGE_MIB", default_value_t = 64)]
+    max_message_mib: usize,
+    /// Most entities (patients, sessions, slots, requests, ...) in one request.
+    #[arg(long, env = "CLINICPLAN_MAX_ENTITIES", default_value_t = 500_000)]
+    max_entities: usize,
+    /// After SIGTERM/SIGINT, how long running solves may go on, in seconds.
+    #[arg(long, env = "CLINICPLAN_SHUTDOWN_GRACE_S", default_value_t = 30)]
+    shutdown_grace_s: u64,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "CLINICPLAN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, env = "CLINICPLAN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM): mutual TLS.
+    #[arg(long, env = "CLINICPLAN_TLS_CLIENT_CA", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// A file of bearer tokens, one per line (blank lines and lines starting with # are
+    /// skipped); when given, the solver RPCs need `authorization: Bearer <token>`.
+    #[arg(long, env = "CLINICPLAN_TOKEN_FILE")]
+    token_file: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, env = "CLINICPLAN_METRICS_LISTEN")]
+    metrics_listen: Option<std::net::SocketAddr>,
+}
+
+impl ServeArgs {
+    fn config(&self) -> anyhow::Result<ServerConfig> {
+        let mut config = ServerConfig::new(WorkerCommand::current_exe()?);
+        config.default_time_limit_ms = self.default_time_limit_ms;
+        config.max_time_limit_ms = self.max_time_limit_ms;
+        if let Some(n) = self.max_concurrent_solves {
+            config.max_concurrent_solves = n.max(1);
+        }
+        config.max_queued = self.max_queued;
+        config.max_message_bytes = self.max_message_mib.max(1) * 1024 * 1024;
+        config.max_entities = self.max_entities;
+        config.shutdown_grace = std::time::Duration::from_secs(self.shutdown_grace_s);
+        let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config.tls = Some(clinicplan_service::server::TlsSettings {
+                cert_pem: read(cert)?,
+                key_pem: read(key)?,
+                client_ca_pem: self.tls_client_ca.as_deref().map(read).transpose()?,
+            });
+        }
+        if let Some(path) = &self.token_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            config.tokens = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect();
+            anyhow::ensure!(
+                !config.tokens.is_empty(),
+                "{} holds no token",
+                path.display()
+            );
+        }
+        config.metrics_addr = self.metrics_listen;
+        Ok(config)
+    }
+}
+
 /// The arguments of `balance-appointments`.
 struct BalanceArgs {
     input: Option<PathBuf>,
@@ -375,16 +454,9 @@ fn balance_command(args: BalanceArgs) -> anyhow::Result<ExitCode> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve {
-            listen,
-            default_time_limit_ms,
-            max_concurrent_solves,
-        } => {
-            let mut config = ServerConfig::new(WorkerCommand::current_exe()?);
-            config.default_time_limit_ms = default_time_limit_ms;
-            if let Some(n) = max_concurrent_solves {
-                config.max_concurrent_solves = n;
-            }
+        Command::Serve(args) => {
+            let listen = args.listen.clone();
+            let config = args.config()?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen)

@@ -254,10 +254,18 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
         } else {
             UrgencyInput::Routine
         };
-        let day: i64 = if urgency == UrgencyInput::Routine && rng.random_bool(0.3) {
-            -rng.random_range(1..=14)
-        } else {
-            rng.random_range(0..i64::from(horizon))
+        // Practices take requests on weekdays.
+        let backlog = urgency == UrgencyInput::Routine && rng.random_bool(0.3);
+        let day: i64 = loop {
+            let day = if backlog {
+                -rng.random_range(1..=14)
+            } else {
+                rng.random_range(0..i64::from(horizon))
+            };
+            let weekday = (start + chrono::Duration::days(day)).weekday();
+            if !matches!(weekday, Weekday::Sat | Weekday::Sun) {
+                break day;
+            }
         };
         let roll: f64 = rng.random();
         let request_modes = if ROLES[role].role == "PHYSIO" || roll < 0.25 {

@@ -1,6 +1,7 @@
 //! The grouped assignment model (docs/model.md, "Appointment balancing") and its two
-//! solvers: column generation with HiGHS driven directly (the default), and the whole
-//! grouped LP built with good_lp (the reference).
+//! solvers: an equivalent transshipment LP over request classes and day chains, on the
+//! `highs` crate directly (the default), and the whole grouped LP built with good_lp
+//! (the reference).
 //!
 //! Requests that agree on everything the rules and the cost look at (home site, role,
 //! urgency, modes, travel limit, request date, preferred clinician) form a request
