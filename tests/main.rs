@@ -9,13 +9,28 @@
 //! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
 //! - `infra`: health, reflection, shutdown and the deadline promise.
 //! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
+//! - `appointments_small`: hand-made appointment networks with optima worked out by
+//!   hand (booking next door, continuity, same day, travel, reasons, urgency).
+//! - `appointments_properties`: generated and tiny random networks, checked, against
+//!   the per-pair reference LP and the brute force, both methods, determinism.
+//! - `appointments_bad_input`: every class of invalid balancing request gets
+//!   INVALID_ARGUMENT naming its fields.
+//! - `service_hardening`: the solve pool and queue, deadlines, cancellation, graceful
+//!   shutdown and SIGTERM, TLS and mTLS, tokens, size and entity limits, request ids.
+//! - `fuzz`: arbitrary and adversarial requests and raw bytes over gRPC: field
+//!   violations or a checked plan, in time, never a crash.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
+mod appointments_bad_input;
+mod appointments_properties;
+mod appointments_small;
 mod bad_input;
 mod checker_selftest;
 mod cli;
+mod fuzz;
 mod infra;
+mod service_hardening;
 mod support;
 mod theatre_policies;
 mod theatre_properties;

@@ -8,11 +8,17 @@
 //! in a child process of its own (this executable, hidden subcommand `child`), which
 //! gives its peak memory and lets a HiGHS overrun be killed.
 //! `--scaling` measures the clinicplan path at one limit against the list length.
+//! `clinicplan-bench load` drives `clinicplan serve` from many concurrent clients
+//! (issue 6; see `load.rs`).
+//! `clinicplan-bench appointments [--cases 20x120x30000] [--seeds 1,2,3]` measures
+//! appointment balancing end to end (see `appointments.rs`).
 //!
 //! Build `clinicplan` first (`cargo build --release -p clinicplan-service`), or run
 //! `scripts/bench.sh`, which builds both and runs the bench.
 
+mod appointments;
 mod child;
+mod load;
 mod machine;
 mod measure;
 mod process;
@@ -42,9 +48,18 @@ struct Cli {
 enum Cmd {
     /// The theatre-list model: clinicplan beside the LP bound, the greedy and whole-model HiGHS.
     Theatre(TheatreArgs),
+    /// The server under load: many concurrent clients on loopback, small and large
+    /// requests; throughput and p50/p99 latency.
+    Load(load::LoadArgs),
     /// One measured solve in this process (used by `theatre`; prints one JSON line).
     #[command(hide = true)]
     Child(ChildArgs),
+    /// Appointment balancing: clinicplan end to end beside the first-come greedy and the
+    /// one-variable-per-pair LP.
+    Appointments(appointments::AppointmentArgs),
+    /// One measured appointment run (used by `appointments`).
+    #[command(hide = true)]
+    AppointmentsChild(appointments::AppointmentChildArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -319,6 +334,9 @@ fn main() -> anyhow::Result<()> {
             }
             other => other,
         },
+        Cmd::Load(args) => load::run(args),
         Cmd::Child(args) => child::run(&args),
+        Cmd::Appointments(args) => appointments::appointments(&args),
+        Cmd::AppointmentsChild(args) => appointments::child(&args),
     }
 }

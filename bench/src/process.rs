@@ -71,6 +71,8 @@ pub struct ChildRun {
     pub killed_at_s: Option<f64>,
     /// Why there is no usable report (crash, kill, error inside the child).
     pub failure: Option<String>,
+    /// Everything the child printed on standard output.
+    pub stdout: String,
 }
 
 impl ChildRun {
@@ -212,5 +214,6 @@ pub fn run_child(exe: &Path, args: &[String], kill_after: Duration) -> anyhow::R
         tree_peak_kib: (tree_peak > 0).then_some(tree_peak),
         killed_at_s: killed_at,
         failure,
+        stdout: text,
     })
 }

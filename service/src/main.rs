@@ -182,7 +182,9 @@ enum ObjectiveArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodArg {
-    ColumnGeneration,
+    /// The transshipment LP (the default).
+    Transshipment,
+    /// One column per grouped arc, through good_lp (the reference; slower).
     FullLp,
 }
 
@@ -401,7 +403,7 @@ fn balance_command(args: BalanceArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(m) = args.method {
         request.options.method = match m {
-            MethodArg::ColumnGeneration => BalanceMethod::ColumnGeneration,
+            MethodArg::Transshipment => BalanceMethod::Transshipment,
             MethodArg::FullLp => BalanceMethod::FullLp,
         };
     }
@@ -459,13 +461,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = args.config()?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
+                let shutdown = shutdown_signal()?;
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .with_context(|| format!("listening on {listen}"))?;
                 let addr = listener.local_addr()?;
                 tracing::info!(%addr, "clinicplan listening");
                 println!("clinicplan listening on {addr}");
-                serve(listener, config, shutdown_signal()).await
+                serve(listener, config, shutdown).await
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -671,24 +674,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// SIGTERM or SIGINT (Ctrl-C). The handlers are installed when this is called (before
+/// the server says it is listening), so a signal at any moment after that is a clean
+/// shutdown, never the default action.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

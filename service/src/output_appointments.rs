@@ -28,7 +28,7 @@ fn reason_name(v: i32) -> &'static str {
 fn method_name(v: i32) -> &'static str {
     match proto::BalanceMethod::try_from(v) {
         Ok(proto::BalanceMethod::FullLp) => "full LP",
-        _ => "column generation",
+        _ => "transshipment LP",
     }
 }
 
@@ -266,14 +266,12 @@ pub fn balance_text(
             }
         ));
         out.push_str(&format!(
-            "Grouped network: {} request groups, {} slot groups, {} eligible arcs ({} in the LP, {} pricing round{}), {}\n",
+            "Grouped network: {} request groups, {} slot groups, {} eligible arcs; solved as the {} with {} columns\n",
             s.request_groups,
             s.slot_groups,
             s.arcs,
+            method_name(s.method),
             s.arcs_in_lp,
-            s.rounds,
-            if s.rounds == 1 { "" } else { "s" },
-            method_name(s.method)
         ));
     }
     out

@@ -149,7 +149,7 @@ struct Shared {
     engine: Arc<EngineConfig>,
     admission: Admission,
     config: ServerConfig,
-    next_request: AtomicU64,
+    next_request: Arc<AtomicU64>,
     metrics: Metrics,
 }
 
@@ -192,6 +192,44 @@ pub fn effective_time_limit_ms(
     capped.max(1)
 }
 
+/// The request's id: the client's `x-request-id` when it is short printable ASCII, else
+/// a number of our own.
+fn request_id(counter: &AtomicU64, metadata: &MetadataMap) -> String {
+    metadata
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("r{}", counter.fetch_add(1, Ordering::Relaxed) + 1))
+}
+
+/// Counts an answer when it is given, or as CANCELLED when the handler's future is
+/// dropped first (the client cancelled or went away).
+struct Tally<'a> {
+    metrics: &'a Metrics,
+    rpc: &'static str,
+    done: bool,
+}
+
+impl Tally<'_> {
+    fn answered<T>(&mut self, answer: &Result<T, Status>) {
+        let code = match answer {
+            Ok(_) => Code::Ok,
+            Err(status) => status.code(),
+        };
+        self.metrics.answered(self.rpc, code);
+        self.done = true;
+    }
+}
+
+impl Drop for Tally<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.metrics.answered(self.rpc, Code::Cancelled);
+        }
+    }
+}
+
 /// INVALID_ARGUMENT with one field violation.
 fn limit_violation(field: &str, message: String) -> Status {
     let mut details = ErrorDetails::new();
@@ -200,25 +238,30 @@ fn limit_violation(field: &str, message: String) -> Status {
 }
 
 impl Shared {
-    fn answered<T>(&self, rpc: &str, answer: &Result<T, Status>) {
-        let code = match answer {
-            Ok(_) => Code::Ok,
-            Err(status) => status.code(),
-        };
-        self.metrics.answered(rpc, code);
+    fn request_id(&self, metadata: &MetadataMap) -> String {
+        request_id(&self.next_request, metadata)
     }
 
-    /// The request's id: the client's `x-request-id` when it is short printable ASCII,
-    /// else a number of our own.
-    fn request_id(&self, metadata: &MetadataMap) -> String {
-        metadata
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic()))
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!("r{}", self.next_request.fetch_add(1, Ordering::Relaxed) + 1)
-            })
+    /// The time limit of a request admitted now: its own (or the default), capped by
+    /// the server's maximum and by what is left of the client's deadline less the
+    /// margin; DEADLINE_EXCEEDED when nothing useful is left.
+    fn time_limit_now(&self, requested_ms: u32, deadline: Option<Instant>) -> Result<u32, Status> {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if let Some(left) = left
+            && left <= self.config.deadline_margin
+        {
+            return Err(Status::deadline_exceeded(
+                "the client's deadline passed while the request waited for a solver",
+            ));
+        }
+        Ok(effective_time_limit_ms(
+            requested_ms,
+            self.config
+                .default_time_limit_ms
+                .min(self.config.max_time_limit_ms),
+            left,
+            self.config.deadline_margin,
+        ))
     }
 
     /// Rejects a request with too many entities (naming its largest list) or too long a
@@ -251,15 +294,19 @@ impl Shared {
         Ok(())
     }
 
-    /// Admission, then `solve` on a blocking thread with a cancel token that fires if
-    /// this future is dropped (the client cancelled or went away).
+    /// Admission, then `solve` on a blocking thread with its time limit (counted from
+    /// now, within the client's `deadline`) and a cancel token that fires if this future
+    /// is dropped (the client cancelled or went away).
     async fn run<T: Send + 'static>(
         &self,
-        solve: impl FnOnce(&EngineConfig, &CancelToken) -> Result<T, ServiceError> + Send + 'static,
+        requested_ms: u32,
+        deadline: Option<Instant>,
+        solve: impl FnOnce(&EngineConfig, &CancelToken, u32) -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, Status> {
         let cancel = CancelToken::default();
         let guard = cancel.drop_guard();
         let permit = self.admission.admit().await?;
+        let time_limit_ms = self.time_limit_now(requested_ms, deadline)?;
         let engine = self.engine.clone();
         let token = cancel.clone();
         let span = tracing::Span::current();
@@ -267,7 +314,7 @@ impl Shared {
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             running.inc();
-            let result = span.in_scope(|| solve(&engine, &token));
+            let result = span.in_scope(|| solve(&engine, &token, time_limit_ms));
             running.dec();
             result
         })
@@ -284,11 +331,24 @@ impl Shared {
 #[derive(Clone)]
 struct Scheduler(Arc<Shared>);
 
-fn with_request_id<T>(mut response: Response<T>, id: &str) -> Response<T> {
-    if let Ok(value) = id.parse() {
-        response.metadata_mut().insert("x-request-id", value);
+/// Puts the request id on an answer, OK or not.
+fn with_request_id<T>(
+    answer: Result<Response<T>, Status>,
+    id: &str,
+) -> Result<Response<T>, Status> {
+    let Ok(value) = id.parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>() else {
+        return answer;
+    };
+    match answer {
+        Ok(mut response) => {
+            response.metadata_mut().insert("x-request-id", value);
+            Ok(response)
+        }
+        Err(mut status) => {
+            status.metadata_mut().insert("x-request-id", value);
+            Err(status)
+        }
     }
-    response
 }
 
 #[tonic::async_trait]
@@ -302,6 +362,12 @@ impl TheatreScheduler for Scheduler {
         let deadline = grpc_timeout(request.metadata());
         let span = info_span!("request", request_id = %id, rpc = "PlanTheatreLists");
         let started = Instant::now();
+        let deadline = deadline.map(|d| started + d);
+        let mut tally = Tally {
+            metrics: &shared.metrics,
+            rpc: "PlanTheatreLists",
+            done: false,
+        };
         let answer = async move {
             let mut request = convert::request_from_proto(request.into_inner());
             shared.check_limits(
@@ -316,21 +382,14 @@ impl TheatreScheduler for Scheduler {
                 ],
                 request.options.time_limit_ms,
             )?;
-            request.options.time_limit_ms = effective_time_limit_ms(
-                request.options.time_limit_ms,
-                shared.config.default_time_limit_ms,
-                deadline,
-                shared.config.deadline_margin,
-            );
             let (n_patients, n_sessions) = (request.patients.len(), request.sessions.len());
-            info!(
-                n_patients,
-                n_sessions,
-                time_limit_ms = request.options.time_limit_ms,
-                "PlanTheatreLists received"
-            );
+            info!(n_patients, n_sessions, "PlanTheatreLists received");
+            let requested = request.options.time_limit_ms;
             let (instance, outcome) = shared
-                .run(move |engine, token| plan_theatres(request, engine, token))
+                .run(requested, deadline, move |engine, token, time_limit_ms| {
+                    request.options.time_limit_ms = time_limit_ms;
+                    plan_theatres(request, engine, token)
+                })
                 .await?;
             let r = &outcome.report;
             shared
@@ -344,14 +403,14 @@ impl TheatreScheduler for Scheduler {
                 deadline_reached = r.deadline_reached,
                 "PlanTheatreLists solved"
             );
-            Ok(with_request_id(
-                Response::new(convert::response_to_proto(&instance, &outcome)),
-                &id,
-            ))
+            Ok(Response::new(convert::response_to_proto(
+                &instance, &outcome,
+            )))
         }
         .instrument(span.clone())
         .await;
-        shared.answered("PlanTheatreLists", &answer);
+        let answer = with_request_id(answer, &id);
+        tally.answered(&answer);
         answer
     }
 }
@@ -367,6 +426,12 @@ impl AppointmentBalancer for Scheduler {
         let deadline = grpc_timeout(request.metadata());
         let span = info_span!("request", request_id = %id, rpc = "BalanceAppointments");
         let started = Instant::now();
+        let deadline = deadline.map(|d| started + d);
+        let mut tally = Tally {
+            metrics: &shared.metrics,
+            rpc: "BalanceAppointments",
+            done: false,
+        };
         let answer = async move {
             let mut request = convert::appointments::request_from_proto(request.into_inner());
             shared.check_limits(
@@ -379,21 +444,19 @@ impl AppointmentBalancer for Scheduler {
                 ],
                 request.options.time_limit_ms,
             )?;
-            request.options.time_limit_ms = effective_time_limit_ms(
-                request.options.time_limit_ms,
-                shared.config.default_time_limit_ms,
-                deadline,
-                shared.config.deadline_margin,
-            );
             let (n_requests, n_slots) = (request.requests.len(), request.slots.len());
-            info!(
-                n_requests,
-                n_slots,
-                time_limit_ms = request.options.time_limit_ms,
-                "BalanceAppointments received"
-            );
+            info!(n_requests, n_slots, "BalanceAppointments received");
+            let requested = request.options.time_limit_ms;
             let (network, plan) = shared
-                .run(move |engine, _token| balance_appointments(&request, engine))
+                .run(requested, deadline, move |engine, token, time_limit_ms| {
+                    request.options.time_limit_ms = time_limit_ms;
+                    if token.is_cancelled() {
+                        return Err(ServiceError::Cancelled);
+                    }
+                    // One HiGHS LP in process: it stops at its time limit, not at a
+                    // cancel (the highs crate has no interrupt).
+                    balance_appointments(&request, engine)
+                })
                 .await?;
             let s = &plan.summary;
             shared
@@ -406,14 +469,14 @@ impl AppointmentBalancer for Scheduler {
                 solve_ms = s.solve_ms,
                 "BalanceAppointments solved"
             );
-            Ok(with_request_id(
-                Response::new(convert::appointments::response_to_proto(&network, &plan)),
-                &id,
-            ))
+            Ok(Response::new(convert::appointments::response_to_proto(
+                &network, &plan,
+            )))
         }
         .instrument(span.clone())
         .await;
-        shared.answered("BalanceAppointments", &answer);
+        let answer = with_request_id(answer, &id);
+        tally.answered(&answer);
         answer
     }
 }
@@ -421,7 +484,11 @@ impl AppointmentBalancer for Scheduler {
 /// Accepts a call when no tokens are configured or it carries
 /// `authorization: Bearer <token>` with one of them.
 #[derive(Clone)]
-struct TokenCheck(Arc<Vec<String>>);
+struct TokenCheck {
+    tokens: Arc<Vec<String>>,
+    metrics: Metrics,
+    next_request: Arc<AtomicU64>,
+}
 
 /// Compares in time independent of where the strings first differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -430,7 +497,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 impl tonic::service::Interceptor for TokenCheck {
     fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        if self.0.is_empty() {
+        if self.tokens.is_empty() {
             return Ok(request);
         }
         let given = request
@@ -438,15 +505,25 @@ impl tonic::service::Interceptor for TokenCheck {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        match given {
-            Some(token) if self.0.iter().any(|t| same(t.as_bytes(), token.as_bytes())) => {
-                Ok(request)
+        let mut status = match given {
+            Some(token)
+                if self
+                    .tokens
+                    .iter()
+                    .any(|t| same(t.as_bytes(), token.as_bytes())) =>
+            {
+                return Ok(request);
             }
-            Some(_) => Err(Status::unauthenticated("the bearer token is not valid")),
-            None => Err(Status::unauthenticated(
-                "this server needs `authorization: Bearer <token>`",
-            )),
+            Some(_) => Status::unauthenticated("the bearer token is not valid"),
+            None => Status::unauthenticated("this server needs `authorization: Bearer <token>`"),
+        };
+        let id = request_id(&self.next_request, request.metadata());
+        warn!(request_id = %id, "refused: no valid bearer token");
+        if let Ok(value) = id.parse() {
+            status.metadata_mut().insert("x-request-id", value);
         }
+        self.metrics.answered("any", Code::Unauthenticated);
+        Err(status)
     }
 }
 
@@ -490,8 +567,13 @@ pub async fn serve_with_metrics(
     let max_message = config.max_message_bytes;
     let grace = config.shutdown_grace;
     let tls = config.tls.clone();
-    let tokens = TokenCheck(Arc::new(config.tokens.clone()));
     let metrics = Metrics::new();
+    let next_request = Arc::new(AtomicU64::new(0));
+    let tokens = TokenCheck {
+        tokens: Arc::new(config.tokens.clone()),
+        metrics: metrics.clone(),
+        next_request: next_request.clone(),
+    };
     let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
     if let Some(listener) = metrics_listener {
         info!(addr = ?listener.local_addr().ok(), "serving metrics on /metrics");
@@ -516,7 +598,7 @@ pub async fn serve_with_metrics(
             metrics: metrics.clone(),
         },
         config,
-        next_request: AtomicU64::new(0),
+        next_request,
         metrics,
     });
     let scheduler = Scheduler(shared);

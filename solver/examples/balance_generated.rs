@@ -28,7 +28,7 @@ fn main() {
         t.elapsed()
     );
     let full = std::env::var("FULL").is_ok();
-    for method in [BalanceMethod::ColumnGeneration, BalanceMethod::FullLp] {
+    for method in [BalanceMethod::Transshipment, BalanceMethod::FullLp] {
         if method == BalanceMethod::FullLp && !full {
             continue;
         }

@@ -14,7 +14,7 @@ fn solve(config: &NetworkConfig, method: BalanceMethod) -> BalancePlan {
 }
 
 fn compare(config: &NetworkConfig) {
-    let default = solve(config, BalanceMethod::ColumnGeneration);
+    let default = solve(config, BalanceMethod::Transshipment);
     let reference = solve(config, BalanceMethod::FullLp);
     let (d, r) = (&default.summary, &reference.summary);
     assert!(d.optimal, "{config:?}: default not proven optimal");
@@ -86,8 +86,8 @@ fn the_same_input_gives_the_same_plan() {
         horizon_days: 14,
         seed: 31,
     };
-    let a = solve(&config, BalanceMethod::ColumnGeneration);
-    let b = solve(&config, BalanceMethod::ColumnGeneration);
+    let a = solve(&config, BalanceMethod::Transshipment);
+    let b = solve(&config, BalanceMethod::Transshipment);
     assert!(a.summary.optimal);
     assert_eq!(a.bookings, b.bookings);
     assert_eq!(a.unassigned, b.unassigned);

@@ -1,6 +1,7 @@
 //! Shared pieces of the end-to-end tests: a real server per test, the independent
 //! checker, the brute-force optimum, request builders and generators.
 
+pub mod appointments;
 pub mod brute;
 pub mod build;
 pub mod checker;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clinicplan_service::engine::WorkerCommand;
 use clinicplan_service::proto;
+use clinicplan_service::proto::appointment_balancer_client::AppointmentBalancerClient;
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
 use clinicplan_service::server::{ServerConfig, serve};
 use tokio::sync::oneshot;
@@ -88,6 +89,19 @@ impl Harness {
         let mut client = self.client();
         let request = request.clone();
         self.block_on(async move { client.plan_theatre_lists(request).await })
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Calls BalanceAppointments.
+    pub fn balance(
+        &self,
+        request: &proto::BalanceAppointmentsRequest,
+    ) -> Result<proto::BalanceAppointmentsResponse, tonic::Status> {
+        let mut client = AppointmentBalancerClient::new(self.channel())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let request = request.clone();
+        self.block_on(async move { client.balance_appointments(request).await })
             .map(tonic::Response::into_inner)
     }
 

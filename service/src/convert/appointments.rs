@@ -66,13 +66,13 @@ fn urgency_out(u: Urgency) -> proto::Urgency {
 fn method_in(v: i32) -> BalanceMethod {
     match proto::BalanceMethod::try_from(v) {
         Ok(proto::BalanceMethod::FullLp) => BalanceMethod::FullLp,
-        _ => BalanceMethod::ColumnGeneration,
+        _ => BalanceMethod::Transshipment,
     }
 }
 
 fn method_out(m: BalanceMethod) -> proto::BalanceMethod {
     match m {
-        BalanceMethod::ColumnGeneration => proto::BalanceMethod::ColumnGeneration,
+        BalanceMethod::Transshipment => proto::BalanceMethod::Transshipment,
         BalanceMethod::FullLp => proto::BalanceMethod::FullLp,
     }
 }

@@ -90,9 +90,10 @@ pub struct RequestInput {
 /// How the optimum is computed (docs/model.md, "Appointment balancing").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BalanceMethod {
-    /// Column generation over the grouped network, HiGHS driven directly.
+    /// The equivalent transshipment LP over request classes and day chains, on HiGHS
+    /// driven directly.
     #[default]
-    ColumnGeneration,
+    Transshipment,
     /// Every grouped arc a column, built with good_lp: the reference.
     FullLp,
 }

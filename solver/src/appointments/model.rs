@@ -300,7 +300,7 @@ struct ClassArc {
 }
 
 /// The transshipment network equivalent to the grouped transportation problem (see
-/// `solve_column_generation`).
+/// `solve_transshipment`).
 struct Compact {
     /// Request groups of each class, in group order.
     classes: Vec<Vec<u32>>,
@@ -663,7 +663,7 @@ fn decompose(
 /// is the grouped model's. The matrix is a network matrix (totally unimodular): the
 /// simplex optimum and its duals are integral; the slot duals give the Lagrangian
 /// bound, computed exactly in integers.
-pub fn solve_column_generation(
+pub fn solve_transshipment(
     network: &Network,
     grouping: &Grouping,
     deadline: Instant,

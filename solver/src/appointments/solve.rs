@@ -98,8 +98,8 @@ pub fn balance(network: &Network, default_time_limit_ms: u32) -> Result<BalanceP
     );
     let log = network.options.log_solver;
     let mut solution = match network.options.method {
-        BalanceMethod::ColumnGeneration => {
-            model::solve_column_generation(network, &grouping, deadline, log)?
+        BalanceMethod::Transshipment => {
+            model::solve_transshipment(network, &grouping, deadline, log)?
         }
         BalanceMethod::FullLp => model::solve_full_lp(network, &grouping, deadline, log)?,
     };

@@ -74,9 +74,9 @@ struct Roles {
 }
 
 impl Roles {
+    /// Roles are compared exactly, as given.
     fn get(&mut self, c: &mut Collector, field: String, role: &str) -> Option<RoleIdx> {
-        let role = role.trim();
-        if role.is_empty() {
+        if role.trim().is_empty() {
             c.push(
                 "CP3012",
                 field,
@@ -455,28 +455,36 @@ pub fn validate(req: &BalanceRequest) -> Result<Network, ValidationErrors> {
     })
 }
 
-/// CP3033: two slots of one clinician overlap in time on the same day.
+/// CP3033: a slot starts before an earlier-starting slot of the same clinician on the
+/// same day has ended. Each slot is compared with the one that ends last among those
+/// that start before it, so a long slot that covers several others names all of them.
 fn overlapping_slots(c: &mut Collector, slots: &[Slot]) {
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| (slots[i].clinician, slots[i].day, slots[i].start, i));
-    let end = |s: &Slot| -> i64 {
-        let start = s.start.signed_duration_since(NaiveTime::MIN).num_minutes();
-        start + i64::from(s.duration_min)
-    };
-    for w in order.windows(2) {
-        let (a, b) = (&slots[w[0]], &slots[w[1]]);
-        if a.clinician == b.clinician && a.day == b.day {
-            let b_start = b.start.signed_duration_since(NaiveTime::MIN).num_minutes();
-            if b_start < end(a) {
-                c.push(
-                    "CP3033",
-                    format!("slots[{}].start_time", w[1]),
-                    format!(
-                        "slot '{}' overlaps slot '{}' of the same clinician on {}: a clinician holds one appointment at a time",
-                        b.id, a.id, b.date
-                    ),
-                );
+    let minutes = |t: NaiveTime| t.signed_duration_since(NaiveTime::MIN).num_minutes();
+    let end = |s: &Slot| minutes(s.start) + i64::from(s.duration_min);
+    let mut latest: Option<usize> = None;
+    for &i in &order {
+        let b = &slots[i];
+        if let Some(j) = latest {
+            let a = &slots[j];
+            if a.clinician == b.clinician && a.day == b.day {
+                if minutes(b.start) < end(a) {
+                    c.push(
+                        "CP3033",
+                        format!("slots[{i}].start_time"),
+                        format!(
+                            "slot '{}' overlaps slot '{}' of the same clinician on {}: a clinician holds one appointment at a time",
+                            b.id, a.id, b.date
+                        ),
+                    );
+                }
+                if end(b) > end(a) {
+                    latest = Some(i);
+                }
+                continue;
             }
         }
+        latest = Some(i);
     }
 }
