@@ -466,3 +466,28 @@ fn a_tight_deadline_still_gives_a_checked_plan() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The shipped example network (`scenarios/gp-network.json`, read as proto3 JSON, as a
+/// client generated from proto/ would send it) through the server: every rule holds,
+/// the stated cost is the recomputed one, and the optimum is proven.
+#[test]
+fn the_example_network_balances_over_grpc() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/gp-network.json");
+    let text = std::fs::read_to_string(path).expect("read the example network");
+    let request: proto::BalanceAppointmentsRequest =
+        serde_json::from_str(&text).expect("the example is proto3 JSON");
+    let harness = Harness::start();
+    let (response, recomputed) = balance_valid(&harness, "example_network", &request);
+    let s = summary(&response);
+    assert_eq!(s.status, proto::SolveStatus::Optimal as i32, "{s:?}");
+    assert_eq!(s.bound, s.objective, "{s:?}");
+    assert_eq!(
+        response.bookings.len() + response.unassigned.len(),
+        request.requests.len()
+    );
+    assert!(
+        response.bookings.len() > request.requests.len() / 2,
+        "most requests are booked"
+    );
+    assert!(recomputed.cost30 > 0);
+}

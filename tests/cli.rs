@@ -293,8 +293,14 @@ fn every_network_balances_the_same_from_json_and_from_csv() {
         let csv_plan = scratch(&format!("{stem}.csv-plan.json"));
         let bookings = scratch(&format!("{stem}.bookings.csv"));
         let file = |name: &str| folder.join(name).to_str().unwrap().to_string();
+        // The flat files carry no horizon: it comes from the flags, as in the README.
+        let horizon = request.horizon_days.to_string();
         let out = clinicplan(&[
             "balance-appointments",
+            "--planning-start",
+            &request.planning_start,
+            "--horizon-days",
+            &horizon,
             "--sites",
             &file("sites.csv"),
             "--travel",

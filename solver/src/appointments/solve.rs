@@ -130,7 +130,7 @@ pub fn balance(network: &Network, default_time_limit_ms: u32) -> Result<BalanceP
         rounds: solution.rounds,
         deadline_reached: solution.deadline_reached,
     };
-    tracing::info!(
+    tracing::debug!(
         requests = network.requests.len(),
         slots = network.slots.len(),
         assigned = metrics.assigned,
