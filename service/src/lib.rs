@@ -8,6 +8,7 @@ pub mod convert;
 pub mod engine;
 pub mod error;
 pub mod output;
+pub mod scenario;
 pub mod server;
 pub mod worker;
 

@@ -1,0 +1,78 @@
+//! Capacity scenarios at the edge: the TOML file and its PTL export read
+//! ([`load_scenario`]), the variants run side by side ([`run_scenario`]), and the
+//! results written ([`output`]). The simulation itself is
+//! `clinicplan_solver::simulate`, which does no I/O.
+//!
+//! The pieces a report or a streaming RPC builds on:
+//! - [`load_scenario`] / [`parse_scenario`]: a file, or TOML text, to a validated
+//!   `Scenario`, or every problem with its location.
+//! - [`run_scenario`]: the chosen variants on up to `available_parallelism` threads,
+//!   with a callback per simulated week and a cancel flag.
+//! - [`output::write_outputs`]: `weeks.csv`, `weeks.json`, `summary.json`, and the
+//!   report hook [`report::write_report`].
+
+pub mod output;
+pub mod ptl;
+pub mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use clinicplan_solver::simulate::config::ScenarioConfig;
+use clinicplan_solver::simulate::{ListedPatient, Scenario, ScenarioProblem, validate_scenario};
+
+pub use ptl::CsvProblem;
+pub use run::{ScenarioRun, WeekProgress, run_scenario, selected_variants};
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has an unknown or mistyped field (with its line and column).
+    #[error("{file}: {message}")]
+    Toml { file: String, message: String },
+    #[error("{} problem(s) in the waiting-list file", .0.len())]
+    Csv(Vec<CsvProblem>),
+    #[error("{} problem(s) in the scenario", .0.len())]
+    Invalid(Vec<ScenarioProblem>),
+}
+
+impl LoadError {
+    /// Every problem, one per line, each with its location.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            LoadError::Csv(p) => p.iter().map(ToString::to_string).collect(),
+            LoadError::Invalid(p) => p.iter().map(ToString::to_string).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// Reads and validates a scenario file, with its CSV waiting list (a path relative to
+/// the file).
+pub fn load_scenario(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let shown = path.display().to_string();
+    parse_scenario(&text, &shown, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Parses and validates scenario TOML text; `shown` names it in problems, and a CSV
+/// waiting list is read relative to `base_dir`.
+pub fn parse_scenario(text: &str, shown: &str, base_dir: &Path) -> Result<Scenario, LoadError> {
+    let config: ScenarioConfig = toml::from_str(text).map_err(|e| LoadError::Toml {
+        file: shown.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let csv_patients: Vec<ListedPatient> = match &config.waiting_list.csv {
+        None => Vec::new(),
+        Some(file) => ptl::load_ptl(&base_dir.join(file), file).map_err(LoadError::Csv)?,
+    };
+    validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
+}
