@@ -9,6 +9,7 @@
 //! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
 //! - `infra`: health, reflection, shutdown and the deadline promise.
 //! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
+//! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
@@ -16,6 +17,7 @@ mod bad_input;
 mod checker_selftest;
 mod cli;
 mod infra;
+mod scenario;
 mod support;
 mod theatre_policies;
 mod theatre_properties;
