@@ -75,6 +75,9 @@ pub fn write_outputs(
     Ok(written)
 }
 
+/// One row of the summary table: a figure of a variant's summary, as text.
+type Figure = Box<dyn Fn(&VariantSummary) -> String>;
+
 /// The side-by-side table: one column per variant, one row per figure.
 pub fn summary_table(runs: &[VariantRun]) -> Table {
     let mut table = Table::new();
@@ -82,7 +85,7 @@ pub fn summary_table(runs: &[VariantRun]) -> Table {
     let mut header = vec![Cell::new("")];
     header.extend(runs.iter().map(|r| Cell::new(&r.variant)));
     table.set_header(header);
-    let rows: Vec<(&str, Box<dyn Fn(&VariantSummary) -> String>)> = vec![
+    let rows: Vec<(&str, Figure)> = vec![
         ("weeks", Box::new(|s| s.weeks.to_string())),
         (
             "list at start",

@@ -843,7 +843,7 @@ pub fn validate_scenario(
             }
         }
         let pct = v.demand_change_pct.unwrap_or(0.0);
-        if !(pct.is_finite() && pct >= -100.0 && pct <= 1000.0) {
+        if !(pct.is_finite() && (-100.0..=1000.0).contains(&pct)) {
             p.push(
                 format!("{at}.demand_change_pct"),
                 format!("{pct}: give -100 to 1000"),
@@ -855,7 +855,7 @@ pub fn validate_scenario(
                     format!("{at}.demand_change_pct_by_specialty.{code}"),
                     format!("'{code}' is not a specialty of the hospital"),
                 );
-            } else if !(pct.is_finite() && pct >= -100.0 && pct <= 1000.0) {
+            } else if !(pct.is_finite() && (-100.0..=1000.0).contains(&pct)) {
                 p.push(
                     format!("{at}.demand_change_pct_by_specialty.{code}"),
                     format!("{pct}: give -100 to 1000"),
@@ -885,6 +885,9 @@ pub fn validate_scenario(
     }
 
     if !p.0.is_empty() {
+        // A shared case mix is checked once per stream using it: report each problem once.
+        let mut seen = BTreeSet::new();
+        p.0.retain(|e| seen.insert((e.location.clone(), e.message.clone())));
         return Err(p.0);
     }
     Ok(Scenario {
