@@ -1,18 +1,24 @@
 //! The `clinicplan` command-line tool: `serve`, `plan-theatres`, `check`,
-//! `generate-request`, `scenario run` and `scenario validate`.
+//! `generate-request`, `balance-appointments`, `generate-network`, `scenario run`
+//! and `scenario validate`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres};
+use clinicplan_service::csv_import::{self, CsvFiles, CsvOptions, Origins};
+use clinicplan_service::engine::{
+    CancelToken, EngineConfig, WorkerCommand, balance_appointments, plan_theatres,
+};
 use clinicplan_service::error::ServiceError;
 use clinicplan_service::server::{ServerConfig, serve};
-use clinicplan_service::{convert, output, proto, scenario, worker};
+use clinicplan_service::{convert, output, output_appointments, proto, scenario, worker};
+use clinicplan_solver::appointments::input::BalanceMethod;
 use clinicplan_solver::validate;
 
-/// Plans NHS theatre lists that minimise waiting, weighted by clinical priority.
+/// Plans NHS theatre lists that minimise waiting, weighted by clinical priority, and
+/// balances a primary care network's appointments across its practices.
 #[derive(Parser)]
 #[command(name = "clinicplan", version)]
 struct Cli {
@@ -22,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the gRPC server (TheatreScheduler, health, reflection).
+    /// Start the gRPC server (TheatreScheduler, AppointmentBalancer, health, reflection).
     Serve {
         /// Address to listen on.
         #[arg(long, env = "CLINICPLAN_LISTEN", default_value = "127.0.0.1:50051")]
@@ -91,6 +97,92 @@ enum Command {
     /// Capacity scenarios: simulate the waiting list week by week under variants.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Balance a primary care network's appointments, without a server.
+    ///
+    /// Input: either --input, the proto3 JSON form of BalanceAppointmentsRequest, or the
+    /// appointment book's flat files (--sites, --slots, --requests, optionally --travel
+    /// and --clinicians; or --csv-dir with the five standard names), whose columns are
+    /// documented in docs/csv.md. Prints the bookings per practice and per urgency, the
+    /// requests left unbooked with their reasons, and the proof of quality.
+    /// Exit code 0: balanced; 2: bad input (every problem printed, with file, line and
+    /// column for CSV files); 1: any other error.
+    BalanceAppointments {
+        /// Request file (JSON).
+        #[arg(
+            long,
+            conflicts_with_all = ["csv_dir", "sites", "slots", "requests", "travel", "clinicians", "planning_start", "horizon_days"],
+            required_unless_present_any = ["csv_dir", "sites"]
+        )]
+        input: Option<PathBuf>,
+        /// Folder holding sites.csv, slots.csv, requests.csv and, when present,
+        /// travel.csv and clinicians.csv.
+        #[arg(long, conflicts_with_all = ["sites", "slots", "requests", "travel", "clinicians"])]
+        csv_dir: Option<PathBuf>,
+        /// Practices (CSV: id,name).
+        #[arg(long, requires_all = ["slots", "requests"])]
+        sites: Option<PathBuf>,
+        /// Slots (CSV: id,clinician_id,site_id,role,date,start_time,duration_min,mode).
+        #[arg(long, requires_all = ["sites", "requests"])]
+        slots: Option<PathBuf>,
+        /// Requests (CSV: id,home_site_id,role,urgency,request_date,modes,max_travel_min,preferred_clinician_id).
+        #[arg(long, requires_all = ["sites", "slots"])]
+        requests: Option<PathBuf>,
+        /// Travel times between practices (CSV: from_site_id,to_site_id,minutes).
+        #[arg(long, requires = "sites")]
+        travel: Option<PathBuf>,
+        /// Clinicians (CSV: id,site_id,role,name); default: one per clinician_id of the
+        /// slots, with the site and role of their first slot.
+        #[arg(long, requires = "sites")]
+        clinicians: Option<PathBuf>,
+        /// First day of the horizon for CSV input (default: the earliest slot date).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        planning_start: Option<chrono::NaiveDate>,
+        /// Days in the horizon for CSV input (default: through the latest slot or
+        /// request date).
+        #[arg(long)]
+        horizon_days: Option<u32>,
+        /// Write the full response (BalanceAppointmentsResponse, JSON) here.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write the bookings here, one CSV row per booking.
+        #[arg(long)]
+        bookings_csv: Option<PathBuf>,
+        /// Time limit in milliseconds (overrides the request's; default 10000).
+        #[arg(long)]
+        time_limit_ms: Option<u32>,
+        /// How the optimum is computed (overrides the request's).
+        #[arg(long, value_enum)]
+        method: Option<MethodArg>,
+        /// Unbooked requests listed by name (all are in --output).
+        #[arg(long, default_value_t = 20)]
+        show_unassigned: usize,
+    },
+    /// Write a synthetic but realistic primary care network.
+    ///
+    /// Practices a few minutes apart with uneven demand, GPs, nurses, pharmacists and
+    /// physiotherapists with face-to-face, phone and video slots, and a backlog of
+    /// requests. The same arguments always give the same network. Writes proto3 JSON
+    /// (--output, or standard output when neither --output nor --csv-dir is given)
+    /// and/or the five CSV files (--csv-dir).
+    GenerateNetwork {
+        #[arg(long, default_value_t = 8)]
+        practices: u32,
+        #[arg(long, default_value_t = 48)]
+        clinicians: u32,
+        #[arg(long, default_value_t = 3000)]
+        requests: u32,
+        /// Days from Monday 2 March 2026.
+        #[arg(long, default_value_t = 14)]
+        horizon_days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the request (BalanceAppointmentsRequest, JSON) here.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write sites.csv, travel.csv, clinicians.csv, slots.csv and requests.csv here.
+        #[arg(long)]
+        csv_dir: Option<PathBuf>,
+    },
     /// Run one MIP job from standard input (used by the server and plan-theatres).
     #[command(hide = true)]
     Worker,
@@ -133,6 +225,12 @@ enum ObjectiveArg {
     PriorityOrder,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    ColumnGeneration,
+    FullLp,
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -160,6 +258,153 @@ fn print_validation(errors: &clinicplan_solver::ValidationErrors) {
     eprintln!("clinicplan: the request has {} problem(s):", errors.0.len());
     for e in &errors.0 {
         eprintln!("  {} {}: {}", e.code, e.field, e.message);
+    }
+}
+
+/// A network as proto3 JSON with each top-level field on a line of its own, in the
+/// .proto's order, and each site, travel time, clinician, slot and request on one line:
+/// thousands of slots stay small and read well in a diff.
+fn network_json(r: &proto::BalanceAppointmentsRequest) -> anyhow::Result<String> {
+    fn list<T: serde::Serialize>(key: &str, items: &[T]) -> anyhow::Result<String> {
+        let lines = items
+            .iter()
+            .map(|item| serde_json::to_string(item).map(|t| format!("    {t}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(if lines.is_empty() {
+            format!("  \"{key}\": []")
+        } else {
+            format!("  \"{key}\": [\n{}\n  ]", lines.join(",\n"))
+        })
+    }
+    let mut fields = vec![
+        format!(
+            "  \"planningStart\": {}",
+            serde_json::to_string(&r.planning_start)?
+        ),
+        format!("  \"horizonDays\": {}", r.horizon_days),
+        list("sites", &r.sites)?,
+        list("travel", &r.travel)?,
+        list("clinicians", &r.clinicians)?,
+        list("slots", &r.slots)?,
+        list("requests", &r.requests)?,
+    ];
+    if let Some(options) = &r.options {
+        fields.push(format!(
+            "  \"options\": {}",
+            serde_json::to_string(options)?
+        ));
+    }
+    Ok(format!("{{\n{}\n}}", fields.join(",\n")))
+}
+
+/// Validation problems of a request read from CSV files, each located by file and line.
+fn print_validation_located(errors: &clinicplan_solver::ValidationErrors, origins: &Origins) {
+    eprintln!("clinicplan: the request has {} problem(s):", errors.0.len());
+    for e in &errors.0 {
+        eprintln!(
+            "  {} {}: {}",
+            e.code,
+            origins.locate(&e.field),
+            origins.annotate(&e.message)
+        );
+    }
+}
+
+/// The arguments of `balance-appointments`.
+struct BalanceArgs {
+    input: Option<PathBuf>,
+    files: Option<CsvFiles>,
+    csv: CsvOptions,
+    output: Option<PathBuf>,
+    bookings_csv: Option<PathBuf>,
+    time_limit_ms: Option<u32>,
+    method: Option<MethodArg>,
+    show_unassigned: usize,
+}
+
+/// `balance-appointments`: exit 0 balanced, 2 bad input, 1 any other error.
+fn balance_command(args: BalanceArgs) -> anyhow::Result<ExitCode> {
+    let (mut request, origins) = match (&args.input, &args.files) {
+        (Some(input), _) => {
+            let message: proto::BalanceAppointmentsRequest = match read_json(input, "request") {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("clinicplan: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            (convert::appointments::request_from_proto(message), None)
+        }
+        (None, Some(files)) => match csv_import::read_csv_files(files, &args.csv) {
+            Ok(import) => (import.request, Some(import.origins)),
+            Err(errors) => {
+                eprintln!(
+                    "clinicplan: the CSV files have {} problem(s); nothing was imported:",
+                    errors.0.len()
+                );
+                for p in &errors.0 {
+                    eprintln!("  {p}");
+                }
+                return Ok(ExitCode::from(2));
+            }
+        },
+        (None, None) => {
+            anyhow::bail!("give --input, --csv-dir, or --sites, --slots and --requests")
+        }
+    };
+    if let Some(ms) = args.time_limit_ms {
+        request.options.time_limit_ms = ms;
+    }
+    if let Some(m) = args.method {
+        request.options.method = match m {
+            MethodArg::ColumnGeneration => BalanceMethod::ColumnGeneration,
+            MethodArg::FullLp => BalanceMethod::FullLp,
+        };
+    }
+    let engine = EngineConfig {
+        worker: WorkerCommand::current_exe()?,
+        default_time_limit_ms: 10_000,
+    };
+    let (network, plan) = match balance_appointments(&request, &engine) {
+        Ok(r) => r,
+        Err(ServiceError::Invalid(errors)) => {
+            match &origins {
+                Some(origins) => print_validation_located(&errors, origins),
+                None => print_validation(&errors),
+            }
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            eprintln!("clinicplan: {e:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let response = convert::appointments::response_to_proto(&network, &plan);
+    let wire_request = convert::appointments::request_to_proto(&request);
+    print!(
+        "{}",
+        output_appointments::balance_text(&wire_request, &response, args.show_unassigned)
+    );
+    let written = (|| -> anyhow::Result<()> {
+        if let Some(path) = &args.output {
+            let json = serde_json::to_string_pretty(&response)?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("plan written to {}", path.display());
+        }
+        if let Some(path) = &args.bookings_csv {
+            csv_import::write_bookings_csv(&response, path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("bookings written to {}", path.display());
+        }
+        Ok(())
+    })();
+    match written {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("clinicplan: {e:#}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 
@@ -297,6 +542,90 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenario(command) => scenario_command(command),
+        Command::BalanceAppointments {
+            input,
+            csv_dir,
+            sites,
+            slots,
+            requests,
+            travel,
+            clinicians,
+            planning_start,
+            horizon_days,
+            output,
+            bookings_csv,
+            time_limit_ms,
+            method,
+            show_unassigned,
+        } => {
+            let files = match (csv_dir, sites, slots, requests) {
+                (Some(dir), ..) => Some(CsvFiles::in_dir(&dir)),
+                (None, Some(sites), Some(slots), Some(requests)) => Some(CsvFiles {
+                    sites,
+                    travel,
+                    clinicians,
+                    slots,
+                    requests,
+                }),
+                _ => None,
+            };
+            balance_command(BalanceArgs {
+                input,
+                files,
+                csv: CsvOptions {
+                    planning_start,
+                    horizon_days,
+                },
+                output,
+                bookings_csv,
+                time_limit_ms,
+                method,
+                show_unassigned,
+            })
+        }
+        Command::GenerateNetwork {
+            practices,
+            clinicians,
+            requests,
+            horizon_days,
+            seed,
+            output,
+            csv_dir,
+        } => {
+            let request = clinicplan_solver::appointments::generate::network_request(
+                &clinicplan_solver::appointments::generate::NetworkConfig {
+                    practices,
+                    clinicians,
+                    requests,
+                    horizon_days,
+                    seed,
+                },
+            );
+            let json = network_json(&convert::appointments::request_to_proto(&request))?;
+            if output.is_none() && csv_dir.is_none() {
+                println!("{json}");
+            }
+            if let Some(path) = &output {
+                std::fs::write(path, json + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("network written to {}", path.display());
+            }
+            if let Some(dir) = &csv_dir {
+                csv_import::write_csv_dir(&request, dir)
+                    .with_context(|| format!("writing the CSV files to {}", dir.display()))?;
+                eprintln!("CSV files written to {}", dir.display());
+            }
+            eprintln!(
+                "{} practices, {} clinicians, {} slots, {} requests, {} days from {}",
+                request.sites.len(),
+                request.clinicians.len(),
+                request.slots.len(),
+                request.requests.len(),
+                request.horizon_days,
+                request.planning_start
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Worker => {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::stdout().lock();

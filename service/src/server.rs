@@ -1,17 +1,26 @@
 //! The gRPC server: TheatreScheduler, AppointmentBalancer, health (`grpc.health.v1`)
 //! and reflection.
 //!
-//! Each handler follows the same steps: convert, then on a blocking thread validate,
-//! solve (the MIP in a worker process), check; then convert back.
+//! Each handler follows the same steps ([`Shared::run`]): check the request's size
+//! against the limits, take a place in the solve pool (or queue, or answer
+//! RESOURCE_EXHAUSTED at once when the queue is full), then on a blocking thread
+//! validate, solve and check, within the request's time limit capped by the client's
+//! gRPC deadline; then convert back. A client that cancels or disconnects drops the
+//! handler's future, which cancels its solve.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{Request, Response, Status};
-use tracing::{info, warn};
+use tonic::metadata::MetadataMap;
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::{Instrument, info, info_span, warn};
 
 use crate::convert;
 use crate::engine::{
@@ -21,8 +30,9 @@ use crate::error::{ServiceError, to_status};
 use crate::proto;
 use crate::proto::appointment_balancer_server::{AppointmentBalancer, AppointmentBalancerServer};
 use crate::proto::theatre_scheduler_server::{TheatreScheduler, TheatreSchedulerServer};
+use crate::telemetry::Metrics;
 
-/// Largest request accepted (a 60-theatre, 40,000-patient week is about 10 MiB).
+/// Default largest message (a 60-theatre, 40,000-patient week is about 10 MiB).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Server settings.
@@ -31,12 +41,51 @@ pub struct ServerConfig {
     pub worker: WorkerCommand,
     /// Used when a request gives no time limit.
     pub default_time_limit_ms: u32,
-    /// Solves running at once; more requests wait their turn.
+    /// Solves running at once.
     pub max_concurrent_solves: usize,
+    /// Requests waiting for a solve; one more gets RESOURCE_EXHAUSTED at once.
+    pub max_queued: usize,
+    /// Largest message accepted or sent, bytes.
+    pub max_message_bytes: usize,
+    /// Most entities (theatres, surgeons, sessions, patients, ...; sites, clinicians,
+    /// slots, requests, ...) in one request.
+    pub max_entities: usize,
+    /// Largest time limit a request may ask for, ms.
+    pub max_time_limit_ms: u32,
+    /// Kept back from the client's gRPC deadline to encode and send the answer.
+    pub deadline_margin: Duration,
+    /// After a shutdown signal, how long running solves may go on.
+    pub shutdown_grace: Duration,
+    /// Serve over TLS (with client certificates required when a client CA is given).
+    pub tls: Option<TlsSettings>,
+    /// Bearer tokens accepted on the solver RPCs; empty = no token needed. Health and
+    /// reflection stay open (load balancers probe them).
+    pub tokens: Vec<String>,
+    /// Where to serve `GET /metrics`; `None` = no metrics endpoint.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// PEM-encoded TLS material.
+#[derive(Clone)]
+pub struct TlsSettings {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+    /// When set, clients must present a certificate signed by this CA (mutual TLS).
+    pub client_ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TlsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key never goes to a log.
+        f.debug_struct("TlsSettings")
+            .field("mutual", &self.client_ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerConfig {
-    /// A 10 s default time limit, one solve per core.
+    /// A 10 s default time limit, one solve per core, 64 queued, 64 MiB messages,
+    /// 500,000 entities, 10-minute maximum time limit, 30 s grace.
     pub fn new(worker: WorkerCommand) -> Self {
         ServerConfig {
             worker,
@@ -44,13 +93,202 @@ impl ServerConfig {
             max_concurrent_solves: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            max_queued: 64,
+            max_message_bytes: MAX_MESSAGE_BYTES,
+            max_entities: 500_000,
+            max_time_limit_ms: 600_000,
+            deadline_margin: Duration::from_millis(250),
+            shutdown_grace: Duration::from_secs(30),
+            tls: None,
+            tokens: Vec::new(),
+            metrics_addr: None,
         }
     }
 }
 
-struct Scheduler {
-    engine: Arc<EngineConfig>,
+/// The solve pool and its queue.
+struct Admission {
     solves: Arc<Semaphore>,
+    queued: AtomicUsize,
+    max_queued: usize,
+    metrics: Metrics,
+}
+
+impl Admission {
+    async fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
+        if let Ok(permit) = self.solves.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let before = self.queued.fetch_add(1, Ordering::SeqCst);
+        self.metrics.queued.inc();
+        // Leaves the queue however this future ends (answered or dropped).
+        struct Leave<'a>(&'a AtomicUsize, &'a Metrics);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+                self.1.queued.dec();
+            }
+        }
+        let _leave = Leave(&self.queued, &self.metrics);
+        if before >= self.max_queued {
+            return Err(Status::resource_exhausted(format!(
+                "every solver is busy and {} requests are already queued: try again later",
+                self.max_queued
+            )));
+        }
+        self.solves
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Status::unavailable("the server is shutting down"))
+    }
+}
+
+/// What every handler shares.
+struct Shared {
+    engine: Arc<EngineConfig>,
+    admission: Admission,
+    config: ServerConfig,
+    next_request: AtomicU64,
+    metrics: Metrics,
+}
+
+/// The client's gRPC deadline (`grpc-timeout` header), if it sent one.
+pub fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
+    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// The time limit a solve gets: the request's (or the default), capped by the client's
+/// deadline less the margin; at least 1 ms.
+pub fn effective_time_limit_ms(
+    requested_ms: u32,
+    default_ms: u32,
+    deadline: Option<Duration>,
+    margin: Duration,
+) -> u32 {
+    let limit = if requested_ms == 0 {
+        default_ms
+    } else {
+        requested_ms
+    };
+    let capped = match deadline {
+        Some(d) => {
+            let available = d.saturating_sub(margin).as_millis();
+            u128::from(limit).min(available) as u32
+        }
+        None => limit,
+    };
+    capped.max(1)
+}
+
+/// INVALID_ARGUMENT with one field violation.
+fn limit_violation(field: &str, message: String) -> Status {
+    let mut details = ErrorDetails::new();
+    details.add_bad_request_violation(field, message.clone());
+    Status::with_error_details(Code::InvalidArgument, message, details)
+}
+
+impl Shared {
+    fn answered<T>(&self, rpc: &str, answer: &Result<T, Status>) {
+        let code = match answer {
+            Ok(_) => Code::Ok,
+            Err(status) => status.code(),
+        };
+        self.metrics.answered(rpc, code);
+    }
+
+    /// The request's id: the client's `x-request-id` when it is short printable ASCII,
+    /// else a number of our own.
+    fn request_id(&self, metadata: &MetadataMap) -> String {
+        metadata
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_graphic()))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!("r{}", self.next_request.fetch_add(1, Ordering::Relaxed) + 1)
+            })
+    }
+
+    /// Rejects a request with too many entities (naming its largest list) or too long a
+    /// time limit.
+    fn check_limits(&self, lists: &[(&str, usize)], time_limit_ms: u32) -> Result<(), Status> {
+        let total: usize = lists.iter().map(|(_, n)| n).sum();
+        if total > self.config.max_entities {
+            let (field, n) = lists
+                .iter()
+                .max_by_key(|(_, n)| *n)
+                .copied()
+                .unwrap_or(("", 0));
+            return Err(limit_violation(
+                field,
+                format!(
+                    "the request has {total} entities ({n} in {field}); this server accepts at most {}",
+                    self.config.max_entities
+                ),
+            ));
+        }
+        if time_limit_ms > self.config.max_time_limit_ms {
+            return Err(limit_violation(
+                "options.time_limit_ms",
+                format!(
+                    "{time_limit_ms} ms: this server allows at most {} ms",
+                    self.config.max_time_limit_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Admission, then `solve` on a blocking thread with a cancel token that fires if
+    /// this future is dropped (the client cancelled or went away).
+    async fn run<T: Send + 'static>(
+        &self,
+        solve: impl FnOnce(&EngineConfig, &CancelToken) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, Status> {
+        let cancel = CancelToken::default();
+        let guard = cancel.drop_guard();
+        let permit = self.admission.admit().await?;
+        let engine = self.engine.clone();
+        let token = cancel.clone();
+        let span = tracing::Span::current();
+        let running = self.metrics.running.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            running.inc();
+            let result = span.in_scope(|| solve(&engine, &token));
+            running.dec();
+            result
+        })
+        .await
+        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?;
+        guard.disarm();
+        result.map_err(|e| {
+            warn!(error = %e, "solve failed");
+            to_status(e)
+        })
+    }
+}
+
+#[derive(Clone)]
+struct Scheduler(Arc<Shared>);
+
+fn with_request_id<T>(mut response: Response<T>, id: &str) -> Response<T> {
+    if let Ok(value) = id.parse() {
+        response.metadata_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 #[tonic::async_trait]
@@ -59,49 +297,62 @@ impl TheatreScheduler for Scheduler {
         &self,
         request: Request<proto::PlanTheatreListsRequest>,
     ) -> Result<Response<proto::PlanTheatreListsResponse>, Status> {
-        let request = convert::request_from_proto(request.into_inner());
-        let n_patients = request.patients.len();
-        let n_sessions = request.sessions.len();
-        let cancel = CancelToken::default();
-        // Dropped with this future when the client cancels or disconnects.
-        let guard = cancel.drop_guard();
-        let permit = self
-            .solves
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("the server is shutting down"))?;
-        let engine = self.engine.clone();
-        let token = cancel.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            plan_theatres(request, &engine, &token)
-        })
-        .await
-        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?;
-        guard.disarm();
-        match result {
-            Ok((instance, outcome)) => {
-                let r = &outcome.report;
-                info!(
-                    n_patients,
-                    n_sessions,
-                    status = ?r.status,
-                    objective = r.objective,
-                    gap = r.gap,
-                    solve_ms = r.solve_ms,
-                    deadline_reached = r.deadline_reached,
-                    "PlanTheatreLists solved"
-                );
-                Ok(Response::new(convert::response_to_proto(
-                    &instance, &outcome,
-                )))
-            }
-            Err(e) => {
-                warn!(n_patients, n_sessions, error = %e, "PlanTheatreLists failed");
-                Err(to_status(e))
-            }
+        let shared = &self.0;
+        let id = shared.request_id(request.metadata());
+        let deadline = grpc_timeout(request.metadata());
+        let span = info_span!("request", request_id = %id, rpc = "PlanTheatreLists");
+        let started = Instant::now();
+        let answer = async move {
+            let mut request = convert::request_from_proto(request.into_inner());
+            shared.check_limits(
+                &[
+                    ("theatres", request.theatres.len()),
+                    ("surgeons", request.surgeons.len()),
+                    ("sessions", request.sessions.len()),
+                    ("patients", request.patients.len()),
+                    ("specialties", request.specialties.len()),
+                    ("ward_beds", request.ward_beds.len()),
+                    ("pinned", request.pinned.len()),
+                ],
+                request.options.time_limit_ms,
+            )?;
+            request.options.time_limit_ms = effective_time_limit_ms(
+                request.options.time_limit_ms,
+                shared.config.default_time_limit_ms,
+                deadline,
+                shared.config.deadline_margin,
+            );
+            let (n_patients, n_sessions) = (request.patients.len(), request.sessions.len());
+            info!(
+                n_patients,
+                n_sessions,
+                time_limit_ms = request.options.time_limit_ms,
+                "PlanTheatreLists received"
+            );
+            let (instance, outcome) = shared
+                .run(move |engine, token| plan_theatres(request, engine, token))
+                .await?;
+            let r = &outcome.report;
+            shared
+                .metrics
+                .solved("PlanTheatreLists", started.elapsed(), r.gap);
+            info!(
+                status = ?r.status,
+                objective = r.objective,
+                gap = r.gap,
+                solve_ms = r.solve_ms,
+                deadline_reached = r.deadline_reached,
+                "PlanTheatreLists solved"
+            );
+            Ok(with_request_id(
+                Response::new(convert::response_to_proto(&instance, &outcome)),
+                &id,
+            ))
         }
+        .instrument(span.clone())
+        .await;
+        shared.answered("PlanTheatreLists", &answer);
+        answer
     }
 }
 
@@ -111,49 +362,113 @@ impl AppointmentBalancer for Scheduler {
         &self,
         request: Request<proto::BalanceAppointmentsRequest>,
     ) -> Result<Response<proto::BalanceAppointmentsResponse>, Status> {
-        let request = convert::appointments::request_from_proto(request.into_inner());
-        let n_requests = request.requests.len();
-        let n_slots = request.slots.len();
-        let permit = self
-            .solves
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("the server is shutting down"))?;
-        let engine = self.engine.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            balance_appointments(&request, &engine)
-        })
-        .await
-        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?;
-        match result {
-            Ok((network, plan)) => {
-                let s = &plan.summary;
-                info!(
-                    n_requests,
-                    n_slots,
-                    optimal = s.optimal,
-                    objective = s.objective,
-                    gap = s.gap,
-                    solve_ms = s.solve_ms,
-                    "BalanceAppointments solved"
-                );
-                Ok(Response::new(convert::appointments::response_to_proto(
-                    &network, &plan,
-                )))
+        let shared = &self.0;
+        let id = shared.request_id(request.metadata());
+        let deadline = grpc_timeout(request.metadata());
+        let span = info_span!("request", request_id = %id, rpc = "BalanceAppointments");
+        let started = Instant::now();
+        let answer = async move {
+            let mut request = convert::appointments::request_from_proto(request.into_inner());
+            shared.check_limits(
+                &[
+                    ("sites", request.sites.len()),
+                    ("travel", request.travel.len()),
+                    ("clinicians", request.clinicians.len()),
+                    ("slots", request.slots.len()),
+                    ("requests", request.requests.len()),
+                ],
+                request.options.time_limit_ms,
+            )?;
+            request.options.time_limit_ms = effective_time_limit_ms(
+                request.options.time_limit_ms,
+                shared.config.default_time_limit_ms,
+                deadline,
+                shared.config.deadline_margin,
+            );
+            let (n_requests, n_slots) = (request.requests.len(), request.slots.len());
+            info!(
+                n_requests,
+                n_slots,
+                time_limit_ms = request.options.time_limit_ms,
+                "BalanceAppointments received"
+            );
+            let (network, plan) = shared
+                .run(move |engine, _token| balance_appointments(&request, engine))
+                .await?;
+            let s = &plan.summary;
+            shared
+                .metrics
+                .solved("BalanceAppointments", started.elapsed(), s.gap);
+            info!(
+                optimal = s.optimal,
+                objective = s.objective,
+                gap = s.gap,
+                solve_ms = s.solve_ms,
+                "BalanceAppointments solved"
+            );
+            Ok(with_request_id(
+                Response::new(convert::appointments::response_to_proto(&network, &plan)),
+                &id,
+            ))
+        }
+        .instrument(span.clone())
+        .await;
+        shared.answered("BalanceAppointments", &answer);
+        answer
+    }
+}
+
+/// Accepts a call when no tokens are configured or it carries
+/// `authorization: Bearer <token>` with one of them.
+#[derive(Clone)]
+struct TokenCheck(Arc<Vec<String>>);
+
+/// Compares in time independent of where the strings first differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl tonic::service::Interceptor for TokenCheck {
+    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
+        if self.0.is_empty() {
+            return Ok(request);
+        }
+        let given = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match given {
+            Some(token) if self.0.iter().any(|t| same(t.as_bytes(), token.as_bytes())) => {
+                Ok(request)
             }
-            Err(e) => {
-                warn!(n_requests, n_slots, error = %e, "BalanceAppointments failed");
-                Err(to_status(e))
-            }
+            Some(_) => Err(Status::unauthenticated("the bearer token is not valid")),
+            None => Err(Status::unauthenticated(
+                "this server needs `authorization: Bearer <token>`",
+            )),
         }
     }
 }
 
-/// Serves clinicplan on an already-bound listener until `shutdown` completes.
+/// Serves clinicplan on an already-bound listener until `shutdown` completes. Then it
+/// reports NOT_SERVING on health, stops accepting, lets running solves finish for up
+/// to `shutdown_grace`, and returns. Metrics are served on `config.metrics_addr`, if set.
 pub async fn serve(
     listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(crate::telemetry::bind(addr).await?),
+        None => None,
+    };
+    serve_with_metrics(listener, metrics_listener, config, shutdown).await
+}
+
+/// [`serve`], with the metrics endpoint on an already-bound listener (or none).
+pub async fn serve_with_metrics(
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -172,29 +487,100 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let engine = Arc::new(EngineConfig {
-        worker: config.worker,
-        default_time_limit_ms: config.default_time_limit_ms,
-    });
+    let max_message = config.max_message_bytes;
+    let grace = config.shutdown_grace;
+    let tls = config.tls.clone();
+    let tokens = TokenCheck(Arc::new(config.tokens.clone()));
+    let metrics = Metrics::new();
+    let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some(listener) = metrics_listener {
+        info!(addr = ?listener.local_addr().ok(), "serving metrics on /metrics");
+        tokio::spawn(crate::telemetry::serve_metrics(
+            listener,
+            metrics.clone(),
+            async move {
+                let _ = metrics_stopped.await;
+            },
+        ));
+    }
     // One pool of solves for every capability.
-    let solves = Arc::new(Semaphore::new(config.max_concurrent_solves.max(1)));
-    let balancer = AppointmentBalancerServer::new(Scheduler {
-        engine: engine.clone(),
-        solves: solves.clone(),
-    })
-    .max_decoding_message_size(MAX_MESSAGE_BYTES)
-    .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let scheduler = Scheduler { engine, solves };
-    let scheduler = TheatreSchedulerServer::new(scheduler)
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    tonic::transport::Server::builder()
+    let shared = Arc::new(Shared {
+        engine: Arc::new(EngineConfig {
+            worker: config.worker.clone(),
+            default_time_limit_ms: config.default_time_limit_ms,
+        }),
+        admission: Admission {
+            solves: Arc::new(Semaphore::new(config.max_concurrent_solves.max(1))),
+            queued: AtomicUsize::new(0),
+            max_queued: config.max_queued,
+            metrics: metrics.clone(),
+        },
+        config,
+        next_request: AtomicU64::new(0),
+        metrics,
+    });
+    let scheduler = Scheduler(shared);
+    let balancer = tonic::service::interceptor::InterceptedService::new(
+        AppointmentBalancerServer::new(scheduler.clone())
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message),
+        tokens.clone(),
+    );
+    let theatres = tonic::service::interceptor::InterceptedService::new(
+        TheatreSchedulerServer::new(scheduler)
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message),
+        tokens,
+    );
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        let mut tls_config = tonic::transport::ServerTlsConfig::new().identity(
+            tonic::transport::Identity::from_pem(&tls.cert_pem, &tls.key_pem),
+        );
+        if let Some(ca) = &tls.client_ca_pem {
+            tls_config = tls_config.client_ca_root(tonic::transport::Certificate::from_pem(ca));
+        }
+        builder = builder.tls_config(tls_config)?;
+    }
+    let (stop_accepting, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(scheduler)
+        .add_service(theatres)
         .add_service(balancer)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
-    Ok(())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            let _ = stopped.await;
+        });
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => {
+            let _ = metrics_stop.send(());
+            return Ok(result?);
+        }
+        () = shutdown => {}
+    }
+    info!("shutting down: health NOT_SERVING, no new connections, running solves may finish");
+    health_reporter
+        .set_not_serving::<TheatreSchedulerServer<Scheduler>>()
+        .await;
+    health_reporter
+        .set_not_serving::<AppointmentBalancerServer<Scheduler>>()
+        .await;
+    health_reporter
+        .set_service_status("", tonic_health::ServingStatus::NotServing)
+        .await;
+    let _ = stop_accepting.send(());
+    let result = match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => result.map_err(anyhow::Error::from),
+        Err(_) => {
+            warn!(
+                grace_s = grace.as_secs_f64(),
+                "grace period over: stopping the solves still running"
+            );
+            Ok(())
+        }
+    };
+    let _ = metrics_stop.send(());
+    result
 }
