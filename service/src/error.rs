@@ -17,12 +17,24 @@ pub enum ServiceError {
     /// The balancer could not produce a checked plan (a bug, never a bad request).
     #[error(transparent)]
     Balance(#[from] BalanceError),
+    /// A scenario sent to ScenarioRunner is invalid: every problem, with the field
+    /// (or location) it is at.
+    #[error("the scenario has {} problem(s)", .0.len())]
+    Scenario(Vec<FieldProblem>),
     /// The client went away before the answer was ready.
     #[error("the request was cancelled")]
     Cancelled,
     /// A blocking task died (a panic in our code).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One problem of a request, at a field (`hospital.sessions[3].weekday`,
+/// `waiting_list_csv`, `variants`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 /// The one mapping from service errors to gRPC statuses.
@@ -44,6 +56,20 @@ pub fn to_status(error: ServiceError) -> Status {
                     errors.0[0].field,
                     errors.0[0].message
                 ),
+                details,
+            )
+        }
+        ServiceError::Scenario(problems) => {
+            let mut details = ErrorDetails::new();
+            for p in &problems {
+                details.add_bad_request_violation(p.field.clone(), p.message.clone());
+            }
+            let first = problems.first().map_or(String::new(), |p| {
+                format!("; the first: {}: {}", p.field, p.message)
+            });
+            Status::with_error_details(
+                Code::InvalidArgument,
+                format!("the scenario has {} problem(s){first}", problems.len()),
                 details,
             )
         }

@@ -11,6 +11,7 @@
 //! - [`output::write_outputs`]: `weeks.csv`, `weeks.json`, `summary.json`, and the
 //!   report hook [`report::write_report`].
 
+pub mod grpc;
 pub mod output;
 pub mod ptl;
 pub mod report;
@@ -66,13 +67,26 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, LoadError> {
 /// Parses and validates scenario TOML text; `shown` names it in problems, and a CSV
 /// waiting list is read relative to `base_dir`.
 pub fn parse_scenario(text: &str, shown: &str, base_dir: &Path) -> Result<Scenario, LoadError> {
+    parse_scenario_with(text, shown, |file| {
+        ptl::load_ptl(&base_dir.join(file), file).map_err(LoadError::Csv)
+    })
+}
+
+/// Parses and validates scenario TOML text whose CSV waiting list, if it names one, is
+/// read by `read_csv` (given the file name the TOML gives): from disk, or from text
+/// sent along with the TOML (the gRPC service).
+pub fn parse_scenario_with(
+    text: &str,
+    shown: &str,
+    read_csv: impl FnOnce(&str) -> Result<Vec<ListedPatient>, LoadError>,
+) -> Result<Scenario, LoadError> {
     let config: ScenarioConfig = toml::from_str(text).map_err(|e| LoadError::Toml {
         file: shown.to_string(),
         message: e.to_string().trim_end().to_string(),
     })?;
     let csv_patients: Vec<ListedPatient> = match &config.waiting_list.csv {
         None => Vec::new(),
-        Some(file) => ptl::load_ptl(&base_dir.join(file), file).map_err(LoadError::Csv)?,
+        Some(file) => read_csv(file)?,
     };
     validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
 }
