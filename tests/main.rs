@@ -10,6 +10,7 @@
 //! - `infra`: health, reflection, shutdown and the deadline promise.
 //! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
 //! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
+//! - `scenario_gp`: GP-network scenarios: conservation, the pharmacist variant, determinism, CLI.
 //! - `scenario_grpc`: ScenarioRunner streaming, determinism across the wire, errors, cancel.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
@@ -19,7 +20,9 @@ mod checker_selftest;
 mod cli;
 mod infra;
 mod scenario;
+mod scenario_gp;
 mod scenario_grpc;
+mod scenario_report;
 mod support;
 mod theatre_policies;
 mod theatre_properties;

@@ -652,6 +652,20 @@ fn load_or_report(file: &Path) -> Result<clinicplan_solver::simulate::Scenario, 
 }
 
 fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
+    let file = match &command {
+        ScenarioCommand::Validate { file } | ScenarioCommand::Run { file, .. } => file,
+    };
+    if scenario::file_kind(file) == clinicplan_solver::simulate::gp::GP_KIND {
+        return match command {
+            ScenarioCommand::Validate { file } => scenario::gp::validate_cli(&file),
+            ScenarioCommand::Run {
+                file,
+                variants,
+                weeks,
+                out,
+            } => scenario::gp::run_cli(&file, variants.as_deref(), weeks, out),
+        };
+    }
     match command {
         ScenarioCommand::Validate { file } => {
             let scenario = match load_or_report(&file) {

@@ -8,9 +8,12 @@
 //!   `Scenario`, or every problem with its location.
 //! - [`run_scenario`]: the chosen variants on up to `available_parallelism` threads,
 //!   with a callback per simulated week and a cancel flag.
+//! - [`gp`]: GP-network scenarios (`kind = "gp-network"`): appointments balanced
+//!   week by week across a primary care network.
 //! - [`output::write_outputs`]: `weeks.csv`, `weeks.json`, `summary.json`, and the
 //!   report hook [`report::write_report`].
 
+pub mod gp;
 pub mod grpc;
 pub mod output;
 pub mod ptl;
@@ -20,6 +23,7 @@ mod run;
 use std::path::{Path, PathBuf};
 
 use clinicplan_solver::simulate::config::ScenarioConfig;
+use clinicplan_solver::simulate::gp::GP_KIND;
 use clinicplan_solver::simulate::{ListedPatient, Scenario, ScenarioProblem, validate_scenario};
 
 pub use ptl::CsvProblem;
@@ -53,6 +57,24 @@ impl LoadError {
     }
 }
 
+/// The `kind` of a theatre-list scenario (the default when a file gives none).
+pub const THEATRE_KIND: &str = "theatre-lists";
+
+/// The scenario kind the TOML text declares: its top-level `kind`, else
+/// [`THEATRE_KIND`] (also when the text is not TOML: the loader then reports why).
+pub fn scenario_kind(text: &str) -> String {
+    text.parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("kind").and_then(|k| k.as_str().map(str::to_string)))
+        .unwrap_or_else(|| THEATRE_KIND.to_string())
+}
+
+/// The kind of the scenario file at `path` ([`scenario_kind`]; [`THEATRE_KIND`] when
+/// it cannot be read, so that the loader reports the error).
+pub fn file_kind(path: &Path) -> String {
+    std::fs::read_to_string(path).map_or_else(|_| THEATRE_KIND.to_string(), |t| scenario_kind(&t))
+}
+
 /// Reads and validates a scenario file, with its CSV waiting list (a path relative to
 /// the file).
 pub fn load_scenario(path: &Path) -> Result<Scenario, LoadError> {
@@ -80,10 +102,30 @@ pub fn parse_scenario_with(
     shown: &str,
     read_csv: impl FnOnce(&str) -> Result<Vec<ListedPatient>, LoadError>,
 ) -> Result<Scenario, LoadError> {
-    let config: ScenarioConfig = toml::from_str(text).map_err(|e| LoadError::Toml {
+    let toml_error = |e: toml::de::Error| LoadError::Toml {
         file: shown.to_string(),
         message: e.to_string().trim_end().to_string(),
-    })?;
+    };
+    let config: ScenarioConfig = match toml::from_str::<toml::Table>(text) {
+        // `kind` is not a field of the theatre format: check it and read the rest.
+        Ok(mut table) if table.contains_key("kind") => {
+            let kind = table.remove("kind");
+            match kind.as_ref().and_then(toml::Value::as_str) {
+                Some(THEATRE_KIND) => toml::Value::Table(table).try_into().map_err(toml_error)?,
+                _ => {
+                    return Err(LoadError::Toml {
+                        file: shown.to_string(),
+                        message: format!(
+                            "kind = {}: this reads theatre-list scenarios (kind = \"{THEATRE_KIND}\" or no kind); \
+                             a \"{GP_KIND}\" scenario is read by `scenario::gp` (`clinicplan scenario run` reads both)",
+                            kind.map_or("?".into(), |k| k.to_string())
+                        ),
+                    });
+                }
+            }
+        }
+        _ => toml::from_str(text).map_err(toml_error)?,
+    };
     let csv_patients: Vec<ListedPatient> = match &config.waiting_list.csv {
         None => Vec::new(),
         Some(file) => read_csv(file)?,

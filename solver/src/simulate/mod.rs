@@ -16,8 +16,12 @@
 //! re-packing, bounded by a pass count. Same scenario and seed, same results, bit for
 //! bit; the wall-clock limit is a safety net that each week reports when it strikes.
 //! The model is written out in `docs/scenarios.md`.
+//!
+//! [`gp`]: GP-network scenarios, the same idea for a primary care network's
+//! appointments, balanced each week by [`crate::appointments::balance`].
 
 pub mod config;
+pub mod gp;
 pub mod random;
 mod run;
 mod scenario;
