@@ -220,7 +220,12 @@ pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String
     }
 
     let x_label = format!("week (week 0 starts {})", scenario.start.format("%Y-%m-%d"));
-    h.push_str("<section id=\"charts\">\n");
+    h.push_str(
+        "<section id=\"charts\">\n<p>One line per variant, week by week. Where lines \
+         coincide (a variant whose changes are not yet in force follows the baseline), \
+         they are drawn one inside another, the first widest; a legend entry marked \
+         <q>same line as</q> coincides all along.</p>\n",
+    );
     for spec in chart_specs() {
         let series: Vec<Series> = runs
             .iter()
