@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building clinicplan needs and a new machine may lack: cmake, a C++
-# compiler and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang).
+# compiler and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang),
+# and Chromium (the end-to-end tests load the scenario report in headless Chromium).
 # Safe to run again: it installs only what is missing. Needs root or sudo for apt-get.
 set -euo pipefail
 
@@ -9,6 +10,9 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v c++ >/dev/null 2>&1 || missing+=(g++)
 if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1; then
   missing+=(libclang-dev clang)
+fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  missing+=(chromium)
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo is not installed: install Rust with rustup (https://rustup.rs) first" >&2
@@ -21,5 +25,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  $sudo apt-get install -y -qq "${missing[@]}" </dev/null >/dev/null
 fi

@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "clinicplan/v1/theatre.proto",
         "clinicplan/v1/appointments.proto",
+        "clinicplan/v1/scenarios.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());

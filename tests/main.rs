@@ -19,6 +19,9 @@
 //!   shutdown and SIGTERM, TLS and mTLS, tokens, size and entity limits, request ids.
 //! - `fuzz`: arbitrary and adversarial requests and raw bytes over gRPC: field
 //!   violations or a checked plan, in time, never a crash.
+//! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
+//! - `scenario_gp`: GP-network scenarios: conservation, the pharmacist variant, determinism, CLI.
+//! - `scenario_grpc`: ScenarioRunner streaming, determinism across the wire, errors, cancel.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
@@ -30,6 +33,10 @@ mod checker_selftest;
 mod cli;
 mod fuzz;
 mod infra;
+mod scenario;
+mod scenario_gp;
+mod scenario_grpc;
+mod scenario_report;
 mod service_hardening;
 mod support;
 mod theatre_policies;

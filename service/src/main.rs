@@ -1,5 +1,6 @@
 //! The `clinicplan` command-line tool: `serve`, `plan-theatres`, `check`,
-//! `generate-request`, `balance-appointments`, `generate-network`.
+//! `generate-request`, `balance-appointments`, `generate-network`, `scenario run`
+//! and `scenario validate`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use clinicplan_service::engine::{
 };
 use clinicplan_service::error::ServiceError;
 use clinicplan_service::server::{ServerConfig, serve};
-use clinicplan_service::{convert, output, output_appointments, proto, worker};
+use clinicplan_service::{convert, output, output_appointments, proto, scenario, worker};
 use clinicplan_solver::appointments::input::BalanceMethod;
 use clinicplan_solver::validate;
 
@@ -83,6 +84,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Capacity scenarios: simulate the waiting list week by week under variants.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Balance a primary care network's appointments, without a server.
     ///
     /// Input: either --input, the proto3 JSON form of BalanceAppointmentsRequest, or the
@@ -172,6 +176,37 @@ enum Command {
     /// Run one MIP job from standard input (used by the server and plan-theatres).
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// Simulate a scenario's baseline and variants, week by week, side by side.
+    ///
+    /// Each week adds the demand model's patients, plans the week's theatre lists with
+    /// the solver, cancels some cases on the day, takes the treated off the list and
+    /// applies list validation. Prints a progress bar, then a side-by-side summary, and
+    /// writes weeks.csv, weeks.json and summary.json into --out. The same file and seed
+    /// give the same results on any machine. The file format is in docs/scenarios.md.
+    Run {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// Variants to run, comma-separated ("baseline" is the baseline); default: all.
+        #[arg(long, value_delimiter = ',')]
+        variants: Option<Vec<String>>,
+        /// Weeks to simulate (default: the scenario's horizon; at most that).
+        #[arg(long)]
+        weeks: Option<u32>,
+        /// Output directory (default: scenario-out/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a scenario file and list every problem with its location.
+    ///
+    /// Exit code 0: valid; 2: problems (each printed on its own line).
+    Validate {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -581,6 +616,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{json}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Scenario(command) => scenario_command(command),
         Command::BalanceAppointments {
             input,
             csv_dir,
@@ -669,6 +705,111 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stdin = std::io::stdin().lock();
             let stdout = std::io::stdout().lock();
             worker::run(stdin, stdout)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Loads a scenario, or prints its problems and returns the exit code.
+fn load_or_report(file: &Path) -> Result<clinicplan_solver::simulate::Scenario, ExitCode> {
+    scenario::load_scenario(file).map_err(|e| {
+        let problems = e.problems();
+        eprintln!(
+            "clinicplan: {} has {} problem(s):",
+            file.display(),
+            problems.len()
+        );
+        for p in problems {
+            eprintln!("  {p}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
+    let file = match &command {
+        ScenarioCommand::Validate { file } | ScenarioCommand::Run { file, .. } => file,
+    };
+    if scenario::file_kind(file) == clinicplan_solver::simulate::gp::GP_KIND {
+        return match command {
+            ScenarioCommand::Validate { file } => scenario::gp::validate_cli(&file),
+            ScenarioCommand::Run {
+                file,
+                variants,
+                weeks,
+                out,
+            } => scenario::gp::run_cli(&file, variants.as_deref(), weeks, out),
+        };
+    }
+    match command {
+        ScenarioCommand::Validate { file } => {
+            let scenario = match load_or_report(&file) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            println!(
+                "{}: valid; scenario '{}', {} weeks from {}, {} patients on the starting list, variants: {}",
+                file.display(),
+                scenario.name,
+                scenario.horizon_weeks,
+                scenario.start,
+                scenario.starting_list.len(),
+                scenario.variant_names().join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ScenarioCommand::Run {
+            file,
+            variants,
+            weeks,
+            out,
+        } => {
+            let scenario = match load_or_report(&file) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            let names = match scenario::selected_variants(&scenario, variants.as_deref()) {
+                Ok(n) => n,
+                Err(message) => {
+                    eprintln!("clinicplan: {message}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let weeks = weeks
+                .unwrap_or(scenario.horizon_weeks)
+                .min(scenario.horizon_weeks);
+            let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
+            let bar = indicatif::ProgressBar::new(u64::from(weeks) * names.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:40}] {pos}/{len} variant-weeks {msg}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            let started = std::time::Instant::now();
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let run = scenario::run_scenario(&scenario, &names, weeks, &cancel, &|progress| {
+                bar.inc(1);
+                bar.set_message(format!(
+                    "{} week {}: list {}",
+                    names[progress.variant_idx], progress.result.week, progress.result.list_size
+                ));
+            })?;
+            bar.finish_and_clear();
+            let elapsed = started.elapsed();
+            println!(
+                "Scenario '{}': {} variant(s), {weeks} week(s) from {}",
+                scenario.name,
+                names.len(),
+                scenario.start
+            );
+            println!("{}", scenario::output::summary_table(&run.variants));
+            let written = scenario::output::write_outputs(&out, &scenario, &run.variants)?;
+            for path in written {
+                eprintln!("written {}", path.display());
+            }
+            eprintln!("simulated in {:.1} s", elapsed.as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,5 +1,5 @@
-//! The gRPC server: TheatreScheduler, AppointmentBalancer, health (`grpc.health.v1`)
-//! and reflection.
+//! The gRPC server: TheatreScheduler, AppointmentBalancer, ScenarioRunner
+//! ([`crate::scenario::grpc`]), health (`grpc.health.v1`) and reflection.
 //!
 //! Each handler follows the same steps ([`Shared::run`]): check the request's size
 //! against the limits, take a place in the solve pool (or queue, or answer
@@ -29,7 +29,9 @@ use crate::engine::{
 use crate::error::{ServiceError, to_status};
 use crate::proto;
 use crate::proto::appointment_balancer_server::{AppointmentBalancer, AppointmentBalancerServer};
+use crate::proto::scenario_runner_server::ScenarioRunnerServer;
 use crate::proto::theatre_scheduler_server::{TheatreScheduler, TheatreSchedulerServer};
+use crate::scenario::grpc::Runner;
 use crate::telemetry::Metrics;
 
 /// Default largest message (a 60-theatre, 40,000-patient week is about 10 MiB).
@@ -107,7 +109,7 @@ impl ServerConfig {
 }
 
 /// The solve pool and its queue.
-struct Admission {
+pub(crate) struct Admission {
     solves: Arc<Semaphore>,
     queued: AtomicUsize,
     max_queued: usize,
@@ -115,7 +117,7 @@ struct Admission {
 }
 
 impl Admission {
-    async fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
+    pub(crate) async fn admit(&self) -> Result<OwnedSemaphorePermit, Status> {
         if let Ok(permit) = self.solves.clone().try_acquire_owned() {
             return Ok(permit);
         }
@@ -145,12 +147,12 @@ impl Admission {
 }
 
 /// What every handler shares.
-struct Shared {
+pub(crate) struct Shared {
     engine: Arc<EngineConfig>,
-    admission: Admission,
+    pub(crate) admission: Admission,
     config: ServerConfig,
     next_request: Arc<AtomicU64>,
-    metrics: Metrics,
+    pub(crate) metrics: Metrics,
 }
 
 /// The client's gRPC deadline (`grpc-timeout` header), if it sent one.
@@ -238,14 +240,18 @@ fn limit_violation(field: &str, message: String) -> Status {
 }
 
 impl Shared {
-    fn request_id(&self, metadata: &MetadataMap) -> String {
+    pub(crate) fn request_id(&self, metadata: &MetadataMap) -> String {
         request_id(&self.next_request, metadata)
     }
 
     /// The time limit of a request admitted now: its own (or the default), capped by
     /// the server's maximum and by what is left of the client's deadline less the
     /// margin; DEADLINE_EXCEEDED when nothing useful is left.
-    fn time_limit_now(&self, requested_ms: u32, deadline: Option<Instant>) -> Result<u32, Status> {
+    pub(crate) fn time_limit_now(
+        &self,
+        requested_ms: u32,
+        deadline: Option<Instant>,
+    ) -> Result<u32, Status> {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if let Some(left) = left
             && left <= self.config.deadline_margin
@@ -266,7 +272,11 @@ impl Shared {
 
     /// Rejects a request with too many entities (naming its largest list) or too long a
     /// time limit.
-    fn check_limits(&self, lists: &[(&str, usize)], time_limit_ms: u32) -> Result<(), Status> {
+    pub(crate) fn check_limits(
+        &self,
+        lists: &[(&str, usize)],
+        time_limit_ms: u32,
+    ) -> Result<(), Status> {
         let total: usize = lists.iter().map(|(_, n)| n).sum();
         if total > self.config.max_entities {
             let (field, n) = lists
@@ -332,7 +342,7 @@ impl Shared {
 struct Scheduler(Arc<Shared>);
 
 /// Puts the request id on an answer, OK or not.
-fn with_request_id<T>(
+pub(crate) fn with_request_id<T>(
     answer: Result<Response<T>, Status>,
     id: &str,
 ) -> Result<Response<T>, Status> {
@@ -556,6 +566,9 @@ pub async fn serve_with_metrics(
     health_reporter
         .set_serving::<AppointmentBalancerServer<Scheduler>>()
         .await;
+    health_reporter
+        .set_serving::<ScenarioRunnerServer<Runner>>()
+        .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -601,6 +614,12 @@ pub async fn serve_with_metrics(
         next_request,
         metrics,
     });
+    let scenarios = tonic::service::interceptor::InterceptedService::new(
+        ScenarioRunnerServer::new(Runner(shared.clone()))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message),
+        tokens.clone(),
+    );
     let scheduler = Scheduler(shared);
     let balancer = tonic::service::interceptor::InterceptedService::new(
         AppointmentBalancerServer::new(scheduler.clone())
@@ -631,6 +650,7 @@ pub async fn serve_with_metrics(
         .add_service(reflection_v1alpha)
         .add_service(theatres)
         .add_service(balancer)
+        .add_service(scenarios)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             let _ = stopped.await;
         });
@@ -648,6 +668,9 @@ pub async fn serve_with_metrics(
         .await;
     health_reporter
         .set_not_serving::<AppointmentBalancerServer<Scheduler>>()
+        .await;
+    health_reporter
+        .set_not_serving::<ScenarioRunnerServer<Runner>>()
         .await;
     health_reporter
         .set_service_status("", tonic_health::ServingStatus::NotServing)

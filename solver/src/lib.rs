@@ -18,6 +18,7 @@ pub mod input;
 pub mod mip;
 pub mod models;
 pub mod plan;
+pub mod simulate;
 pub mod solve;
 pub mod validate;
 

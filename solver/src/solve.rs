@@ -68,6 +68,9 @@ pub struct SolveReport {
     pub bound_source: BoundSource,
     /// The runner was stopped at the deadline before it finished.
     pub deadline_reached: bool,
+    /// The session re-packing's wall-clock safety net stopped it before its pass limit:
+    /// the plan may then differ between machines.
+    pub local_search_cut: bool,
     pub notes: Vec<String>,
 }
 
@@ -218,12 +221,12 @@ pub fn solve(
         best.weighted_wait(instance)
     ));
     runner.start_bound(instance, &best, deadline);
-    let repacks = repack_sessions(
-        instance,
-        &mut best,
-        REPACK_PASSES,
-        started + time_limit.mul_f64(0.4),
-    );
+    let repack_deadline = started + time_limit.mul_f64(0.4);
+    let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
+    let local_search_cut = Instant::now() >= repack_deadline;
+    if local_search_cut {
+        notes.push("the time limit stopped the session re-packing before its pass limit".into());
+    }
     let mut source = PlanSource::Constructive;
     if repacks > 0 {
         source = PlanSource::LocalSearch;
@@ -380,6 +383,7 @@ pub fn solve(
             source,
             bound_source,
             deadline_reached,
+            local_search_cut,
             notes,
         },
         plan,

@@ -2,6 +2,7 @@
 //! solver's input, and solver results back to protobuf. One submodule per capability.
 
 pub mod appointments;
+pub mod scenarios;
 mod theatre;
 
 pub use theatre::*;

@@ -1,0 +1,390 @@
+//! GP-network scenarios at the edge (`kind = "gp-network"`): the TOML read and checked
+//! ([`parse_gp`], [`load_gp`]), the variants run side by side ([`run_gp`]), the
+//! results written (`weeks.csv`, `weeks.json`, `summary.json`) and the CLI's
+//! `scenario validate` / `scenario run` for this kind. The simulation is
+//! `clinicplan_solver::simulate::gp`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use clinicplan_solver::simulate::gp::{
+    GpScenario, GpScenarioConfig, GpSimulationError, GpVariantRun, GpVariantSummary, GpWeekLedger,
+    GpWeekResult, run_gp_variant, validate_gp,
+};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+
+use super::LoadError;
+
+/// Parses and validates GP-network scenario TOML text; `shown` names it in problems.
+pub fn parse_gp(text: &str, shown: &str) -> Result<GpScenario, LoadError> {
+    let config: GpScenarioConfig = toml::from_str(text).map_err(|e| LoadError::Toml {
+        file: shown.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    validate_gp(&config).map_err(LoadError::Invalid)
+}
+
+pub fn load_gp(path: &Path) -> Result<GpScenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_gp(&text, &path.display().to_string())
+}
+
+/// The variants to run: all (baseline first) when `wanted` is `None`, else those named.
+pub fn selected_gp_variants(
+    scenario: &GpScenario,
+    wanted: Option<&[String]>,
+) -> Result<Vec<String>, String> {
+    let known = scenario.variant_names();
+    let Some(names) = wanted else {
+        return Ok(known);
+    };
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if !known.contains(n) {
+            return Err(format!(
+                "no variant '{n}' in scenario '{}': it has {}",
+                scenario.name,
+                known.join(", ")
+            ));
+        }
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `variants` for `weeks` weeks on up to `available_parallelism` threads, calling
+/// `on_week(variant position, week, ledger)` after each simulated week. Results do not
+/// depend on the number of threads.
+pub fn run_gp(
+    scenario: &GpScenario,
+    variants: &[String],
+    weeks: u32,
+    cancel: &AtomicBool,
+    on_week: &(dyn Fn(usize, &GpWeekResult, &GpWeekLedger) + Sync),
+) -> Result<Vec<GpVariantRun>, GpSimulationError> {
+    let chosen = variants
+        .iter()
+        .map(|n| {
+            scenario
+                .variant(n)
+                .ok_or_else(|| GpSimulationError::UnknownVariant(n.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(variants.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<GpVariantRun, GpSimulationError>>>> =
+        Mutex::new((0..variants.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let idx = next.fetch_add(1, Ordering::Relaxed);
+                    if idx >= variants.len() {
+                        break;
+                    }
+                    let outcome =
+                        run_gp_variant(scenario, chosen[idx], weeks, Some(cancel), |w, l| {
+                            on_week(idx, w, l)
+                        });
+                    results.lock().expect("no panics hold the lock")[idx] = Some(outcome);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no panics hold the lock")
+        .into_iter()
+        .map(|r| r.expect("every variant ran"))
+        .collect()
+}
+
+/// One row of the GP kind's `weeks.csv`: the week's figures, with one
+/// `booked_<ROLE>` and `waiting_<ROLE>` column per role.
+pub fn gp_weeks_csv(scenario: &GpScenario, runs: &[GpVariantRun]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "variant",
+        "week",
+        "week_start",
+        "arrivals",
+        "slots",
+        "offered",
+        "booked",
+        "expired",
+        "waiting",
+        "mean_wait_days_same_day",
+        "mean_wait_days_urgent",
+        "mean_wait_days_routine",
+        "within_target_same_day",
+        "within_target_urgent",
+        "within_target_routine",
+        "share_away_from_home",
+        "continuity_rate",
+        "slot_utilisation",
+        "safety_net_struck",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(scenario.roles.iter().map(|r| format!("booked_{r}")));
+    header.extend(scenario.roles.iter().map(|r| format!("waiting_{r}")));
+    w.write_record(&header)?;
+    for r in runs.iter().flat_map(|r| r.weeks.iter()) {
+        let mut row = vec![
+            r.variant.clone(),
+            r.week.to_string(),
+            r.week_start.to_string(),
+            r.arrivals.to_string(),
+            r.slots.to_string(),
+            r.offered.to_string(),
+            r.booked.to_string(),
+            r.expired.to_string(),
+            r.waiting.to_string(),
+            r.mean_wait_days_same_day.to_string(),
+            r.mean_wait_days_urgent.to_string(),
+            r.mean_wait_days_routine.to_string(),
+            r.within_target_same_day.to_string(),
+            r.within_target_urgent.to_string(),
+            r.within_target_routine.to_string(),
+            r.share_away_from_home.to_string(),
+            r.continuity_rate.to_string(),
+            r.slot_utilisation.to_string(),
+            r.safety_net_struck.to_string(),
+        ];
+        for role in &scenario.roles {
+            row.push(r.booked_by_role.get(role).copied().unwrap_or(0).to_string());
+        }
+        for role in &scenario.roles {
+            row.push(
+                r.waiting_by_role
+                    .get(role)
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string(),
+            );
+        }
+        w.write_record(&row)?;
+    }
+    Ok(w.into_inner().map_err(|e| e.into_error())?)
+}
+
+#[derive(Serialize)]
+struct GpSummaryFile<'a> {
+    scenario: &'a str,
+    kind: &'static str,
+    start_date: String,
+    horizon_weeks: u32,
+    weeks_run: u32,
+    seed: u64,
+    variants: Vec<&'a GpVariantSummary>,
+}
+
+/// Writes `weeks.csv`, `weeks.json` and `summary.json` into `dir`.
+pub fn write_gp_outputs(
+    dir: &Path,
+    scenario: &GpScenario,
+    runs: &[GpVariantRun],
+) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let weeks: Vec<&GpWeekResult> = runs.iter().flat_map(|r| r.weeks.iter()).collect();
+    let summary = GpSummaryFile {
+        scenario: &scenario.name,
+        kind: clinicplan_solver::simulate::gp::GP_KIND,
+        start_date: scenario.start.to_string(),
+        horizon_weeks: scenario.horizon_weeks,
+        weeks_run: runs.iter().map(|r| r.summary.weeks).max().unwrap_or(0),
+        seed: scenario.seed,
+        variants: runs.iter().map(|r| &r.summary).collect(),
+    };
+    let mut written = Vec::new();
+    for (name, bytes) in [
+        ("weeks.csv", gp_weeks_csv(scenario, runs)?),
+        (
+            "weeks.json",
+            (serde_json::to_string_pretty(&weeks)? + "\n").into_bytes(),
+        ),
+        (
+            "summary.json",
+            (serde_json::to_string_pretty(&summary)? + "\n").into_bytes(),
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+type Figure = Box<dyn Fn(&GpVariantSummary) -> String>;
+
+/// The side-by-side table: one column per variant.
+pub fn gp_summary_table(scenario: &GpScenario, runs: &[GpVariantRun]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    let mut header = vec![Cell::new("")];
+    header.extend(runs.iter().map(|r| Cell::new(&r.variant)));
+    table.set_header(header);
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    let mut rows: Vec<(String, Figure)> = vec![
+        ("weeks".into(), Box::new(|s| s.weeks.to_string())),
+        ("requests".into(), Box::new(|s| s.arrivals.to_string())),
+        ("booked".into(), Box::new(|s| s.booked.to_string())),
+        (
+            "same-day expired".into(),
+            Box::new(|s| s.expired.to_string()),
+        ),
+        (
+            "waiting at end".into(),
+            Box::new(|s| s.final_waiting.to_string()),
+        ),
+        (
+            "mean slot utilisation".into(),
+            Box::new(move |s| pct(s.mean_slot_utilisation)),
+        ),
+        (
+            "routine within 14 days (mean)".into(),
+            Box::new(move |s| pct(s.mean_within_target_routine)),
+        ),
+        (
+            "away from home (mean)".into(),
+            Box::new(move |s| pct(s.mean_share_away_from_home)),
+        ),
+        (
+            "continuity (mean)".into(),
+            Box::new(move |s| pct(s.mean_continuity_rate)),
+        ),
+    ];
+    for role in &scenario.roles {
+        let r = role.clone();
+        rows.push((
+            format!("booked {role}"),
+            Box::new(move |s| s.booked_by_role.get(&r).copied().unwrap_or(0).to_string()),
+        ));
+        let r = role.clone();
+        rows.push((
+            format!("waiting {role} at end"),
+            Box::new(move |s| {
+                s.final_waiting_by_role
+                    .get(&r)
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string()
+            }),
+        ));
+    }
+    rows.push((
+        "weeks the safety net struck".into(),
+        Box::new(|s| s.weeks_safety_net_struck.to_string()),
+    ));
+    for (label, value) in rows {
+        let mut row = vec![Cell::new(label)];
+        row.extend(
+            runs.iter()
+                .map(|r| Cell::new(value(&r.summary)).set_alignment(CellAlignment::Right)),
+        );
+        table.add_row(row);
+    }
+    table
+}
+
+fn load_or_report(file: &Path) -> Result<GpScenario, ExitCode> {
+    load_gp(file).map_err(|e| {
+        let problems = e.problems();
+        eprintln!(
+            "clinicplan: {} has {} problem(s):",
+            file.display(),
+            problems.len()
+        );
+        for p in problems {
+            eprintln!("  {p}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+/// `clinicplan scenario validate FILE` for a GP-network file.
+pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
+    let scenario = match load_or_report(file) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    println!(
+        "{}: valid; GP-network scenario '{}', {} weeks from {}, {} practices, {} clinicians, {} slots a week, variants: {}",
+        file.display(),
+        scenario.name,
+        scenario.horizon_weeks,
+        scenario.start,
+        scenario.practices.len(),
+        scenario.clinicians.len(),
+        scenario.weekly_slots(),
+        scenario.variant_names().join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `clinicplan scenario run FILE` for a GP-network file.
+pub fn run_cli(
+    file: &Path,
+    variants: Option<&[String]>,
+    weeks: Option<u32>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let scenario = match load_or_report(file) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let names = match selected_gp_variants(&scenario, variants) {
+        Ok(n) => n,
+        Err(message) => {
+            eprintln!("clinicplan: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let weeks = weeks
+        .unwrap_or(scenario.horizon_weeks)
+        .min(scenario.horizon_weeks);
+    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
+    let bar = indicatif::ProgressBar::new(u64::from(weeks) * names.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} variant-weeks {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let cancel = AtomicBool::new(false);
+    let runs = run_gp(&scenario, &names, weeks, &cancel, &|idx, w, _| {
+        bar.inc(1);
+        bar.set_message(format!(
+            "{} week {}: waiting {}",
+            names[idx], w.week, w.waiting
+        ));
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "GP-network scenario '{}': {} variant(s), {weeks} week(s) from {}",
+        scenario.name,
+        names.len(),
+        scenario.start
+    );
+    println!("{}", gp_summary_table(&scenario, &runs));
+    for path in write_gp_outputs(&out, &scenario, &runs)? {
+        eprintln!("written {}", path.display());
+    }
+    eprintln!("simulated in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,302 @@
+//! `clinicplan.v1.ScenarioRunner`: scenarios sent as TOML text (with their waiting-list
+//! CSV as text: a server cannot read the client's files), run on the server and
+//! streamed back week by week.
+//!
+//! A run takes one place in the server's shared solve pool ([`Shared`]'s admission, so
+//! it counts against `max_concurrent_solves` and queues or gets RESOURCE_EXHAUSTED like
+//! any solve) and runs on one blocking thread: its variants one after the other, so one
+//! place is one core. Each simulated week goes through a bounded tokio channel to the
+//! response stream. When the client cancels or disconnects, tonic drops the stream,
+//! whose drop sets the run's cancel flag; the simulation stops before its next week
+//! (a send that fails sets it too) and the place is released.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use clinicplan_solver::simulate::Scenario;
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Code, Request, Response, Status};
+use tracing::{Instrument, info, info_span, warn};
+
+use super::{CsvProblem, LoadError, parse_scenario_with, ptl, run_scenario, selected_variants};
+use crate::convert::scenarios as convert;
+use crate::error::{FieldProblem, ServiceError, to_status};
+use crate::proto;
+use crate::proto::scenario_runner_server::ScenarioRunner;
+use crate::server::{Shared, with_request_id};
+
+/// The name problems give the TOML text.
+const SHOWN: &str = "scenario_toml";
+
+/// Events waiting to be sent before the simulation waits for the client.
+const CHANNEL_DEPTH: usize = 64;
+
+/// The ScenarioRunner service, sharing the server's solve pool.
+pub(crate) struct Runner(pub(crate) Arc<Shared>);
+
+/// A scenario's problems as field violations: TOML syntax at `scenario_toml`, CSV rows
+/// at `waiting_list_csv` (the description gives line and column), and the rest at
+/// their location in the scenario (`hospital.sessions[3].weekday`).
+fn load_problems(error: LoadError, csv_name: Option<&str>) -> Vec<FieldProblem> {
+    let csv_field = |message: String| FieldProblem {
+        field: "waiting_list_csv".into(),
+        message,
+    };
+    match error {
+        LoadError::Toml { message, .. } => vec![FieldProblem {
+            field: "scenario_toml".into(),
+            message,
+        }],
+        LoadError::Csv(problems) => problems.iter().map(|p| csv_field(p.to_string())).collect(),
+        LoadError::Invalid(problems) => problems
+            .into_iter()
+            .map(|p| match csv_name {
+                Some(name) if p.location.starts_with(&format!("{name} line")) => {
+                    csv_field(p.to_string())
+                }
+                _ => FieldProblem {
+                    field: p.location,
+                    message: p.message,
+                },
+            })
+            .collect(),
+        LoadError::Io { .. } => vec![FieldProblem {
+            field: "scenario_toml".into(),
+            message: error.to_string(),
+        }],
+    }
+}
+
+/// Parses and validates the TOML text with the CSV text sent beside it.
+fn parse(toml_text: &str, csv_text: &str) -> Result<Scenario, ServiceError> {
+    let mut named_csv: Option<String> = None;
+    let parsed = parse_scenario_with(toml_text, SHOWN, |file| {
+        named_csv = Some(file.to_string());
+        if csv_text.is_empty() {
+            return Err(LoadError::Csv(vec![CsvProblem {
+                file: file.to_string(),
+                line: 0,
+                column: None,
+                message: format!(
+                    "the scenario's [waiting_list] names the CSV file '{file}', which this \
+                     server cannot read: send its text in waiting_list_csv"
+                ),
+            }]));
+        }
+        ptl::parse_ptl(csv_text.as_bytes(), file).map_err(LoadError::Csv)
+    });
+    let scenario =
+        parsed.map_err(|e| ServiceError::Scenario(load_problems(e, named_csv.as_deref())))?;
+    if named_csv.is_none() && !csv_text.is_empty() {
+        return Err(ServiceError::Scenario(vec![FieldProblem {
+            field: "waiting_list_csv".into(),
+            message: "a CSV was sent but the scenario's [waiting_list] names no csv file: \
+                      add `csv = \"<name>\"` to it, or send no CSV"
+                .into(),
+        }]));
+    }
+    Ok(scenario)
+}
+
+/// The variants and weeks asked for, checked against the scenario.
+fn run_choice(
+    scenario: &Scenario,
+    variants: &[String],
+    weeks: u32,
+) -> Result<(Vec<String>, u32), ServiceError> {
+    let mut problems = Vec::new();
+    let wanted = (!variants.is_empty()).then_some(variants);
+    let names = selected_variants(scenario, wanted).unwrap_or_else(|message| {
+        problems.push(FieldProblem {
+            field: "variants".into(),
+            message,
+        });
+        Vec::new()
+    });
+    if weeks > scenario.horizon_weeks {
+        problems.push(FieldProblem {
+            field: "weeks".into(),
+            message: format!(
+                "{weeks} weeks: the scenario's horizon is {} weeks; give at most that, or 0 for all",
+                scenario.horizon_weeks
+            ),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Scenario(problems));
+    }
+    let weeks = if weeks == 0 {
+        scenario.horizon_weeks
+    } else {
+        weeks
+    };
+    Ok((names, weeks))
+}
+
+/// Parsing a large CSV is work: off the async threads.
+async fn parse_blocking(toml_text: String, csv_text: String) -> Result<Scenario, Status> {
+    tokio::task::spawn_blocking(move || parse(&toml_text, &csv_text))
+        .await
+        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?
+        .map_err(to_status)
+}
+
+type EventResult = Result<proto::RunScenarioEvent, Status>;
+
+/// The response stream: the channel's receiving end, which stops the run when dropped.
+struct Events {
+    rx: ReceiverStream<EventResult>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Stream for Events {
+    type Item = EventResult;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EventResult>> {
+        Pin::new(&mut self.rx).poll_next(cx)
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs the variants one after the other, sending each week and then the summary.
+/// Returns the code the call ended with.
+fn simulate(
+    scenario: &Scenario,
+    names: &[String],
+    weeks: u32,
+    cancel: &AtomicBool,
+    tx: &mpsc::Sender<EventResult>,
+) -> Code {
+    let mut summaries = Vec::with_capacity(names.len());
+    for name in names {
+        if cancel.load(Ordering::Relaxed) {
+            return Code::Cancelled;
+        }
+        let run = run_scenario(
+            scenario,
+            std::slice::from_ref(name),
+            weeks,
+            cancel,
+            &|progress| {
+                if tx
+                    .blocking_send(Ok(convert::week_event(progress.result)))
+                    .is_err()
+                {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            },
+        );
+        match run {
+            Ok(run) if run.stopped_early => return Code::Cancelled,
+            Ok(run) => summaries.extend(run.variants.into_iter().map(|v| v.summary)),
+            Err(e) => {
+                warn!(error = %e, variant = %name, "scenario run failed");
+                let status = to_status(ServiceError::Internal(e.to_string()));
+                let code = status.code();
+                let _ = tx.blocking_send(Err(status));
+                return code;
+            }
+        }
+    }
+    let summary = convert::summary_to_proto(scenario, &summaries);
+    match tx.blocking_send(Ok(convert::summary_event(summary))) {
+        Ok(()) => Code::Ok,
+        Err(_) => Code::Cancelled,
+    }
+}
+
+#[tonic::async_trait]
+impl ScenarioRunner for Runner {
+    type RunScenarioStream = Pin<Box<dyn Stream<Item = EventResult> + Send + 'static>>;
+
+    async fn run_scenario(
+        &self,
+        request: Request<proto::RunScenarioRequest>,
+    ) -> Result<Response<Self::RunScenarioStream>, Status> {
+        let shared = self.0.clone();
+        let id = shared.request_id(request.metadata());
+        let span = info_span!("request", request_id = %id, rpc = "RunScenario");
+        let started = Instant::now();
+        let answer: Result<Response<Self::RunScenarioStream>, Status> = async {
+            let request = request.into_inner();
+            let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
+            let (names, weeks) =
+                run_choice(&scenario, &request.variants, request.weeks).map_err(to_status)?;
+            shared.check_limits(&[("waiting_list", scenario.starting_list.len())], 0)?;
+            info!(
+                scenario = %scenario.name,
+                variants = %names.join(","),
+                weeks,
+                "RunScenario received"
+            );
+            let permit = shared.admission.admit().await?;
+            let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
+            let cancel = Arc::new(AtomicBool::new(false));
+            let flag = cancel.clone();
+            let metrics = shared.metrics.clone();
+            let span = tracing::Span::current();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                metrics.running.inc();
+                let code = span.in_scope(|| {
+                    let code = simulate(&scenario, &names, weeks, &flag, &tx);
+                    info!(
+                        ?code,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "RunScenario ended"
+                    );
+                    code
+                });
+                metrics.running.dec();
+                if code == Code::Ok {
+                    metrics.solved("RunScenario", started.elapsed(), 0.0);
+                }
+                metrics.answered("RunScenario", code);
+            });
+            let stream: Self::RunScenarioStream = Box::pin(Events {
+                rx: ReceiverStream::new(rx),
+                cancel,
+            });
+            Ok(Response::new(stream))
+        }
+        .instrument(span)
+        .await;
+        let answer = with_request_id(answer, &id);
+        if let Err(status) = &answer {
+            shared.metrics.answered("RunScenario", status.code());
+        }
+        answer
+    }
+
+    async fn validate_scenario(
+        &self,
+        request: Request<proto::ValidateScenarioRequest>,
+    ) -> Result<Response<proto::ValidateScenarioResponse>, Status> {
+        let shared = &self.0;
+        let id = shared.request_id(request.metadata());
+        let span = info_span!("request", request_id = %id, rpc = "ValidateScenario");
+        let answer: Result<Response<proto::ValidateScenarioResponse>, Status> = async {
+            let request = request.into_inner();
+            let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
+            Ok(Response::new(convert::validated_to_proto(&scenario)))
+        }
+        .instrument(span)
+        .await;
+        let answer = with_request_id(answer, &id);
+        shared.metrics.answered(
+            "ValidateScenario",
+            answer.as_ref().map_or_else(Status::code, |_| Code::Ok),
+        );
+        answer
+    }
+}

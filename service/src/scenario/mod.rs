@@ -1,0 +1,134 @@
+//! Capacity scenarios at the edge: the TOML file and its PTL export read
+//! ([`load_scenario`]), the variants run side by side ([`run_scenario`]), and the
+//! results written ([`output`]). The simulation itself is
+//! `clinicplan_solver::simulate`, which does no I/O.
+//!
+//! The pieces a report or a streaming RPC builds on:
+//! - [`load_scenario`] / [`parse_scenario`]: a file, or TOML text, to a validated
+//!   `Scenario`, or every problem with its location.
+//! - [`run_scenario`]: the chosen variants on up to `available_parallelism` threads,
+//!   with a callback per simulated week and a cancel flag.
+//! - [`gp`]: GP-network scenarios (`kind = "gp-network"`): appointments balanced
+//!   week by week across a primary care network.
+//! - [`output::write_outputs`]: `weeks.csv`, `weeks.json`, `summary.json`, and the
+//!   report hook [`report::write_report`].
+
+pub mod gp;
+pub mod grpc;
+pub mod output;
+pub mod ptl;
+pub mod report;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use clinicplan_solver::simulate::config::ScenarioConfig;
+use clinicplan_solver::simulate::gp::GP_KIND;
+use clinicplan_solver::simulate::{ListedPatient, Scenario, ScenarioProblem, validate_scenario};
+
+pub use ptl::CsvProblem;
+pub use run::{ScenarioRun, WeekProgress, run_scenario, selected_variants};
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has an unknown or mistyped field (with its line and column).
+    #[error("{file}: {message}")]
+    Toml { file: String, message: String },
+    #[error("{} problem(s) in the waiting-list file", .0.len())]
+    Csv(Vec<CsvProblem>),
+    #[error("{} problem(s) in the scenario", .0.len())]
+    Invalid(Vec<ScenarioProblem>),
+}
+
+impl LoadError {
+    /// Every problem, one per line, each with its location.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            LoadError::Csv(p) => p.iter().map(ToString::to_string).collect(),
+            LoadError::Invalid(p) => p.iter().map(ToString::to_string).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// The `kind` of a theatre-list scenario (the default when a file gives none).
+pub const THEATRE_KIND: &str = "theatre-lists";
+
+/// The scenario kind the TOML text declares: its top-level `kind`, else
+/// [`THEATRE_KIND`] (also when the text is not TOML: the loader then reports why).
+pub fn scenario_kind(text: &str) -> String {
+    text.parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("kind").and_then(|k| k.as_str().map(str::to_string)))
+        .unwrap_or_else(|| THEATRE_KIND.to_string())
+}
+
+/// The kind of the scenario file at `path` ([`scenario_kind`]; [`THEATRE_KIND`] when
+/// it cannot be read, so that the loader reports the error).
+pub fn file_kind(path: &Path) -> String {
+    std::fs::read_to_string(path).map_or_else(|_| THEATRE_KIND.to_string(), |t| scenario_kind(&t))
+}
+
+/// Reads and validates a scenario file, with its CSV waiting list (a path relative to
+/// the file).
+pub fn load_scenario(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let shown = path.display().to_string();
+    parse_scenario(&text, &shown, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Parses and validates scenario TOML text; `shown` names it in problems, and a CSV
+/// waiting list is read relative to `base_dir`.
+pub fn parse_scenario(text: &str, shown: &str, base_dir: &Path) -> Result<Scenario, LoadError> {
+    parse_scenario_with(text, shown, |file| {
+        ptl::load_ptl(&base_dir.join(file), file).map_err(LoadError::Csv)
+    })
+}
+
+/// Parses and validates scenario TOML text whose CSV waiting list, if it names one, is
+/// read by `read_csv` (given the file name the TOML gives): from disk, or from text
+/// sent along with the TOML (the gRPC service).
+pub fn parse_scenario_with(
+    text: &str,
+    shown: &str,
+    read_csv: impl FnOnce(&str) -> Result<Vec<ListedPatient>, LoadError>,
+) -> Result<Scenario, LoadError> {
+    let toml_error = |e: toml::de::Error| LoadError::Toml {
+        file: shown.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    };
+    let config: ScenarioConfig = match toml::from_str::<toml::Table>(text) {
+        // `kind` is not a field of the theatre format: check it and read the rest.
+        Ok(mut table) if table.contains_key("kind") => {
+            let kind = table.remove("kind");
+            match kind.as_ref().and_then(toml::Value::as_str) {
+                Some(THEATRE_KIND) => toml::Value::Table(table).try_into().map_err(toml_error)?,
+                _ => {
+                    return Err(LoadError::Toml {
+                        file: shown.to_string(),
+                        message: format!(
+                            "kind = {}: this reads theatre-list scenarios (kind = \"{THEATRE_KIND}\" or no kind); \
+                             a \"{GP_KIND}\" scenario is read by `scenario::gp` (`clinicplan scenario run` reads both)",
+                            kind.map_or("?".into(), |k| k.to_string())
+                        ),
+                    });
+                }
+            }
+        }
+        _ => toml::from_str(text).map_err(toml_error)?,
+    };
+    let csv_patients: Vec<ListedPatient> = match &config.waiting_list.csv {
+        None => Vec::new(),
+        Some(file) => read_csv(file)?,
+    };
+    validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
+}

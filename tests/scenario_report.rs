@@ -1,0 +1,234 @@
+//! The scenario report in a real browser: `clinicplan scenario run` on the shipped
+//! hospital for a few weeks, then `report.html` loaded in headless Chromium. From the
+//! DOM Chromium built, every chart's figure is there, each variant has its legend entry
+//! and a drawn line (a polyline in the legend key's colour with a point per week), and
+//! the summary table has a column per variant; a screenshot of the page is taken.
+//!
+//! Chromium is required: `scripts/setup.sh` installs it (Debian package `chromium`), and
+//! the test fails, saying so, where it is missing. The output folder is kept when the
+//! test fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WEEKS: usize = 6;
+const CHARTS: [&str; 5] = [
+    "chart-list-size",
+    "chart-within-18-weeks",
+    "chart-over-52-weeks",
+    "chart-utilisation",
+    "chart-median-wait",
+];
+const VARIANTS: [&str; 4] = [
+    "baseline",
+    "saturday-lists",
+    "theatre-refurbishment",
+    "demand-surge",
+];
+
+/// The Chromium on PATH, or a failure that says how to install it.
+fn chromium() -> String {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        let found = Command::new(name)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if found {
+            return name.to_string();
+        }
+    }
+    panic!(
+        "headless Chromium is needed to check the scenario report, and none was found on \
+         PATH (chromium, chromium-browser, google-chrome): run scripts/setup.sh, which \
+         installs the Debian package `chromium`, or scripts/test.sh, which runs it"
+    );
+}
+
+/// Runs headless Chromium on `page` with `args`, for at most two minutes; returns stdout.
+fn headless(browser: &str, profile: &Path, args: &[String], page: &Path) -> String {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            s
+        })
+    };
+    let (out, err) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for chromium") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium {args:?} did not finish in two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(
+        status.success(),
+        "chromium {args:?} failed ({status}):\n{err}"
+    );
+    out
+}
+
+/// The value of attribute `name` in the start tag `tag`.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
+/// Every start tag `<polyline …>` of `svg`, in document order.
+fn polylines(svg: &str) -> Vec<&str> {
+    svg.match_indices("<polyline")
+        .map(|(i, _)| &svg[i..i + svg[i..].find('>').expect("a closed tag")])
+        .collect()
+}
+
+/// The text of every `<text>` element of `svg`, trimmed, with its position.
+fn texts(svg: &str) -> Vec<(usize, String)> {
+    svg.match_indices("<text")
+        .map(|(i, _)| {
+            let open = i + svg[i..].find('>').expect("a closed tag") + 1;
+            let close = open + svg[open..].find("</text>").expect("a closed text");
+            (i, svg[open..close].trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
+    let browser = chromium();
+    let dir = std::env::temp_dir().join(format!("clinicplan-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out_dir = dir.join("out");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/dgh.toml");
+    let run = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+        .args(["scenario", "run"])
+        .arg(&scenario)
+        .args(["--weeks", &WEEKS.to_string(), "--out"])
+        .arg(&out_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("clinicplan runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: PathBuf = out_dir.join("report.html");
+    assert!(report.is_file(), "no {}", report.display());
+    let page = std::fs::canonicalize(&report).unwrap();
+
+    let dom = headless(
+        &browser,
+        &dir.join("profile-dom"),
+        &["--dump-dom".to_string()],
+        &page,
+    );
+    assert!(
+        dom.contains("<h1>Scenario dgh</h1>"),
+        "not the report:\n{dom}"
+    );
+    assert!(!dom.contains("<script"), "the report has a script");
+    for id in CHARTS {
+        let start = dom
+            .find(&format!("<figure id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no figure {id} in the DOM:\n{dom}"));
+        let figure = &dom[start..start + dom[start..].find("</figure>").expect("closed")];
+        assert!(figure.contains("<figcaption>"), "{id} has no caption");
+        let svg = &figure[figure
+            .find("<svg")
+            .unwrap_or_else(|| panic!("{id} has no svg"))..];
+        let lines = polylines(svg);
+        let labels = texts(svg);
+        for variant in VARIANTS {
+            // The legend: the variant's name, after its key (a short line in its colour).
+            let (at, _) = labels
+                .iter()
+                .find(|(_, t)| t == variant)
+                .unwrap_or_else(|| panic!("{id}: the legend does not name {variant}"));
+            let key = svg[..*at]
+                .rfind("<polyline")
+                .map(|i| &svg[i..i + svg[i..].find('>').unwrap()])
+                .unwrap_or_else(|| panic!("{id}: no legend key for {variant}"));
+            let colour = attribute(key, "stroke").expect("a stroke");
+            // The line: every other polyline in that colour, a point per week in all.
+            let points: usize = lines
+                .iter()
+                .filter(|l| **l != key && attribute(l, "stroke") == Some(colour))
+                .map(|l| {
+                    attribute(l, "points")
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .count()
+                })
+                .sum();
+            assert!(
+                points >= WEEKS,
+                "{id}: the line of {variant} ({colour}) has {points} points, not {WEEKS}"
+            );
+        }
+    }
+    let table = &dom[dom.find("<table>").expect("the summary table")..];
+    let header = &table[..table.find("</thead>").unwrap()];
+    for variant in VARIANTS {
+        assert!(header.contains(variant), "no column for {variant}");
+    }
+    for row in [
+        "list at end",
+        "within 18 weeks",
+        "52-week waiters",
+        "treated",
+    ] {
+        assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
+    }
+    assert!(dom.contains("--weeks 6"), "no command to run it again");
+
+    let shot = dir.join("report.png");
+    headless(
+        &browser,
+        &dir.join("profile-shot"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2400".to_string(),
+        ],
+        &page,
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((size(16), size(20)), (1280, 2400), "the screenshot's size");
+    assert!(
+        png.len() > 50_000,
+        "a {}-byte screenshot: the page looks empty",
+        png.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
