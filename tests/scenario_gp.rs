@@ -218,5 +218,7 @@ fn the_cli_validates_and_runs_a_gp_network_scenario() {
     let csv = std::fs::read_to_string(out_dir.join("weeks.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.lines().next().unwrap().contains("booked_PHARMACIST"));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html");
+    assert!(report.contains("<figure id=\"gp-chart-booked-pharmacist\">"));
     let _ = std::fs::remove_dir_all(&out_dir);
 }

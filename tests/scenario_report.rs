@@ -1,6 +1,6 @@
 //! The scenario report in a real browser: `clinicplan scenario run` on the shipped
-//! hospital for a few weeks, then `report.html` loaded in headless Chromium. From the
-//! DOM Chromium built, every chart's figure is there, each variant has its legend entry
+//! hospital, and on the shipped GP network, for a few weeks, then `report.html` loaded
+//! in headless Chromium. From the DOM Chromium built, every chart's figure is there, each variant has its legend entry
 //! and a drawn line (a polyline in the legend key's colour with a point per week), and
 //! the summary table has a column per variant; a screenshot of the page is taken.
 //!
@@ -122,6 +122,49 @@ fn texts(svg: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Chart `id` of the DOM `dom` is drawn: its figure has a caption and an SVG whose
+/// legend names every variant after its key (a short line in its colour), and every
+/// variant has a line in that colour with at least a point per week.
+fn assert_chart_drawn(dom: &str, id: &str, variants: &[&str], weeks: usize) {
+    let start = dom
+        .find(&format!("<figure id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no figure {id} in the DOM:\n{dom}"));
+    let figure = &dom[start..start + dom[start..].find("</figure>").expect("closed")];
+    assert!(figure.contains("<figcaption>"), "{id} has no caption");
+    let svg = &figure[figure
+        .find("<svg")
+        .unwrap_or_else(|| panic!("{id} has no svg"))..];
+    let lines = polylines(svg);
+    let labels = texts(svg);
+    for variant in variants {
+        // The legend: the variant's name, after its key (a short line in its colour).
+        let (at, _) = labels
+            .iter()
+            .find(|(_, t)| t == variant)
+            .unwrap_or_else(|| panic!("{id}: the legend does not name {variant}"));
+        let key = svg[..*at]
+            .rfind("<polyline")
+            .map(|i| &svg[i..i + svg[i..].find('>').unwrap()])
+            .unwrap_or_else(|| panic!("{id}: no legend key for {variant}"));
+        let colour = attribute(key, "stroke").expect("a stroke");
+        // The line: every other polyline in that colour, a point per week in all.
+        let points: usize = lines
+            .iter()
+            .filter(|l| **l != key && attribute(l, "stroke") == Some(colour))
+            .map(|l| {
+                attribute(l, "points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count()
+            })
+            .sum();
+        assert!(
+            points >= weeks,
+            "{id}: the line of {variant} ({colour}) has {points} points, not {weeks}"
+        );
+    }
+}
+
 #[test]
 fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
     let browser = chromium();
@@ -158,43 +201,7 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
     );
     assert!(!dom.contains("<script"), "the report has a script");
     for id in CHARTS {
-        let start = dom
-            .find(&format!("<figure id=\"{id}\""))
-            .unwrap_or_else(|| panic!("no figure {id} in the DOM:\n{dom}"));
-        let figure = &dom[start..start + dom[start..].find("</figure>").expect("closed")];
-        assert!(figure.contains("<figcaption>"), "{id} has no caption");
-        let svg = &figure[figure
-            .find("<svg")
-            .unwrap_or_else(|| panic!("{id} has no svg"))..];
-        let lines = polylines(svg);
-        let labels = texts(svg);
-        for variant in VARIANTS {
-            // The legend: the variant's name, after its key (a short line in its colour).
-            let (at, _) = labels
-                .iter()
-                .find(|(_, t)| t == variant)
-                .unwrap_or_else(|| panic!("{id}: the legend does not name {variant}"));
-            let key = svg[..*at]
-                .rfind("<polyline")
-                .map(|i| &svg[i..i + svg[i..].find('>').unwrap()])
-                .unwrap_or_else(|| panic!("{id}: no legend key for {variant}"));
-            let colour = attribute(key, "stroke").expect("a stroke");
-            // The line: every other polyline in that colour, a point per week in all.
-            let points: usize = lines
-                .iter()
-                .filter(|l| **l != key && attribute(l, "stroke") == Some(colour))
-                .map(|l| {
-                    attribute(l, "points")
-                        .unwrap_or("")
-                        .split_whitespace()
-                        .count()
-                })
-                .sum();
-            assert!(
-                points >= WEEKS,
-                "{id}: the line of {variant} ({colour}) has {points} points, not {WEEKS}"
-            );
-        }
+        assert_chart_drawn(&dom, id, &VARIANTS, WEEKS);
     }
     let table = &dom[dom.find("<table>").expect("the summary table")..];
     let header = &table[..table.find("</thead>").unwrap()];
@@ -229,6 +236,94 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
         png.len() > 50_000,
         "a {}-byte screenshot: the page looks empty",
         png.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const GP_WEEKS: usize = 5;
+const GP_CHARTS: [&str; 10] = [
+    "gp-chart-waiting",
+    "gp-chart-within-target-same-day",
+    "gp-chart-within-target-urgent",
+    "gp-chart-within-target-routine",
+    "gp-chart-utilisation",
+    "gp-chart-away-from-home",
+    "gp-chart-booked-gp",
+    "gp-chart-booked-nurse",
+    "gp-chart-booked-pharmacist",
+    "gp-chart-booked-physio",
+];
+const GP_VARIANTS: [&str; 3] = ["baseline", "pharmacists", "winter-pressure"];
+
+#[test]
+fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
+    let browser = chromium();
+    let dir = std::env::temp_dir().join(format!("clinicplan-gp-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out_dir = dir.join("out");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/gp-pharmacist.toml");
+    let run = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+        .args(["scenario", "run"])
+        .arg(&scenario)
+        .args(["--weeks", &GP_WEEKS.to_string(), "--out"])
+        .arg(&out_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("clinicplan runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: PathBuf = out_dir.join("report.html");
+    assert!(report.is_file(), "no {}", report.display());
+    let page = std::fs::canonicalize(&report).unwrap();
+    let dom = headless(
+        &browser,
+        &dir.join("profile-dom"),
+        &["--dump-dom".to_string()],
+        &page,
+    );
+    assert!(
+        dom.contains("<h1>GP-network scenario gp-pharmacist</h1>"),
+        "not the GP report:\n{dom}"
+    );
+    assert!(!dom.contains("<script"), "the report has a script");
+    assert_eq!(
+        dom.matches("<figure id=\"").count(),
+        GP_CHARTS.len(),
+        "a chart per figure and role, no more"
+    );
+    for id in GP_CHARTS {
+        assert_chart_drawn(&dom, id, &GP_VARIANTS, GP_WEEKS);
+    }
+    let table = &dom[dom.find("<table>").expect("the summary table")..];
+    let header = &table[..table.find("</thead>").unwrap()];
+    for variant in GP_VARIANTS {
+        assert!(header.contains(variant), "no column for {variant}");
+    }
+    for row in [
+        "waiting at end",
+        "booked PHARMACIST",
+        "mean slot utilisation",
+    ] {
+        assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
+    }
+    assert!(dom.contains("--weeks 5"), "no command to run it again");
+    // The same run gives the same page, byte for byte.
+    let again = dir.join("again");
+    let rerun = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+        .args(["scenario", "run"])
+        .arg(&scenario)
+        .args(["--weeks", &GP_WEEKS.to_string(), "--out"])
+        .arg(&again)
+        .stdin(Stdio::null())
+        .output()
+        .expect("clinicplan runs");
+    assert!(rerun.status.success());
+    assert!(
+        std::fs::read(&report).unwrap() == std::fs::read(again.join("report.html")).unwrap(),
+        "the same run wrote a different report"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

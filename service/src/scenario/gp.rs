@@ -1,6 +1,6 @@
 //! GP-network scenarios at the edge (`kind = "gp-network"`): the TOML read and checked
 //! ([`parse_gp`], [`load_gp`]), the variants run side by side ([`run_gp`]), the
-//! results written (`weeks.csv`, `weeks.json`, `summary.json`) and the CLI's
+//! results written (`weeks.csv`, `weeks.json`, `summary.json`, `report.html`) and the CLI's
 //! `scenario validate` / `scenario run` for this kind. The simulation is
 //! `clinicplan_solver::simulate::gp`.
 
@@ -191,7 +191,7 @@ struct GpSummaryFile<'a> {
     variants: Vec<&'a GpVariantSummary>,
 }
 
-/// Writes `weeks.csv`, `weeks.json` and `summary.json` into `dir`.
+/// Writes `weeks.csv`, `weeks.json`, `summary.json` and `report.html` into `dir`.
 pub fn write_gp_outputs(
     dir: &Path,
     scenario: &GpScenario,
@@ -225,6 +225,9 @@ pub fn write_gp_outputs(
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
+    let report = super::report::write_gp_report(dir, scenario, runs)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    written.push(report);
     Ok(written)
 }
 

@@ -1,4 +1,5 @@
-//! The HTML report of a scenario run: `report.html`, one self-contained page.
+//! The HTML report of a scenario run: `report.html`, one self-contained page, for
+//! theatre-list scenarios ([`render`]) and GP-network scenarios ([`render_gp`]).
 //!
 //! Charts of the weekly figures, one line per variant (waiting-list size, share within
 //! 18 weeks, 52-week waiters, theatre utilisation, median wait), each an inline `<svg>`
@@ -14,6 +15,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use clinicplan_solver::simulate::gp::{GpScenario, GpVariantRun, GpWeekResult};
 use clinicplan_solver::simulate::{Scenario, VariantRun, WeekResult};
 
 #[path = "charts.rs"]
@@ -159,6 +161,10 @@ fn shell_word(word: &str) -> String {
 pub fn rerun_command(runs: &[VariantRun]) -> String {
     let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
     let weeks = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
+    rerun(&variants, weeks)
+}
+
+fn rerun(variants: &[&str], weeks: usize) -> String {
     format!(
         "clinicplan scenario run SCENARIO.toml --variants {} --weeks {weeks}",
         shell_word(&variants.join(","))
@@ -188,21 +194,82 @@ pre{background:#fff;border:1px solid #ddd;padding:8px 12px;overflow-x:auto}
 footer{margin-top:32px;color:#666;font-size:.85em}
 ";
 
-/// The whole page.
-pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String> {
-    let name = escape(&scenario.name);
-    let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
-    let mut h = String::new();
-    // Writing into a String cannot fail.
+/// The page's head and title, up to the opening `<main>` and its `<h1>`.
+fn page_start(h: &mut String, kind: &str, name: &str) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Scenario {name}: clinicplan report</title>\n<style>\n{STYLE}</style>\n\
-         </head>\n<body>\n<main>\n<h1>Scenario {name}</h1>\n"
+         <title>{kind} {name}: clinicplan report</title>\n<style>\n{STYLE}</style>\n\
+         </head>\n<body>\n<main>\n<h1>{kind} {name}</h1>\n"
     );
+}
+
+/// One chart's `<figure>`: its title, the SVG and the caption.
+fn figure(
+    h: &mut String,
+    id: &str,
+    title: &str,
+    caption: &str,
+    series: &[Series],
+    x_label: &str,
+    y: &YAxis,
+) -> Result<(), String> {
+    let svg =
+        charts::line_chart(series, x_label, y, 380).map_err(|e| format!("drawing {id}: {e}"))?;
+    let svg = svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-labelledby=\"{id}-title\" "),
+        1,
+    );
+    let _ = write!(
+        h,
+        "<figure id=\"{id}\">\n<h2 id=\"{id}-title\">{title}</h2>\n{svg}\
+         <figcaption>{caption}</figcaption>\n</figure>\n",
+        title = escape(title),
+        caption = escape(caption),
+    );
+    Ok(())
+}
+
+/// The summary section: `table` (a label column, then one column per variant) as HTML,
+/// each variant's header with its line's colour.
+fn summary_section(h: &mut String, lede: &str, variants: &[&str], table: &comfy_table::Table) {
+    let _ = write!(
+        h,
+        "<section id=\"summary\">\n<h2>Summary</h2>\n<p>{}</p>\n<table>\n<thead>\n<tr><th></th>",
+        escape(lede)
+    );
+    for (idx, v) in variants.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<th scope=\"col\"><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
+            charts::css_colour(idx),
+            escape(v)
+        );
+    }
+    h.push_str("</tr>\n</thead>\n<tbody>\n");
+    for row in table.row_iter() {
+        let mut cells = row.cell_iter();
+        let label = cells.next().map(|c| c.content()).unwrap_or_default();
+        let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&label));
+        for cell in cells {
+            let _ = write!(h, "<td>{}</td>", escape(&cell.content()));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// The whole page.
+pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String> {
+    let name = escape(&scenario.name);
+    let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
+    let mut h = String::new();
+    // Writing into a String cannot fail.
+    page_start(&mut h, "Scenario", &name);
     let _ = writeln!(
         h,
         "<p class=\"lede\">{} variant{} over {weeks_run} week{} from Monday {}; seed {}.</p>",
@@ -234,52 +301,27 @@ pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String
                 points: r.weeks.iter().map(|w| (w.week, (spec.value)(w))).collect(),
             })
             .collect();
-        let svg = charts::line_chart(&series, &x_label, &spec.y, 380)
-            .map_err(|e| format!("drawing {}: {e}", spec.id))?;
-        let svg = svg.replacen(
-            "<svg ",
-            &format!(
-                "<svg role=\"img\" aria-labelledby=\"{id}-title\" ",
-                id = spec.id
-            ),
-            1,
-        );
-        let _ = write!(
-            h,
-            "<figure id=\"{id}\">\n<h2 id=\"{id}-title\">{title}</h2>\n{svg}\
-             <figcaption>{caption}</figcaption>\n</figure>\n",
-            id = spec.id,
-            title = escape(spec.title),
-            caption = escape(spec.caption),
-        );
+        figure(
+            &mut h,
+            spec.id,
+            spec.title,
+            spec.caption,
+            &series,
+            &x_label,
+            &spec.y,
+        )?;
     }
     h.push_str("</section>\n");
 
     // The table the command line prints, cell for cell.
     let table = super::output::summary_table(runs);
-    h.push_str(
-        "<section id=\"summary\">\n<h2>Summary</h2>\n<p>The figures of the last week \
-         simulated, and totals over the run.</p>\n<table>\n<thead>\n<tr><th></th>",
+    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
+    summary_section(
+        &mut h,
+        "The figures of the last week simulated, and totals over the run.",
+        &variants,
+        &table,
     );
-    for (idx, r) in runs.iter().enumerate() {
-        let _ = write!(
-            h,
-            "<th scope=\"col\"><span class=\"swatch\" style=\"background:{}\"></span>{}</th>",
-            charts::css_colour(idx),
-            escape(&r.variant)
-        );
-    }
-    h.push_str("</tr>\n</thead>\n<tbody>\n");
-    for row in table.row_iter() {
-        let mut cells = row.cell_iter();
-        let label = cells.next().map(|c| c.content()).unwrap_or_default();
-        let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&label));
-        for cell in cells {
-            let _ = write!(h, "<td>{}</td>", escape(&cell.content()));
-        }
-        h.push_str("</tr>\n");
-    }
-    h.push_str("</tbody>\n</table>\n</section>\n");
 
     h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
     let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
@@ -324,6 +366,253 @@ pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String
          Monday; <code>weeks.csv</code> and <code>weeks.json</code> beside this page hold \
          every figure of every week, <code>summary.json</code> the summary.</footer>\n\
          </main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    Ok(h)
+}
+
+/// A GP-network chart: its figure's `id`, title, caption, y axis and the week's value.
+pub struct GpChart {
+    pub id: String,
+    pub title: String,
+    pub caption: String,
+    y: YAxis<'static>,
+    value: Box<dyn Fn(&GpWeekResult) -> f64>,
+}
+
+const GP_SHARE: YAxis<'static> = YAxis {
+    label: "share",
+    unit: "%",
+    decimals: 0,
+    min_span: 5.0,
+    from_zero: false,
+    max: Some(100.0),
+};
+
+const GP_COUNT: YAxis<'static> = YAxis {
+    label: "requests",
+    unit: "",
+    decimals: 0,
+    min_span: 10.0,
+    from_zero: true,
+    max: None,
+};
+
+/// One of a GP week's shares.
+type GpShare = fn(&GpWeekResult) -> f64;
+
+/// A role as part of an element id: lower case, anything but letters and digits as `-`.
+fn id_part(role: &str) -> String {
+    role.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The charts of a GP-network report, in page order: requests waiting, the share seen
+/// within target for each urgency, slot utilisation, the share booked away from home,
+/// then the requests booked of each role of the scenario.
+pub fn gp_chart_specs(scenario: &GpScenario) -> Vec<GpChart> {
+    let mut specs = vec![GpChart {
+        id: "gp-chart-waiting".into(),
+        title: "Requests waiting".into(),
+        caption: "Requests not yet booked at the end of each week (every role and urgency); \
+                  same-day requests not seen on their day have left as expired."
+            .into(),
+        y: YAxis {
+            label: "requests waiting",
+            ..GP_COUNT
+        },
+        value: Box::new(|w| f64::from(w.waiting)),
+    }];
+    // (id, name, target, the week's share).
+    let urgencies: [(&str, &str, &str, GpShare); 3] = [
+        ("same-day", "same day", "on their day", |w| {
+            w.within_target_same_day
+        }),
+        ("urgent", "urgent", "within 2 days", |w| {
+            w.within_target_urgent
+        }),
+        ("routine", "routine", "within 14 days", |w| {
+            w.within_target_routine
+        }),
+    ];
+    for (id, name, target, value) in urgencies {
+        specs.push(GpChart {
+            id: format!("gp-chart-within-target-{id}"),
+            title: format!("Seen within target: {name} requests"),
+            caption: format!(
+                "Of the {name} requests offered to each week's balancing (carried over and \
+                 new), the share booked {target}."
+            ),
+            y: YAxis {
+                label: "within target",
+                ..GP_SHARE
+            },
+            value: Box::new(move |w| 100.0 * value(w)),
+        });
+    }
+    specs.push(GpChart {
+        id: "gp-chart-utilisation".into(),
+        title: "Slot utilisation".into(),
+        caption: "Appointments booked over the slots offered that week.".into(),
+        y: YAxis {
+            label: "utilisation",
+            ..GP_SHARE
+        },
+        value: Box::new(|w| 100.0 * w.slot_utilisation),
+    });
+    specs.push(GpChart {
+        id: "gp-chart-away-from-home".into(),
+        title: "Booked away from home".into(),
+        caption: "Of each week's bookings, the share at another practice than the \
+                  patient's own."
+            .into(),
+        y: YAxis {
+            label: "away from home",
+            from_zero: true,
+            ..GP_SHARE
+        },
+        value: Box::new(|w| 100.0 * w.share_away_from_home),
+    });
+    for role in &scenario.roles {
+        let r = role.clone();
+        specs.push(GpChart {
+            id: format!("gp-chart-booked-{}", id_part(role)),
+            title: format!("Booked {role} requests"),
+            caption: format!("{role} requests booked each week."),
+            y: YAxis {
+                label: "requests booked",
+                ..GP_COUNT
+            },
+            value: Box::new(move |w| f64::from(w.booked_by_role.get(&r).copied().unwrap_or(0))),
+        });
+    }
+    specs
+}
+
+/// Writes the GP-network report, `report.html`, into `dir` (which exists) and returns
+/// its path.
+pub fn write_gp_report(
+    dir: &Path,
+    scenario: &GpScenario,
+    runs: &[GpVariantRun],
+) -> std::io::Result<PathBuf> {
+    let html = render_gp(scenario, runs).map_err(std::io::Error::other)?;
+    let path = dir.join(REPORT_FILE);
+    std::fs::write(&path, html)?;
+    Ok(path)
+}
+
+/// The whole page of a GP-network run: the charts of [`gp_chart_specs`], the table
+/// `clinicplan scenario run` prints, and the run.
+pub fn render_gp(scenario: &GpScenario, runs: &[GpVariantRun]) -> Result<String, String> {
+    let name = escape(&scenario.name);
+    let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
+    let mut h = String::new();
+    page_start(&mut h, "GP-network scenario", &name);
+    let _ = writeln!(
+        h,
+        "<p class=\"lede\">{} variant{} over {weeks_run} week{} from Monday {}; {} \
+         practices, {} clinicians; seed {}.</p>",
+        runs.len(),
+        if runs.len() == 1 { "" } else { "s" },
+        if weeks_run == 1 { "" } else { "s" },
+        scenario.start.format("%-d %B %Y"),
+        scenario.practices.len(),
+        scenario.clinicians.len(),
+        scenario.seed,
+    );
+    if runs.iter().any(|r| r.stopped_early) {
+        h.push_str(
+            "<p class=\"lede\"><strong>The run was stopped early: some variants are \
+             short.</strong></p>\n",
+        );
+    }
+    let x_label = format!("week (week 0 starts {})", scenario.start.format("%Y-%m-%d"));
+    h.push_str(
+        "<section id=\"charts\">\n<p>One line per variant, week by week. Where lines \
+         coincide (a variant whose changes are not yet in force follows the baseline), \
+         they are drawn one inside another, the first widest; a legend entry marked \
+         <q>same line as</q> coincides all along.</p>\n",
+    );
+    for spec in gp_chart_specs(scenario) {
+        let series: Vec<Series> = runs
+            .iter()
+            .map(|r| Series {
+                name: &r.variant,
+                points: r.weeks.iter().map(|w| (w.week, (spec.value)(w))).collect(),
+            })
+            .collect();
+        figure(
+            &mut h,
+            &spec.id,
+            &spec.title,
+            &spec.caption,
+            &series,
+            &x_label,
+            &spec.y,
+        )?;
+    }
+    h.push_str("</section>\n");
+
+    let table = super::gp::gp_summary_table(scenario, runs);
+    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
+    summary_section(
+        &mut h,
+        "Totals over the run, means of the weekly shares, and the requests waiting at \
+         the end.",
+        &variants,
+        &table,
+    );
+
+    h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
+    let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
+    let _ = writeln!(
+        h,
+        "<dt>week 0</dt><dd>{}</dd>",
+        scenario.start.format("%Y-%m-%d")
+    );
+    let _ = writeln!(
+        h,
+        "<dt>weeks</dt><dd>{weeks_run} of the {}-week horizon</dd>",
+        scenario.horizon_weeks
+    );
+    let _ = writeln!(h, "<dt>seed</dt><dd>{}</dd>", scenario.seed);
+    for r in runs {
+        let in_force = match scenario.variants.iter().find(|v| v.name == r.variant) {
+            None => "the network as described".to_string(),
+            Some(v) => match v.to_week {
+                None => format!("changes in force from week {}", v.from_week),
+                Some(to) => format!("changes in force in weeks {} to {to}", v.from_week),
+            },
+        };
+        let _ = writeln!(
+            h,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&r.variant),
+            escape(&in_force)
+        );
+    }
+    h.push_str("</dl>\n");
+    let _ = writeln!(
+        h,
+        "<p>To run it again (<code>SCENARIO.toml</code> is the file of scenario \
+         <q>{name}</q>; the same file and seed give the same figures, bit for bit):</p>\n\
+         <pre><code>{}</code></pre>",
+        escape(&rerun(&variants, weeks_run))
+    );
+    h.push_str("</section>\n");
+    let _ = write!(
+        h,
+        "<footer>Written by clinicplan {}. <code>weeks.csv</code> and \
+         <code>weeks.json</code> beside this page hold every figure of every week, \
+         <code>summary.json</code> the summary.</footer>\n</main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
     Ok(h)
