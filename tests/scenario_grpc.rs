@@ -1,6 +1,6 @@
-//! `ScenarioRunner` over the wire: a short run of the shipped hospital streams one
-//! message per week per variant, then the summary, with the figures of an in-process
-//! run (determinism across the wire); invalid scenarios get INVALID_ARGUMENT with
+//! `ScenarioRunner` over the wire: a short run of the shipped hospital, and of the
+//! shipped GP network, streams one message per week per variant, then the summary,
+//! with the figures of an in-process run (determinism across the wire); invalid scenarios get INVALID_ARGUMENT with
 //! field violations; a client that cancels stops the run and frees its solve place.
 
 use std::io::{Read, Write};
@@ -9,10 +9,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use clinicplan_service::convert::scenarios::{summary_to_proto, week_to_proto};
+use clinicplan_service::convert::scenarios::{
+    gp_summary_to_proto, gp_week_to_proto, summary_to_proto, week_to_proto,
+};
 use clinicplan_service::proto;
 use clinicplan_service::proto::run_scenario_event::Event;
 use clinicplan_service::proto::scenario_runner_client::ScenarioRunnerClient;
+use clinicplan_service::scenario::gp::{parse_gp, run_gp};
 use clinicplan_service::scenario::{parse_scenario, run_scenario};
 use clinicplan_service::server::{ServerConfig, serve_with_metrics};
 use tokio_stream::StreamExt;
@@ -104,7 +107,7 @@ fn a_short_run_streams_every_week_then_the_summary_with_the_in_process_figures()
         .iter()
         .map(|e| match e {
             Event::Week(w) => w,
-            Event::Summary(_) => panic!("a summary before the last message"),
+            other => panic!("not a week before the last message: {other:?}"),
         })
         .collect();
     let Event::Summary(summary) = &last[0] else {
@@ -220,6 +223,111 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
         .into_inner();
     assert_eq!(ok.starting_list_size, 2500);
     assert_eq!(ok.variants[0], "baseline");
+    assert_eq!(ok.kind, "theatre-lists");
+
+    // A GP-network scenario: no CSV is read; its problems are located too.
+    let gp = std::fs::read_to_string(scenarios_dir().join("gp-pharmacist.toml")).unwrap();
+    let status = run(request(&gp, "id,x\n", &[], 1));
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let v = violations(&status);
+    assert!(v.iter().any(|(f, _)| f == "waiting_list_csv"), "{v:?}");
+    let status = run(request(&gp, "", &["nope"], 99));
+    let v = violations(&status);
+    let fields: Vec<&str> = v.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(fields, ["variants", "weeks"], "{v:?}");
+    let bad_gp = gp.replacen("template = \"gp-full\"", "template = \"gp-ful\"", 1);
+    let status = harness
+        .block_on(c.validate_scenario(proto::ValidateScenarioRequest {
+            scenario_toml: bad_gp,
+            waiting_list_csv: String::new(),
+        }))
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let v = violations(&status);
+    assert!(
+        v.iter().any(|(f, _)| f == "network.clinicians[0].template"),
+        "{v:?}"
+    );
+    let ok = harness
+        .block_on(c.validate_scenario(proto::ValidateScenarioRequest {
+            scenario_toml: gp,
+            waiting_list_csv: String::new(),
+        }))
+        .expect("gp-pharmacist validates")
+        .into_inner();
+    assert_eq!(ok.kind, "gp-network");
+    assert_eq!((ok.practices, ok.clinicians), (8, 45));
+    assert_eq!(ok.starting_list_size, 0);
+    assert_eq!(ok.variants, ["baseline", "pharmacists", "winter-pressure"]);
+}
+
+#[test]
+fn a_short_gp_network_run_streams_every_week_then_the_summary_with_the_in_process_figures() {
+    const WEEKS: u32 = 4;
+    let toml = std::fs::read_to_string(scenarios_dir().join("gp-pharmacist.toml"))
+        .expect("scenarios/gp-pharmacist.toml");
+    let harness = Harness::start();
+    let mut client = client(harness.channel());
+    // The pharmacists come in at week 3: the variant differs in the last week.
+    let variants = ["pharmacists", "baseline"];
+    let events = harness
+        .block_on(run_all(&mut client, request(&toml, "", &variants, WEEKS)))
+        .expect("the run streams");
+    let weeks_sent = WEEKS as usize * variants.len();
+    assert_eq!(
+        events.len(),
+        weeks_sent + 1,
+        "weeks × variants, then the summary"
+    );
+    let (weeks, last) = events.split_at(weeks_sent);
+    let got: Vec<proto::GpWeekProgress> = weeks
+        .iter()
+        .map(|e| match e {
+            Event::GpWeek(w) => w.clone(),
+            other => panic!("not a GP week before the last message: {other:?}"),
+        })
+        .collect();
+    let Event::GpSummary(summary) = &last[0] else {
+        panic!("the last message is not the GP summary: {:?}", last[0]);
+    };
+
+    // The same scenario in process.
+    let scenario = parse_gp(&toml, "gp-pharmacist.toml").expect("gp-pharmacist.toml loads");
+    let names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+    let runs = run_gp(
+        &scenario,
+        &names,
+        WEEKS,
+        &AtomicBool::new(false),
+        &|_, _, _| {},
+    )
+    .expect("the in-process run");
+    let expected: Vec<proto::GpWeekProgress> = runs
+        .iter()
+        .flat_map(|r| r.weeks.iter().map(gp_week_to_proto))
+        .collect();
+    assert_eq!(got, expected, "the wire's weeks are the in-process weeks");
+    assert_eq!(
+        *summary,
+        gp_summary_to_proto(&scenario, runs.iter().map(|r| &r.summary))
+    );
+    assert_eq!(summary.weeks_run, WEEKS);
+    let order: Vec<&str> = summary
+        .variants
+        .iter()
+        .map(|v| v.variant.as_str())
+        .collect();
+    assert_eq!(order, variants, "variants in the order asked for");
+    assert!(
+        got.iter()
+            .all(|w| w.slots > 0 && w.booked > 0 && w.booked_by_role.contains_key("PHARMACIST")),
+        "{got:?}"
+    );
+    let pharmacist = |v: &proto::GpVariantSummary| v.booked_by_role["PHARMACIST"];
+    assert!(
+        pharmacist(&summary.variants[0]) > pharmacist(&summary.variants[1]),
+        "the pharmacists book more PHARMACIST requests: {summary:?}"
+    );
 }
 
 /// `GET /metrics` on the metrics listener.

@@ -1,7 +1,8 @@
-//! Capacity scenarios: the simulation's weekly results and summaries to
-//! ScenarioRunner messages. (The scenario itself travels as TOML text and is read by
+//! Capacity scenarios (theatre-list and GP-network): the simulation's weekly results
+//! and summaries to ScenarioRunner messages. (The scenario itself travels as TOML text and is read by
 //! [`crate::scenario`].)
 
+use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario, GpVariantSummary, GpWeekResult};
 use clinicplan_solver::simulate::{Scenario, VariantSummary, WeekResult};
 
 use crate::proto;
@@ -94,6 +95,10 @@ pub fn validated_to_proto(scenario: &Scenario) -> proto::ValidateScenarioRespons
         seed: scenario.seed,
         starting_list_size: scenario.starting_list.len() as u32,
         variants: scenario.variant_names(),
+        kind: crate::scenario::THEATRE_KIND.to_string(),
+        practices: 0,
+        clinicians: 0,
+        weekly_slots: 0,
     }
 }
 
@@ -106,5 +111,101 @@ pub fn week_event(w: &WeekResult) -> proto::RunScenarioEvent {
 pub fn summary_event(summary: proto::ScenarioSummary) -> proto::RunScenarioEvent {
     proto::RunScenarioEvent {
         event: Some(proto::run_scenario_event::Event::Summary(summary)),
+    }
+}
+
+fn role_map(m: &std::collections::BTreeMap<String, u32>) -> std::collections::HashMap<String, u32> {
+    m.iter().map(|(k, v)| (k.clone(), *v)).collect()
+}
+
+pub fn gp_week_to_proto(w: &GpWeekResult) -> proto::GpWeekProgress {
+    proto::GpWeekProgress {
+        variant: w.variant.clone(),
+        week: w.week,
+        week_start: date(w.week_start),
+        arrivals: w.arrivals,
+        slots: w.slots,
+        offered: w.offered,
+        booked: w.booked,
+        expired: w.expired,
+        waiting: w.waiting,
+        booked_by_role: role_map(&w.booked_by_role),
+        waiting_by_role: role_map(&w.waiting_by_role),
+        mean_wait_days_same_day: w.mean_wait_days_same_day,
+        mean_wait_days_urgent: w.mean_wait_days_urgent,
+        mean_wait_days_routine: w.mean_wait_days_routine,
+        within_target_same_day: w.within_target_same_day,
+        within_target_urgent: w.within_target_urgent,
+        within_target_routine: w.within_target_routine,
+        share_away_from_home: w.share_away_from_home,
+        continuity_rate: w.continuity_rate,
+        slot_utilisation: w.slot_utilisation,
+        safety_net_struck: w.safety_net_struck,
+    }
+}
+
+pub fn gp_variant_summary_to_proto(s: &GpVariantSummary) -> proto::GpVariantSummary {
+    proto::GpVariantSummary {
+        variant: s.variant.clone(),
+        weeks: s.weeks,
+        arrivals: s.arrivals,
+        booked: s.booked,
+        expired: s.expired,
+        booked_by_role: role_map(&s.booked_by_role),
+        final_waiting: s.final_waiting,
+        final_waiting_by_role: role_map(&s.final_waiting_by_role),
+        mean_slot_utilisation: s.mean_slot_utilisation,
+        mean_within_target_routine: s.mean_within_target_routine,
+        mean_share_away_from_home: s.mean_share_away_from_home,
+        mean_continuity_rate: s.mean_continuity_rate,
+        weeks_safety_net_struck: s.weeks_safety_net_struck,
+    }
+}
+
+/// A GP-network run's summary: `summaries` in the order run.
+pub fn gp_summary_to_proto<'a>(
+    scenario: &GpScenario,
+    summaries: impl IntoIterator<Item = &'a GpVariantSummary>,
+) -> proto::GpScenarioSummary {
+    let variants: Vec<proto::GpVariantSummary> = summaries
+        .into_iter()
+        .map(gp_variant_summary_to_proto)
+        .collect();
+    proto::GpScenarioSummary {
+        scenario: scenario.name.clone(),
+        start_date: date(scenario.start),
+        horizon_weeks: scenario.horizon_weeks,
+        weeks_run: variants.iter().map(|v| v.weeks).max().unwrap_or(0),
+        seed: scenario.seed,
+        variants,
+    }
+}
+
+pub fn gp_validated_to_proto(scenario: &GpScenario) -> proto::ValidateScenarioResponse {
+    proto::ValidateScenarioResponse {
+        name: scenario.name.clone(),
+        start_date: date(scenario.start),
+        horizon_weeks: scenario.horizon_weeks,
+        seed: scenario.seed,
+        starting_list_size: 0,
+        variants: scenario.variant_names(),
+        kind: GP_KIND.to_string(),
+        practices: scenario.practices.len() as u32,
+        clinicians: scenario.clinicians.len() as u32,
+        weekly_slots: scenario.weekly_slots() as u32,
+    }
+}
+
+pub fn gp_week_event(w: &GpWeekResult) -> proto::RunScenarioEvent {
+    proto::RunScenarioEvent {
+        event: Some(proto::run_scenario_event::Event::GpWeek(gp_week_to_proto(
+            w,
+        ))),
+    }
+}
+
+pub fn gp_summary_event(summary: proto::GpScenarioSummary) -> proto::RunScenarioEvent {
+    proto::RunScenarioEvent {
+        event: Some(proto::run_scenario_event::Event::GpSummary(summary)),
     }
 }

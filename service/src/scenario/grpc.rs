@@ -1,6 +1,7 @@
 //! `clinicplan.v1.ScenarioRunner`: scenarios sent as TOML text (with their waiting-list
 //! CSV as text: a server cannot read the client's files), run on the server and
-//! streamed back week by week.
+//! streamed back week by week. Both kinds run: theatre-list scenarios (`WeekProgress`,
+//! `ScenarioSummary`) and GP-network scenarios (`GpWeekProgress`, `GpScenarioSummary`).
 //!
 //! A run takes one place in the server's shared solve pool ([`Shared`]'s admission, so
 //! it counts against `max_concurrent_solves` and queues or gets RESOURCE_EXHAUSTED like
@@ -17,13 +18,17 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use clinicplan_solver::simulate::Scenario;
+use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario, run_gp_variant};
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
 use tracing::{Instrument, info, info_span, warn};
 
-use super::{CsvProblem, LoadError, parse_scenario_with, ptl, run_scenario, selected_variants};
+use super::gp::{parse_gp, selected_gp_variants};
+use super::{
+    CsvProblem, LoadError, parse_scenario_with, ptl, run_scenario, scenario_kind, selected_variants,
+};
 use crate::convert::scenarios as convert;
 use crate::error::{FieldProblem, ServiceError, to_status};
 use crate::proto;
@@ -72,7 +77,31 @@ fn load_problems(error: LoadError, csv_name: Option<&str>) -> Vec<FieldProblem> 
     }
 }
 
-/// Parses and validates the TOML text with the CSV text sent beside it.
+/// A scenario of either kind.
+enum Parsed {
+    Theatre(Scenario),
+    Gp(GpScenario),
+}
+
+/// Parses and validates the TOML text of either kind with the CSV text sent beside it
+/// (none for a GP-network scenario).
+fn parse_any(toml_text: &str, csv_text: &str) -> Result<Parsed, ServiceError> {
+    if scenario_kind(toml_text) != GP_KIND {
+        return parse(toml_text, csv_text).map(Parsed::Theatre);
+    }
+    if !csv_text.is_empty() {
+        return Err(ServiceError::Scenario(vec![FieldProblem {
+            field: "waiting_list_csv".into(),
+            message: "a CSV was sent with a GP-network scenario, which reads none: send no CSV"
+                .into(),
+        }]));
+    }
+    parse_gp(toml_text, SHOWN)
+        .map(Parsed::Gp)
+        .map_err(|e| ServiceError::Scenario(load_problems(e, None)))
+}
+
+/// Parses and validates theatre-list TOML text with the CSV text sent beside it.
 fn parse(toml_text: &str, csv_text: &str) -> Result<Scenario, ServiceError> {
     let mut named_csv: Option<String> = None;
     let parsed = parse_scenario_with(toml_text, SHOWN, |file| {
@@ -103,44 +132,41 @@ fn parse(toml_text: &str, csv_text: &str) -> Result<Scenario, ServiceError> {
     Ok(scenario)
 }
 
-/// The variants and weeks asked for, checked against the scenario.
+/// The variants and weeks asked for, checked against the scenario (`select` picks the
+/// variants, `horizon_weeks` is its horizon).
 fn run_choice(
-    scenario: &Scenario,
+    select: impl FnOnce(Option<&[String]>) -> Result<Vec<String>, String>,
+    horizon_weeks: u32,
     variants: &[String],
     weeks: u32,
 ) -> Result<(Vec<String>, u32), ServiceError> {
     let mut problems = Vec::new();
     let wanted = (!variants.is_empty()).then_some(variants);
-    let names = selected_variants(scenario, wanted).unwrap_or_else(|message| {
+    let names = select(wanted).unwrap_or_else(|message| {
         problems.push(FieldProblem {
             field: "variants".into(),
             message,
         });
         Vec::new()
     });
-    if weeks > scenario.horizon_weeks {
+    if weeks > horizon_weeks {
         problems.push(FieldProblem {
             field: "weeks".into(),
             message: format!(
-                "{weeks} weeks: the scenario's horizon is {} weeks; give at most that, or 0 for all",
-                scenario.horizon_weeks
+                "{weeks} weeks: the scenario's horizon is {horizon_weeks} weeks; give at most that, or 0 for all",
             ),
         });
     }
     if !problems.is_empty() {
         return Err(ServiceError::Scenario(problems));
     }
-    let weeks = if weeks == 0 {
-        scenario.horizon_weeks
-    } else {
-        weeks
-    };
+    let weeks = if weeks == 0 { horizon_weeks } else { weeks };
     Ok((names, weeks))
 }
 
 /// Parsing a large CSV is work: off the async threads.
-async fn parse_blocking(toml_text: String, csv_text: String) -> Result<Scenario, Status> {
-    tokio::task::spawn_blocking(move || parse(&toml_text, &csv_text))
+async fn parse_blocking(toml_text: String, csv_text: String) -> Result<Parsed, Status> {
+    tokio::task::spawn_blocking(move || parse_any(&toml_text, &csv_text))
         .await
         .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?
         .map_err(to_status)
@@ -215,6 +241,50 @@ fn simulate(
     }
 }
 
+/// [`simulate`] for a GP-network scenario: each variant's weeks, one after the other,
+/// then the summary.
+fn simulate_gp(
+    scenario: &GpScenario,
+    names: &[String],
+    weeks: u32,
+    cancel: &AtomicBool,
+    tx: &mpsc::Sender<EventResult>,
+) -> Code {
+    let mut summaries = Vec::with_capacity(names.len());
+    for name in names {
+        if cancel.load(Ordering::Relaxed) {
+            return Code::Cancelled;
+        }
+        let Some(variant) = scenario.variant(name) else {
+            let status = to_status(ServiceError::Internal(format!("no variant '{name}'")));
+            let code = status.code();
+            let _ = tx.blocking_send(Err(status));
+            return code;
+        };
+        let run = run_gp_variant(scenario, variant, weeks, Some(cancel), |week, _| {
+            if tx.blocking_send(Ok(convert::gp_week_event(week))).is_err() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        });
+        match run {
+            Ok(run) if run.stopped_early => return Code::Cancelled,
+            Ok(run) => summaries.push(run.summary),
+            Err(e) => {
+                warn!(error = %e, variant = %name, "GP-network scenario run failed");
+                let status = to_status(ServiceError::Internal(e.to_string()));
+                let code = status.code();
+                let _ = tx.blocking_send(Err(status));
+                return code;
+            }
+        }
+    }
+    let summary = convert::gp_summary_to_proto(scenario, &summaries);
+    match tx.blocking_send(Ok(convert::gp_summary_event(summary))) {
+        Ok(()) => Code::Ok,
+        Err(_) => Code::Cancelled,
+    }
+}
+
 #[tonic::async_trait]
 impl ScenarioRunner for Runner {
     type RunScenarioStream = Pin<Box<dyn Stream<Item = EventResult> + Send + 'static>>;
@@ -230,11 +300,31 @@ impl ScenarioRunner for Runner {
         let answer: Result<Response<Self::RunScenarioStream>, Status> = async {
             let request = request.into_inner();
             let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
-            let (names, weeks) =
-                run_choice(&scenario, &request.variants, request.weeks).map_err(to_status)?;
-            shared.check_limits(&[("waiting_list", scenario.starting_list.len())], 0)?;
+            let (names, weeks) = match &scenario {
+                Parsed::Theatre(s) => run_choice(
+                    |w| selected_variants(s, w),
+                    s.horizon_weeks,
+                    &request.variants,
+                    request.weeks,
+                ),
+                Parsed::Gp(s) => run_choice(
+                    |w| selected_gp_variants(s, w),
+                    s.horizon_weeks,
+                    &request.variants,
+                    request.weeks,
+                ),
+            }
+            .map_err(to_status)?;
+            let (name, kind) = match &scenario {
+                Parsed::Theatre(s) => {
+                    shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
+                    (s.name.clone(), super::THEATRE_KIND)
+                }
+                Parsed::Gp(s) => (s.name.clone(), GP_KIND),
+            };
             info!(
-                scenario = %scenario.name,
+                scenario = %name,
+                kind,
                 variants = %names.join(","),
                 weeks,
                 "RunScenario received"
@@ -249,7 +339,10 @@ impl ScenarioRunner for Runner {
                 let _permit = permit;
                 metrics.running.inc();
                 let code = span.in_scope(|| {
-                    let code = simulate(&scenario, &names, weeks, &flag, &tx);
+                    let code = match &scenario {
+                        Parsed::Theatre(s) => simulate(s, &names, weeks, &flag, &tx),
+                        Parsed::Gp(s) => simulate_gp(s, &names, weeks, &flag, &tx),
+                    };
                     info!(
                         ?code,
                         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -288,7 +381,10 @@ impl ScenarioRunner for Runner {
         let answer: Result<Response<proto::ValidateScenarioResponse>, Status> = async {
             let request = request.into_inner();
             let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
-            Ok(Response::new(convert::validated_to_proto(&scenario)))
+            Ok(Response::new(match &scenario {
+                Parsed::Theatre(s) => convert::validated_to_proto(s),
+                Parsed::Gp(s) => convert::gp_validated_to_proto(s),
+            }))
         }
         .instrument(span)
         .await;
