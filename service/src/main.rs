@@ -779,14 +779,7 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
                 .unwrap_or(scenario.horizon_weeks)
                 .min(scenario.horizon_weeks);
             let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-            let bar = indicatif::ProgressBar::new(u64::from(weeks) * names.len() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} variant-weeks {msg}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
-            );
+            let bar = scenario::progress_bar(u64::from(weeks) * names.len() as u64);
             let started = std::time::Instant::now();
             let cancel = std::sync::atomic::AtomicBool::new(false);
             let run = scenario::run_scenario(&scenario, &names, weeks, &cancel, &|progress| {

@@ -360,14 +360,7 @@ pub fn run_cli(
         .unwrap_or(scenario.horizon_weeks)
         .min(scenario.horizon_weeks);
     let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-    let bar = indicatif::ProgressBar::new(u64::from(weeks) * names.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} variant-weeks {msg}",
-        )
-        .expect("a valid template")
-        .progress_chars("=> "),
-    );
+    let bar = super::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
     let runs = run_gp(&scenario, &names, weeks, &cancel, &|idx, w, _| {

@@ -132,3 +132,16 @@ pub fn parse_scenario_with(
     };
     validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
 }
+
+/// The progress bar of `clinicplan scenario run`: one step per variant-week.
+pub fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} variant-weeks {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
