@@ -234,6 +234,59 @@ fn figure(
     Ok(())
 }
 
+/// A variant's name and the weeks its changes are in force: (from, to), `None` for the
+/// baseline.
+type InForce<'a> = (&'a str, Option<(u32, Option<u32>)>);
+
+/// What the "The run" section states about a run.
+struct RunFacts<'a> {
+    /// Already escaped.
+    name: &'a str,
+    start: chrono::NaiveDate,
+    horizon_weeks: u32,
+    weeks_run: usize,
+    seed: u64,
+    /// What a variant without changes (the baseline) is said to be.
+    unchanged: &'a str,
+}
+
+/// The "The run" section, shared by both kinds of report: the scenario, its weeks and
+/// seed, when each variant's changes are in force (from week, to week), and the command
+/// that runs it again.
+fn run_section(h: &mut String, facts: &RunFacts<'_>, in_force: &[InForce<'_>], command: &str) {
+    let name = facts.name;
+    h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
+    let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
+    let _ = writeln!(
+        h,
+        "<dt>week 0</dt><dd>{}</dd>",
+        facts.start.format("%Y-%m-%d")
+    );
+    let _ = writeln!(
+        h,
+        "<dt>weeks</dt><dd>{} of the {}-week horizon</dd>",
+        facts.weeks_run, facts.horizon_weeks
+    );
+    let _ = writeln!(h, "<dt>seed</dt><dd>{}</dd>", facts.seed);
+    for &(variant, window) in in_force {
+        let text = match window {
+            None => facts.unchanged.to_string(),
+            Some((from, None)) => format!("changes in force from week {from}"),
+            Some((from, Some(to))) => format!("changes in force in weeks {from} to {to}"),
+        };
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(variant), escape(&text));
+    }
+    h.push_str("</dl>\n");
+    let _ = writeln!(
+        h,
+        "<p>To run it again (<code>SCENARIO.toml</code> is the file of scenario \
+         <q>{name}</q>; the same file and seed give the same figures, bit for bit):</p>\n\
+         <pre><code>{}</code></pre>",
+        escape(command)
+    );
+    h.push_str("</section>\n");
+}
+
 /// The summary section: `table` (a label column, then one column per variant) as HTML,
 /// each variant's header with its line's colour.
 fn summary_section(h: &mut String, lede: &str, variants: &[&str], table: &comfy_table::Table) {
@@ -323,43 +376,30 @@ pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String
         &table,
     );
 
-    h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
-    let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
-    let _ = writeln!(
-        h,
-        "<dt>week 0</dt><dd>{}</dd>",
-        scenario.start.format("%Y-%m-%d")
+    let in_force: Vec<InForce<'_>> = runs
+        .iter()
+        .map(|r| {
+            let window = scenario
+                .variants
+                .iter()
+                .find(|v| v.name == r.variant)
+                .map(|v| (v.from_week, v.to_week));
+            (r.variant.as_str(), window)
+        })
+        .collect();
+    run_section(
+        &mut h,
+        &RunFacts {
+            name: &name,
+            start: scenario.start,
+            horizon_weeks: scenario.horizon_weeks,
+            weeks_run,
+            seed: scenario.seed,
+            unchanged: "the hospital as described",
+        },
+        &in_force,
+        &rerun_command(runs),
     );
-    let _ = writeln!(
-        h,
-        "<dt>weeks</dt><dd>{weeks_run} of the {}-week horizon</dd>",
-        scenario.horizon_weeks
-    );
-    let _ = writeln!(h, "<dt>seed</dt><dd>{}</dd>", scenario.seed);
-    for r in runs {
-        let in_force = match scenario.variants.iter().find(|v| v.name == r.variant) {
-            None => "the hospital as described".to_string(),
-            Some(v) => match v.to_week {
-                None => format!("changes in force from week {}", v.from_week),
-                Some(to) => format!("changes in force in weeks {} to {to}", v.from_week),
-            },
-        };
-        let _ = writeln!(
-            h,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&r.variant),
-            escape(&in_force)
-        );
-    }
-    h.push_str("</dl>\n");
-    let _ = writeln!(
-        h,
-        "<p>To run it again (<code>SCENARIO.toml</code> is the file of scenario \
-         <q>{name}</q>; the same file and seed give the same figures, bit for bit):</p>\n\
-         <pre><code>{}</code></pre>",
-        escape(&rerun_command(runs))
-    );
-    h.push_str("</section>\n");
     let _ = write!(
         h,
         "<footer>Written by clinicplan {}. Each week's figures are taken at the next \
@@ -571,43 +611,30 @@ pub fn render_gp(scenario: &GpScenario, runs: &[GpVariantRun]) -> Result<String,
         &table,
     );
 
-    h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
-    let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
-    let _ = writeln!(
-        h,
-        "<dt>week 0</dt><dd>{}</dd>",
-        scenario.start.format("%Y-%m-%d")
+    let in_force: Vec<InForce<'_>> = runs
+        .iter()
+        .map(|r| {
+            let window = scenario
+                .variants
+                .iter()
+                .find(|v| v.name == r.variant)
+                .map(|v| (v.from_week, v.to_week));
+            (r.variant.as_str(), window)
+        })
+        .collect();
+    run_section(
+        &mut h,
+        &RunFacts {
+            name: &name,
+            start: scenario.start,
+            horizon_weeks: scenario.horizon_weeks,
+            weeks_run,
+            seed: scenario.seed,
+            unchanged: "the network as described",
+        },
+        &in_force,
+        &rerun(&variants, weeks_run),
     );
-    let _ = writeln!(
-        h,
-        "<dt>weeks</dt><dd>{weeks_run} of the {}-week horizon</dd>",
-        scenario.horizon_weeks
-    );
-    let _ = writeln!(h, "<dt>seed</dt><dd>{}</dd>", scenario.seed);
-    for r in runs {
-        let in_force = match scenario.variants.iter().find(|v| v.name == r.variant) {
-            None => "the network as described".to_string(),
-            Some(v) => match v.to_week {
-                None => format!("changes in force from week {}", v.from_week),
-                Some(to) => format!("changes in force in weeks {} to {to}", v.from_week),
-            },
-        };
-        let _ = writeln!(
-            h,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&r.variant),
-            escape(&in_force)
-        );
-    }
-    h.push_str("</dl>\n");
-    let _ = writeln!(
-        h,
-        "<p>To run it again (<code>SCENARIO.toml</code> is the file of scenario \
-         <q>{name}</q>; the same file and seed give the same figures, bit for bit):</p>\n\
-         <pre><code>{}</code></pre>",
-        escape(&rerun(&variants, weeks_run))
-    );
-    h.push_str("</section>\n");
     let _ = write!(
         h,
         "<footer>Written by clinicplan {}. <code>weeks.csv</code> and \
