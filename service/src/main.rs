@@ -12,7 +12,7 @@ use clinicplan_service::engine::{
     CancelToken, EngineConfig, WorkerCommand, balance_appointments, plan_theatres,
 };
 use clinicplan_service::error::ServiceError;
-use clinicplan_service::server::{ServerConfig, serve};
+use clinicplan_service::server::{Exposure, ServerConfig, check_exposure, serve};
 use clinicplan_service::{convert, output, output_appointments, proto, scenario, worker};
 use clinicplan_solver::appointments::input::BalanceMethod;
 use clinicplan_solver::validate;
@@ -349,6 +349,14 @@ struct ServeArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics.
     #[arg(long, env = "CLINICPLAN_METRICS_LISTEN")]
     metrics_listen: Option<std::net::SocketAddr>,
+    /// Allow serving without TLS on a non-loopback address (a proxy or service mesh
+    /// encrypts the traffic). On a loopback address plaintext is always allowed.
+    #[arg(long, env = "CLINICPLAN_PLAINTEXT")]
+    plaintext: bool,
+    /// Allow serving without bearer tokens on a non-loopback address (something in front
+    /// of the server controls access). On a loopback address tokens are optional.
+    #[arg(long, env = "CLINICPLAN_NO_AUTH")]
+    no_auth: bool,
 }
 
 impl ServeArgs {
@@ -492,8 +500,8 @@ fn balance_command(args: BalanceArgs) -> anyhow::Result<ExitCode> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
-            let listen = args.listen.clone();
             let config = args.config()?;
+            let listen = args.listen.clone();
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let shutdown = shutdown_signal()?;
@@ -501,6 +509,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("listening on {listen}"))?;
                 let addr = listener.local_addr()?;
+                let allowed = Exposure {
+                    plaintext: args.plaintext,
+                    no_auth: args.no_auth,
+                };
+                check_exposure(addr, &config, allowed).map_err(anyhow::Error::msg)?;
                 tracing::info!(%addr, "clinicplan listening");
                 println!("clinicplan listening on {addr}");
                 serve(listener, config, shutdown).await

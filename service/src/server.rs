@@ -67,6 +67,49 @@ pub struct ServerConfig {
     pub metrics_addr: Option<SocketAddr>,
 }
 
+/// What the operator allowed explicitly for a non-loopback listen address.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exposure {
+    /// `--plaintext`: serve without TLS (a proxy or service mesh encrypts the traffic).
+    pub plaintext: bool,
+    /// `--no-auth`: serve without bearer tokens (something in front controls access).
+    pub no_auth: bool,
+}
+
+/// Safe by default: on a loopback address the server may run plaintext and without
+/// tokens; on any other address (`0.0.0.0` included) it needs TLS and tokens unless the
+/// operator opted out of each explicitly. Every missing safeguard is named at once.
+pub fn check_exposure(
+    addr: SocketAddr,
+    config: &ServerConfig,
+    allowed: Exposure,
+) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    if config.tls.is_none() && !allowed.plaintext {
+        missing.push(
+            "TLS: give --tls-cert and --tls-key (CLINICPLAN_TLS_CERT, CLINICPLAN_TLS_KEY), \
+             or --plaintext (CLINICPLAN_PLAINTEXT=true) if a proxy or service mesh encrypts \
+             the traffic",
+        );
+    }
+    if config.tokens.is_empty() && !allowed.no_auth {
+        missing.push(
+            "access control: give --token-file (CLINICPLAN_TOKEN_FILE), or --no-auth \
+             (CLINICPLAN_NO_AUTH=true) if something in front of the server controls access",
+        );
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to serve on {addr}, which is not a loopback address, without {}",
+        missing.join("; and without ")
+    ))
+}
+
 /// PEM-encoded TLS material.
 #[derive(Clone)]
 pub struct TlsSettings {
