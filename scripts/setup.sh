@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building clinicplan needs and a new machine may lack: cmake, a C++
 # compiler and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang),
-# and Chromium (the end-to-end tests load the scenario report in headless Chromium).
+# Chromium (the end-to-end tests load the scenario report in headless Chromium) and nginx
+# (the scale-out test runs deploy/nginx/clinicplan.conf in front of two servers).
 # Safe to run again: it installs only what is missing. Needs root or sudo for apt-get.
 set -euo pipefail
 
@@ -13,6 +14,9 @@ if ! ls /usr/lib/llvm-*/lib/libclang*.so* /usr/lib/x86_64-linux-gnu/libclang*.so
 fi
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   missing+=(chromium)
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  missing+=(nginx-light)
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo is not installed: install Rust with rustup (https://rustup.rs) first" >&2

@@ -22,6 +22,8 @@
 //! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
 //! - `scenario_gp`: GP-network scenarios: conservation, the pharmacist variant, determinism, CLI.
 //! - `scenario_grpc`: ScenarioRunner streaming, determinism across the wire, errors, cancel.
+//! - `scale_out`: `scenario run --server` through nginx with a server killed mid-run, and
+//!   across a server restart: the in-process results.
 //!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
@@ -33,6 +35,7 @@ mod checker_selftest;
 mod cli;
 mod fuzz;
 mod infra;
+mod scale_out;
 mod scenario;
 mod scenario_gp;
 mod scenario_grpc;

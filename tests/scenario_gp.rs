@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use clinicplan_service::scenario::gp::{load_gp, parse_gp, run_gp};
 use clinicplan_service::scenario::{LoadError, parse_scenario};
+use clinicplan_solver::simulate::InProcess;
 use clinicplan_solver::simulate::gp::{GpWeekLedger, GpWeekResult};
 
 fn shipped() -> PathBuf {
@@ -32,6 +33,7 @@ fn run(names: &[&str]) -> (Vec<clinicplan_solver::simulate::gp::GpVariantRun>, W
         &names,
         WEEKS,
         &AtomicBool::new(false),
+        &InProcess,
         &|idx, w, l| {
             seen.lock()
                 .unwrap()

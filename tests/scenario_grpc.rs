@@ -18,6 +18,7 @@ use clinicplan_service::proto::scenario_runner_client::ScenarioRunnerClient;
 use clinicplan_service::scenario::gp::{parse_gp, run_gp};
 use clinicplan_service::scenario::{parse_scenario, run_scenario};
 use clinicplan_service::server::{ServerConfig, serve_with_metrics};
+use clinicplan_solver::simulate::InProcess;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -117,8 +118,15 @@ fn a_short_run_streams_every_week_then_the_summary_with_the_in_process_figures()
     // The same scenario in process.
     let scenario = parse_scenario(&toml, "dgh.toml", &scenarios_dir()).expect("dgh.toml loads");
     let names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
-    let run = run_scenario(&scenario, &names, 3, &AtomicBool::new(false), &|_| {})
-        .expect("the in-process run");
+    let run = run_scenario(
+        &scenario,
+        &names,
+        3,
+        &AtomicBool::new(false),
+        &InProcess,
+        &|_| {},
+    )
+    .expect("the in-process run");
     let expected: Vec<proto::WeekProgress> = run
         .variants
         .iter()
@@ -299,6 +307,7 @@ fn a_short_gp_network_run_streams_every_week_then_the_summary_with_the_in_proces
         &names,
         WEEKS,
         &AtomicBool::new(false),
+        &InProcess,
         &|_, _, _| {},
     )
     .expect("the in-process run");

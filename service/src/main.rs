@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use clinicplan_service::csv_import::{self, CsvFiles, CsvOptions, Origins};
 use clinicplan_service::engine::{
     CancelToken, EngineConfig, WorkerCommand, balance_appointments, plan_theatres,
@@ -15,6 +15,7 @@ use clinicplan_service::error::ServiceError;
 use clinicplan_service::server::{Exposure, ServerConfig, check_exposure, serve};
 use clinicplan_service::{convert, output, output_appointments, proto, scenario, worker};
 use clinicplan_solver::appointments::input::BalanceMethod;
+use clinicplan_solver::simulate::{InProcess, WeekSolver};
 use clinicplan_solver::validate;
 
 /// Plans NHS theatre lists that minimise waiting, weighted by clinical priority, and
@@ -199,6 +200,8 @@ enum ScenarioCommand {
         /// Output directory (default: scenario-out/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
     /// Check a scenario file and list every problem with its location.
     ///
@@ -207,6 +210,65 @@ enum ScenarioCommand {
         /// Scenario file (TOML).
         file: PathBuf,
     },
+}
+
+/// Variants a remote `scenario run` simulates at once (one solve in flight each): the
+/// replicas behind the balancer do the work.
+const REMOTE_PARALLEL_VARIANTS: usize = 8;
+
+/// Where `scenario run` solves its weeks.
+#[derive(Args)]
+struct RemoteArgs {
+    /// Send every week's solve to this clinicplan server (http://HOST:PORT, or https://
+    /// with TLS), or to a load balancer in front of several (docs/deploy.md), instead of
+    /// solving in this process. The results are the same.
+    #[arg(long, env = "CLINICPLAN_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The CA certificate (PEM) that signed the server's certificate, for https://.
+    #[arg(long, env = "CLINICPLAN_SERVER_CA", requires = "server")]
+    server_ca: Option<PathBuf>,
+    /// A file whose first token line is sent as `authorization: Bearer <token>`.
+    #[arg(long, env = "CLINICPLAN_CLIENT_TOKEN_FILE", requires = "server")]
+    token_file: Option<PathBuf>,
+    /// How many times a solve whose server went away (or was busy) is sent again.
+    #[arg(
+        long,
+        env = "CLINICPLAN_RETRIES",
+        default_value_t = 5,
+        requires = "server"
+    )]
+    retries: u32,
+}
+
+impl RemoteArgs {
+    /// The remote week solver, when --server is given.
+    fn connect(&self) -> anyhow::Result<Option<scenario::remote::RemoteWeeks>> {
+        let Some(url) = &self.server else {
+            return Ok(None);
+        };
+        let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        let token = match &self.token_file {
+            Some(path) => {
+                let text = String::from_utf8(read(path)?)
+                    .with_context(|| format!("{} is not UTF-8", path.display()))?;
+                let token = text
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .with_context(|| format!("{} holds no token", path.display()))?;
+                Some(token.to_string())
+            }
+            None => None,
+        };
+        let settings = scenario::remote::RemoteSettings {
+            url: url.clone(),
+            ca_pem: self.server_ca.as_deref().map(read).transpose()?,
+            token,
+            attempts: self.retries.saturating_add(1),
+            parallel_variants: REMOTE_PARALLEL_VARIANTS,
+        };
+        scenario::remote::RemoteWeeks::new(&settings).map(Some)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -739,6 +801,20 @@ fn load_or_report(file: &Path) -> Result<clinicplan_solver::simulate::Scenario, 
     })
 }
 
+/// The remote week solver when there is one, else this process.
+fn week_solver(remote: &Option<scenario::remote::RemoteWeeks>) -> &dyn WeekSolver {
+    match remote {
+        Some(r) => r,
+        None => &InProcess,
+    }
+}
+
+fn report_retries(remote: &Option<scenario::remote::RemoteWeeks>) {
+    if let Some(r) = remote {
+        eprintln!("solved remotely; {} solve(s) sent again", r.retried());
+    }
+}
+
 fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
     let file = match &command {
         ScenarioCommand::Validate { file } | ScenarioCommand::Run { file, .. } => file,
@@ -751,7 +827,19 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
                 variants,
                 weeks,
                 out,
-            } => scenario::gp::run_cli(&file, variants.as_deref(), weeks, out),
+                remote,
+            } => {
+                let remote = remote.connect()?;
+                let code = scenario::gp::run_cli(
+                    &file,
+                    variants.as_deref(),
+                    weeks,
+                    out,
+                    week_solver(&remote),
+                )?;
+                report_retries(&remote);
+                Ok(code)
+            }
         };
     }
     match command {
@@ -776,6 +864,7 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
             variants,
             weeks,
             out,
+            remote,
         } => {
             let scenario = match load_or_report(&file) {
                 Ok(s) => s,
@@ -795,13 +884,23 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
             let bar = scenario::progress_bar(u64::from(weeks) * names.len() as u64);
             let started = std::time::Instant::now();
             let cancel = std::sync::atomic::AtomicBool::new(false);
-            let run = scenario::run_scenario(&scenario, &names, weeks, &cancel, &|progress| {
-                bar.inc(1);
-                bar.set_message(format!(
-                    "{} week {}: list {}",
-                    names[progress.variant_idx], progress.result.week, progress.result.list_size
-                ));
-            })?;
+            let remote = remote.connect()?;
+            let run = scenario::run_scenario(
+                &scenario,
+                &names,
+                weeks,
+                &cancel,
+                week_solver(&remote),
+                &|progress| {
+                    bar.inc(1);
+                    bar.set_message(format!(
+                        "{} week {}: list {}",
+                        names[progress.variant_idx],
+                        progress.result.week,
+                        progress.result.list_size
+                    ));
+                },
+            )?;
             bar.finish_and_clear();
             let elapsed = started.elapsed();
             println!(
@@ -816,6 +915,7 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
                 eprintln!("written {}", path.display());
             }
             eprintln!("simulated in {:.1} s", elapsed.as_secs_f64());
+            report_retries(&remote);
             Ok(ExitCode::SUCCESS)
         }
     }

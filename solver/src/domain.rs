@@ -111,6 +111,9 @@ pub struct SolveOptions {
     pub policy: ObjectivePolicy,
     pub weights: ObjectiveWeights,
     pub solver_log: bool,
+    /// Plan with the constructive plan and the pass-limited session re-packing alone (no
+    /// LP or MIP): the plan then depends on the request alone, not on the clock.
+    pub local_search_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -133,4 +133,5 @@ pub struct OptionsInput {
     /// Target days T for P1..P4.
     pub target_days: [Option<u32>; 4],
     pub solver_log: bool,
+    pub local_search_only: bool,
 }

@@ -129,6 +129,24 @@ impl MipRunner for InProcess {
     }
 }
 
+/// A [`MipRunner`] that runs no MIP: the plan is the constructive plan improved by exact
+/// session re-packing, whose work is bounded by a pass count, so the plan depends on the
+/// instance alone, never on the clock (unless the safety net strikes). [`solve`] uses it
+/// whatever runner it is given when the request asks for `local_search_only`.
+pub struct NoMip;
+
+impl MipRunner for NoMip {
+    fn run(
+        &mut self,
+        _instance: &Instance,
+        _start: &Assignment,
+        _deadline: Instant,
+        _on_event: &mut dyn FnMut(MipEvent),
+    ) -> RunnerEnd {
+        RunnerEnd::Finished
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SolveError {
     /// Even the constructive plan failed the check: a bug, reported rather than returned.
@@ -197,6 +215,12 @@ pub fn solve(
     runner: &mut dyn MipRunner,
 ) -> Result<Outcome, SolveError> {
     let started = Instant::now();
+    let mut no_mip = NoMip;
+    let runner: &mut dyn MipRunner = if instance.options.local_search_only {
+        &mut no_mip
+    } else {
+        runner
+    };
     let deadline = started + time_limit.saturating_sub(answer_margin(time_limit));
     let nothing = instance.nothing_scheduled_cost();
     let constructive = constructive_plan(instance);

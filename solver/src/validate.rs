@@ -197,6 +197,7 @@ fn options(c: &mut Collector, o: &OptionsInput) -> SolveOptions {
         policy,
         weights,
         solver_log: o.solver_log,
+        local_search_only: o.local_search_only,
     }
 }
 

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use clinicplan_solver::simulate::config::ScenarioConfig;
 use clinicplan_solver::simulate::{
-    RunOptions, Scenario, VariantRun, WeekLedger, WeekResult, run_variant, validate_scenario,
+    InProcess, RunOptions, Scenario, VariantRun, WeekLedger, WeekResult, run_variant,
+    validate_scenario,
 };
 use serde_json::{Value, json};
 
@@ -97,6 +98,7 @@ fn run(scenario: &Scenario, variant: &str, weeks: u32) -> (VariantRun, Vec<WeekL
         &RunOptions {
             weeks,
             cancel: None,
+            solver: &InProcess,
         },
         |_, ledger| ledgers.push(ledger.clone()),
     )
@@ -338,6 +340,7 @@ fn a_cancel_flag_stops_the_run_between_weeks() {
         &RunOptions {
             weeks: 10,
             cancel: Some(&cancel),
+            solver: &InProcess,
         },
         |_, _| {
             seen += 1;

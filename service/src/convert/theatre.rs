@@ -59,6 +59,7 @@ fn options_in(o: Option<proto::SolveOptions>) -> OptionsInput {
             w.target_days_p4,
         ],
         solver_log: o.solver_log,
+        local_search_only: o.local_search_only,
     }
 }
 
@@ -261,6 +262,7 @@ pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
                 target_days_p4: o.target_days[3],
             }),
             solver_log: o.solver_log,
+            local_search_only: o.local_search_only,
         }),
     }
 }
@@ -368,6 +370,7 @@ pub fn response_to_proto(
                 PlanSource::Mip => proto::PlanSource::Mip,
             } as i32,
             deadline_reached: r.deadline_reached,
+            local_search_cut: r.local_search_cut,
             notes: r.notes.clone(),
             bound_source: r.bound_source.name().to_string(),
         }),

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use clinicplan_solver::simulate::WeekSolver;
 use clinicplan_solver::simulate::gp::{
     GpScenario, GpScenarioConfig, GpSimulationError, GpVariantRun, GpVariantSummary, GpWeekLedger,
     GpWeekResult, run_gp_variant, validate_gp,
@@ -17,6 +17,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use super::LoadError;
+use super::run::in_parallel;
 
 /// Parses and validates GP-network scenario TOML text; `shown` names it in problems.
 pub fn parse_gp(text: &str, shown: &str) -> Result<GpScenario, LoadError> {
@@ -60,7 +61,7 @@ pub fn selected_gp_variants(
     Ok(out)
 }
 
-/// Runs `variants` for `weeks` weeks on up to `available_parallelism` threads, calling
+/// Runs `variants` for `weeks` weeks side by side, each week booked by `solver`, calling
 /// `on_week(variant position, week, ledger)` after each simulated week. Results do not
 /// depend on the number of threads.
 pub fn run_gp(
@@ -68,6 +69,7 @@ pub fn run_gp(
     variants: &[String],
     weeks: u32,
     cancel: &AtomicBool,
+    solver: &dyn WeekSolver,
     on_week: &(dyn Fn(usize, &GpWeekResult, &GpWeekLedger) + Sync),
 ) -> Result<Vec<GpVariantRun>, GpSimulationError> {
     let chosen = variants
@@ -78,36 +80,16 @@ pub fn run_gp(
                 .ok_or_else(|| GpSimulationError::UnknownVariant(n.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(variants.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<GpVariantRun, GpSimulationError>>>> =
-        Mutex::new((0..variants.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let idx = next.fetch_add(1, Ordering::Relaxed);
-                    if idx >= variants.len() {
-                        break;
-                    }
-                    let outcome =
-                        run_gp_variant(scenario, chosen[idx], weeks, Some(cancel), |w, l| {
-                            on_week(idx, w, l)
-                        });
-                    results.lock().expect("no panics hold the lock")[idx] = Some(outcome);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("no panics hold the lock")
-        .into_iter()
-        .map(|r| r.expect("every variant ran"))
-        .collect()
+    in_parallel(variants.len(), weeks, cancel, solver, &|idx, options| {
+        run_gp_variant(scenario, chosen[idx], options, |w, l| {
+            if let Some(stop) = options.cancel
+                && cancel.load(Ordering::Relaxed)
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
+            on_week(idx, w, l)
+        })
+    })
 }
 
 /// One row of the GP kind's `weeks.csv`: the week's figures, with one
@@ -344,6 +326,7 @@ pub fn run_cli(
     variants: Option<&[String]>,
     weeks: Option<u32>,
     out: Option<PathBuf>,
+    solver: &dyn WeekSolver,
 ) -> anyhow::Result<ExitCode> {
     let scenario = match load_or_report(file) {
         Ok(s) => s,
@@ -363,7 +346,7 @@ pub fn run_cli(
     let bar = super::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
-    let runs = run_gp(&scenario, &names, weeks, &cancel, &|idx, w, _| {
+    let runs = run_gp(&scenario, &names, weeks, &cancel, solver, &|idx, w, _| {
         bar.inc(1);
         bar.set_message(format!(
             "{} week {}: waiting {}",

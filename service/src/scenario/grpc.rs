@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use clinicplan_solver::simulate::Scenario;
 use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario, run_gp_variant};
+use clinicplan_solver::simulate::{InProcess, RunOptions, Scenario};
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
@@ -213,6 +213,7 @@ fn simulate(
             std::slice::from_ref(name),
             weeks,
             cancel,
+            &InProcess,
             &|progress| {
                 if tx
                     .blocking_send(Ok(convert::week_event(progress.result)))
@@ -261,7 +262,12 @@ fn simulate_gp(
             let _ = tx.blocking_send(Err(status));
             return code;
         };
-        let run = run_gp_variant(scenario, variant, weeks, Some(cancel), |week, _| {
+        let options = RunOptions {
+            weeks,
+            cancel: Some(cancel),
+            solver: &InProcess,
+        };
+        let run = run_gp_variant(scenario, variant, &options, |week, _| {
             if tx.blocking_send(Ok(convert::gp_week_event(week))).is_err() {
                 cancel.store(true, Ordering::Relaxed);
             }

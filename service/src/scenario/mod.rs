@@ -17,6 +17,7 @@ pub mod gp;
 pub mod grpc;
 pub mod output;
 pub mod ptl;
+pub mod remote;
 pub mod report;
 mod run;
 

@@ -686,9 +686,15 @@ add_sessions = [{ theatre = "T1", weekday = "wed", start = "08:30", end = "12:30
         let scenario = super::super::parse_scenario(TINY, "tiny.toml", Path::new("."))
             .expect("a valid scenario");
         let names = scenario.variant_names();
-        let run =
-            super::super::run_scenario(&scenario, &names, 3, &AtomicBool::new(false), &|_| {})
-                .expect("the run");
+        let run = super::super::run_scenario(
+            &scenario,
+            &names,
+            3,
+            &AtomicBool::new(false),
+            &clinicplan_solver::simulate::InProcess,
+            &|_| {},
+        )
+        .expect("the run");
         (scenario, run.variants)
     }
 

@@ -1,11 +1,12 @@
-//! The variants of a scenario side by side, one thread each, at most
-//! `available_parallelism` at once.
+//! The variants of a scenario side by side, one thread each, at most as many at once as
+//! the week solver allows (`available_parallelism` in process).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clinicplan_solver::simulate::{
-    RunOptions, Scenario, SimulationError, VariantRun, WeekLedger, WeekResult, run_variant,
+    RunOptions, Scenario, SimulationError, VariantRun, WeekLedger, WeekResult, WeekSolver,
+    run_variant,
 };
 
 /// One simulated week of one variant, as the progress callback sees it.
@@ -54,15 +55,17 @@ pub fn selected_variants(
 }
 
 /// Runs `variants` (names from [`selected_variants`]) for `weeks` weeks (at most the
-/// horizon), calling `on_week` from the worker threads after every simulated week.
-/// Setting `cancel` stops every variant before its next week; the run then returns
-/// what was simulated, with `stopped_early` set. Results are the same whatever the
-/// number of threads: each variant's run is deterministic on its own.
+/// horizon), each week planned by `solver`, calling `on_week` from the worker threads
+/// after every simulated week. Setting `cancel` stops every variant before its next
+/// week; the run then returns what was simulated, with `stopped_early` set. Results are
+/// the same whatever the number of threads: each variant's run is deterministic on its
+/// own.
 pub fn run_scenario(
     scenario: &Scenario,
     variants: &[String],
     weeks: u32,
     cancel: &AtomicBool,
+    solver: &dyn WeekSolver,
     on_week: &(dyn Fn(WeekProgress) + Sync),
 ) -> Result<ScenarioRun, SimulationError> {
     let chosen = variants
@@ -73,41 +76,60 @@ pub fn run_scenario(
                 .ok_or_else(|| SimulationError::UnknownVariant(n.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(variants.len())
-        .max(1);
+    let runs = in_parallel(variants.len(), weeks, cancel, solver, &|idx, options| {
+        run_variant(scenario, chosen[idx], options, |result, ledger| {
+            if let Some(stop) = options.cancel
+                && cancel.load(Ordering::Relaxed)
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
+            on_week(WeekProgress {
+                variant_idx: idx,
+                result,
+                ledger,
+            });
+        })
+    })?;
+    let stopped_early = runs.iter().any(|r| r.stopped_early);
+    Ok(ScenarioRun {
+        variants: runs,
+        stopped_early,
+    })
+}
+
+/// Runs `count` variants (of either kind) for `weeks` weeks side by side, each by
+/// `run_one(position, options)`, on as many threads as `solver` allows (at most one per variant), and
+/// returns their results in order, or the first failure. The options carry a stop flag,
+/// set when the caller's `cancel` is or a variant fails, which every run checks before
+/// its next week.
+pub(crate) fn in_parallel<R: Send, E: Send>(
+    count: usize,
+    weeks: u32,
+    cancel: &AtomicBool,
+    solver: &dyn WeekSolver,
+    run_one: &(dyn Fn(usize, &RunOptions) -> Result<R, E> + Sync),
+) -> Result<Vec<R>, E> {
+    let threads = solver.parallel_variants().min(count).max(1);
     let next = AtomicUsize::new(0);
-    // Set by the caller's flag or by a failed variant: every run stops.
     let stop = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<VariantRun, SimulationError>>>> =
-        Mutex::new((0..variants.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<R, E>>>> = Mutex::new((0..count).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 loop {
                     let idx = next.fetch_add(1, Ordering::Relaxed);
-                    if idx >= variants.len() {
+                    if idx >= count {
                         break;
                     }
-                    let variant = chosen[idx];
                     if cancel.load(Ordering::Relaxed) {
                         stop.store(true, Ordering::Relaxed);
                     }
                     let options = RunOptions {
                         weeks,
                         cancel: Some(&stop),
+                        solver,
                     };
-                    let outcome = run_variant(scenario, variant, &options, |result, ledger| {
-                        if cancel.load(Ordering::Relaxed) {
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                        on_week(WeekProgress {
-                            variant_idx: idx,
-                            result,
-                            ledger,
-                        });
-                    });
+                    let outcome = run_one(idx, &options);
                     if outcome.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -116,13 +138,10 @@ pub fn run_scenario(
             });
         }
     });
-    let mut runs = Vec::with_capacity(variants.len());
-    for r in results.into_inner().expect("no panics hold the lock") {
-        runs.push(r.expect("every variant ran")?);
-    }
-    let stopped_early = runs.iter().any(|r| r.stopped_early);
-    Ok(ScenarioRun {
-        variants: runs,
-        stopped_early,
-    })
+    results
+        .into_inner()
+        .expect("no panics hold the lock")
+        .into_iter()
+        .map(|r| r.expect("every variant ran"))
+        .collect()
 }

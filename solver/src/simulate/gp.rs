@@ -17,17 +17,19 @@
 //! week, exactly one of booked, expired or waiting.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::random::{self, Purpose, stable_hash};
+use super::run::RunOptions;
 use super::scenario::BASELINE;
 use super::validate::{MAX_HORIZON_WEEKS, MAX_PER_WEEK, ScenarioProblem, parse_weekday};
+use super::weeks::WeekSolveError;
 use crate::appointments::domain::Urgency;
 use crate::appointments::input::*;
-use crate::appointments::{BalanceError, balance, validate};
+use crate::appointments::validate;
 
 /// The `kind` of a GP-network scenario file.
 pub const GP_KIND: &str = "gp-network";
@@ -841,8 +843,9 @@ pub enum GpSimulationError {
         week: u32,
         errors: crate::validate::ValidationErrors,
     },
-    #[error("week {week}: {source}")]
-    Balance { week: u32, source: BalanceError },
+    /// `error` is not a `#[source]`: the message already carries it, once.
+    #[error("week {week}: {error}")]
+    Balance { week: u32, error: WeekSolveError },
 }
 
 /// The clinicians working in `week` under `variant`.
@@ -1022,17 +1025,18 @@ fn by_role(roles: &[String], requests: impl Iterator<Item = String>) -> BTreeMap
     m
 }
 
-/// Runs one variant (`None`: the baseline) for `weeks` weeks (at most the horizon),
-/// calling `on_week` after each. A set `cancel` stops the run before its next week.
+/// Runs one variant (`None`: the baseline) for `options.weeks` weeks (at most the
+/// horizon), each week booked by `options.solver`, calling `on_week` after each. A set
+/// `options.cancel` stops the run before its next week.
 pub fn run_gp_variant(
     scenario: &GpScenario,
     variant: Option<&GpVariant>,
-    weeks: u32,
-    cancel: Option<&AtomicBool>,
+    options: &RunOptions,
     mut on_week: impl FnMut(&GpWeekResult, &GpWeekLedger),
 ) -> Result<GpVariantRun, GpSimulationError> {
     let name = variant.map_or(BASELINE.to_string(), |v| v.name.clone());
-    let weeks = weeks.min(scenario.horizon_weeks);
+    let weeks = options.weeks.min(scenario.horizon_weeks);
+    let cancel = options.cancel;
     let mut waiting: Vec<GpRequest> = Vec::new();
     let mut results = Vec::new();
     let mut stopped_early = false;
@@ -1048,8 +1052,10 @@ pub fn run_gp_variant(
         let request = week_request(scenario, &clinicians, &waiting, week);
         let network =
             validate(&request).map_err(|errors| GpSimulationError::InvalidWeek { week, errors })?;
-        let plan = balance(&network, scenario.week_time_limit_ms)
-            .map_err(|source| GpSimulationError::Balance { week, source })?;
+        let plan = options
+            .solver
+            .balance(week, &request, &network)
+            .map_err(|error| GpSimulationError::Balance { week, error })?;
         let mut booked = vec![false; waiting.len()];
         for (r, _) in &plan.bookings {
             booked[r.idx()] = true;
@@ -1098,7 +1104,7 @@ pub fn run_gp_variant(
             share_away_from_home: m.share_away_from_home,
             continuity_rate: m.continuity_rate,
             slot_utilisation: m.slot_utilisation,
-            safety_net_struck: plan.summary.deadline_reached && !plan.summary.optimal,
+            safety_net_struck: plan.safety_net_struck,
         };
         on_week(&result, &ledger);
         results.push(result);

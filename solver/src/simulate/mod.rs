@@ -12,8 +12,10 @@
 //!   with a [`WeekResult`] and a [`WeekLedger`], and stopping when a cancel flag is set.
 //! - [`random`]: seeded streams that give the same numbers on every machine.
 //!
-//! Each week's solve runs no MIP ([`NoMip`]): the constructive plan and exact session
-//! re-packing, bounded by a pass count. Same scenario and seed, same results, bit for
+//! Each week's plan comes from a [`WeekSolver`]: [`InProcess`], or a remote server
+//! (the service crate's), which must give the same plan. A theatre week asks for
+//! `local_search_only` (no MIP: the constructive plan and exact session re-packing,
+//! bounded by a pass count). Same scenario and seed, same results, bit for
 //! bit; the wall-clock limit is a safety net that each week reports when it strikes.
 //! The model is written out in `docs/scenarios.md`.
 //!
@@ -26,13 +28,15 @@ pub mod random;
 mod run;
 mod scenario;
 mod validate;
+mod weeks;
 
 pub use run::{
-    NoMip, RunOptions, SimulationError, VariantRun, VariantSummary, WeekLedger, WeekResult,
-    arrivals, percentile_weeks, run_variant, summarise,
+    RunOptions, SimulationError, VariantRun, VariantSummary, WeekLedger, WeekResult, arrivals,
+    percentile_weeks, run_variant, summarise,
 };
 pub use scenario::*;
 pub use validate::{
     ListedPatient, MAX_HORIZON_WEEKS, MAX_PER_WEEK, ScenarioProblem, parse_priority, parse_weekday,
     validate_scenario,
 };
+pub use weeks::{GpWeekPlan, InProcess, TheatreWeekPlan, WeekSolveError, WeekSolver};

@@ -2,35 +2,15 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::random::{self, Purpose, stable_hash};
 use super::scenario::*;
-use crate::domain::{Instance, ObjectivePolicy, ObjectiveWeights, Priority};
+use super::weeks::{WeekSolveError, WeekSolver};
+use crate::domain::{ObjectivePolicy, ObjectiveWeights, Priority};
 use crate::input::*;
-use crate::mip::MipEvent;
-use crate::plan::Assignment;
-use crate::solve::{MipRunner, RunnerEnd, solve};
-
-/// A [`MipRunner`] that runs no MIP: the week's plan is the constructive plan improved by
-/// exact session re-packing, whose work is bounded by a pass count, so the plan depends
-/// on the week's instance alone, never on the clock (unless the safety net strikes).
-pub struct NoMip;
-
-impl MipRunner for NoMip {
-    fn run(
-        &mut self,
-        _instance: &Instance,
-        _start: &Assignment,
-        _deadline: Instant,
-        _on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd {
-        RunnerEnd::Finished
-    }
-}
 
 /// What one simulated week recorded: the row of `weeks.csv` and `weeks.json`. Waits
 /// are measured at the end of the week (the next Monday), in weeks of 7 days.
@@ -132,12 +112,14 @@ pub struct VariantRun {
     pub stopped_early: bool,
 }
 
-/// How to run a variant.
+/// How to run a variant (of either kind).
 pub struct RunOptions<'a> {
     /// Weeks to simulate (at most the scenario's horizon).
     pub weeks: u32,
     /// Checked before each week: once set, the run stops and returns what it has.
     pub cancel: Option<&'a AtomicBool>,
+    /// Makes each week's plan: [`super::InProcess`], or a remote server.
+    pub solver: &'a dyn WeekSolver,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,11 +132,9 @@ pub enum SimulationError {
         week: u32,
         errors: crate::validate::ValidationErrors,
     },
-    #[error("week {week}: {source}")]
-    Solve {
-        week: u32,
-        source: crate::solve::SolveError,
-    },
+    /// `error` is not a `#[source]`: the message already carries it, once.
+    #[error("week {week}: {error}")]
+    Solve { week: u32, error: WeekSolveError },
 }
 
 /// The variant's running state between weeks.
@@ -188,7 +168,8 @@ pub fn run_variant(
             stopped_early = true;
             break;
         }
-        let (result, ledger) = simulate_week(scenario, variant, &name, week, &mut state)?;
+        let (result, ledger) =
+            simulate_week(scenario, variant, &name, week, &mut state, options.solver)?;
         on_week(&result, &ledger);
         results.push(result);
     }
@@ -422,6 +403,7 @@ fn week_request(
                 .as_millis()
                 .min(u128::from(u32::MAX)) as u32,
             threads: 1,
+            local_search_only: true,
             objective: match setting.policy {
                 ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
                 ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
@@ -450,6 +432,7 @@ fn simulate_week(
     name: &str,
     week: u32,
     state: &mut State,
+    solver: &dyn WeekSolver,
 ) -> Result<(WeekResult, WeekLedger), SimulationError> {
     let setting = week_setting(scenario, variant, week);
     let monday = scenario.week_start(week);
@@ -466,9 +449,10 @@ fn simulate_week(
         week_request(scenario, &setting, monday, &state.waiting, &state.occupied);
     let instance = crate::validate::validate(&request)
         .map_err(|errors| SimulationError::InvalidWeek { week, errors })?;
-    let outcome = solve(&instance, scenario.week_time_limit, &mut NoMip)
-        .map_err(|source| SimulationError::Solve { week, source })?;
-    ledger.solve_ms = outcome.report.solve_ms;
+    let plan = solver
+        .plan_theatres(week, &request, &instance, scenario.week_time_limit)
+        .map_err(|error| SimulationError::Solve { week, error })?;
+    ledger.solve_ms = plan.solve_ms;
     let session_minutes: u32 = instance.sessions.iter().map(|s| s.length_min).sum();
 
     // 3. On the day: cancellations; the rest are operated on and leave the list.
@@ -476,7 +460,7 @@ fn simulate_week(
     let mut leaves = vec![false; state.waiting.len()];
     let mut booked_minutes = 0;
     let mut treated_by_priority = [0u32; 4];
-    for (p, s) in outcome.plan.assignment.scheduled() {
+    for (p, s) in plan.assignment.scheduled() {
         let patient = &state.waiting[p.idx()];
         booked_minutes += patient.duration_min;
         ledger.booked.push(patient.id.clone());
@@ -580,7 +564,7 @@ fn simulate_week(
         breaches_p2: breaches[1],
         breaches_p3: breaches[2],
         breaches_p4: breaches[3],
-        safety_net_struck: outcome.report.deadline_reached || outcome.report.local_search_cut,
+        safety_net_struck: plan.safety_net_struck,
     };
     Ok((result, ledger))
 }

@@ -1,0 +1,106 @@
+//! Where a simulated week's plan is made.
+//!
+//! The weekly loops ([`super::run_variant`], [`super::gp::run_gp_variant`]) build each
+//! week's request and hand it to a [`WeekSolver`]: [`InProcess`] solves it here; the
+//! service crate has one that sends it to a remote clinicplan server (through a load
+//! balancer, retrying a solve whose server went away). Both must give the same plan for
+//! the same request: the theatre week asks for `local_search_only` (no LP or MIP, so the
+//! plan depends on the request alone) and the appointment week is an exact,
+//! deterministic optimum. What comes back is checked against the week's own instance
+//! before the simulation uses it.
+
+use std::time::Duration;
+
+use crate::appointments::domain::{RequestIdx, SlotIdx};
+use crate::appointments::input::BalanceRequest;
+use crate::appointments::solve::BalanceMetrics;
+use crate::appointments::{Network, balance};
+use crate::domain::Instance;
+use crate::input::TheatreRequest;
+use crate::plan::Assignment;
+use crate::solve::{NoMip, solve};
+
+/// Why a week's solve failed, as the solver reported it.
+pub type WeekSolveError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A week's theatre plan, as the simulation needs it.
+#[derive(Clone, Debug)]
+pub struct TheatreWeekPlan {
+    /// Patients (by position in the week's request) and their sessions.
+    pub assignment: Assignment,
+    pub solve_ms: u64,
+    /// The wall-clock safety net cut the solve: the plan may differ between machines.
+    pub safety_net_struck: bool,
+}
+
+/// A week's appointment bookings, as the simulation needs them.
+#[derive(Clone, Debug)]
+pub struct GpWeekPlan {
+    /// In request order.
+    pub bookings: Vec<(RequestIdx, SlotIdx)>,
+    pub metrics: BalanceMetrics,
+    /// The time limit stopped the solve before it proved its optimum.
+    pub safety_net_struck: bool,
+}
+
+/// Makes each simulated week's plan. Shared by the variants' threads.
+pub trait WeekSolver: Sync {
+    /// Plans the theatre week `request`, already validated as `instance`; `time_limit`
+    /// is the scenario's per-week safety net.
+    fn plan_theatres(
+        &self,
+        week: u32,
+        request: &TheatreRequest,
+        instance: &Instance,
+        time_limit: Duration,
+    ) -> Result<TheatreWeekPlan, WeekSolveError>;
+
+    /// Books the GP week `request`, already validated as `network`.
+    fn balance(
+        &self,
+        week: u32,
+        request: &BalanceRequest,
+        network: &Network,
+    ) -> Result<GpWeekPlan, WeekSolveError>;
+
+    /// How many variants may run at once.
+    fn parallel_variants(&self) -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Solves every week in this process.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InProcess;
+
+impl WeekSolver for InProcess {
+    fn plan_theatres(
+        &self,
+        _week: u32,
+        _request: &TheatreRequest,
+        instance: &Instance,
+        time_limit: Duration,
+    ) -> Result<TheatreWeekPlan, WeekSolveError> {
+        let outcome = solve(instance, time_limit, &mut NoMip)?;
+        Ok(TheatreWeekPlan {
+            assignment: outcome.plan.assignment,
+            solve_ms: outcome.report.solve_ms,
+            safety_net_struck: outcome.report.deadline_reached || outcome.report.local_search_cut,
+        })
+    }
+
+    fn balance(
+        &self,
+        _week: u32,
+        _request: &BalanceRequest,
+        network: &Network,
+    ) -> Result<GpWeekPlan, WeekSolveError> {
+        let limit = network.options.time_limit_ms.unwrap_or(u32::MAX);
+        let plan = balance(network, limit)?;
+        Ok(GpWeekPlan {
+            bookings: plan.bookings,
+            metrics: plan.metrics,
+            safety_net_struck: plan.summary.deadline_reached && !plan.summary.optimal,
+        })
+    }
+}

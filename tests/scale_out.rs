@@ -1,0 +1,342 @@
+//! Scale out (issue 6): `clinicplan scenario run --server URL` sends every week's solve to
+//! remote servers and gets the results an in-process run gets, even when a server dies
+//! in the middle of the run.
+//!
+//! - Two real servers behind nginx running the shipped `deploy/nginx/clinicplan.conf`
+//!   (only its ports and temporary paths replaced); one server is killed (SIGKILL) while
+//!   it is solving; the run completes and its weeks.json, weeks.csv and summary.json are
+//!   byte for byte those of an in-process run.
+//! - One server killed and started again on the same port in the middle of a GP-network
+//!   run: the client's retries carry the run over the gap, with the same results.
+//!
+//! nginx comes from Debian's packages (`scripts/setup.sh` installs it); without it the
+//! test fails, saying so. Every wait is bounded; no test asserts on speed.
+
+use std::io::{BufRead, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest wait for anything (a server, nginx, a run).
+const WAIT: Duration = Duration::from_secs(180);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A child process killed when dropped.
+struct Owned(Child);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn nginx() -> PathBuf {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]);
+    for dir in candidates {
+        let path = dir.join("nginx");
+        if path.is_file() {
+            return path;
+        }
+    }
+    panic!("nginx not found: scripts/setup.sh installs it (Debian package nginx-light)");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on 127.0.0.1")
+        .port()
+}
+
+/// `clinicplan serve` on 127.0.0.1:`port` (0: any) with metrics on `metrics_port`;
+/// returns the process and the port it listens on.
+fn serve(port: u16, metrics_port: u16) -> (Owned, u16) {
+    let mut child = Owned(
+        Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--metrics-listen",
+                &format!("127.0.0.1:{metrics_port}"),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start clinicplan serve"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let port = line
+        .trim()
+        .strip_prefix("clinicplan listening on 127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no listening line: {line:?}"));
+    (child, port)
+}
+
+/// `serve` on a port just given up by a killed server: the bind is retried until the
+/// port is free again.
+fn serve_again(port: u16, metrics_port: u16) -> Owned {
+    let started = Instant::now();
+    loop {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--metrics-listen",
+                &format!("127.0.0.1:{metrics_port}"),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start clinicplan serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the first line");
+        if line.starts_with("clinicplan listening on ") {
+            return Owned(child);
+        }
+        let _ = child.wait();
+        assert!(started.elapsed() < WAIT, "could not listen on {port} again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The server's `/metrics` text, or "" when it does not answer.
+fn scrape(metrics_port: u16) -> String {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", metrics_port)) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    text
+}
+
+/// Sum of a metric's samples (every label set).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+fn answered(metrics_port: u16) -> f64 {
+    metric(&scrape(metrics_port), "clinicplan_requests_total")
+}
+
+/// nginx running the shipped configuration, in front of `replicas`, on `port`.
+fn balancer(dir: &Path, port: u16, replicas: [u16; 2]) -> Owned {
+    let shipped = std::fs::read_to_string(root().join("deploy/nginx/clinicplan.conf"))
+        .expect("read deploy/nginx/clinicplan.conf");
+    let mut config = shipped.clone();
+    for (from, to) in [
+        ("127.0.0.1:50051", format!("127.0.0.1:{port}")),
+        ("127.0.0.1:50061", format!("127.0.0.1:{}", replicas[0])),
+        ("127.0.0.1:50062", format!("127.0.0.1:{}", replicas[1])),
+    ] {
+        assert!(
+            config.contains(from),
+            "the shipped config no longer has {from}"
+        );
+        config = config.replace(from, &to);
+    }
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, config).expect("write nginx.conf");
+    let child = Owned(
+        Command::new(nginx())
+            .arg("-p")
+            .arg(format!("{}/", dir.display()))
+            .arg("-c")
+            .arg(&path)
+            .args(["-e", "stderr"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("nginx.log")).expect("nginx.log"),
+            ))
+            .spawn()
+            .expect("start nginx"),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < WAIT,
+            "nginx did not listen: {}",
+            std::fs::read_to_string(dir.join("nginx.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// `clinicplan scenario run FILE ARGS --out OUT`, started.
+fn scenario_run(file: &str, args: &[&str], out: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+        .args(["scenario", "run"])
+        .arg(root().join(file))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start clinicplan scenario run")
+}
+
+/// Waits for a run; its standard error, after checking it succeeded.
+fn finished(child: Child, what: &str) -> String {
+    let output = child.wait_with_output().expect("wait for the run");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{what} failed: {stderr}");
+    stderr
+}
+
+/// The solves the run sent again, from its last line.
+fn sent_again(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("solved remotely; ")?
+                .strip_suffix(" solve(s) sent again")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no 'solved remotely' line: {stderr}"))
+}
+
+fn assert_same_results(remote: &Path, local: &Path) {
+    for file in ["weeks.json", "weeks.csv", "summary.json"] {
+        let a = std::fs::read(remote.join(file)).expect("the remote run's output");
+        let b = std::fs::read(local.join(file)).expect("the in-process run's output");
+        assert!(
+            a == b,
+            "{file} differs between the remote run ({}) and the in-process run ({})",
+            remote.display(),
+            local.display()
+        );
+    }
+}
+
+#[test]
+fn a_scenario_run_through_nginx_survives_a_killed_server_with_in_process_results() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let metrics = [free_port(), free_port()];
+    let (a, port_a) = serve(0, metrics[0]);
+    let (_b, port_b) = serve(0, metrics[1]);
+    let mut a = Some(a);
+    let lb_port = free_port();
+    let _nginx = balancer(dir.path(), lb_port, [port_a, port_b]);
+
+    let args = ["--weeks", "30"];
+    let remote_out = dir.path().join("remote");
+    let server = format!("http://127.0.0.1:{lb_port}");
+    let run = scenario_run(
+        "scenarios/dgh.toml",
+        &[&args[..], &["--server", &server]].concat(),
+        &remote_out,
+    );
+
+    // Both replicas serve; once A has answered a few weeks, it is killed while it is
+    // solving one (or, if the run never catches it mid-solve, between solves).
+    let started = Instant::now();
+    while answered(metrics[0]) < 3.0 {
+        assert!(started.elapsed() < WAIT, "server A never answered 3 solves");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut killed_mid_solve = false;
+    for _ in 0..2_000 {
+        if metric(&scrape(metrics[0]), "clinicplan_solves_running") >= 1.0 {
+            killed_mid_solve = true;
+            break;
+        }
+    }
+    drop(a.take());
+    let b_before = answered(metrics[1]);
+    let stderr = finished(run, "the run through nginx");
+    assert!(
+        answered(metrics[1]) > b_before,
+        "server B answered nothing after A was killed"
+    );
+    eprintln!(
+        "server A killed mid-solve: {killed_mid_solve}; solves sent again: {}",
+        sent_again(&stderr)
+    );
+    if killed_mid_solve {
+        assert!(
+            sent_again(&stderr) >= 1,
+            "A died mid-solve, yet no solve was sent again: {stderr}"
+        );
+    }
+
+    let local_out = dir.path().join("local");
+    finished(
+        scenario_run("scenarios/dgh.toml", &args, &local_out),
+        "the in-process run",
+    );
+    assert_same_results(&remote_out, &local_out);
+}
+
+#[test]
+fn the_client_retries_across_a_server_restart_with_in_process_results() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let metrics = free_port();
+    let (server, port) = serve(0, metrics);
+    let mut server = Some(server);
+
+    let args = ["--weeks", "6"];
+    let remote_out = dir.path().join("remote");
+    let url = format!("http://127.0.0.1:{port}");
+    let run = scenario_run(
+        "scenarios/gp-pharmacist.toml",
+        &[&args[..], &["--server", &url, "--retries", "10"]].concat(),
+        &remote_out,
+    );
+    let started = Instant::now();
+    while answered(metrics) < 2.0 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the server never answered 2 solves"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Down for a moment: every solve sent meanwhile is refused and retried.
+    drop(server.take());
+    std::thread::sleep(Duration::from_millis(300));
+    let _again = serve_again(port, metrics);
+    let stderr = finished(run, "the run across the restart");
+    assert!(
+        sent_again(&stderr) >= 1,
+        "the server was down, yet no solve was sent again: {stderr}"
+    );
+
+    let local_out = dir.path().join("local");
+    finished(
+        scenario_run("scenarios/gp-pharmacist.toml", &args, &local_out),
+        "the in-process run",
+    );
+    assert_same_results(&remote_out, &local_out);
+}
