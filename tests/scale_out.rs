@@ -59,9 +59,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `clinicplan serve` on 127.0.0.1:`port` (0: any) with metrics on `metrics_port`;
-/// returns the process and the port it listens on.
-fn serve(port: u16, metrics_port: u16) -> (Owned, u16) {
+/// Starts `clinicplan serve` on 127.0.0.1:`port` (0: any) with metrics on
+/// `metrics_port`; returns the process and its first line of output.
+fn spawn_serve(port: u16, metrics_port: u16) -> (Owned, String) {
     let mut child = Owned(
         Command::new(env!("CARGO_BIN_EXE_clinicplan"))
             .args([
@@ -81,7 +81,13 @@ fn serve(port: u16, metrics_port: u16) -> (Owned, u16) {
     let mut line = String::new();
     std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
         .read_line(&mut line)
-        .expect("read the listening line");
+        .expect("read the first line");
+    (child, line)
+}
+
+/// A server on 127.0.0.1:`port` (0: any); returns it and the port it listens on.
+fn serve(port: u16, metrics_port: u16) -> (Owned, u16) {
+    let (child, line) = spawn_serve(port, metrics_port);
     let port = line
         .trim()
         .strip_prefix("clinicplan listening on 127.0.0.1:")
@@ -90,33 +96,16 @@ fn serve(port: u16, metrics_port: u16) -> (Owned, u16) {
     (child, port)
 }
 
-/// `serve` on a port just given up by a killed server: the bind is retried until the
-/// port is free again.
+/// A server on a port just given up by a killed one: started again until the port is
+/// free.
 fn serve_again(port: u16, metrics_port: u16) -> Owned {
     let started = Instant::now();
     loop {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--metrics-listen",
-                &format!("127.0.0.1:{metrics_port}"),
-            ])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start clinicplan serve");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the first line");
+        let (child, line) = spawn_serve(port, metrics_port);
         if line.starts_with("clinicplan listening on ") {
-            return Owned(child);
+            return child;
         }
-        let _ = child.wait();
+        drop(child);
         assert!(started.elapsed() < WAIT, "could not listen on {port} again");
         std::thread::sleep(Duration::from_millis(50));
     }
