@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod domain;
+pub mod flow;
 pub mod generate;
 pub mod input;
 pub mod model;
