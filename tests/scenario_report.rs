@@ -310,6 +310,10 @@ fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
         assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
     }
     assert!(dom.contains("--weeks 5"), "no command to run it again");
+    assert!(
+        dom.contains(&format!("clinicplan scenario run {}", scenario.display())),
+        "the command to run it again does not name the scenario file"
+    );
     // The same run gives the same page, byte for byte.
     let again = dir.join("again");
     let rerun = Command::new(env!("CARGO_BIN_EXE_clinicplan"))

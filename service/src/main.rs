@@ -910,7 +910,7 @@ fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
                 scenario.start
             );
             println!("{}", scenario::output::summary_table(&run.variants));
-            let written = scenario::output::write_outputs(&out, &scenario, &run.variants)?;
+            let written = scenario::output::write_outputs(&out, &file, &scenario, &run.variants)?;
             for path in written {
                 eprintln!("written {}", path.display());
             }

@@ -176,6 +176,7 @@ struct GpSummaryFile<'a> {
 /// Writes `weeks.csv`, `weeks.json`, `summary.json` and `report.html` into `dir`.
 pub fn write_gp_outputs(
     dir: &Path,
+    file: &Path,
     scenario: &GpScenario,
     runs: &[GpVariantRun],
 ) -> anyhow::Result<Vec<PathBuf>> {
@@ -207,7 +208,7 @@ pub fn write_gp_outputs(
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
-    let report = super::report::write_gp_report(dir, scenario, runs)
+    let report = super::report::write_gp_report(dir, file, scenario, runs)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     written.push(report);
     Ok(written)
@@ -361,7 +362,7 @@ pub fn run_cli(
         scenario.start
     );
     println!("{}", gp_summary_table(&scenario, &runs));
-    for path in write_gp_outputs(&out, &scenario, &runs)? {
+    for path in write_gp_outputs(&out, file, &scenario, &runs)? {
         eprintln!("written {}", path.display());
     }
     eprintln!("simulated in {:.1} s", started.elapsed().as_secs_f64());

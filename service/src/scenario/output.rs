@@ -49,9 +49,10 @@ pub fn summary_json(scenario: &Scenario, runs: &[VariantRun]) -> anyhow::Result<
 }
 
 /// Writes `weeks.csv`, `weeks.json`, `summary.json` and the report into `dir` (created
-/// if missing); returns the files written.
+/// if missing); returns the files written. `file` is the scenario file as given.
 pub fn write_outputs(
     dir: &Path,
+    file: &Path,
     scenario: &Scenario,
     runs: &[VariantRun],
 ) -> anyhow::Result<Vec<PathBuf>> {
@@ -67,7 +68,7 @@ pub fn write_outputs(
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
-    if let Some(report) = super::report::write_report(dir, scenario, runs)
+    if let Some(report) = super::report::write_report(dir, file, scenario, runs)
         .with_context(|| format!("writing the report into {}", dir.display()))?
     {
         written.push(report);

@@ -118,10 +118,11 @@ pub fn chart_specs() -> Vec<ChartSpec> {
 /// Writes `report.html` into `dir` (which exists) and returns its path.
 pub fn write_report(
     dir: &Path,
+    file: &Path,
     scenario: &Scenario,
     runs: &[VariantRun],
 ) -> std::io::Result<Option<PathBuf>> {
-    let html = render(scenario, runs).map_err(std::io::Error::other)?;
+    let html = render(file, scenario, runs).map_err(std::io::Error::other)?;
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html)?;
     Ok(Some(path))
@@ -156,17 +157,18 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// The command that runs the same variants for the same weeks. The report does not
-/// know the file's path: `SCENARIO.toml` stands for it.
-pub fn rerun_command(runs: &[VariantRun]) -> String {
+/// The command that runs the same variants for the same weeks from `file`, the
+/// scenario file as the run was given it.
+pub fn rerun_command(file: &Path, runs: &[VariantRun]) -> String {
     let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
     let weeks = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
-    rerun(&variants, weeks)
+    rerun(file, &variants, weeks)
 }
 
-fn rerun(variants: &[&str], weeks: usize) -> String {
+fn rerun(file: &Path, variants: &[&str], weeks: usize) -> String {
     format!(
-        "clinicplan scenario run SCENARIO.toml --variants {} --weeks {weeks}",
+        "clinicplan scenario run {} --variants {} --weeks {weeks}",
+        shell_word(&file.display().to_string()),
         shell_word(&variants.join(","))
     )
 }
@@ -279,8 +281,8 @@ fn run_section(h: &mut String, facts: &RunFacts<'_>, in_force: &[InForce<'_>], c
     h.push_str("</dl>\n");
     let _ = writeln!(
         h,
-        "<p>To run it again (<code>SCENARIO.toml</code> is the file of scenario \
-         <q>{name}</q>; the same file and seed give the same figures, bit for bit):</p>\n\
+        "<p>To run it again (the same file and seed give the same figures, bit for \
+         bit):</p>\n\
          <pre><code>{}</code></pre>",
         escape(command)
     );
@@ -317,7 +319,7 @@ fn summary_section(h: &mut String, lede: &str, variants: &[&str], table: &comfy_
 }
 
 /// The whole page.
-pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String> {
+pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String> {
     let name = escape(&scenario.name);
     let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
     let mut h = String::new();
@@ -398,7 +400,7 @@ pub fn render(scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String
             unchanged: "the hospital as described",
         },
         &in_force,
-        &rerun_command(runs),
+        &rerun_command(file, runs),
     );
     let _ = write!(
         h,
@@ -540,10 +542,11 @@ pub fn gp_chart_specs(scenario: &GpScenario) -> Vec<GpChart> {
 /// its path.
 pub fn write_gp_report(
     dir: &Path,
+    file: &Path,
     scenario: &GpScenario,
     runs: &[GpVariantRun],
 ) -> std::io::Result<PathBuf> {
-    let html = render_gp(scenario, runs).map_err(std::io::Error::other)?;
+    let html = render_gp(file, scenario, runs).map_err(std::io::Error::other)?;
     let path = dir.join(REPORT_FILE);
     std::fs::write(&path, html)?;
     Ok(path)
@@ -551,7 +554,11 @@ pub fn write_gp_report(
 
 /// The whole page of a GP-network run: the charts of [`gp_chart_specs`], the table
 /// `clinicplan scenario run` prints, and the run.
-pub fn render_gp(scenario: &GpScenario, runs: &[GpVariantRun]) -> Result<String, String> {
+pub fn render_gp(
+    file: &Path,
+    scenario: &GpScenario,
+    runs: &[GpVariantRun],
+) -> Result<String, String> {
     let name = escape(&scenario.name);
     let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
     let mut h = String::new();
@@ -633,7 +640,7 @@ pub fn render_gp(scenario: &GpScenario, runs: &[GpVariantRun]) -> Result<String,
             unchanged: "the network as described",
         },
         &in_force,
-        &rerun(&variants, weeks_run),
+        &rerun(file, &variants, weeks_run),
     );
     let _ = write!(
         h,
@@ -701,7 +708,7 @@ add_sessions = [{ theatre = "T1", weekday = "wed", start = "08:30", end = "12:30
     #[test]
     fn every_chart_is_drawn_with_a_line_per_variant_and_text_is_escaped() {
         let (scenario, runs) = tiny_run();
-        let html = render(&scenario, &runs).unwrap();
+        let html = render(Path::new("scenarios/dgh.toml"), &scenario, &runs).unwrap();
         assert!(!html.contains("<script"), "unescaped variant name");
         assert!(
             html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;more&quot;")
@@ -741,10 +748,12 @@ add_sessions = [{ theatre = "T1", weekday = "wed", start = "08:30", end = "12:30
         let (scenario, runs) = tiny_run();
         let dir = std::env::temp_dir().join(format!("clinicplan-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = write_report(&dir, &scenario, &runs).unwrap().unwrap();
+        let path = write_report(&dir, Path::new("dgh.toml"), &scenario, &runs)
+            .unwrap()
+            .unwrap();
         let first = std::fs::read(&path).unwrap();
         let (scenario, runs) = tiny_run();
-        write_report(&dir, &scenario, &runs).unwrap();
+        write_report(&dir, Path::new("dgh.toml"), &scenario, &runs).unwrap();
         assert_eq!(first, std::fs::read(&path).unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
     }
