@@ -13,5 +13,5 @@ pub mod validate;
 
 pub use domain::Network;
 pub use input::BalanceRequest;
-pub use solve::{BalanceError, BalancePlan, balance};
+pub use solve::{BalanceError, BalancePlan, balance, balance_cancellable};
 pub use validate::validate;

@@ -1,7 +1,8 @@
-//! The grouped assignment model (docs/model.md, "Appointment balancing") and its two
-//! solvers: an equivalent transshipment LP over request classes and day chains, on the
-//! `highs` crate directly (the default), and the whole grouped LP built with good_lp
-//! (the reference).
+//! The grouped assignment model (docs/model.md, "Appointment balancing") and its
+//! solvers: an equivalent min-cost flow over request classes and day chains, solved by
+//! our network simplex (`flow.rs`, the default) or as an LP on the `highs` crate
+//! directly (for comparison), and the whole grouped LP built with good_lp (the
+//! reference).
 //!
 //! Requests that agree on everything the rules and the cost look at (home site, role,
 //! urgency, modes, travel limit, request date, preferred clinician) form a request
@@ -13,12 +14,14 @@
 //! basic optimal solution (simplex) is integral.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 use highs::{ColProblem, HighsModelStatus, Row, Sense};
 
 use super::domain::*;
+use super::flow::{FlowNetwork, FlowStatus, UNBOUNDED};
 
 /// Interchangeable requests and slots.
 #[derive(Clone, Debug)]
@@ -149,12 +152,135 @@ pub struct GroupedSolution {
     pub arcs: u64,
     pub arcs_in_lp: u64,
     pub rounds: u32,
+    /// The class and chain network the transshipment methods solved (for explanations).
+    pub classes: Option<ClassNetwork>,
+}
+
+/// What explanations need about a request group's eligible slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EligibleSlots {
+    /// Eligible slots (not groups).
+    pub slots: u64,
+    /// The free eligible slot group of least c' (then earliest day, then lowest index),
+    /// with that c'.
+    pub cheapest_free: Option<(i64, u32)>,
+}
+
+/// Per request group, from its eligible arcs (`for_each_arc`): what the transshipment
+/// network gives faster through [`ClassNetwork::eligible_slots`].
+pub fn eligible_slots(network: &Network, grouping: &Grouping, free: &[u32]) -> Vec<EligibleSlots> {
+    (0..grouping.request_groups.len())
+        .map(|g| {
+            let mut slots = 0u64;
+            let mut cheapest_free: Option<(i64, u32)> = None;
+            grouping.for_each_arc(network, g, |h, c| {
+                slots += grouping.slot_groups[h].len() as u64;
+                if free[h] > 0 && cheapest_free.is_none_or(|(b, _)| c < b) {
+                    cheapest_free = Some((c, h as u32));
+                }
+            });
+            EligibleSlots {
+                slots,
+                cheapest_free,
+            }
+        })
+        .collect()
+}
+
+/// The request classes and day chains of the transshipment network, kept for
+/// explanations.
+#[derive(Clone)]
+pub struct ClassNetwork(Arc<Compact>);
+
+impl std::fmt::Debug for ClassNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClassNetwork")
+            .field("classes", &self.0.classes.len())
+            .field("nodes", &self.0.nodes.len())
+            .field("arcs", &self.0.arcs.len())
+            .finish()
+    }
+}
+
+impl ClassNetwork {
+    /// [`eligible_slots`] through the chains: every eligible slot group of a class is
+    /// reached through exactly one chain entry, at its c' (or 30 more for the preferred
+    /// clinician's own slot groups, which the class's direct arcs reach at c'), so the
+    /// least (c', day, group) over free slot groups is a minimum along each chain
+    /// (backwards, in integers) and then over the class's arcs; every group of a class
+    /// has the same eligible slot groups at the same c'.
+    pub fn eligible_slots(&self, grouping: &Grouping, free: &[u32]) -> Vec<EligibleSlots> {
+        let compact = &*self.0;
+        let n_nodes = compact.nodes.len();
+        let mut reach = vec![0u64; n_nodes];
+        let mut best: Vec<Option<(i64, i64, u32)>> = vec![None; n_nodes];
+        for v in (0..n_nodes).rev() {
+            let node = &compact.nodes[v];
+            let mut b: Option<(i64, i64, u32)> = node
+                .slots
+                .iter()
+                .filter(|&&h| free[h as usize] > 0)
+                .map(|&h| (0, node.day, h))
+                .min();
+            let mut r: u64 = node
+                .slots
+                .iter()
+                .map(|&h| grouping.slot_groups[h as usize].len() as u64)
+                .sum();
+            if let Some(next) = node.next {
+                let next = next as usize;
+                r += reach[next];
+                if let Some((c, d, h)) = best[next] {
+                    let via = (c + node.link_cost, d, h);
+                    b = Some(b.map_or(via, |b| b.min(via)));
+                }
+            }
+            reach[v] = r;
+            best[v] = b;
+        }
+        // Per class: eligible slots, and the least (c', day, slot group) that is free.
+        type Cheapest = Option<(i64, i64, u32)>;
+        let mut per_class: Vec<(u64, Cheapest)> = vec![(0, None); compact.classes.len()];
+        for arc in &compact.arcs {
+            let (slots, cheapest) = &mut per_class[arc.class as usize];
+            let candidate = match arc.head {
+                Head::Node(v) => {
+                    *slots += reach[v as usize];
+                    best[v as usize].map(|(c, d, h)| (c + arc.cost, d, h))
+                }
+                Head::Slot(h) => (free[h as usize] > 0)
+                    .then(|| (arc.cost, grouping.slot_group_day[h as usize], h)),
+            };
+            if let Some(candidate) = candidate {
+                *cheapest = Some(cheapest.map_or(candidate, |b| b.min(candidate)));
+            }
+        }
+        let mut out = vec![
+            EligibleSlots {
+                slots: 0,
+                cheapest_free: None
+            };
+            grouping.request_groups.len()
+        ];
+        for (c, groups) in compact.classes.iter().enumerate() {
+            let (slots, cheapest) = per_class[c];
+            for &g in groups {
+                out[g as usize] = EligibleSlots {
+                    slots,
+                    cheapest_free: cheapest.map(|(c, _, h)| (c, h)),
+                };
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("HiGHS failed: {0}")]
     Highs(String),
+    #[error("the network simplex failed: {0}")]
+    Flow(String),
 }
 
 /// Σ_h m_h z_h + Σ_g n_g min(0, min_h (c'[g,h] − z_h)) for slot duals z ≤ 0: the
@@ -331,7 +457,17 @@ impl Compact {
             by_clinician[slot.clinician.idx()].push(h as u32);
         }
         let mut nodes: Vec<Node> = Vec::new();
-        let mut chains: HashMap<ChainKey, (u32, u32)> = HashMap::new();
+        // Chains as (first node, length) by (role, mode, site or none, urgency), in a
+        // dense table.
+        let n_sites = network.sites.len();
+        let chain_slot = |key: ChainKey| {
+            let site = key.site.map_or(n_sites, |s| s.idx());
+            ((key.role.idx() * Mode::ALL.len() + key.mode as usize) * (n_sites + 1) + site)
+                * Urgency::ALL.len()
+                + key.urgency as usize
+        };
+        let mut chains: Vec<Option<(u32, u32)>> =
+            vec![None; network.roles.len() * Mode::ALL.len() * (n_sites + 1) * Urgency::ALL.len()];
         for (&(role, mode, site), days) in &by_base {
             for urgency in Urgency::ALL {
                 let start = nodes.len() as u32;
@@ -358,7 +494,7 @@ impl Compact {
                     site,
                     urgency,
                 };
-                chains.insert(key, (start, nodes.len() as u32 - start));
+                chains[chain_slot(key)] = Some((start, nodes.len() as u32 - start));
             }
         }
 
@@ -401,7 +537,6 @@ impl Compact {
         // use, at c' plus the missed-preference cost, and straight to the slot groups of
         // its preferred clinician at c'.
         let mut arcs: Vec<ClassArc> = Vec::new();
-        let n_sites = network.sites.len() as u32;
         for (c, groups) in classes.iter().enumerate() {
             let r = grouping.request_rep(groups[0] as usize);
             let request = network.request(r);
@@ -412,19 +547,28 @@ impl Compact {
                 request.day.max(0)
             };
             for mode in request.modes.iter() {
-                let sites: Vec<Option<SiteIdx>> = if mode == Mode::FaceToFace {
-                    (0..n_sites).map(|s| Some(SiteIdx(s))).collect()
+                let sites = if mode == Mode::FaceToFace {
+                    0..n_sites
                 } else {
-                    vec![None]
+                    n_sites..n_sites + 1
                 };
                 for site in sites {
+                    let site = (site < n_sites).then_some(SiteIdx(site as u32));
+                    // Beyond the travel limit (or out of reach) no slot there passes.
+                    if let Some(site) = site
+                        && network
+                            .travel_min(request.home, site)
+                            .is_none_or(|t| t > request.max_travel_min)
+                    {
+                        continue;
+                    }
                     let key = ChainKey {
                         role: request.role,
                         mode,
                         site,
                         urgency: request.urgency,
                     };
-                    let Some(&(start, len)) = chains.get(&key) else {
+                    let Some((start, len)) = chains[chain_slot(key)] else {
                         continue;
                     };
                     let run = &nodes[start as usize..(start + len) as usize];
@@ -533,7 +677,7 @@ impl Compact {
     }
 }
 
-/// What a column of the compact LP is.
+/// What a column of the compact LP (an arc of the flow network) is.
 #[derive(Clone, Copy)]
 enum Column {
     /// Index into `Compact::arcs`.
@@ -544,14 +688,45 @@ enum Column {
     Out(u32, u32),
 }
 
-/// Integral flow values of the compact LP, split into (request group, slot group)
-/// flows. `None` if a value is fractional or the flows do not balance (never for a
-/// basic solution).
+/// The chain nodes some class can reach (the others carry nothing), and the columns:
+/// class arcs in class order, then per reachable node its link and its out arcs.
+fn layout(compact: &Compact) -> (Vec<bool>, Vec<Column>) {
+    let n_nodes = compact.nodes.len();
+    let mut alive = vec![false; n_nodes];
+    for arc in &compact.arcs {
+        if let Head::Node(v) = arc.head {
+            alive[v as usize] = true;
+        }
+    }
+    for v in 0..n_nodes {
+        if alive[v]
+            && let Some(next) = compact.nodes[v].next
+        {
+            alive[next as usize] = true;
+        }
+    }
+    let mut columns: Vec<Column> = (0..compact.arcs.len() as u32).map(Column::Class).collect();
+    for (v, node) in compact.nodes.iter().enumerate() {
+        if !alive[v] {
+            continue;
+        }
+        if node.next.is_some() {
+            columns.push(Column::Link(v as u32));
+        }
+        for &h in &node.slots {
+            columns.push(Column::Out(v as u32, h));
+        }
+    }
+    (alive, columns)
+}
+
+/// Integral flows on the compact network's columns, split into (request group, slot
+/// group) flows. `None` if the flows do not balance (never for a feasible flow).
 fn decompose(
     compact: &Compact,
     grouping: &Grouping,
     columns: &[Column],
-    values: &[f64],
+    counts: &[i64],
 ) -> Option<Vec<Flow>> {
     let n_nodes = compact.nodes.len();
     let mut entering: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_nodes];
@@ -559,12 +734,7 @@ fn decompose(
     let mut link = vec![0i64; n_nodes];
     // (class, slot group, count)
     let mut pairs: Vec<(u32, u32, i64)> = Vec::new();
-    for (&column, &v) in columns.iter().zip(values) {
-        let rounded = v.round();
-        if (v - rounded).abs() > 1e-6 {
-            return None;
-        }
-        let count = rounded as i64;
+    for (&column, &count) in columns.iter().zip(counts) {
         if count <= 0 {
             continue;
         }
@@ -647,8 +817,79 @@ fn decompose(
     Some(merged)
 }
 
-/// The grouped model as a transshipment problem solved by HiGHS's simplex (the
-/// default method; docs/model.md, "Appointment balancing", has the formulation).
+/// The compact network, its layout and the Lagrangian bound at z = 0, shared by both
+/// transshipment solvers.
+struct Prepared {
+    compact: Arc<Compact>,
+    alive: Vec<bool>,
+    columns: Vec<Column>,
+    arcs_total: u64,
+    zero_bound: i64,
+}
+
+impl Prepared {
+    fn new(network: &Network, grouping: &Grouping) -> Self {
+        let compact = Arc::new(Compact::new(network, grouping));
+        let arcs_total = compact.eligible_arcs();
+        let zero_bound = compact.lagrangian(grouping, &vec![0; grouping.slot_groups.len()]);
+        let (alive, columns) = layout(&compact);
+        Prepared {
+            compact,
+            alive,
+            columns,
+            arcs_total,
+            zero_bound,
+        }
+    }
+
+    /// No plan yet (`fill` makes one): the bound L(0).
+    fn fallback(&self, deadline_reached: bool) -> GroupedSolution {
+        GroupedSolution {
+            flows: Vec::new(),
+            objective30: 0,
+            bound30: self.zero_bound.min(0),
+            optimal: self.zero_bound >= 0,
+            deadline_reached,
+            arcs: self.arcs_total,
+            arcs_in_lp: self.columns.len() as u64,
+            rounds: 1,
+            classes: Some(ClassNetwork(self.compact.clone())),
+        }
+    }
+
+    /// The plan from optimal column flows and the slot duals z (≤ 0, integers), with
+    /// the bound max(L(z), L(0)) capped at the plan's cost.
+    fn finish(
+        &self,
+        network: &Network,
+        grouping: &Grouping,
+        counts: &[i64],
+        z: &[i64],
+    ) -> Option<GroupedSolution> {
+        let flows = decompose(&self.compact, grouping, &self.columns, counts)?;
+        let cost = flows_cost(network, grouping, &flows);
+        let bound30 = self
+            .compact
+            .lagrangian(grouping, z)
+            .max(self.zero_bound)
+            .min(cost);
+        Some(GroupedSolution {
+            flows,
+            objective30: cost,
+            bound30,
+            optimal: bound30 >= cost,
+            deadline_reached: false,
+            arcs: self.arcs_total,
+            arcs_in_lp: self.columns.len() as u64,
+            rounds: 1,
+            classes: Some(ClassNetwork(self.compact.clone())),
+        })
+    }
+}
+
+/// The grouped model as a min-cost flow over request classes and day chains, solved by
+/// the network simplex of `flow.rs` (the default method; docs/model.md, "Appointment
+/// balancing", has the formulation).
 ///
 /// Requests' c' = booking − unbooked cost is 30 w (slot day − D) − 30 + travel + 30
 /// (missed preference): it does not depend on the request's day, and it grows
@@ -660,49 +901,176 @@ fn decompose(
 /// that day's slot groups for free. Classes with a preferred clinician also go
 /// straight to that clinician's slot groups at the true c'. Every eligible pair has a
 /// path at exactly its c' and every path costs at least its pair's c', so the optimum
-/// is the grouped model's. The matrix is a network matrix (totally unimodular): the
-/// simplex optimum and its duals are integral; the slot duals give the Lagrangian
-/// bound, computed exactly in integers.
+/// is the grouped model's.
+///
+/// As flow networks, one per role (roles never share a slot): a source with supply
+/// Σ N_k feeds each class k (capacity N_k, cost 0); each slot group h feeds a sink with
+/// demand Σ N_k (capacity m_h, cost 0); and a bypass arc source → sink (cost 0,
+/// uncapacitated) carries the requests left unbooked. The optimal flow is integral; the
+/// slot duals z_h = min(0, reduced cost of h → sink) from the node potentials give the
+/// Lagrangian bound, exactly, in integers.
+///
+/// `stop` is asked before the solve and every `flow::STOP_EVERY` pivots; if it says
+/// stop, the result has no flows, the bound L(0) and `deadline_reached`.
 pub fn solve_transshipment(
+    network: &Network,
+    grouping: &Grouping,
+    mut stop: impl FnMut() -> bool,
+) -> Result<GroupedSolution, ModelError> {
+    let prepared = Prepared::new(network, grouping);
+    if prepared.compact.arcs.is_empty() {
+        return Ok(prepared.fallback(false));
+    }
+    if stop() {
+        return Ok(prepared.fallback(true));
+    }
+    let compact = &prepared.compact;
+    let n_h = grouping.slot_groups.len();
+    // Roles never share a slot, so each role is a network of its own.
+    let n_roles = network.roles.len();
+    let slot_role: Vec<usize> = (0..n_h)
+        .map(|h| network.slot(grouping.slot_rep(h)).role.idx())
+        .collect();
+    let class_role: Vec<usize> = compact
+        .classes
+        .iter()
+        .map(|groups| {
+            network
+                .request(grouping.request_rep(groups[0] as usize))
+                .role
+                .idx()
+        })
+        .collect();
+    let node_role: Vec<usize> = compact
+        .nodes
+        .iter()
+        .map(|node| slot_role[node.slots[0] as usize])
+        .collect();
+    let column_role = |column: Column| match column {
+        Column::Class(a) => class_role[compact.arcs[a as usize].class as usize],
+        Column::Link(v) | Column::Out(v, _) => node_role[v as usize],
+    };
+    // Each class, slot group and reachable chain node's index in its role's network.
+    let mut local_class = vec![0u32; compact.classes.len()];
+    let mut local_slot = vec![0u32; n_h];
+    let mut local_node = vec![u32::MAX; compact.nodes.len()];
+    let mut counts = vec![0i64; prepared.columns.len()];
+    let mut z = vec![0i64; n_h];
+    let mut pivots = 0u64;
+    for role in 0..n_roles {
+        let total: i64 = compact
+            .supply
+            .iter()
+            .zip(&class_role)
+            .filter(|&(_, &r)| r == role)
+            .map(|(&n, _)| n)
+            .sum();
+        if total == 0 {
+            continue;
+        }
+        let mut net = FlowNetwork::new();
+        let source = net.add_node(total);
+        let sink = net.add_node(-total);
+        for (c, &r) in class_role.iter().enumerate() {
+            if r == role {
+                local_class[c] = net.add_node(0);
+            }
+        }
+        for (h, &r) in slot_role.iter().enumerate() {
+            if r == role {
+                local_slot[h] = net.add_node(0);
+            }
+        }
+        for (v, &r) in node_role.iter().enumerate() {
+            if r == role && prepared.alive[v] {
+                local_node[v] = net.add_node(0);
+            }
+        }
+        // Arcs: this role's columns in column order, then supplies, slots and bypass.
+        let mut columns: Vec<u32> = Vec::new();
+        for (i, &column) in prepared.columns.iter().enumerate() {
+            if column_role(column) != role {
+                continue;
+            }
+            columns.push(i as u32);
+            match column {
+                Column::Class(a) => {
+                    let arc = &compact.arcs[a as usize];
+                    let head = match arc.head {
+                        Head::Node(v) => local_node[v as usize],
+                        Head::Slot(h) => local_slot[h as usize],
+                    };
+                    net.add_arc(local_class[arc.class as usize], head, UNBOUNDED, arc.cost);
+                }
+                Column::Link(v) => {
+                    let node = &compact.nodes[v as usize];
+                    let next = node.next.expect("a link has a next day") as usize;
+                    net.add_arc(
+                        local_node[v as usize],
+                        local_node[next],
+                        UNBOUNDED,
+                        node.link_cost,
+                    );
+                }
+                Column::Out(v, h) => {
+                    net.add_arc(local_node[v as usize], local_slot[h as usize], UNBOUNDED, 0);
+                }
+            }
+        }
+        for (c, &n) in compact.supply.iter().enumerate() {
+            if class_role[c] == role {
+                net.add_arc(source, local_class[c], n, 0);
+            }
+        }
+        for (h, members) in grouping.slot_groups.iter().enumerate() {
+            if slot_role[h] == role {
+                net.add_arc(local_slot[h], sink, members.len() as i64, 0);
+            }
+        }
+        net.add_arc(source, sink, UNBOUNDED, 0);
+
+        let solved = net
+            .solve(&mut stop)
+            .map_err(|e| ModelError::Flow(e.to_string()))?;
+        match solved.status {
+            FlowStatus::Optimal => {}
+            FlowStatus::Interrupted => return Ok(prepared.fallback(true)),
+            other => return Err(ModelError::Flow(format!("the network ended {other:?}"))),
+        }
+        pivots += solved.pivots;
+        for (local, &i) in columns.iter().enumerate() {
+            counts[i as usize] = solved.flow[local];
+        }
+        // z_h = min(0, reduced cost of h → sink) = min(0, y_sink − y_h).
+        let y_sink = solved.potential[sink as usize];
+        for (h, &r) in slot_role.iter().enumerate() {
+            if r == role {
+                z[h] = (y_sink - solved.potential[local_slot[h] as usize]).min(0);
+            }
+        }
+    }
+    tracing::debug!(columns = prepared.columns.len(), pivots, "network simplex");
+    prepared
+        .finish(network, grouping, &counts, &z)
+        .ok_or_else(|| ModelError::Flow("the optimal flow did not decompose".to_string()))
+}
+
+/// The same transshipment problem as an LP solved by HiGHS's dual simplex (the default
+/// before the network simplex; kept for comparison in the tests and the bench). The
+/// matrix is a network matrix (totally unimodular): the simplex optimum and its duals
+/// are integral.
+pub fn solve_transshipment_highs(
     network: &Network,
     grouping: &Grouping,
     deadline: Instant,
     log: bool,
 ) -> Result<GroupedSolution, ModelError> {
-    let compact = Compact::new(network, grouping);
-    let arcs_total = compact.eligible_arcs();
+    let prepared = Prepared::new(network, grouping);
+    if prepared.compact.arcs.is_empty() {
+        return Ok(prepared.fallback(false));
+    }
+    let compact = &prepared.compact;
     let n_h = grouping.slot_groups.len();
-    let zero_bound = compact.lagrangian(grouping, &vec![0; n_h]);
-    let fallback = |deadline_reached: bool, columns: usize| GroupedSolution {
-        flows: Vec::new(),
-        objective30: 0,
-        bound30: zero_bound.min(0),
-        optimal: zero_bound >= 0,
-        deadline_reached,
-        arcs: arcs_total,
-        arcs_in_lp: columns as u64,
-        rounds: 1,
-    };
-    if compact.arcs.is_empty() {
-        return Ok(fallback(false, 0));
-    }
-
-    // Nodes no class can reach carry nothing.
-    let n_nodes = compact.nodes.len();
-    let mut alive = vec![false; n_nodes];
-    for arc in &compact.arcs {
-        if let Head::Node(v) = arc.head {
-            alive[v as usize] = true;
-        }
-    }
-    for v in 0..n_nodes {
-        if alive[v]
-            && let Some(next) = compact.nodes[v].next
-        {
-            alive[next as usize] = true;
-        }
-    }
-
     let mut problem = ColProblem::default();
     let class_rows: Vec<Row> = compact
         .supply
@@ -715,39 +1083,42 @@ pub fn solve_transshipment(
         .map(|m| problem.add_row(..=m.len() as f64))
         .collect();
     let first_slot_row = class_rows.len();
-    let node_rows: Vec<Option<Row>> = alive
+    let node_rows: Vec<Option<Row>> = prepared
+        .alive
         .iter()
         .map(|&a| a.then(|| problem.add_row(0.0..=0.0)))
         .collect();
-    let mut columns: Vec<Column> = Vec::new();
-    for (a, arc) in compact.arcs.iter().enumerate() {
-        let head = match arc.head {
-            Head::Node(v) => node_rows[v as usize].expect("entered"),
-            Head::Slot(h) => slot_rows[h as usize],
-        };
-        problem.add_column(
-            arc.cost as f64,
-            0.0..,
-            [(class_rows[arc.class as usize], 1.0), (head, 1.0)],
-        );
-        columns.push(Column::Class(a as u32));
-    }
-    for (v, node) in compact.nodes.iter().enumerate() {
-        let Some(row) = node_rows[v] else { continue };
-        if let Some(next) = node.next {
-            let next_row = node_rows[next as usize].expect("alive after an alive node");
-            problem.add_column(node.link_cost as f64, 0.0.., [(row, -1.0), (next_row, 1.0)]);
-            columns.push(Column::Link(v as u32));
-        }
-        for &h in &node.slots {
-            problem.add_column(0.0, 0.0.., [(row, -1.0), (slot_rows[h as usize], 1.0)]);
-            columns.push(Column::Out(v as u32, h));
+    for &column in &prepared.columns {
+        match column {
+            Column::Class(a) => {
+                let arc = &compact.arcs[a as usize];
+                let head = match arc.head {
+                    Head::Node(v) => node_rows[v as usize].expect("entered"),
+                    Head::Slot(h) => slot_rows[h as usize],
+                };
+                problem.add_column(
+                    arc.cost as f64,
+                    0.0..,
+                    [(class_rows[arc.class as usize], 1.0), (head, 1.0)],
+                );
+            }
+            Column::Link(v) => {
+                let node = &compact.nodes[v as usize];
+                let row = node_rows[v as usize].expect("alive");
+                let next = node.next.expect("a link has a next day");
+                let next_row = node_rows[next as usize].expect("alive after an alive node");
+                problem.add_column(node.link_cost as f64, 0.0.., [(row, -1.0), (next_row, 1.0)]);
+            }
+            Column::Out(v, h) => {
+                let row = node_rows[v as usize].expect("alive");
+                problem.add_column(0.0, 0.0.., [(row, -1.0), (slot_rows[h as usize], 1.0)]);
+            }
         }
     }
 
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Ok(fallback(true, columns.len()));
+        return Ok(prepared.fallback(true));
     }
     let mut model = problem.optimise(Sense::Minimise);
     model.try_set_option("output_flag", log).map_err(err)?;
@@ -761,7 +1132,7 @@ pub fn solve_transshipment(
     let solved = model.try_solve().map_err(err)?;
     if solved.status() != HighsModelStatus::Optimal {
         if Instant::now() >= deadline {
-            return Ok(fallback(true, columns.len()));
+            return Ok(prepared.fallback(true));
         }
         return Err(ModelError::Highs(format!(
             "the transshipment LP ended {:?}",
@@ -769,27 +1140,23 @@ pub fn solve_transshipment(
         )));
     }
     let solution = solved.get_solution();
-    let Some(flows) = decompose(&compact, grouping, &columns, solution.columns()) else {
-        return Err(ModelError::Highs(
-            "the LP optimum came back fractional or unbalanced".to_string(),
-        ));
-    };
-    let cost = flows_cost(network, grouping, &flows);
+    let mut counts = Vec::with_capacity(prepared.columns.len());
+    for &v in solution.columns() {
+        let rounded = v.round();
+        if (v - rounded).abs() > 1e-6 {
+            return Err(ModelError::Highs(
+                "the LP optimum came back fractional".to_string(),
+            ));
+        }
+        counts.push(rounded as i64);
+    }
     let z: Vec<i64> = solution.dual_rows()[first_slot_row..first_slot_row + n_h]
         .iter()
         .map(|&d| (d.round() as i64).min(0))
         .collect();
-    let bound30 = compact.lagrangian(grouping, &z).max(zero_bound).min(cost);
-    Ok(GroupedSolution {
-        flows,
-        objective30: cost,
-        bound30,
-        optimal: bound30 >= cost,
-        deadline_reached: false,
-        arcs: arcs_total,
-        arcs_in_lp: columns.len() as u64,
-        rounds: 1,
-    })
+    prepared
+        .finish(network, grouping, &counts, &z)
+        .ok_or_else(|| ModelError::Highs("the LP optimum came back unbalanced".to_string()))
 }
 
 /// The whole grouped LP, one good_lp variable per eligible arc: the reference.
@@ -818,6 +1185,7 @@ pub fn solve_full_lp(
         arcs: arcs.len() as u64,
         arcs_in_lp: arcs.len() as u64,
         rounds: 1,
+        classes: None,
     };
     if arcs.is_empty() {
         return Ok(fallback(false));
@@ -884,6 +1252,7 @@ pub fn solve_full_lp(
         arcs: arcs.len() as u64,
         arcs_in_lp: arcs.len() as u64,
         rounds: 1,
+        classes: None,
     })
 }
 

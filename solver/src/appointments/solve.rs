@@ -2,12 +2,13 @@
 //! fill any free slot a deadline left unused, explain every unbooked request, check
 //! the bookings and measure them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::check::{BookingViolation, check};
 use super::domain::*;
 use super::input::BalanceMethod;
-use super::model::{self, Flow, Grouping, ModelError};
+use super::model::{self, ClassNetwork, EligibleSlots, Flow, Grouping, ModelError};
 
 /// Why a request was left unbooked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +85,18 @@ pub enum BalanceError {
 
 /// Balances `network` within its time limit (or `default_time_limit_ms`).
 pub fn balance(network: &Network, default_time_limit_ms: u32) -> Result<BalancePlan, BalanceError> {
+    balance_cancellable(network, default_time_limit_ms, &AtomicBool::new(false))
+}
+
+/// [`balance`], which also gives up when `cancel` is set: the default method's network
+/// simplex looks at the flag (and the clock) every `flow::STOP_EVERY` pivots, and then
+/// returns the plan it returns at a deadline (`fill`, the bound L(0),
+/// `deadline_reached`). The full LP (the reference method) looks only at its deadline.
+pub fn balance_cancellable(
+    network: &Network,
+    default_time_limit_ms: u32,
+    cancel: &AtomicBool,
+) -> Result<BalancePlan, BalanceError> {
     let started = Instant::now();
     let limit = network
         .options
@@ -98,9 +111,9 @@ pub fn balance(network: &Network, default_time_limit_ms: u32) -> Result<BalanceP
     );
     let log = network.options.log_solver;
     let mut solution = match network.options.method {
-        BalanceMethod::Transshipment => {
-            model::solve_transshipment(network, &grouping, deadline, log)?
-        }
+        BalanceMethod::Transshipment => model::solve_transshipment(network, &grouping, || {
+            cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
+        })?,
         BalanceMethod::FullLp => model::solve_full_lp(network, &grouping, deadline, log)?,
     };
     if !solution.optimal {
@@ -114,7 +127,12 @@ pub fn balance(network: &Network, default_time_limit_ms: u32) -> Result<BalanceP
     let bound30 = (unbooked_all + solution.bound30).min(cost30);
     let objective = cost30 as f64 / COST_SCALE as f64;
     let bound = bound30 as f64 / COST_SCALE as f64;
-    let unassigned = explain(network, &grouping, &solution.flows);
+    let unassigned = explain(
+        network,
+        &grouping,
+        &solution.flows,
+        solution.classes.as_ref(),
+    );
     let metrics = measure(network, &bookings, cost30);
     let summary = BalanceSummary {
         optimal: bound30 >= cost30,
@@ -206,8 +224,14 @@ fn list_modes(modes: ModeSet) -> String {
 }
 
 /// Why each unbooked request waits, decided per request group (its members are
-/// interchangeable, so one reason holds for all of them).
-fn explain(network: &Network, grouping: &Grouping, flows: &[Flow]) -> Vec<Unassigned> {
+/// interchangeable, so one reason holds for all of them). The eligible slots come from
+/// the transshipment network when there is one, else from every group's arcs.
+fn explain(
+    network: &Network,
+    grouping: &Grouping,
+    flows: &[Flow],
+    classes: Option<&ClassNetwork>,
+) -> Vec<Unassigned> {
     let mut free: Vec<u32> = grouping
         .slot_groups
         .iter()
@@ -218,6 +242,10 @@ fn explain(network: &Network, grouping: &Grouping, flows: &[Flow]) -> Vec<Unassi
         free[f.slot_group as usize] -= f.count;
         booked[f.request_group as usize] += f.count;
     }
+    let eligible = match classes {
+        Some(classes) => classes.eligible_slots(grouping, &free),
+        None => model::eligible_slots(network, grouping, &free),
+    };
     let mut out = Vec::new();
     for (g, members) in grouping.request_groups.iter().enumerate() {
         let unbooked = &members[booked[g] as usize..];
@@ -227,21 +255,17 @@ fn explain(network: &Network, grouping: &Grouping, flows: &[Flow]) -> Vec<Unassi
         let r = grouping.request_rep(g);
         let request = network.request(r);
         let role = network.role(request.role);
-        let mut eligible = 0usize;
-        let mut cheapest_free: Option<(i64, usize)> = None;
-        grouping.for_each_arc(network, g, |h, c| {
-            eligible += grouping.slot_groups[h].len();
-            if free[h] > 0 && cheapest_free.is_none_or(|(b, _)| c < b) {
-                cheapest_free = Some((c, h));
-            }
-        });
+        let EligibleSlots {
+            slots: eligible,
+            cheapest_free,
+        } = eligible[g];
         let (reason, detail) = if eligible == 0 {
             (
                 UnassignedReason::NoEligibleSlot,
                 no_slot_detail(network, grouping, r),
             )
         } else if let Some((_, h)) = cheapest_free {
-            let s = grouping.slot_rep(h);
+            let s = grouping.slot_rep(h as usize);
             (
                 UnassignedReason::CostsMoreThanWaiting,
                 format!(
