@@ -1,8 +1,9 @@
 //! The appointment-balancing benchmark: the product path end to end (decode, convert,
 //! validate, group, solve, hand out, check, encode) on generated networks, each run in
 //! a child process of its own for its peak memory, beside the first-come greedy (each
-//! practice books its own patients into its own first free slot) and, where it fits,
-//! the one-variable-per-pair LP through good_lp.
+//! practice books its own patients into its own first free slot), the same
+//! transshipment problem solved as an LP by HiGHS (the solver before the network
+//! simplex) and, where it fits, the one-variable-per-pair LP through good_lp.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use clinicplan_solver::appointments::domain::{
     COST_SCALE, Network, RequestIdx, SlotIdx, check_pair,
 };
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
+use clinicplan_solver::appointments::model::{Grouping, solve_transshipment_highs};
 use clinicplan_solver::appointments::validate;
 
 use crate::process::run_child;
@@ -36,6 +38,8 @@ pub enum Part {
     Greedy,
     /// One good_lp variable per eligible (request, slot) pair.
     PairLp,
+    /// Validate, group, and the transshipment network as a HiGHS LP (in process).
+    HighsLp,
 }
 
 /// One measured run (hidden subcommand `appointments-child`).
@@ -131,6 +135,25 @@ pub fn child(a: &AppointmentChildArgs) -> anyhow::Result<()> {
             report.objective = Some(first_come(&network));
             report.total_ms = ms(started.elapsed());
             report.pairs = Some(count_pairs(&network));
+        }
+        Part::HighsLp => {
+            let started = Instant::now();
+            let network = validate(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let grouping = Grouping::new(&network);
+            let deadline = started + Duration::from_millis(u64::from(a.limit_ms));
+            let solution = solve_transshipment_highs(&network, &grouping, deadline, false)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            report.total_ms = ms(started.elapsed());
+            if !solution.deadline_reached {
+                let unbooked: i64 = (0..network.requests.len())
+                    .map(|r| network.unbooked_cost30(RequestIdx(r as u32)))
+                    .sum();
+                let scale = COST_SCALE as f64;
+                report.objective = Some((unbooked + solution.objective30) as f64 / scale);
+                report.bound = Some((unbooked + solution.bound30) as f64 / scale);
+                report.optimal = solution.optimal;
+            }
+            report.arcs = solution.arcs_in_lp;
         }
         Part::PairLp => {
             let network = validate(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -252,6 +275,9 @@ pub struct AppointmentArgs {
     /// The per-pair LP is run only up to this many requests.
     #[arg(long, default_value_t = 3_000)]
     pub pair_lp_max_requests: u32,
+    /// The HiGHS transshipment LP is run only up to this many requests.
+    #[arg(long, default_value_t = 30_000)]
+    pub highs_max_requests: u32,
     /// Append the table to this markdown file.
     #[arg(long)]
     pub markdown: Option<std::path::PathBuf>,
@@ -268,6 +294,7 @@ fn run(
         Part::Clinicplan => "clinicplan",
         Part::Greedy => "greedy",
         Part::PairLp => "pair-lp",
+        Part::HighsLp => "highs-lp",
     };
     let args = vec![
         "appointments-child".to_string(),
@@ -311,27 +338,35 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     let mut table = String::new();
     table.push_str(&format!(
-        "\n### Appointment balancing ({})\n\nCommand: `scripts/bench.sh appointments --cases {} --seeds {}`; {}; limit {} ms.\n\n",
+        "\n### Appointment balancing ({})\n\nCommand: `scripts/bench.sh appointments --cases {} --seeds {} --limit-ms {} --pair-lp-max-requests {} --highs-max-requests {}`; {}.\n\n",
         crate::machine::now_utc(),
         args.cases.join(","),
         args.seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+        args.limit_ms,
+        args.pair_lp_max_requests,
+        args.highs_max_requests,
         crate::machine::describe(),
-        args.limit_ms
     ));
-    table.push_str("| case | seed | slots | pairs | groups (req × slot) | arcs | rounds | clinicplan total s | decode / solve / encode s | peak MiB | objective | bound | optimal | greedy / optimum | pair LP objective | pair LP s | pair LP MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    table.push_str("| case | seed | slots | pairs | groups (req × slot) | arcs | rounds | clinicplan total s | decode / solve / encode s | peak MiB | objective | bound | optimal | greedy / optimum | HiGHS LP s | HiGHS LP MiB | HiGHS LP objective | pair LP objective | pair LP s | pair LP MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     let mut medians = String::from(
-        "\n| case | median clinicplan total s | median peak MiB | median greedy / optimum |\n|---|---|---|---|\n",
+        "\n| case | median clinicplan total s | median peak MiB | median greedy / optimum | median HiGHS LP s |\n|---|---|---|---|---|\n",
     );
     for case in &args.cases {
         let parts: Vec<u32> = case.split('x').map(str::parse).collect::<Result<_, _>>()?;
         anyhow::ensure!(parts.len() == 3, "a case is PRACTICESxCLINICIANSxREQUESTS");
         let c = (parts[0], parts[1], parts[2]);
         let (mut totals, mut peaks, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let mut highs_totals = Vec::new();
         for &seed in &args.seeds {
             let (cp, cp_peak, cp_fail) = run(&exe, Part::Clinicplan, c, seed, args.limit_ms)?;
             let (greedy, _, _) = run(&exe, Part::Greedy, c, seed, args.limit_ms)?;
             let (pair, pair_peak, pair_fail) = if c.2 <= args.pair_lp_max_requests {
                 run(&exe, Part::PairLp, c, seed, args.limit_ms)?
+            } else {
+                (None, None, Some("not run".into()))
+            };
+            let (highs, highs_peak, highs_fail) = if c.2 <= args.highs_max_requests {
+                run(&exe, Part::HighsLp, c, seed, args.limit_ms)?
             } else {
                 (None, None, Some("not run".into()))
             };
@@ -351,13 +386,31 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
                 ratios.push(r);
             }
             let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
+            let highs_lp = match (&highs, &highs_fail) {
+                (Some(h), _) => {
+                    if h.objective.is_some() {
+                        highs_totals.push(h.total_ms / 1000.0);
+                    }
+                    let same = match (h.objective, cp.objective) {
+                        (Some(x), Some(y)) if x == y => " (= clinicplan)".to_string(),
+                        (Some(_), Some(_)) => " (≠ clinicplan)".to_string(),
+                        _ => String::new(),
+                    };
+                    (
+                        format!("{:.2}", h.total_ms / 1000.0),
+                        format!("{}{same}", f(h.objective)),
+                    )
+                }
+                (None, Some(why)) => ("–".into(), why.clone()),
+                (None, None) => ("–".into(), "–".into()),
+            };
             let pair_lp = match (&pair, &pair_fail) {
                 (Some(p), _) => (f(p.objective), format!("{:.1}", p.total_ms / 1000.0)),
                 (None, Some(why)) => (why.clone(), "–".into()),
                 (None, None) => ("–".into(), "–".into()),
             };
             table.push_str(&format!(
-                "| {case} | {seed} | {} | {} | {} × {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {case} | {seed} | {} | {} | {} × {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 cp.slots,
                 greedy.pairs.map_or("–".into(), |p| p.to_string()),
                 cp.request_groups,
@@ -373,6 +426,9 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
                 f(cp.bound),
                 cp.optimal,
                 ratio.map_or("–".into(), |r| format!("{r:.2}")),
+                highs_lp.0,
+                highs_peak.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0)),
+                highs_lp.1,
                 pair_lp.0,
                 pair_lp.1,
                 pair_peak.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0)),
@@ -381,10 +437,11 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
         }
         let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
         medians.push_str(&format!(
-            "| {case} | {} | {} | {} |\n",
+            "| {case} | {} | {} | {} | {} |\n",
             f(median(totals)),
             median(peaks).map_or("–".into(), |x| format!("{x:.0}")),
-            f(median(ratios))
+            f(median(ratios)),
+            f(median(highs_totals))
         ));
     }
     table.push_str(&medians);
