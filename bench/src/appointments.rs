@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use clinicplan_service::convert::appointments::{
     request_from_proto, request_to_proto, response_to_proto,
 };
-use clinicplan_service::engine::{EngineConfig, WorkerCommand, balance_appointments};
+use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, balance_appointments};
 use clinicplan_service::proto;
 use clinicplan_solver::appointments::domain::{
     COST_SCALE, Network, RequestIdx, SlotIdx, check_pair,
@@ -111,8 +111,8 @@ pub fn child(a: &AppointmentChildArgs) -> anyhow::Result<()> {
             let decoded = proto::BalanceAppointmentsRequest::decode(bytes.as_slice())?;
             let input = request_from_proto(decoded);
             let decoded_at = Instant::now();
-            let (network, plan) =
-                balance_appointments(&input, &engine).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (network, plan) = balance_appointments(&input, &engine, &CancelToken::default())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let solved_at = Instant::now();
             let response = response_to_proto(&network, &plan).encode_to_vec();
             let done = Instant::now();

@@ -66,6 +66,11 @@ impl CancelToken {
         self.0.load(Ordering::SeqCst)
     }
 
+    /// The flag itself, for solvers that look at it as they go.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.0
+    }
+
     /// A guard that cancels the token when dropped (when a request's future is dropped).
     pub fn drop_guard(&self) -> CancelOnDrop {
         CancelOnDrop(self.clone())
@@ -119,12 +124,14 @@ pub fn plan_theatres(
     Ok((instance, outcome))
 }
 
-/// Validates and balances an appointment request in this process (an LP: HiGHS does
-/// not stall in set-up the way its MIP can), within the request's time limit counted
-/// from its arrival.
+/// Validates and balances an appointment request in this process (a network flow: no
+/// HiGHS MIP to stall in set-up), within the request's time limit counted from its
+/// arrival; a cancelled request stops its solve (the flow solver looks at the token as
+/// it goes) and gets `Cancelled`.
 pub fn balance_appointments(
     request: &BalanceRequest,
     config: &EngineConfig,
+    cancel: &CancelToken,
 ) -> Result<(Network, BalancePlan), ServiceError> {
     let arrived = Instant::now();
     let mut network = appointments::validate(request)?;
@@ -134,7 +141,10 @@ pub fn balance_appointments(
         .unwrap_or(config.default_time_limit_ms);
     let left = (u128::from(limit)).saturating_sub(arrived.elapsed().as_millis());
     network.options.time_limit_ms = Some(left.max(1) as u32);
-    let plan = appointments::balance(&network, limit)?;
+    let plan = appointments::solve::balance_cancellable(&network, limit, cancel.flag())?;
+    if cancel.is_cancelled() {
+        return Err(ServiceError::Cancelled);
+    }
     Ok((network, plan))
 }
 

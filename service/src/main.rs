@@ -516,7 +516,7 @@ fn balance_command(args: BalanceArgs) -> anyhow::Result<ExitCode> {
         worker: WorkerCommand::current_exe()?,
         default_time_limit_ms: 10_000,
     };
-    let (network, plan) = match balance_appointments(&request, &engine) {
+    let (network, plan) = match balance_appointments(&request, &engine, &CancelToken::default()) {
         Ok(r) => r,
         Err(ServiceError::Invalid(errors)) => {
             match &origins {

@@ -506,9 +506,7 @@ impl AppointmentBalancer for Scheduler {
                     if token.is_cancelled() {
                         return Err(ServiceError::Cancelled);
                     }
-                    // One HiGHS LP in process: it stops at its time limit, not at a
-                    // cancel (the highs crate has no interrupt).
-                    balance_appointments(&request, engine)
+                    balance_appointments(&request, engine, token)
                 })
                 .await?;
             let s = &plan.summary;
