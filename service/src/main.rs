@@ -279,7 +279,7 @@ enum ObjectiveArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MethodArg {
-    /// The transshipment LP (the default).
+    /// The transshipment network, solved by a network simplex (the default).
     Transshipment,
     /// One column per grouped arc, through good_lp (the reference; slower).
     FullLp,
