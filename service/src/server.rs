@@ -541,9 +541,16 @@ struct TokenCheck {
     next_request: Arc<AtomicU64>,
 }
 
-/// Compares in time independent of where the strings first differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether `given` is one of `tokens`, in time independent of where a token first
+/// differs from it and of which token matches (every token is compared).
+fn known_token(tokens: &[String], given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    tokens
+        .iter()
+        .fold(subtle::Choice::from(0), |found, t| {
+            found | t.as_bytes().ct_eq(given.as_bytes())
+        })
+        .into()
 }
 
 impl tonic::service::Interceptor for TokenCheck {
@@ -557,12 +564,7 @@ impl tonic::service::Interceptor for TokenCheck {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let mut status = match given {
-            Some(token)
-                if self
-                    .tokens
-                    .iter()
-                    .any(|t| same(t.as_bytes(), token.as_bytes())) =>
-            {
+            Some(token) if known_token(&self.tokens, token) => {
                 return Ok(request);
             }
             Some(_) => Status::unauthenticated("the bearer token is not valid"),
