@@ -135,8 +135,31 @@ fn answered(metrics_port: u16) -> f64 {
     metric(&scrape(metrics_port), "clinicplan_requests_total")
 }
 
+/// nginx's master process, stopped with SIGTERM when dropped so that it stops its
+/// workers too (SIGKILL would leave them running, holding the port).
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(_)) = self.0.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// nginx running the shipped configuration, in front of `replicas`, on `port`.
-fn balancer(dir: &Path, port: u16, replicas: [u16; 2]) -> Owned {
+fn balancer(dir: &Path, port: u16, replicas: [u16; 2]) -> Nginx {
     let shipped = std::fs::read_to_string(root().join("deploy/nginx/clinicplan.conf"))
         .expect("read deploy/nginx/clinicplan.conf");
     let mut config = shipped.clone();
@@ -153,7 +176,7 @@ fn balancer(dir: &Path, port: u16, replicas: [u16; 2]) -> Owned {
     }
     let path = dir.join("nginx.conf");
     std::fs::write(&path, config).expect("write nginx.conf");
-    let child = Owned(
+    let mut child = Nginx(
         Command::new(nginx())
             .arg("-p")
             .arg(format!("{}/", dir.display()))
@@ -170,6 +193,11 @@ fn balancer(dir: &Path, port: u16, replicas: [u16; 2]) -> Owned {
     );
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            matches!(child.0.try_wait(), Ok(None)),
+            "nginx exited: {}",
+            std::fs::read_to_string(dir.join("nginx.log")).unwrap_or_default()
+        );
         assert!(
             started.elapsed() < WAIT,
             "nginx did not listen: {}",
