@@ -349,7 +349,7 @@ fn best_relocation(
 }
 
 /// Exact 0-1 knapsack over integer weights: the indices of the best set.
-fn knapsack(items: &[(PatientIdx, u32, f64)], capacity: u32) -> Vec<usize> {
+pub(crate) fn knapsack(items: &[(PatientIdx, u32, f64)], capacity: u32) -> Vec<usize> {
     let cap = capacity as usize;
     let mut best = vec![0.0f64; cap + 1];
     let mut take = vec![false; items.len() * (cap + 1)];

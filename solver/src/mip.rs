@@ -184,6 +184,12 @@ pub enum MipEvent {
     /// `p1_floor` P1 patients (the LP relaxation with that floor), so of every plan the
     /// policy accepts.
     LpBound { weighted_wait: f64, p1_floor: u32 },
+    /// The same for the pattern relaxation (docs/model.md, "Pattern bound and diving"): at least as tight as the LP's when `converged`.
+    PatternBound {
+        weighted_wait: f64,
+        p1_floor: u32,
+        converged: bool,
+    },
     /// A stage finished. `plan` is at least as good as every earlier plan under the
     /// policy (warm start plus floors), so the latest one is the one to keep.
     StageDone {
@@ -208,6 +214,8 @@ pub enum StageName {
     MaxP4,
     /// A plan rounded from the LP relaxation's solution.
     LpRounding,
+    /// A plan rounded from the pattern relaxation's solution.
+    PatternRounding,
     /// The weighted wait of one specialty's patients, the rest fixed.
     SubModel,
     WeightedWait,
@@ -310,7 +318,7 @@ pub fn lp_bound(
             Priority::P1,
             [0; 4],
             floor_plan,
-            &run_options(instance, limit / 8),
+            &run_options(instance, limit / 4),
             None,
         );
         if let Some(plan) = improved {
@@ -377,7 +385,13 @@ pub fn lp_bound(
         elapsed_ms = t0.elapsed().as_millis() as u64,
         "first rounding"
     );
-    let seeded = round_lp(instance, &p1_plan, true, &lp.values, t0 + limit);
+    let seeded = round_lp(
+        instance,
+        &p1_plan,
+        true,
+        &lp.values,
+        Instant::now() + left / 2,
+    );
     tracing::debug!(
         elapsed_ms = t0.elapsed().as_millis() as u64,
         "second rounding"
@@ -390,11 +404,48 @@ pub fn lp_bound(
     on_event(MipEvent::StageDone {
         stage: StageName::LpRounding,
         status: RunStatus::Limit,
-        plan: Some(plan),
+        plan: Some(plan.clone()),
         weighted_wait_bound: None,
         counts_proven: false,
         elapsed_ms: t0.elapsed().as_millis() as u64,
     });
+    // The pattern relaxation, one master per specialty from the LP's duals: a tighter
+    // bound, and a plan rounded from its solution, after diving where a part's relaxation
+    // converged in time (docs/model.md, "Pattern bound and diving").
+    let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let until = Instant::now() + left.mul_f64(0.85);
+    if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
+        instance,
+        &[&p1_plan, &plan],
+        p1_floor,
+        &lp.shared_duals,
+        until,
+        Some(until),
+        threads,
+        instance.options.solver_log,
+    ) {
+        tracing::debug!(
+            elapsed_ms = t0.elapsed().as_millis() as u64,
+            rounds = relaxation.rounds,
+            converged = relaxation.converged,
+            "pattern bound"
+        );
+        on_event(MipEvent::PatternBound {
+            weighted_wait: instance.nothing_scheduled_cost() + relaxation.bound,
+            p1_floor,
+            converged: relaxation.converged,
+        });
+        let plan = round_patterns(instance, &relaxation, &p1_plan, p1_floor, t0 + limit);
+        on_event(MipEvent::StageDone {
+            stage: StageName::PatternRounding,
+            status: RunStatus::Limit,
+            plan: Some(plan),
+            weighted_wait_bound: None,
+            counts_proven: false,
+            elapsed_ms: t0.elapsed().as_millis() as u64,
+        });
+    }
 }
 
 /// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients are
@@ -458,6 +509,91 @@ fn round_lp(
         &mut loads,
         &crate::constructive::density_order(instance),
     );
+    polish(instance, &mut assignment, deadline);
+    assignment
+}
+
+/// Rounds the pattern relaxation's solution to a plan (docs/model.md, "Pattern bound and
+/// diving"): P1 patients first, where the dive's patterns and then the patterns with the
+/// largest values put them, then as in `p1_plan`; then whole patterns (the dive's first,
+/// then by value), one per session, each case booked only where it still fits every
+/// shared capacity; then a fill in density order and re-packing. If that seats fewer P1
+/// than `p1_floor`, again with `p1_plan`'s P1 seated first (which meets the floor).
+pub fn round_patterns(
+    instance: &Instance,
+    relaxation: &crate::models::patterns::PatternRelaxation,
+    p1_plan: &Assignment,
+    p1_floor: u32,
+    deadline: Instant,
+) -> Assignment {
+    let first = round_patterns_from(instance, relaxation, p1_plan, false, deadline);
+    if first.counts_by_priority(instance)[0] >= p1_floor {
+        return first;
+    }
+    // The patterns' P1 cases blocked others: seat P1 as `p1_plan` does, which meets the floor.
+    round_patterns_from(instance, relaxation, p1_plan, true, deadline)
+}
+
+fn round_patterns_from(
+    instance: &Instance,
+    relaxation: &crate::models::patterns::PatternRelaxation,
+    p1_plan: &Assignment,
+    seed_p1: bool,
+    deadline: Instant,
+) -> Assignment {
+    let mut assignment = Assignment::empty(instance);
+    let mut loads = crate::capacity::Loads::new(instance);
+    let mut book = |assignment: &mut Assignment, p: PatientIdx, s: SessionIdx| {
+        if assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
+            assignment.set(p, Some(s));
+            loads.add(instance, p, s);
+        }
+    };
+    for &(p, s) in &instance.pinned {
+        book(&mut assignment, p, s);
+    }
+    // The dive's patterns first, then the last LP's, largest value first.
+    let mut order: Vec<(f64, &crate::models::patterns::Pattern)> = relaxation
+        .pool
+        .iter()
+        .zip(&relaxation.values)
+        .filter(|(_, v)| **v > 1e-6)
+        .map(|(k, &v)| (v, k))
+        .collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let order: Vec<&crate::models::patterns::Pattern> = relaxation
+        .fixed
+        .iter()
+        .chain(order.into_iter().map(|(_, k)| k))
+        .collect();
+    let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
+    if seed_p1 {
+        for (p, s) in p1_plan.scheduled().filter(|&(p, _)| is_p1(p)) {
+            book(&mut assignment, p, s);
+        }
+    }
+    for pattern in &order {
+        for &p in pattern.patients.iter().filter(|&&p| is_p1(p)) {
+            book(&mut assignment, p, pattern.session);
+        }
+    }
+    for (p, s) in p1_plan.scheduled().filter(|&(p, _)| is_p1(p)) {
+        book(&mut assignment, p, s);
+    }
+    for p in instance.patient_indices().filter(|&p| is_p1(p)) {
+        for &s in &instance.eligible[p.idx()] {
+            book(&mut assignment, p, s);
+        }
+    }
+    let mut claimed = vec![false; instance.sessions.len()];
+    for pattern in &order {
+        if std::mem::replace(&mut claimed[pattern.session.idx()], true) {
+            continue;
+        }
+        for &p in &pattern.patients {
+            book(&mut assignment, p, pattern.session);
+        }
+    }
     polish(instance, &mut assignment, deadline);
     assignment
 }

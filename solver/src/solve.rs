@@ -39,6 +39,8 @@ pub enum BoundSource {
     Trivial,
     /// The LP relaxation of the weighted-wait model.
     Lp,
+    /// The pattern (Dantzig–Wolfe) relaxation's Lagrangian bound.
+    Patterns,
     /// HiGHS's MIP dual bound on the final stage.
     Mip,
 }
@@ -48,6 +50,7 @@ impl BoundSource {
         match self {
             BoundSource::Trivial => "trivial",
             BoundSource::Lp => "lp",
+            BoundSource::Patterns => "patterns",
             BoundSource::Mip => "mip",
         }
     }
@@ -271,62 +274,81 @@ pub fn solve(
         notes.push("the plan meets the trivial bound: optimal".into());
     } else {
         let mut final_stage: Option<(RunStatus, bool)> = None;
-        let end = runner.run(instance, &start, deadline, &mut |event| match event {
-            MipEvent::LpBound {
-                weighted_wait,
-                p1_floor,
-            } => {
-                notes.push(format!(
-                    "LP relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1)"
+        let end =
+            runner.run(instance, &start, deadline, &mut |event| match event {
+                MipEvent::LpBound {
+                    weighted_wait,
+                    p1_floor,
+                } => {
+                    notes.push(format!(
+                        "LP relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1)"
+                    ));
+                    lp_p1_floor = p1_floor;
+                    if weighted_wait > plain_bound.0 {
+                        plain_bound = (weighted_wait, BoundSource::Lp);
+                    }
+                    if weighted_wait > bound {
+                        bound = weighted_wait;
+                        bound_source = BoundSource::Lp;
+                    }
+                }
+                MipEvent::PatternBound {
+                    weighted_wait,
+                    p1_floor,
+                    converged,
+                } => {
+                    notes.push(format!(
+                    "pattern relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1{})",
+                    if converged { "" } else { "; column generation cut short" }
                 ));
-                lp_p1_floor = p1_floor;
-                if weighted_wait > plain_bound.0 {
-                    plain_bound = (weighted_wait, BoundSource::Lp);
+                    lp_p1_floor = lp_p1_floor.max(p1_floor);
+                    if weighted_wait > plain_bound.0 {
+                        plain_bound = (weighted_wait, BoundSource::Patterns);
+                    }
+                    if weighted_wait > bound {
+                        bound = weighted_wait;
+                        bound_source = BoundSource::Patterns;
+                    }
                 }
-                if weighted_wait > bound {
-                    bound = weighted_wait;
-                    bound_source = BoundSource::Lp;
+                MipEvent::StageDone {
+                    stage,
+                    status: run_status,
+                    plan,
+                    weighted_wait_bound,
+                    counts_proven,
+                    elapsed_ms,
+                } => {
+                    // Keep a stage's plan only if the policy ranks it at least as high.
+                    let verdict = match &plan {
+                        None => String::new(),
+                        Some(p) if policy_worse(instance, p, &best) => format!(
+                            ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
+                            p.weighted_wait(instance),
+                            p.counts_by_priority(instance)[0]
+                        ),
+                        Some(p) => format!(
+                            ", plan kept: weighted wait {:.1}",
+                            p.weighted_wait(instance)
+                        ),
+                    };
+                    notes.push(format!(
+                        "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
+                    ));
+                    if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
+                        best = plan;
+                        source = PlanSource::Mip;
+                    }
+                    if let Some(b) = weighted_wait_bound
+                        && b > bound
+                    {
+                        bound = b;
+                        bound_source = BoundSource::Mip;
+                    }
+                    if stage == StageName::WeightedWait {
+                        final_stage = Some((run_status, counts_proven));
+                    }
                 }
-            }
-            MipEvent::StageDone {
-                stage,
-                status: run_status,
-                plan,
-                weighted_wait_bound,
-                counts_proven,
-                elapsed_ms,
-            } => {
-                // Keep a stage's plan only if the policy ranks it at least as high.
-                let verdict = match &plan {
-                    None => String::new(),
-                    Some(p) if policy_worse(instance, p, &best) => format!(
-                        ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
-                        p.weighted_wait(instance),
-                        p.counts_by_priority(instance)[0]
-                    ),
-                    Some(p) => format!(
-                        ", plan kept: weighted wait {:.1}",
-                        p.weighted_wait(instance)
-                    ),
-                };
-                notes.push(format!(
-                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
-                ));
-                if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
-                    best = plan;
-                    source = PlanSource::Mip;
-                }
-                if let Some(b) = weighted_wait_bound
-                    && b > bound
-                {
-                    bound = b;
-                    bound_source = BoundSource::Mip;
-                }
-                if stage == StageName::WeightedWait {
-                    final_stage = Some((run_status, counts_proven));
-                }
-            }
-        });
+            });
         match &end {
             RunnerEnd::Finished => {}
             RunnerEnd::DeadlineReached => {

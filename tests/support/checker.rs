@@ -491,7 +491,7 @@ fn check_solve(
     {
         v.push(format!("solve.source is {}", solve.source));
     }
-    if !["mip", "lp", "trivial"].contains(&solve.bound_source.as_str()) {
+    if !["mip", "patterns", "lp", "trivial"].contains(&solve.bound_source.as_str()) {
         v.push(format!("solve.bound_source is '{}'", solve.bound_source));
     }
     if !close(solve.objective, r.weighted_wait) {

@@ -30,6 +30,19 @@ pub struct LpOptimum {
     pub values: Vec<((PatientIdx, SessionIdx), f64)>,
     pub rounds: u32,
     pub columns: usize,
+    /// The optimal duals of the rows sessions share (HiGHS's signs: ≤ 0): a start for
+    /// the pattern relaxation ([`super::patterns`]).
+    pub shared_duals: SharedDuals,
+}
+
+/// Duals of the rows that couple sessions, by what they constrain.
+#[derive(Clone, Debug, Default)]
+pub struct SharedDuals {
+    /// Per patient (0 for a patient with no row).
+    pub assign: Vec<f64>,
+    pub surgeon_day: HashMap<(SurgeonIdx, u32), f64>,
+    pub beds: BTreeMap<i64, f64>,
+    pub floor: f64,
 }
 
 /// Most columns added in one pricing round.
@@ -251,11 +264,26 @@ pub fn solve_lp(
                 .filter(|(_, v)| **v > 1e-9)
                 .map(|(&pair, &v)| (pair, v))
                 .collect();
+            let shared_duals = SharedDuals {
+                assign: rows
+                    .assign
+                    .iter()
+                    .map(|r| r.map_or(0.0, |r| duals[r]))
+                    .collect(),
+                surgeon_day: rows
+                    .surgeon_day
+                    .iter()
+                    .map(|(&key, &r)| (key, duals[r]))
+                    .collect(),
+                beds: rows.beds.iter().map(|(&day, &r)| (day, duals[r])).collect(),
+                floor: rows.floor.map_or(0.0, |r| duals[r]),
+            };
             return Some(LpOptimum {
                 objective: solved.objective_value(),
                 values,
                 rounds,
                 columns: master.columns.len(),
+                shared_duals,
             });
         }
         priced.sort_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));

@@ -2,4 +2,5 @@
 //! and objective, mirrored in docs/model.md.
 
 pub mod column_generation;
+pub mod patterns;
 pub mod theatre_list;

@@ -1,0 +1,1067 @@
+//! The pattern relaxation of the theatre-list model (Dantzig–Wolfe over sessions), solved
+//! by column generation one specialty at a time, and a plan found by diving on it.
+//! docs/model.md, "Pattern bound and diving".
+//!
+//! A *pattern* of session s is a set of its eligible patients that fits its minutes
+//! (Σ (duration + turnaround) ≤ length + turnaround) and holds every patient pinned to s.
+//! The master chooses at most one pattern per session (exactly one where s has pins);
+//! the rows shared between sessions stay in the master: each patient at most once, the
+//! surgeon-day minutes, the ward beds, and the P1 floor. Every plan of the model is a
+//! choice of patterns, so the master's LP is a relaxation; it is at least as tight as the
+//! LP of [`super::theatre_list`] because every pattern already respects its session's
+//! minutes in whole patients.
+//!
+//! Pricing one session is a 0-1 knapsack over its minutes, solved exactly (after an exact
+//! reduction). Whatever the duals, the Lagrangian function at those duals is a true
+//! lower bound, so every round gives one, converged or not:
+//! L(y) = Σ_r b_r y_r + Σ_s min_{k ∈ K_s} (c_k − Σ_r a_{r,k} y_r),
+//! over the shared rows r (all `≤`, duals clamped to y ≤ 0) and each session's patterns
+//! K_s (the empty pattern included unless s has pins).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use highs::{ColProblem, HighsModelStatus, Model, Sense};
+
+use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::models::column_generation::SharedDuals;
+use crate::plan::Assignment;
+
+/// One session's set of cases.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pattern {
+    pub session: SessionIdx,
+    /// Sorted.
+    pub patients: Vec<PatientIdx>,
+}
+
+/// What the column generation reached.
+#[derive(Clone, Debug)]
+pub struct PatternRelaxation {
+    /// The best Lagrangian bound seen, relative to `nothing_scheduled_cost` (add it for
+    /// the weighted wait): a lower bound on every plan with at least the P1 floor.
+    pub bound: f64,
+    /// The restricted master's last LP optimum (relative, as `bound`).
+    pub master_objective: f64,
+    /// Whether pricing found no improving pattern: then `bound` = the pattern LP optimum.
+    pub converged: bool,
+    pub rounds: u32,
+    /// Every pattern generated (the start plans' patterns first).
+    pub pool: Vec<Pattern>,
+    /// The restricted master's last LP solution, one value per pattern of `pool` (empty
+    /// when the last master was not solved).
+    pub values: Vec<f64>,
+    /// Patterns fixed by diving (one per session at most, no patient twice): a plan
+    /// for those sessions, to be booked before anything else.
+    pub fixed: Vec<Pattern>,
+}
+
+/// The part of the instance one master covers: some sessions (and so the patients
+/// eligible for them), with the ward beds and the P1 floor either rows of the master or
+/// priced at fixed multipliers (Lagrangian relaxation), which lets the master split along
+/// specialties: those rows are the only ones that couple specialties.
+#[derive(Clone, Debug)]
+pub struct Part {
+    /// Sorted.
+    pub sessions: Vec<SessionIdx>,
+    /// `None`: beds and floor are rows. `Some`: they are priced at these multipliers.
+    pub coupling: Option<Coupling>,
+    /// Patients already placed elsewhere (by a dive): in no pattern of this part.
+    pub excluded: HashSet<PatientIdx>,
+    /// Surgeon-day minutes already used outside the part's sessions (by a dive).
+    pub minutes_used: HashMap<(SurgeonIdx, u32), u32>,
+}
+
+impl Part {
+    /// The whole instance in one master.
+    pub fn whole(instance: &Instance) -> Self {
+        Part::of(instance.session_indices().collect(), None)
+    }
+
+    pub fn of(sessions: Vec<SessionIdx>, coupling: Option<Coupling>) -> Self {
+        Part {
+            sessions,
+            coupling,
+            excluded: HashSet::new(),
+            minutes_used: HashMap::new(),
+        }
+    }
+}
+
+/// Fixed multipliers (HiGHS's signs, ≤ 0) of the bed rows and the P1 floor row.
+#[derive(Clone, Debug, Default)]
+pub struct Coupling {
+    pub beds: BTreeMap<i64, f64>,
+    pub floor: f64,
+}
+
+/// The master's rows, in a fixed order, all `lower..=upper`.
+struct Rows {
+    assign: Vec<Option<usize>>,
+    /// Per session (`None` outside the part).
+    convexity: Vec<Option<usize>>,
+    surgeon_day: HashMap<(SurgeonIdx, u32), usize>,
+    beds: BTreeMap<i64, usize>,
+    floor: Option<usize>,
+    coupling: Option<Coupling>,
+    /// (lower, upper) of each row.
+    bounds: Vec<(f64, f64)>,
+}
+
+impl Rows {
+    fn new(instance: &Instance, p1_floor: u32, part: &Part) -> Self {
+        let mut bounds = Vec::new();
+        let mut add = |lower: f64, upper: f64| {
+            bounds.push((lower, upper));
+            bounds.len() - 1
+        };
+        let mut in_part = vec![false; instance.sessions.len()];
+        part.sessions.iter().for_each(|s| in_part[s.idx()] = true);
+        let assign = instance
+            .patient_indices()
+            .map(|p| {
+                (!part.excluded.contains(&p)
+                    && instance.eligible[p.idx()].iter().any(|s| in_part[s.idx()]))
+                .then(|| add(f64::NEG_INFINITY, 1.0))
+            })
+            .collect();
+        let pinned_sessions: HashSet<SessionIdx> =
+            instance.pinned.iter().map(|&(_, s)| s).collect();
+        let convexity = instance
+            .session_indices()
+            .map(|s| {
+                if !in_part[s.idx()] {
+                    None
+                } else if pinned_sessions.contains(&s) {
+                    Some(add(1.0, 1.0))
+                } else {
+                    Some(add(f64::NEG_INFINITY, 1.0))
+                }
+            })
+            .collect();
+        let mut days: Vec<(SurgeonIdx, u32)> = part
+            .sessions
+            .iter()
+            .map(|&s| (instance.session(s).surgeon, instance.session(s).day))
+            .collect();
+        days.sort();
+        days.dedup();
+        let surgeon_day = days
+            .into_iter()
+            .map(|(k, d)| {
+                let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day)
+                    - f64::from(part.minutes_used.get(&(k, d)).copied().unwrap_or(0));
+                ((k, d), add(f64::NEG_INFINITY, max))
+            })
+            .collect();
+        let (beds, floor) = if part.coupling.is_some() {
+            (BTreeMap::new(), None)
+        } else {
+            let beds = instance
+                .free_beds
+                .iter()
+                .map(|(&day, &free)| (day, add(f64::NEG_INFINITY, f64::from(free))))
+                .collect();
+            let floor = (p1_floor > 0).then(|| add(f64::NEG_INFINITY, -f64::from(p1_floor)));
+            (beds, floor)
+        };
+        Rows {
+            assign,
+            convexity,
+            surgeon_day,
+            beds,
+            floor,
+            coupling: part.coupling.clone(),
+            bounds,
+        }
+    }
+
+    fn convexity(&self, s: SessionIdx) -> usize {
+        self.convexity[s.idx()].expect("a session of the part")
+    }
+
+    /// The rows of one patient in session s (the convexity row excluded).
+    fn of_patient(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
+        let patient = instance.patient(p);
+        let session = instance.session(s);
+        let mut rows = Vec::with_capacity(3 + patient.length_of_stay_days as usize);
+        if let Some(r) = self.assign[p.idx()] {
+            rows.push((r, 1.0));
+        }
+        if let Some(&r) = self.surgeon_day.get(&(session.surgeon, session.day)) {
+            rows.push((r, f64::from(patient.duration_min)));
+        }
+        for day in instance.bed_days(p, session.day) {
+            if let Some(&r) = self.beds.get(&day) {
+                rows.push((r, 1.0));
+            }
+        }
+        if let (Some(r), Priority::P1) = (self.floor, patient.priority) {
+            rows.push((r, -1.0));
+        }
+        rows
+    }
+
+    /// What patient p costs in session s against waiting, with the coupling rows'
+    /// multipliers when they are relaxed: c_{p,s} − Σ_d μ_d [bed on d] + μ_floor [P1].
+    fn item_cost(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
+        let base = instance.cost_scheduled(p, s) - instance.cost_unscheduled(p);
+        let Some(coupling) = &self.coupling else {
+            return base;
+        };
+        let beds: f64 = instance
+            .bed_days(p, instance.session(s).day)
+            .filter_map(|day| coupling.beds.get(&day))
+            .sum();
+        let p1 = if instance.patient(p).priority == Priority::P1 {
+            coupling.floor
+        } else {
+            0.0
+        };
+        base - beds + p1
+    }
+
+    /// A pattern's cost and its column (rows merged, in row order).
+    fn column(&self, instance: &Instance, pattern: &Pattern) -> (f64, Vec<(usize, f64)>) {
+        let s = pattern.session;
+        let mut merged: BTreeMap<usize, f64> = BTreeMap::new();
+        merged.insert(self.convexity(s), 1.0);
+        let mut cost = 0.0;
+        for &p in &pattern.patients {
+            cost += self.item_cost(instance, p, s);
+            for (r, a) in self.of_patient(instance, p, s) {
+                *merged.entry(r).or_insert(0.0) += a;
+            }
+        }
+        (cost, merged.into_iter().collect())
+    }
+
+    /// c_{p,s} − Σ_r a_{r,(p,s)} y_r: what patient p adds to a pattern's reduced cost.
+    fn reduced_item(&self, instance: &Instance, p: PatientIdx, s: SessionIdx, y: &[f64]) -> f64 {
+        self.item_cost(instance, p, s)
+            - self
+                .of_patient(instance, p, s)
+                .iter()
+                .map(|&(r, a)| a * y[r])
+                .sum::<f64>()
+    }
+}
+
+/// The patterns of a plan, one per session with cases, in session order.
+pub fn patterns_of(instance: &Instance, plan: &Assignment) -> Vec<Pattern> {
+    let mut by_session: Vec<Vec<PatientIdx>> = vec![Vec::new(); instance.sessions.len()];
+    for (p, s) in plan.scheduled() {
+        by_session[s.idx()].push(p);
+    }
+    by_session
+        .into_iter()
+        .enumerate()
+        .filter(|(_, ps)| !ps.is_empty())
+        .map(|(s, mut patients)| {
+            patients.sort();
+            Pattern {
+                session: SessionIdx(s as u32),
+                patients,
+            }
+        })
+        .collect()
+}
+
+/// What pricing needs about each session, computed once.
+struct Pricing {
+    /// Non-pinned patients eligible for each session.
+    candidates: Vec<Vec<PatientIdx>>,
+    /// Patients pinned to each session.
+    pins: Vec<Vec<PatientIdx>>,
+}
+
+impl Pricing {
+    fn new(instance: &Instance) -> Self {
+        let pinned: HashSet<PatientIdx> = instance.pinned.iter().map(|&(p, _)| p).collect();
+        let mut candidates = vec![Vec::new(); instance.sessions.len()];
+        for p in instance.patient_indices() {
+            if pinned.contains(&p) {
+                continue;
+            }
+            for &s in &instance.eligible[p.idx()] {
+                candidates[s.idx()].push(p);
+            }
+        }
+        let mut pins = vec![Vec::new(); instance.sessions.len()];
+        for &(p, s) in &instance.pinned {
+            pins[s.idx()].push(p);
+        }
+        pins.iter_mut().for_each(|v| v.sort());
+        Pricing { candidates, pins }
+    }
+
+    /// The pattern of s with the least reduced cost (before the convexity dual), and that
+    /// cost: exact, so it is the session's term of the Lagrangian bound.
+    fn price(
+        &self,
+        instance: &Instance,
+        rows: &Rows,
+        s: SessionIdx,
+        y: &[f64],
+        excluded: &[bool],
+    ) -> (f64, Pattern) {
+        let turnaround = instance.turnaround(s);
+        let capacity = instance.session(s).length_min + turnaround;
+        let pins = &self.pins[s.idx()];
+        let mut fixed = 0.0;
+        let mut used = 0u32;
+        for &p in pins {
+            fixed += rows.reduced_item(instance, p, s, y);
+            used += instance.patient(p).duration_min + turnaround;
+        }
+        let free = capacity.saturating_sub(used);
+        let items: Vec<(PatientIdx, u32, f64)> = self.candidates[s.idx()]
+            .iter()
+            .filter(|&&p| rows.assign[p.idx()].is_some() && !excluded[p.idx()])
+            .filter_map(|&p| {
+                let weight = instance.patient(p).duration_min + turnaround;
+                let value = -rows.reduced_item(instance, p, s, y);
+                (weight <= free && value > 1e-12).then_some((p, weight, value))
+            })
+            .collect();
+        let (value, chosen) = knapsack_reduced(&items, free);
+        let mut patients: Vec<PatientIdx> = pins.clone();
+        patients.extend(chosen.iter().map(|&k| items[k].0));
+        patients.sort();
+        (
+            fixed - value,
+            Pattern {
+                session: s,
+                patients,
+            },
+        )
+    }
+}
+
+/// Exact 0-1 knapsack: drops every item that cannot be in an optimal set (its value plus
+/// the Dantzig bound of the rest is below a greedy set's value), then a dynamic programme
+/// over the rest. Returns the best value and the chosen items' indices.
+pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64, Vec<usize>) {
+    if items.is_empty() {
+        return (0.0, Vec::new());
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (da, db) = (
+            items[a].2 / f64::from(items[a].1.max(1)),
+            items[b].2 / f64::from(items[b].1.max(1)),
+        );
+        db.total_cmp(&da).then(a.cmp(&b))
+    });
+    let n = order.len();
+    // Prefix sums in density order.
+    let mut pw = vec![0u64; n + 1];
+    let mut pv = vec![0.0f64; n + 1];
+    for (k, &i) in order.iter().enumerate() {
+        pw[k + 1] = pw[k] + u64::from(items[i].1);
+        pv[k + 1] = pv[k] + items[i].2;
+    }
+    // A greedy set's value: a lower bound on the optimum.
+    let mut greedy = 0.0;
+    let mut room = u64::from(capacity);
+    for &i in &order {
+        if u64::from(items[i].1) <= room {
+            room -= u64::from(items[i].1);
+            greedy += items[i].2;
+        }
+    }
+    // Dantzig bound over every item but the one at sorted position `skip`, with `cap`.
+    let dantzig = |cap: u64, skip: usize| -> f64 {
+        let (ws, vs) = (u64::from(items[order[skip]].1), items[order[skip]].2);
+        // Weight and value of the first k sorted items, `skip` left out.
+        let w_of = |k: usize| if k > skip { pw[k] - ws } else { pw[k] };
+        let v_of = |k: usize| if k > skip { pv[k] - vs } else { pv[k] };
+        // The largest k with w_of(k) ≤ cap (w_of is non-decreasing).
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if w_of(mid) <= cap {
+                lo = mid
+            } else {
+                hi = mid - 1
+            }
+        }
+        let mut bound = v_of(lo);
+        // The next item (skipping `skip`) in part.
+        let mut next = lo;
+        if next == skip {
+            next += 1;
+        }
+        if next < n {
+            let (w, v) = (u64::from(items[order[next]].1), items[order[next]].2);
+            let left = cap - w_of(lo);
+            bound += v * (left as f64) / (w.max(1) as f64);
+        }
+        bound
+    };
+    let tolerance = 1e-9 * greedy.abs().max(1.0);
+    let kept: Vec<usize> = (0..n)
+        .filter(|&k| {
+            let (w, v) = (u64::from(items[order[k]].1), items[order[k]].2);
+            w <= u64::from(capacity)
+                && v + dantzig(u64::from(capacity) - w, k) >= greedy - tolerance
+        })
+        .map(|k| order[k])
+        .collect();
+    let sub: Vec<(PatientIdx, u32, f64)> = kept.iter().map(|&i| items[i]).collect();
+    let total: u64 = sub.iter().map(|i| u64::from(i.1)).sum();
+    let cap = capacity.min(u32::try_from(total).unwrap_or(u32::MAX));
+    let chosen: Vec<usize> = crate::improve::knapsack(&sub, cap)
+        .into_iter()
+        .map(|k| kept[k])
+        .collect();
+    let value = chosen.iter().map(|&i| items[i].2).sum();
+    (value, chosen)
+}
+
+/// Smoothing weight of the centre in pricing (Wentges).
+const SMOOTHING: f64 = 0.7;
+/// Column generation stops when the bound is this close to the master (relative).
+const STOP_GAP: f64 = 1e-3;
+/// Most master solves after each dive step (a dive steers by the LP, it does not need
+/// its optimum).
+const DIVE_ROUNDS: u32 = 8;
+
+/// One part's restricted master, kept between column generation and diving so that
+/// every re-solve warm-starts from the last basis.
+struct Master<'a> {
+    instance: &'a Instance,
+    part: Part,
+    rows: Rows,
+    pricing: Pricing,
+    handles: Vec<highs::Row>,
+    model: Option<Model>,
+    pool: Vec<Pattern>,
+    columns: Vec<highs::Col>,
+    seen: HashSet<Pattern>,
+    is_convexity: Vec<bool>,
+    /// Set by diving: sessions and patients taken out.
+    fixed_session: Vec<bool>,
+    excluded: Vec<bool>,
+    scale: f64,
+    centre: Option<Vec<f64>>,
+    /// The best Lagrangian bound; only for the undived master.
+    best_bound: f64,
+    master_objective: f64,
+    values: Vec<f64>,
+    rounds: u32,
+    /// The last change fixed columns (the basis stays dual feasible: dual simplex)
+    /// rather than adding them (primal feasible: primal simplex).
+    after_fix: bool,
+}
+
+/// How a run of column generation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Generation {
+    /// No column prices out, or the bound is within [`STOP_GAP`] of the master.
+    Converged,
+    /// The deadline struck first.
+    CutShort,
+    /// The round limit (diving) struck first.
+    RoundLimit,
+    /// HiGHS failed or the master is infeasible.
+    Failed,
+}
+
+impl<'a> Master<'a> {
+    fn new(
+        instance: &'a Instance,
+        part: &Part,
+        initial: &[Pattern],
+        p1_floor: u32,
+        centre: Option<&SharedDuals>,
+        log: bool,
+    ) -> Option<Self> {
+        let rows = Rows::new(instance, p1_floor, part);
+        let mut problem = ColProblem::default();
+        let handles: Vec<highs::Row> = rows
+            .bounds
+            .iter()
+            .map(|&(lo, up)| {
+                if lo.is_finite() {
+                    problem.add_row(lo..=up)
+                } else {
+                    problem.add_row(..=up)
+                }
+            })
+            .collect();
+        let mut model = problem.try_optimise(Sense::Minimise).ok()?;
+        configure(&mut model, log)?;
+        // Presolve would throw away the basis each round warm-starts from, and new
+        // columns leave the basis primal feasible: primal simplex goes on from there.
+        model.try_set_option("presolve", "off").ok()?;
+        model.try_set_option("simplex_strategy", 4).ok()?;
+        let mut is_convexity = vec![false; rows.bounds.len()];
+        rows.convexity
+            .iter()
+            .flatten()
+            .for_each(|&r| is_convexity[r] = true);
+        let scale = instance
+            .patient_indices()
+            .map(|p| instance.cost_unscheduled(p))
+            .fold(1.0, f64::max);
+        let mut master = Master {
+            instance,
+            part: part.clone(),
+            rows,
+            pricing: Pricing::new(instance),
+            handles,
+            model: Some(model),
+            pool: Vec::new(),
+            columns: Vec::new(),
+            seen: HashSet::new(),
+            is_convexity,
+            fixed_session: vec![false; instance.sessions.len()],
+            excluded: vec![false; instance.patients.len()],
+            scale,
+            centre: None,
+            best_bound: f64::NEG_INFINITY,
+            master_objective: f64::NAN,
+            values: Vec::new(),
+            rounds: 0,
+            after_fix: false,
+        };
+        for pattern in initial {
+            let usable = master.rows.convexity[pattern.session.idx()].is_some()
+                && pattern
+                    .patients
+                    .iter()
+                    .all(|p| master.rows.assign[p.idx()].is_some());
+            if usable {
+                master.add(pattern.clone())?;
+            }
+        }
+        if let Some(duals) = centre {
+            let mut y = vec![0.0; master.rows.bounds.len()];
+            for p in instance.patient_indices() {
+                if let (Some(r), Some(&v)) =
+                    (master.rows.assign[p.idx()], duals.assign.get(p.idx()))
+                {
+                    y[r] = v;
+                }
+            }
+            for (key, &r) in &master.rows.surgeon_day {
+                y[r] = duals.surgeon_day.get(key).copied().unwrap_or(0.0);
+            }
+            for (day, &r) in &master.rows.beds {
+                y[r] = duals.beds.get(day).copied().unwrap_or(0.0);
+            }
+            if let Some(r) = master.rows.floor {
+                y[r] = duals.floor;
+            }
+            master.clamp(&mut y);
+            let (bound, priced) = master.lagrangian(&y);
+            master.best_bound = bound;
+            for (_, pattern) in priced {
+                master.add(pattern)?;
+            }
+            master.centre = Some(y);
+        }
+        Some(master)
+    }
+
+    fn add(&mut self, pattern: Pattern) -> Option<bool> {
+        if !self.seen.insert(pattern.clone()) {
+            return Some(false);
+        }
+        let (cost, column) = self.rows.column(self.instance, &pattern);
+        let factors: Vec<(highs::Row, f64)> = column
+            .into_iter()
+            .map(|(r, a)| (self.handles[r], a))
+            .collect();
+        let col = self
+            .model
+            .as_mut()?
+            .try_add_column(cost, 0.0..=1.0, factors)
+            .ok()?;
+        self.columns.push(col);
+        self.pool.push(pattern);
+        Some(true)
+    }
+
+    /// Duals of `≤` rows must be ≤ 0 for the Lagrangian bound: clamps rounding noise.
+    fn clamp(&self, y: &mut [f64]) {
+        for (r, v) in y.iter_mut().enumerate() {
+            if !self.is_convexity[r] {
+                *v = v.min(0.0);
+            }
+        }
+    }
+
+    /// L(y), and each open session's best pattern with its reduced cost before the
+    /// convexity dual. L(y) is a bound only while nothing is fixed.
+    fn lagrangian(&self, y: &[f64]) -> (f64, Vec<(f64, Pattern)>) {
+        let mut value: f64 = self
+            .rows
+            .bounds
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| !self.is_convexity[*r])
+            .map(|(r, &(_, up))| up * y[r])
+            .sum();
+        let mut priced = Vec::with_capacity(self.part.sessions.len());
+        for &s in &self.part.sessions {
+            if self.fixed_session[s.idx()] {
+                continue;
+            }
+            let (reduced, pattern) =
+                self.pricing
+                    .price(self.instance, &self.rows, s, y, &self.excluded);
+            // The empty pattern (reduced cost 0) is allowed unless s has pins.
+            let has_pins = !self.pricing.pins[s.idx()].is_empty();
+            value += if has_pins { reduced } else { reduced.min(0.0) };
+            priced.push((reduced, pattern));
+        }
+        // A little under, for the floating-point sums.
+        (
+            value - 1e-9 * self.scale * self.part.sessions.len() as f64,
+            priced,
+        )
+    }
+
+    /// Column generation until it converges, `deadline`, or `max_rounds` solves.
+    fn generate(&mut self, deadline: Instant, max_rounds: Option<u32>) -> Generation {
+        let tolerance = 1e-6 * self.scale;
+        let limit = max_rounds.map(|m| self.rounds + m);
+        let dived = self.fixed_session.iter().any(|&f| f);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() && self.rounds > 0 {
+                return Generation::CutShort;
+            }
+            let Some(mut model) = self.model.take() else {
+                return Generation::Failed;
+            };
+            let strategy = if std::mem::take(&mut self.after_fix) {
+                1
+            } else {
+                4
+            };
+            if model
+                .try_set_option("time_limit", left.as_secs_f64().max(0.01))
+                .and_then(|_| model.try_set_option("simplex_strategy", strategy))
+                .is_err()
+            {
+                return Generation::Failed;
+            }
+            let solve_started = Instant::now();
+            let Ok(solved) = model.try_solve() else {
+                return Generation::Failed;
+            };
+            tracing::trace!(
+                iterations = solved.simplex_iteration_count(),
+                elapsed_us = solve_started.elapsed().as_micros() as u64,
+                columns = self.pool.len(),
+                "pattern master solved"
+            );
+            self.rounds += 1;
+            let status = solved.status();
+            let objective = solved.objective_value();
+            let solution = solved.get_solution();
+            self.model = Some(Model::from(solved));
+            if status != HighsModelStatus::Optimal {
+                tracing::debug!(?status, rounds = self.rounds, "pattern master not solved");
+                return if status == HighsModelStatus::ReachedTimeLimit {
+                    Generation::CutShort
+                } else {
+                    Generation::Failed
+                };
+            }
+            self.master_objective = objective;
+            self.values = solution.columns().to_vec();
+            let mut y: Vec<f64> = solution.dual_rows().to_vec();
+            self.clamp(&mut y);
+            let improves = |master: &Self, pattern: &Pattern| {
+                pattern
+                    .patients
+                    .iter()
+                    .map(|&p| {
+                        master
+                            .rows
+                            .reduced_item(master.instance, p, pattern.session, &y)
+                    })
+                    .sum::<f64>()
+                    - y[master.rows.convexity(pattern.session)]
+                    < -tolerance
+            };
+            let mut new: Vec<Pattern> = Vec::new();
+            // Price at the smoothed point first; if that finds nothing for the master
+            // (a mis-price), at the master's own duals.
+            for alpha in [SMOOTHING, 0.0] {
+                let point: Vec<f64> = match (&self.centre, alpha > 0.0 && !dived) {
+                    (Some(c), true) => c
+                        .iter()
+                        .zip(&y)
+                        .map(|(&c, &m)| alpha * c + (1.0 - alpha) * m)
+                        .collect(),
+                    (None, true) | (_, false) if alpha > 0.0 => continue,
+                    _ => y.clone(),
+                };
+                let (bound, priced) = self.lagrangian(&point);
+                if !dived && bound > self.best_bound {
+                    self.best_bound = bound;
+                    self.centre = Some(point);
+                }
+                for (_, pattern) in priced {
+                    if improves(self, &pattern)
+                        && !self.seen.contains(&pattern)
+                        && !new.contains(&pattern)
+                    {
+                        new.push(pattern);
+                    }
+                }
+                if !new.is_empty() {
+                    break;
+                }
+            }
+            tracing::debug!(
+                rounds = self.rounds,
+                master_objective = self.master_objective,
+                best_bound = self.best_bound,
+                new = new.len(),
+                "pattern column generation"
+            );
+            if new.is_empty() {
+                // Nothing prices out at the master's duals: the master is the pattern LP.
+                if !dived {
+                    self.best_bound = self.best_bound.max(self.master_objective - tolerance);
+                }
+                return Generation::Converged;
+            }
+            let close = !dived
+                && self.master_objective - self.best_bound
+                    <= STOP_GAP * self.master_objective.abs();
+            if close {
+                return Generation::Converged;
+            }
+            if Instant::now() >= deadline {
+                return Generation::CutShort;
+            }
+            if limit.is_some_and(|l| self.rounds >= l) {
+                return Generation::RoundLimit;
+            }
+            let mut added = 0;
+            for pattern in new {
+                match self.add(pattern) {
+                    Some(true) => added += 1,
+                    Some(false) => {}
+                    None => return Generation::Failed,
+                }
+            }
+            if added == 0 {
+                return Generation::Converged;
+            }
+        }
+    }
+
+    fn relaxation(&self, converged: bool) -> PatternRelaxation {
+        let mut values = self.values.clone();
+        values.resize(self.pool.len(), 0.0);
+        PatternRelaxation {
+            bound: self.best_bound,
+            master_objective: self.master_objective,
+            converged,
+            rounds: self.rounds,
+            pool: self.pool.clone(),
+            values,
+            fixed: Vec::new(),
+        }
+    }
+
+    /// Diving (docs/model.md): fix every pattern the LP sets above one half (or, if
+    /// none, the one with the largest value) at 1, take its session and patients out of
+    /// pricing, generate columns again from the warm basis, and repeat until the LP
+    /// puts no more patterns in or `until` passes. Returns the patterns fixed.
+    fn dive(&mut self, until: Instant) -> Vec<Pattern> {
+        let mut fixed: Vec<Pattern> = Vec::new();
+        let mut minutes: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
+        while Instant::now() < until {
+            let mut positive: Vec<(f64, usize)> = self
+                .values
+                .iter()
+                .enumerate()
+                .filter(|&(k, &v)| v > 1e-6 && !self.fixed_session[self.pool[k].session.idx()])
+                .map(|(k, &v)| (v, k))
+                .collect();
+            if positive.is_empty() {
+                break;
+            }
+            positive.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(self.pool[a.1].cmp(&self.pool[b.1]))
+            });
+            let mut chosen: Vec<usize> = Vec::new();
+            for (v, k) in positive {
+                // Above one half no other pattern of the session or with one of its
+                // patients can be as high: all of those are fixed together.
+                if v <= 0.5 && !chosen.is_empty() {
+                    break;
+                }
+                let pattern = &self.pool[k];
+                let session = self.instance.session(pattern.session);
+                let key = (session.surgeon, session.day);
+                let used: u32 = pattern
+                    .patients
+                    .iter()
+                    .map(|&p| self.instance.patient(p).duration_min)
+                    .sum();
+                let max = self.instance.surgeons[session.surgeon.idx()].max_minutes_per_day;
+                let clash = chosen.iter().any(|&c| {
+                    self.pool[c].session == pattern.session
+                        || self.pool[c]
+                            .patients
+                            .iter()
+                            .any(|p| pattern.patients.contains(p))
+                });
+                // A surgeon's day must hold every pattern fixed on it.
+                let fits = minutes.get(&key).copied().unwrap_or(0)
+                    + used
+                    + self.part.minutes_used.get(&key).copied().unwrap_or(0)
+                    <= max;
+                if clash || !fits {
+                    continue;
+                }
+                *minutes.entry(key).or_insert(0) += used;
+                chosen.push(k);
+            }
+            if chosen.is_empty() {
+                break;
+            }
+            let Some(model) = self.model.as_mut() else {
+                break;
+            };
+            for &k in &chosen {
+                model.change_column_bounds(self.columns[k], 1.0..=1.0);
+                self.fixed_session[self.pool[k].session.idx()] = true;
+                for &p in &self.pool[k].patients {
+                    self.excluded[p.idx()] = true;
+                }
+                fixed.push(self.pool[k].clone());
+            }
+            // Every other column of a fixed session or with a fixed patient is out.
+            let mut is_fixed = vec![false; self.pool.len()];
+            chosen.iter().for_each(|&k| is_fixed[k] = true);
+            for (k, pattern) in self.pool.iter().enumerate() {
+                let out = !is_fixed[k]
+                    && (self.fixed_session[pattern.session.idx()]
+                        || pattern.patients.iter().any(|p| self.excluded[p.idx()]));
+                if out {
+                    model.change_column_bounds(self.columns[k], 0.0..=0.0);
+                }
+            }
+            self.after_fix = true;
+            if self
+                .part
+                .sessions
+                .iter()
+                .all(|s| self.fixed_session[s.idx()])
+            {
+                break;
+            }
+            let step = Instant::now();
+            let rounds = self.rounds;
+            let end = self.generate(until, Some(DIVE_ROUNDS));
+            tracing::debug!(
+                fixed = chosen.len(),
+                total = fixed.len(),
+                rounds = self.rounds - rounds,
+                elapsed_ms = step.elapsed().as_millis() as u64,
+                "dive step"
+            );
+            if !matches!(end, Generation::Converged | Generation::RoundLimit) {
+                break;
+            }
+        }
+        fixed
+    }
+}
+
+/// Column generation on the pattern master of `part` from the `initial` patterns (those
+/// of plans that respect the pins; where the floor is a row, one of them must meet it,
+/// or the master may be infeasible), until it converges or `deadline`. Pricing is
+/// stabilised by smoothing (Wentges): it prices at a point between the master's duals
+/// and the duals of the best Lagrangian bound so far (the *centre*), starting from
+/// `centre` when given (the pair LP's duals: the first bound is then at least the pair
+/// LP's). `None` when HiGHS fails before the first bound.
+pub fn solve_relaxation(
+    instance: &Instance,
+    part: &Part,
+    initial: &[Pattern],
+    p1_floor: u32,
+    centre: Option<&SharedDuals>,
+    deadline: Instant,
+    log: bool,
+) -> Option<PatternRelaxation> {
+    let mut master = Master::new(instance, part, initial, p1_floor, centre, log)?;
+    let end = master.generate(deadline, None);
+    (end != Generation::Failed && master.best_bound.is_finite())
+        .then(|| master.relaxation(end == Generation::Converged))
+}
+
+/// The pattern relaxation split by specialty (docs/model.md): one master per specialty,
+/// the ward beds and the P1 floor priced at the multipliers of `duals` (the pair LP's),
+/// solved on up to `threads` threads (each part alone, so the result does not depend on
+/// the threads). The bound is the Lagrangian constant Σ_d free_d μ_d − floor μ_floor
+/// plus every part's bound; the pool and values are the parts' in specialty order. With
+/// `dive_until`, each part whose relaxation converged then dives until then.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_by_specialty(
+    instance: &Instance,
+    starts: &[&Assignment],
+    p1_floor: u32,
+    duals: &SharedDuals,
+    deadline: Instant,
+    dive_until: Option<Instant>,
+    threads: usize,
+    log: bool,
+) -> Option<PatternRelaxation> {
+    let initial: Vec<Pattern> = starts
+        .iter()
+        .flat_map(|plan| patterns_of(instance, plan))
+        .collect();
+    let coupling = Coupling {
+        beds: instance
+            .free_beds
+            .keys()
+            .map(|&day| (day, duals.beds.get(&day).copied().unwrap_or(0.0).min(0.0)))
+            .collect(),
+        floor: if p1_floor > 0 {
+            duals.floor.min(0.0)
+        } else {
+            0.0
+        },
+    };
+    let constant: f64 = instance
+        .free_beds
+        .iter()
+        .map(|(day, &free)| f64::from(free) * coupling.beds[day])
+        .sum::<f64>()
+        - f64::from(p1_floor) * coupling.floor;
+    let mut by_specialty: BTreeMap<usize, Vec<SessionIdx>> = BTreeMap::new();
+    for s in instance.session_indices() {
+        by_specialty
+            .entry(instance.session(s).specialty.idx())
+            .or_default()
+            .push(s);
+    }
+    let parts: Vec<Part> = by_specialty
+        .into_values()
+        .map(|sessions| Part::of(sessions, Some(coupling.clone())))
+        .collect();
+    let results: Vec<std::sync::Mutex<Option<PatternRelaxation>>> =
+        parts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    // Largest parts first, so that the threads finish together.
+    let mut queue: Vec<usize> = (0..parts.len()).collect();
+    queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, parts.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&k) = queue.get(i) else { break };
+                    let Some(mut master) =
+                        Master::new(instance, &parts[k], &initial, p1_floor, Some(duals), log)
+                    else {
+                        continue;
+                    };
+                    let end = master.generate(deadline, None);
+                    if end == Generation::Failed || !master.best_bound.is_finite() {
+                        continue;
+                    }
+                    let mut relaxation = master.relaxation(end == Generation::Converged);
+                    tracing::debug!(
+                        part = k,
+                        sessions = parts[k].sessions.len(),
+                        ?end,
+                        rounds = master.rounds,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "pattern relaxation of a part"
+                    );
+                    if let (Some(until), Generation::Converged) = (dive_until, end) {
+                        relaxation.fixed = master.dive(until);
+                        tracing::debug!(
+                            part = k,
+                            fixed = relaxation.fixed.len(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "dive done"
+                        );
+                    }
+                    *results[k].lock().expect("not poisoned") = Some(relaxation);
+                }
+            });
+        }
+    });
+    let mut total = PatternRelaxation {
+        bound: constant,
+        master_objective: constant,
+        converged: true,
+        rounds: 0,
+        pool: Vec::new(),
+        values: Vec::new(),
+        fixed: Vec::new(),
+    };
+    for result in results {
+        let part = result.into_inner().expect("not poisoned")?;
+        total.bound += part.bound;
+        total.master_objective += part.master_objective;
+        total.converged &= part.converged;
+        total.rounds = total.rounds.max(part.rounds);
+        total.pool.extend(part.pool);
+        total.values.extend(part.values);
+        total.fixed.extend(part.fixed);
+    }
+    Some(total)
+}
+
+fn configure(model: &mut Model, log: bool) -> Option<()> {
+    model.try_set_option("output_flag", log).ok()?;
+    model.try_set_option("log_to_console", log).ok()?;
+    model.try_set_option("threads", 1).ok()?;
+    model.try_set_option("random_seed", 0).ok()?;
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn brute(items: &[(PatientIdx, u32, f64)], capacity: u32) -> f64 {
+        let n = items.len();
+        (0u32..1 << n)
+            .map(|mask| {
+                let (w, v) = (0..n)
+                    .filter(|k| mask & (1 << k) != 0)
+                    .fold((0, 0.0), |(w, v), k| (w + items[k].1, v + items[k].2));
+                if w <= capacity { v } else { f64::NEG_INFINITY }
+            })
+            .fold(0.0, f64::max)
+    }
+
+    proptest! {
+        #[test]
+        fn the_reduced_knapsack_matches_brute_force(
+            raw in prop::collection::vec((1u32..80, 0.001f64..100.0), 0..14),
+            capacity in 0u32..250,
+        ) {
+            let items: Vec<(PatientIdx, u32, f64)> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
+                .collect();
+            let (value, chosen) = knapsack_reduced(&items, capacity);
+            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+            let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
+            prop_assert!(weight <= capacity);
+            prop_assert!((value - sum).abs() < 1e-9);
+            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The pattern relaxation (docs/model.md, "Pattern bound and diving"): its bound lies
+//! between the pair LP's and the integer optimum, split by specialty or not, with and
+//! without the P1 floor; and the plan found by diving passes the checker.
+
+use std::time::{Duration, Instant};
+
+use clinicplan_solver::check::check;
+use clinicplan_solver::domain::Priority;
+use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::mip::{RunOptions, RunStatus, max_count, round_patterns, run_stage};
+use clinicplan_solver::models::column_generation::solve_lp;
+use clinicplan_solver::models::patterns::{
+    Part, patterns_of, solve_by_specialty, solve_relaxation,
+};
+use clinicplan_solver::models::theatre_list::Stage;
+use clinicplan_solver::plan::build_plan;
+use clinicplan_solver::{Instance, validate};
+
+fn instance(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
+    let mut request = theatre_request(&GeneratorConfig {
+        theatres,
+        patients,
+        horizon_days: 5,
+        seed,
+    });
+    if pins {
+        let first = validate(&request).expect("generated requests are valid");
+        let start = clinicplan_solver::constructive::constructive_plan(&first);
+        request.pinned = start
+            .scheduled()
+            .step_by(3)
+            .map(|(p, s)| clinicplan_solver::input::BookingInput {
+                patient_id: first.patient(p).id.clone(),
+                session_id: first.session(s).id.clone(),
+            })
+            .collect();
+    }
+    validate(&request).expect("generated requests are valid")
+}
+
+fn exact() -> RunOptions {
+    RunOptions {
+        time_limit: Duration::from_secs(120),
+        mip_rel_gap: 0.0,
+        mip_abs_gap: Some(1e-6),
+        threads: 1,
+        log: false,
+    }
+}
+
+#[test]
+fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
+    let far = || Instant::now() + Duration::from_secs(120);
+    let mut tighter = 0;
+    for (theatres, patients, seed, pins) in [
+        (2, 40, 1, false),
+        (2, 60, 2, false),
+        (3, 70, 3, false),
+        (3, 90, 4, false),
+        (4, 120, 5, false),
+        (3, 80, 6, true),
+        (4, 100, 7, true),
+    ] {
+        let instance = instance(theatres, patients, seed, pins);
+        let nothing = instance.nothing_scheduled_cost();
+        let tolerance = 1e-6 * nothing;
+        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        // The most P1 any plan schedules, and a plan with that many.
+        let (count, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        assert_eq!(count.status, RunStatus::Optimal);
+        let p1_plan = p1_plan.unwrap_or_else(|| start.clone());
+        let most_p1 = p1_plan.counts_by_priority(&instance)[0];
+        for floor in [0, most_p1] {
+            let seed_plan = if floor > 0 { &p1_plan } else { &start };
+            let lp = solve_lp(&instance, seed_plan, floor, far(), 1, false).expect("the LP solves");
+            let optimum = run_stage(
+                &instance,
+                Stage::WeightedWait,
+                [floor, 0, 0, 0],
+                true,
+                Some(seed_plan),
+                &exact(),
+                None,
+            );
+            assert_eq!(
+                optimum.status,
+                RunStatus::Optimal,
+                "seed {seed}: the MIP is solved"
+            );
+            let whole = solve_relaxation(
+                &instance,
+                &Part::whole(&instance),
+                &patterns_of(&instance, seed_plan),
+                floor,
+                Some(&lp.shared_duals),
+                far(),
+                false,
+            )
+            .expect("the pattern relaxation solves");
+            let split = solve_by_specialty(
+                &instance,
+                &[seed_plan],
+                floor,
+                &lp.shared_duals,
+                far(),
+                None,
+                2,
+                false,
+            )
+            .expect("the split relaxation solves");
+            for (name, bound) in [("whole", whole.bound), ("by specialty", split.bound)] {
+                assert!(
+                    bound >= lp.objective - tolerance,
+                    "seed {seed}, floor {floor}, {name}: pattern bound {bound} below the LP {}",
+                    lp.objective
+                );
+                assert!(
+                    bound <= optimum.objective + tolerance,
+                    "seed {seed}, floor {floor}, {name}: pattern bound {bound} above the optimum {}",
+                    optimum.objective
+                );
+            }
+            if whole.bound > lp.objective + tolerance {
+                tighter += 1;
+            }
+        }
+    }
+    // Whole patients fill the sessions' minutes: the bound is strictly tighter somewhere.
+    assert!(tighter > 0, "the pattern bound never beat the LP");
+}
+
+#[test]
+fn diving_gives_a_checked_plan_with_the_most_p1() {
+    for (theatres, patients, seed, pins) in
+        [(3, 200, 11, false), (6, 900, 12, false), (4, 300, 13, true)]
+    {
+        let instance = instance(theatres, patients, seed, pins);
+        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let (_, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let p1_plan = p1_plan.unwrap_or(start);
+        let floor = p1_plan.counts_by_priority(&instance)[0];
+        let far = Instant::now() + Duration::from_secs(120);
+        let lp = solve_lp(&instance, &p1_plan, floor, far, 1, false).expect("the LP solves");
+        let relaxation = solve_by_specialty(
+            &instance,
+            &[&p1_plan],
+            floor,
+            &lp.shared_duals,
+            far,
+            Some(far),
+            2,
+            false,
+        )
+        .expect("the relaxation solves");
+        assert!(relaxation.converged);
+        assert!(
+            !relaxation.fixed.is_empty(),
+            "seed {seed}: the dive fixed nothing"
+        );
+        let plan = round_patterns(&instance, &relaxation, &p1_plan, floor, far);
+        assert!(plan.counts_by_priority(&instance)[0] >= floor);
+        let objective = plan.weighted_wait(&instance);
+        assert!(
+            objective >= instance.nothing_scheduled_cost() + relaxation.bound - 1e-6 * objective,
+            "seed {seed}: a plan below the bound"
+        );
+        let built = build_plan(&instance, plan);
+        let report = check(&instance, &built.to_proposed(&instance));
+        assert!(report.is_valid(), "seed {seed}: {:?}", report.violations);
+    }
+}
