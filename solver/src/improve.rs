@@ -412,5 +412,24 @@ mod tests {
             prop_assert!(weight <= capacity);
             prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
         }
+
+        #[test]
+        fn the_reduced_knapsack_matches_brute_force(
+            raw in prop::collection::vec((1u32..80, 0.001f64..100.0), 0..14),
+            capacity in 0u32..250,
+        ) {
+            // models::patterns prices with it: exact after its reduction.
+            let items: Vec<(PatientIdx, u32, f64)> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
+                .collect();
+            let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
+            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+            let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
+            prop_assert!(weight <= capacity);
+            prop_assert!((value - sum).abs() < 1e-9);
+            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
+        }
     }
 }

@@ -448,6 +448,49 @@ pub fn lp_bound(
     }
 }
 
+/// A plan built case by case: a booking is made only if the patient still waits and
+/// `Loads::check` passes (session minutes, the surgeon's day, a bed on every day of the
+/// stay), so the plan keeps every hard rule.
+struct Booking<'a> {
+    instance: &'a Instance,
+    assignment: Assignment,
+    loads: crate::capacity::Loads,
+}
+
+impl<'a> Booking<'a> {
+    /// An empty plan with the pins booked, in `Instance::pinned` order.
+    fn with_pins(instance: &'a Instance) -> Self {
+        let mut booking = Booking {
+            instance,
+            assignment: Assignment::empty(instance),
+            loads: crate::capacity::Loads::new(instance),
+        };
+        for &(p, s) in &instance.pinned {
+            booking.book(p, s);
+        }
+        booking
+    }
+
+    fn book(&mut self, p: PatientIdx, s: SessionIdx) {
+        if self.assignment.get(p).is_none() && self.loads.check(self.instance, p, s).is_ok() {
+            self.assignment.set(p, Some(s));
+            self.loads.add(self.instance, p, s);
+        }
+    }
+
+    /// Any P1 patient still waiting: the earliest eligible session with room.
+    fn seat_waiting_p1(&mut self) {
+        let instance = self.instance;
+        for p in instance.patient_indices() {
+            if instance.patient(p).priority == Priority::P1 {
+                for &s in &instance.eligible[p.idx()] {
+                    self.book(p, s);
+                }
+            }
+        }
+    }
+}
+
 /// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients are
 /// booked first, as the policies require: at the floor plan's sessions first when
 /// `seed_p1`, else where the LP puts them (largest value first) and then at the floor
@@ -461,23 +504,13 @@ fn round_lp(
     lp_values: &[((PatientIdx, SessionIdx), f64)],
     deadline: Instant,
 ) -> Assignment {
-    let mut assignment = Assignment::empty(instance);
-    let mut loads = crate::capacity::Loads::new(instance);
-    let mut book = |assignment: &mut Assignment, p: PatientIdx, s: SessionIdx| {
-        if assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
-            assignment.set(p, Some(s));
-            loads.add(instance, p, s);
-        }
-    };
-    for &(p, s) in &instance.pinned {
-        book(&mut assignment, p, s);
-    }
+    let mut booking = Booking::with_pins(instance);
     let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
     let p1_bookings: Vec<(PatientIdx, SessionIdx)> =
         p1_plan.scheduled().filter(|&(p, _)| is_p1(p)).collect();
     if seed_p1 {
         for &(p, s) in &p1_bookings {
-            book(&mut assignment, p, s);
+            booking.book(p, s);
         }
     }
     let mut pairs = lp_values.to_vec();
@@ -485,24 +518,24 @@ fn round_lp(
     // P1 where the LP puts them, then the floor plan's P1 where they still fit.
     for &((p, s), _) in &pairs {
         if is_p1(p) {
-            book(&mut assignment, p, s);
+            booking.book(p, s);
         }
     }
     for &(p, s) in &p1_bookings {
-        book(&mut assignment, p, s);
+        booking.book(p, s);
     }
     // Any P1 still waiting: the earliest session with room.
-    for p in instance.patient_indices().filter(|&p| is_p1(p)) {
-        for &s in &instance.eligible[p.idx()] {
-            book(&mut assignment, p, s);
-        }
-    }
+    booking.seat_waiting_p1();
     for &((p, s), _) in &pairs {
         if !is_p1(p) {
-            book(&mut assignment, p, s);
+            booking.book(p, s);
         }
     }
-    let mut loads = crate::capacity::Loads::from_assignment(instance, &assignment);
+    let Booking {
+        mut assignment,
+        mut loads,
+        ..
+    } = booking;
     crate::constructive::fill(
         instance,
         &mut assignment,
@@ -541,17 +574,7 @@ fn round_patterns_from(
     seed_p1: bool,
     deadline: Instant,
 ) -> Assignment {
-    let mut assignment = Assignment::empty(instance);
-    let mut loads = crate::capacity::Loads::new(instance);
-    let mut book = |assignment: &mut Assignment, p: PatientIdx, s: SessionIdx| {
-        if assignment.get(p).is_none() && loads.check(instance, p, s).is_ok() {
-            assignment.set(p, Some(s));
-            loads.add(instance, p, s);
-        }
-    };
-    for &(p, s) in &instance.pinned {
-        book(&mut assignment, p, s);
-    }
+    let mut booking = Booking::with_pins(instance);
     // The dive's patterns first, then the last LP's, largest value first.
     let mut order: Vec<(f64, &crate::models::patterns::Pattern)> = relaxation
         .pool
@@ -569,31 +592,28 @@ fn round_patterns_from(
     let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
     if seed_p1 {
         for (p, s) in p1_plan.scheduled().filter(|&(p, _)| is_p1(p)) {
-            book(&mut assignment, p, s);
+            booking.book(p, s);
         }
     }
     for pattern in &order {
         for &p in pattern.patients.iter().filter(|&&p| is_p1(p)) {
-            book(&mut assignment, p, pattern.session);
+            booking.book(p, pattern.session);
         }
     }
     for (p, s) in p1_plan.scheduled().filter(|&(p, _)| is_p1(p)) {
-        book(&mut assignment, p, s);
+        booking.book(p, s);
     }
-    for p in instance.patient_indices().filter(|&p| is_p1(p)) {
-        for &s in &instance.eligible[p.idx()] {
-            book(&mut assignment, p, s);
-        }
-    }
+    booking.seat_waiting_p1();
     let mut claimed = vec![false; instance.sessions.len()];
     for pattern in &order {
         if std::mem::replace(&mut claimed[pattern.session.idx()], true) {
             continue;
         }
         for &p in &pattern.patients {
-            book(&mut assignment, p, pattern.session);
+            booking.book(p, pattern.session);
         }
     }
+    let mut assignment = booking.assignment;
     polish(instance, &mut assignment, deadline);
     assignment
 }

@@ -274,81 +274,80 @@ pub fn solve(
         notes.push("the plan meets the trivial bound: optimal".into());
     } else {
         let mut final_stage: Option<(RunStatus, bool)> = None;
-        let end =
-            runner.run(instance, &start, deadline, &mut |event| match event {
-                MipEvent::LpBound {
-                    weighted_wait,
-                    p1_floor,
-                } => {
-                    notes.push(format!(
-                        "LP relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1)"
-                    ));
-                    lp_p1_floor = p1_floor;
-                    if weighted_wait > plain_bound.0 {
-                        plain_bound = (weighted_wait, BoundSource::Lp);
+        let end = runner.run(instance, &start, deadline, &mut |event| match event {
+            MipEvent::LpBound {
+                weighted_wait,
+                p1_floor,
+            }
+            | MipEvent::PatternBound {
+                weighted_wait,
+                p1_floor,
+                ..
+            } => {
+                // Both hold for every plan with at least `p1_floor` P1 patients.
+                let (source, note) = match event {
+                    MipEvent::PatternBound {
+                        converged: false, ..
+                    } => (
+                        BoundSource::Patterns,
+                        "pattern relaxation bound (column generation cut short)",
+                    ),
+                    MipEvent::PatternBound { .. } => {
+                        (BoundSource::Patterns, "pattern relaxation bound")
                     }
-                    if weighted_wait > bound {
-                        bound = weighted_wait;
-                        bound_source = BoundSource::Lp;
-                    }
-                }
-                MipEvent::PatternBound {
-                    weighted_wait,
-                    p1_floor,
-                    converged,
-                } => {
-                    notes.push(format!(
-                    "pattern relaxation bound {weighted_wait:.1} (with at least {p1_floor} P1{})",
-                    if converged { "" } else { "; column generation cut short" }
+                    _ => (BoundSource::Lp, "LP relaxation bound"),
+                };
+                notes.push(format!(
+                    "{note} {weighted_wait:.1} (with at least {p1_floor} P1)"
                 ));
-                    lp_p1_floor = lp_p1_floor.max(p1_floor);
-                    if weighted_wait > plain_bound.0 {
-                        plain_bound = (weighted_wait, BoundSource::Patterns);
-                    }
-                    if weighted_wait > bound {
-                        bound = weighted_wait;
-                        bound_source = BoundSource::Patterns;
-                    }
+                lp_p1_floor = lp_p1_floor.max(p1_floor);
+                if weighted_wait > plain_bound.0 {
+                    plain_bound = (weighted_wait, source);
                 }
-                MipEvent::StageDone {
-                    stage,
-                    status: run_status,
-                    plan,
-                    weighted_wait_bound,
-                    counts_proven,
-                    elapsed_ms,
-                } => {
-                    // Keep a stage's plan only if the policy ranks it at least as high.
-                    let verdict = match &plan {
-                        None => String::new(),
-                        Some(p) if policy_worse(instance, p, &best) => format!(
-                            ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
-                            p.weighted_wait(instance),
-                            p.counts_by_priority(instance)[0]
-                        ),
-                        Some(p) => format!(
-                            ", plan kept: weighted wait {:.1}",
-                            p.weighted_wait(instance)
-                        ),
-                    };
-                    notes.push(format!(
-                        "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
-                    ));
-                    if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
-                        best = plan;
-                        source = PlanSource::Mip;
-                    }
-                    if let Some(b) = weighted_wait_bound
-                        && b > bound
-                    {
-                        bound = b;
-                        bound_source = BoundSource::Mip;
-                    }
-                    if stage == StageName::WeightedWait {
-                        final_stage = Some((run_status, counts_proven));
-                    }
+                if weighted_wait > bound {
+                    bound = weighted_wait;
+                    bound_source = source;
                 }
-            });
+            }
+            MipEvent::StageDone {
+                stage,
+                status: run_status,
+                plan,
+                weighted_wait_bound,
+                counts_proven,
+                elapsed_ms,
+            } => {
+                // Keep a stage's plan only if the policy ranks it at least as high.
+                let verdict = match &plan {
+                    None => String::new(),
+                    Some(p) if policy_worse(instance, p, &best) => format!(
+                        ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
+                        p.weighted_wait(instance),
+                        p.counts_by_priority(instance)[0]
+                    ),
+                    Some(p) => format!(
+                        ", plan kept: weighted wait {:.1}",
+                        p.weighted_wait(instance)
+                    ),
+                };
+                notes.push(format!(
+                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
+                ));
+                if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
+                    best = plan;
+                    source = PlanSource::Mip;
+                }
+                if let Some(b) = weighted_wait_bound
+                    && b > bound
+                {
+                    bound = b;
+                    bound_source = BoundSource::Mip;
+                }
+                if stage == StageName::WeightedWait {
+                    final_stage = Some((run_status, counts_proven));
+                }
+            }
+        });
         match &end {
             RunnerEnd::Finished => {}
             RunnerEnd::DeadlineReached => {

@@ -50,31 +50,37 @@ const MAX_NEW_COLUMNS: usize = 20_000;
 /// Columns priced out below this reduced cost (relative to the largest cost) are added.
 const PRICING_TOLERANCE: f64 = 1e-9;
 
-struct Rows {
-    assign: Vec<Option<usize>>,
-    session: Vec<usize>,
-    surgeon_day: HashMap<(SurgeonIdx, u32), usize>,
-    beds: BTreeMap<i64, usize>,
-    floor: Option<usize>,
-    handles: Vec<Row>,
+/// Row positions of the rows a pair (p, s) enters besides its session's own row (the
+/// session minutes here, the convexity row of a pattern master): shared with
+/// [`super::patterns`], so that both masters write a pair's coefficients one way.
+pub(crate) struct SharedRows {
+    pub assign: Vec<Option<usize>>,
+    pub surgeon_day: HashMap<(SurgeonIdx, u32), usize>,
+    pub beds: BTreeMap<i64, usize>,
+    pub floor: Option<usize>,
 }
 
-impl Rows {
-    /// (row position, coefficient) of column (p, s).
-    fn of(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
-        let patient = instance.patient(p);
-        let session = instance.session(s);
-        let duration = f64::from(patient.duration_min);
-        let mut rows = Vec::with_capacity(4 + patient.length_of_stay_days as usize);
+impl SharedRows {
+    /// The assign row of p, if it has one.
+    pub fn assign_of(&self, p: PatientIdx, rows: &mut Vec<(usize, f64)>) {
         if let Some(r) = self.assign[p.idx()] {
             rows.push((r, 1.0));
         }
-        rows.push((
-            self.session[s.idx()],
-            duration + f64::from(instance.turnaround(s)),
-        ));
+    }
+
+    /// (row position, coefficient) of pair (p, s) in the surgeon-day, bed and P1-floor
+    /// rows that exist.
+    pub fn coupling_of(
+        &self,
+        instance: &Instance,
+        p: PatientIdx,
+        s: SessionIdx,
+        rows: &mut Vec<(usize, f64)>,
+    ) {
+        let patient = instance.patient(p);
+        let session = instance.session(s);
         if let Some(&r) = self.surgeon_day.get(&(session.surgeon, session.day)) {
-            rows.push((r, duration));
+            rows.push((r, f64::from(patient.duration_min)));
         }
         for day in instance.bed_days(p, session.day) {
             if let Some(&r) = self.beds.get(&day) {
@@ -84,6 +90,26 @@ impl Rows {
         if let (Some(r), Priority::P1) = (self.floor, patient.priority) {
             rows.push((r, -1.0));
         }
+    }
+}
+
+struct Rows {
+    shared: SharedRows,
+    session: Vec<usize>,
+    handles: Vec<Row>,
+}
+
+impl Rows {
+    /// (row position, coefficient) of column (p, s).
+    fn of(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
+        let patient = instance.patient(p);
+        let mut rows = Vec::with_capacity(4 + patient.length_of_stay_days as usize);
+        self.shared.assign_of(p, &mut rows);
+        rows.push((
+            self.session[s.idx()],
+            f64::from(patient.duration_min) + f64::from(instance.turnaround(s)),
+        ));
+        self.shared.coupling_of(instance, p, s, &mut rows);
         rows
     }
 }
@@ -191,11 +217,13 @@ pub fn solve_lp(
         None
     };
     let rows = Rows {
-        assign,
+        shared: SharedRows {
+            assign,
+            surgeon_day,
+            beds,
+            floor,
+        },
         session,
-        surgeon_day,
-        beds,
-        floor,
         handles,
     };
 
@@ -266,17 +294,24 @@ pub fn solve_lp(
                 .collect();
             let shared_duals = SharedDuals {
                 assign: rows
+                    .shared
                     .assign
                     .iter()
                     .map(|r| r.map_or(0.0, |r| duals[r]))
                     .collect(),
                 surgeon_day: rows
+                    .shared
                     .surgeon_day
                     .iter()
                     .map(|(&key, &r)| (key, duals[r]))
                     .collect(),
-                beds: rows.beds.iter().map(|(&day, &r)| (day, duals[r])).collect(),
-                floor: rows.floor.map_or(0.0, |r| duals[r]),
+                beds: rows
+                    .shared
+                    .beds
+                    .iter()
+                    .map(|(&day, &r)| (day, duals[r]))
+                    .collect(),
+                floor: rows.shared.floor.map_or(0.0, |r| duals[r]),
             };
             return Some(LpOptimum {
                 objective: solved.objective_value(),

@@ -24,7 +24,7 @@ use std::time::Instant;
 use highs::{ColProblem, HighsModelStatus, Model, Sense};
 
 use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::models::column_generation::SharedDuals;
+use crate::models::column_generation::{SharedDuals, SharedRows};
 use crate::plan::Assignment;
 
 /// One session's set of cases.
@@ -97,12 +97,9 @@ pub struct Coupling {
 
 /// The master's rows, in a fixed order, all `lower..=upper`.
 struct Rows {
-    assign: Vec<Option<usize>>,
+    shared: SharedRows,
     /// Per session (`None` outside the part).
     convexity: Vec<Option<usize>>,
-    surgeon_day: HashMap<(SurgeonIdx, u32), usize>,
-    beds: BTreeMap<i64, usize>,
-    floor: Option<usize>,
     coupling: Option<Coupling>,
     /// (lower, upper) of each row.
     bounds: Vec<(f64, f64)>,
@@ -166,11 +163,13 @@ impl Rows {
             (beds, floor)
         };
         Rows {
-            assign,
+            shared: SharedRows {
+                assign,
+                surgeon_day,
+                beds,
+                floor,
+            },
             convexity,
-            surgeon_day,
-            beds,
-            floor,
             coupling: part.coupling.clone(),
             bounds,
         }
@@ -182,23 +181,9 @@ impl Rows {
 
     /// The rows of one patient in session s (the convexity row excluded).
     fn of_patient(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
-        let patient = instance.patient(p);
-        let session = instance.session(s);
-        let mut rows = Vec::with_capacity(3 + patient.length_of_stay_days as usize);
-        if let Some(r) = self.assign[p.idx()] {
-            rows.push((r, 1.0));
-        }
-        if let Some(&r) = self.surgeon_day.get(&(session.surgeon, session.day)) {
-            rows.push((r, f64::from(patient.duration_min)));
-        }
-        for day in instance.bed_days(p, session.day) {
-            if let Some(&r) = self.beds.get(&day) {
-                rows.push((r, 1.0));
-            }
-        }
-        if let (Some(r), Priority::P1) = (self.floor, patient.priority) {
-            rows.push((r, -1.0));
-        }
+        let mut rows = Vec::with_capacity(3 + instance.patient(p).length_of_stay_days as usize);
+        self.shared.assign_of(p, &mut rows);
+        self.shared.coupling_of(instance, p, s, &mut rows);
         rows
     }
 
@@ -317,7 +302,7 @@ impl Pricing {
         let free = capacity.saturating_sub(used);
         let items: Vec<(PatientIdx, u32, f64)> = self.candidates[s.idx()]
             .iter()
-            .filter(|&&p| rows.assign[p.idx()].is_some() && !excluded[p.idx()])
+            .filter(|&&p| rows.shared.assign[p.idx()].is_some() && !excluded[p.idx()])
             .filter_map(|&p| {
                 let weight = instance.patient(p).duration_min + turnaround;
                 let value = -rows.reduced_item(instance, p, s, y);
@@ -531,7 +516,7 @@ impl<'a> Master<'a> {
                 && pattern
                     .patients
                     .iter()
-                    .all(|p| master.rows.assign[p.idx()].is_some());
+                    .all(|p| master.rows.shared.assign[p.idx()].is_some());
             if usable {
                 master.add(pattern.clone())?;
             }
@@ -539,19 +524,20 @@ impl<'a> Master<'a> {
         if let Some(duals) = centre {
             let mut y = vec![0.0; master.rows.bounds.len()];
             for p in instance.patient_indices() {
-                if let (Some(r), Some(&v)) =
-                    (master.rows.assign[p.idx()], duals.assign.get(p.idx()))
-                {
+                if let (Some(r), Some(&v)) = (
+                    master.rows.shared.assign[p.idx()],
+                    duals.assign.get(p.idx()),
+                ) {
                     y[r] = v;
                 }
             }
-            for (key, &r) in &master.rows.surgeon_day {
+            for (key, &r) in &master.rows.shared.surgeon_day {
                 y[r] = duals.surgeon_day.get(key).copied().unwrap_or(0.0);
             }
-            for (day, &r) in &master.rows.beds {
+            for (day, &r) in &master.rows.shared.beds {
                 y[r] = duals.beds.get(day).copied().unwrap_or(0.0);
             }
-            if let Some(r) = master.rows.floor {
+            if let Some(r) = master.rows.shared.floor {
                 y[r] = duals.floor;
             }
             master.clamp(&mut y);
@@ -1026,42 +1012,4 @@ fn configure(model: &mut Model, log: bool) -> Option<()> {
     model.try_set_option("threads", 1).ok()?;
     model.try_set_option("random_seed", 0).ok()?;
     Some(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn brute(items: &[(PatientIdx, u32, f64)], capacity: u32) -> f64 {
-        let n = items.len();
-        (0u32..1 << n)
-            .map(|mask| {
-                let (w, v) = (0..n)
-                    .filter(|k| mask & (1 << k) != 0)
-                    .fold((0, 0.0), |(w, v), k| (w + items[k].1, v + items[k].2));
-                if w <= capacity { v } else { f64::NEG_INFINITY }
-            })
-            .fold(0.0, f64::max)
-    }
-
-    proptest! {
-        #[test]
-        fn the_reduced_knapsack_matches_brute_force(
-            raw in prop::collection::vec((1u32..80, 0.001f64..100.0), 0..14),
-            capacity in 0u32..250,
-        ) {
-            let items: Vec<(PatientIdx, u32, f64)> = raw
-                .iter()
-                .enumerate()
-                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
-                .collect();
-            let (value, chosen) = knapsack_reduced(&items, capacity);
-            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
-            let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
-            prop_assert!(weight <= capacity);
-            prop_assert!((value - sum).abs() < 1e-9);
-            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
-        }
-    }
 }
