@@ -66,10 +66,6 @@ pub struct Part {
     pub sessions: Vec<SessionIdx>,
     /// `None`: beds and floor are rows. `Some`: they are priced at these multipliers.
     pub coupling: Option<Coupling>,
-    /// Patients already placed elsewhere (by a dive): in no pattern of this part.
-    pub excluded: HashSet<PatientIdx>,
-    /// Surgeon-day minutes already used outside the part's sessions (by a dive).
-    pub minutes_used: HashMap<(SurgeonIdx, u32), u32>,
 }
 
 impl Part {
@@ -79,12 +75,7 @@ impl Part {
     }
 
     pub fn of(sessions: Vec<SessionIdx>, coupling: Option<Coupling>) -> Self {
-        Part {
-            sessions,
-            coupling,
-            excluded: HashSet::new(),
-            minutes_used: HashMap::new(),
-        }
+        Part { sessions, coupling }
     }
 }
 
@@ -117,9 +108,10 @@ impl Rows {
         let assign = instance
             .patient_indices()
             .map(|p| {
-                (!part.excluded.contains(&p)
-                    && instance.eligible[p.idx()].iter().any(|s| in_part[s.idx()]))
-                .then(|| add(f64::NEG_INFINITY, 1.0))
+                instance.eligible[p.idx()]
+                    .iter()
+                    .any(|s| in_part[s.idx()])
+                    .then(|| add(f64::NEG_INFINITY, 1.0))
             })
             .collect();
         let pinned_sessions: HashSet<SessionIdx> =
@@ -146,8 +138,7 @@ impl Rows {
         let surgeon_day = days
             .into_iter()
             .map(|(k, d)| {
-                let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day)
-                    - f64::from(part.minutes_used.get(&(k, d)).copied().unwrap_or(0));
+                let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day);
                 ((k, d), add(f64::NEG_INFINITY, max))
             })
             .collect();
@@ -805,10 +796,7 @@ impl<'a> Master<'a> {
                             .any(|p| pattern.patients.contains(p))
                 });
                 // A surgeon's day must hold every pattern fixed on it.
-                let fits = minutes.get(&key).copied().unwrap_or(0)
-                    + used
-                    + self.part.minutes_used.get(&key).copied().unwrap_or(0)
-                    <= max;
+                let fits = minutes.get(&key).copied().unwrap_or(0) + used <= max;
                 if clash || !fits {
                     continue;
                 }
