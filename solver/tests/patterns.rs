@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use clinicplan_solver::Instance;
 use clinicplan_solver::check::check;
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::mip::{RunOptions, RunStatus, max_count, round_patterns, run_stage};
 use clinicplan_solver::models::column_generation::solve_lp;
 use clinicplan_solver::models::patterns::{
@@ -14,28 +14,11 @@ use clinicplan_solver::models::patterns::{
 };
 use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::build_plan;
-use clinicplan_solver::{Instance, validate};
+
+mod common;
 
 fn instance(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
-    let mut request = theatre_request(&GeneratorConfig {
-        theatres,
-        patients,
-        horizon_days: 5,
-        seed,
-    });
-    if pins {
-        let first = validate(&request).expect("generated requests are valid");
-        let start = clinicplan_solver::constructive::constructive_plan(&first);
-        request.pinned = start
-            .scheduled()
-            .step_by(3)
-            .map(|(p, s)| clinicplan_solver::input::BookingInput {
-                patient_id: first.patient(p).id.clone(),
-                session_id: first.session(s).id.clone(),
-            })
-            .collect();
-    }
-    validate(&request).expect("generated requests are valid")
+    common::generated(theatres, patients, seed, pins)
 }
 
 fn exact() -> RunOptions {

@@ -3,19 +3,14 @@
 
 use std::time::Duration;
 
+use clinicplan_solver::Instance;
 use clinicplan_solver::check::{ProposedPlan, check};
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::solve::{InProcess, SolveStatus, solve};
-use clinicplan_solver::{Instance, validate};
+
+mod common;
 
 fn instance(theatres: u32, patients: u32, seed: u64) -> Instance {
-    validate(&theatre_request(&GeneratorConfig {
-        theatres,
-        patients,
-        horizon_days: 5,
-        seed,
-    }))
-    .expect("generated requests are valid")
+    common::generated(theatres, patients, seed, false)
 }
 
 fn code_of(report: &clinicplan_solver::check::CheckReport) -> Vec<&'static str> {
@@ -161,26 +156,7 @@ fn column_generation_reaches_the_whole_lp_optimum() {
         (6, 900, 3, false),
         (3, 200, 4, true),
     ] {
-        let mut request = theatre_request(&GeneratorConfig {
-            theatres,
-            patients,
-            horizon_days: 5,
-            seed,
-        });
-        let first = validate(&request).expect("generated requests are valid");
-        let start = clinicplan_solver::constructive::constructive_plan(&first);
-        if with_pins {
-            // Pin every third booking of the constructive plan.
-            request.pinned = start
-                .scheduled()
-                .step_by(3)
-                .map(|(p, s)| clinicplan_solver::input::BookingInput {
-                    patient_id: first.patient(p).id.clone(),
-                    session_id: first.session(s).id.clone(),
-                })
-                .collect();
-        }
-        let instance = validate(&request).expect("pins from a feasible plan are valid");
+        let instance = common::generated(theatres, patients, seed, with_pins);
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
         let p1_floor = if with_pins {
             start.counts_by_priority(&instance)[0]

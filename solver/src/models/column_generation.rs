@@ -61,34 +61,34 @@ pub(crate) struct SharedRows {
 }
 
 impl SharedRows {
-    /// The assign row of p, if it has one.
-    pub fn assign_of(&self, p: PatientIdx, rows: &mut Vec<(usize, f64)>) {
+    /// The assign row of p, if it has one, as (row position, coefficient).
+    pub fn assign_of(&self, p: PatientIdx, row: &mut impl FnMut(usize, f64)) {
         if let Some(r) = self.assign[p.idx()] {
-            rows.push((r, 1.0));
+            row(r, 1.0);
         }
     }
 
     /// (row position, coefficient) of pair (p, s) in the surgeon-day, bed and P1-floor
-    /// rows that exist.
+    /// rows that exist, in that order.
     pub fn coupling_of(
         &self,
         instance: &Instance,
         p: PatientIdx,
         s: SessionIdx,
-        rows: &mut Vec<(usize, f64)>,
+        row: &mut impl FnMut(usize, f64),
     ) {
         let patient = instance.patient(p);
         let session = instance.session(s);
         if let Some(&r) = self.surgeon_day.get(&(session.surgeon, session.day)) {
-            rows.push((r, f64::from(patient.duration_min)));
+            row(r, f64::from(patient.duration_min));
         }
         for day in instance.bed_days(p, session.day) {
             if let Some(&r) = self.beds.get(&day) {
-                rows.push((r, 1.0));
+                row(r, 1.0);
             }
         }
         if let (Some(r), Priority::P1) = (self.floor, patient.priority) {
-            rows.push((r, -1.0));
+            row(r, -1.0);
         }
     }
 }
@@ -104,12 +104,13 @@ impl Rows {
     fn of(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
         let patient = instance.patient(p);
         let mut rows = Vec::with_capacity(4 + patient.length_of_stay_days as usize);
-        self.shared.assign_of(p, &mut rows);
-        rows.push((
+        let mut push = |r, a| rows.push((r, a));
+        self.shared.assign_of(p, &mut push);
+        push(
             self.session[s.idx()],
             f64::from(patient.duration_min) + f64::from(instance.turnaround(s)),
-        ));
-        self.shared.coupling_of(instance, p, s, &mut rows);
+        );
+        self.shared.coupling_of(instance, p, s, &mut push);
         rows
     }
 }

@@ -173,8 +173,9 @@ impl Rows {
     /// The rows of one patient in session s (the convexity row excluded).
     fn of_patient(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> Vec<(usize, f64)> {
         let mut rows = Vec::with_capacity(3 + instance.patient(p).length_of_stay_days as usize);
-        self.shared.assign_of(p, &mut rows);
-        self.shared.coupling_of(instance, p, s, &mut rows);
+        let mut push = |r, a| rows.push((r, a));
+        self.shared.assign_of(p, &mut push);
+        self.shared.coupling_of(instance, p, s, &mut push);
         rows
     }
 
@@ -213,13 +214,13 @@ impl Rows {
     }
 
     /// c_{p,s} − Σ_r a_{r,(p,s)} y_r: what patient p adds to a pattern's reduced cost.
+    /// Pricing calls it for every candidate of every session each round: no allocation.
     fn reduced_item(&self, instance: &Instance, p: PatientIdx, s: SessionIdx, y: &[f64]) -> f64 {
-        self.item_cost(instance, p, s)
-            - self
-                .of_patient(instance, p, s)
-                .iter()
-                .map(|&(r, a)| a * y[r])
-                .sum::<f64>()
+        let mut dual = 0.0;
+        let mut add = |r: usize, a: f64| dual += a * y[r];
+        self.shared.assign_of(p, &mut add);
+        self.shared.coupling_of(instance, p, s, &mut add);
+        self.item_cost(instance, p, s) - dual
     }
 }
 
@@ -409,7 +410,7 @@ struct Master<'a> {
     instance: &'a Instance,
     part: Part,
     rows: Rows,
-    pricing: Pricing,
+    pricing: &'a Pricing,
     handles: Vec<highs::Row>,
     model: Option<Model>,
     pool: Vec<Pattern>,
@@ -447,6 +448,7 @@ enum Generation {
 impl<'a> Master<'a> {
     fn new(
         instance: &'a Instance,
+        pricing: &'a Pricing,
         part: &Part,
         initial: &[Pattern],
         p1_floor: u32,
@@ -485,7 +487,7 @@ impl<'a> Master<'a> {
             instance,
             part: part.clone(),
             rows,
-            pricing: Pricing::new(instance),
+            pricing,
             handles,
             model: Some(model),
             pool: Vec::new(),
@@ -871,7 +873,8 @@ pub fn solve_relaxation(
     deadline: Instant,
     log: bool,
 ) -> Option<PatternRelaxation> {
-    let mut master = Master::new(instance, part, initial, p1_floor, centre, log)?;
+    let pricing = Pricing::new(instance);
+    let mut master = Master::new(instance, &pricing, part, initial, p1_floor, centre, log)?;
     let end = master.generate(deadline, None);
     (end != Generation::Failed && master.best_bound.is_finite())
         .then(|| master.relaxation(end == Generation::Converged))
@@ -934,15 +937,23 @@ pub fn solve_by_specialty(
     queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let started = Instant::now();
+    // What pricing needs about every session, once for all parts.
+    let pricing = Pricing::new(instance);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, parts.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&k) = queue.get(i) else { break };
-                    let Some(mut master) =
-                        Master::new(instance, &parts[k], &initial, p1_floor, Some(duals), log)
-                    else {
+                    let Some(mut master) = Master::new(
+                        instance,
+                        &pricing,
+                        &parts[k],
+                        &initial,
+                        p1_floor,
+                        Some(duals),
+                        log,
+                    ) else {
                         continue;
                     };
                     let end = master.generate(deadline, None);

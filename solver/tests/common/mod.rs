@@ -1,0 +1,30 @@
+//! Generated weeks for the solver's tests.
+
+use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::input::BookingInput;
+use clinicplan_solver::{Instance, validate};
+
+/// The generator's week; with `pins`, every third booking of its constructive plan pinned
+/// (a set of pins that is feasible by construction).
+pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
+    let mut request = theatre_request(&GeneratorConfig {
+        theatres,
+        patients,
+        horizon_days: 5,
+        seed,
+    });
+    let first = validate(&request).expect("generated requests are valid");
+    if !pins {
+        return first;
+    }
+    let start = clinicplan_solver::constructive::constructive_plan(&first);
+    request.pinned = start
+        .scheduled()
+        .step_by(3)
+        .map(|(p, s)| BookingInput {
+            patient_id: first.patient(p).id.clone(),
+            session_id: first.session(s).id.clone(),
+        })
+        .collect();
+    validate(&request).expect("pins from a feasible plan are valid")
+}
