@@ -258,9 +258,7 @@ pub fn solve_lp(
         if left.is_zero() {
             return None;
         }
-        model
-            .try_set_option("time_limit", left.as_secs_f64())
-            .ok()?;
+        super::set_time_limit(&mut model, left)?;
         let solved = model.try_solve().ok()?;
         if solved.status() != HighsModelStatus::Optimal {
             return None;

@@ -4,3 +4,21 @@
 pub mod column_generation;
 pub mod patterns;
 pub mod theatre_list;
+
+use std::time::Duration;
+
+/// Gives the next solve of `model` (which may have been solved before, warm) `left` of
+/// wall time. HiGHS does not reset its run clock between runs of one model, so its
+/// `time_limit` counts every earlier run too (`Highs_zeroAllClocks` in HiGHS's
+/// `highs_c_api.h`): without the reset, a column generation's master stops with
+/// `ReachedTimeLimit` once its rounds together have taken `left`, long before the
+/// deadline.
+pub(crate) fn set_time_limit(model: &mut highs::Model, left: Duration) -> Option<()> {
+    // SAFETY: the pointer is the live HiGHS instance owned by `model`, borrowed mutably
+    // for the call; zeroing its clocks touches nothing else.
+    let status = unsafe { highs_sys::Highs_zeroAllClocks(model.as_mut_ptr()) };
+    (status == highs_sys::STATUS_OK).then_some(())?;
+    model
+        .try_set_option("time_limit", left.as_secs_f64().max(0.01))
+        .ok()
+}
