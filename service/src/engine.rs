@@ -149,11 +149,18 @@ pub fn balance_appointments(
 }
 
 /// HiGHS overruns its time limit a little even when it does stop: a worker's budget
-/// stops short of the deadline so that its last result usually arrives in time.
-fn worker_budget(deadline: Instant) -> Duration {
+/// stops short of the deadline so that its last result usually arrives in time. The
+/// LP-bound worker's last step (rounding the pattern relaxation) is this crate's own
+/// code, which keeps to its deadline, so it needs less of a margin than the stages
+/// worker, whose last step is a HiGHS MIP.
+fn worker_budget(kind: JobKind, deadline: Instant) -> Duration {
     let remaining = deadline.saturating_duration_since(Instant::now());
+    let share = match kind {
+        JobKind::LpBound => 0.95,
+        JobKind::Stages => 0.85,
+    };
     remaining
-        .mul_f64(0.85)
+        .mul_f64(share)
         .saturating_sub(Duration::from_millis(100))
 }
 
@@ -243,7 +250,7 @@ impl MipRunner for WorkerRunner<'_> {
             kind: JobKind::LpBound,
             request: self.request.clone(),
             start: floor_plan.clone(),
-            budget_ms: worker_budget(deadline).as_millis() as u64,
+            budget_ms: worker_budget(JobKind::LpBound, deadline).as_millis() as u64,
         };
         self.lp_worker = spawn_worker(self.worker, &job, JobKind::LpBound, self.tx.clone()).ok();
     }
@@ -259,7 +266,7 @@ impl MipRunner for WorkerRunner<'_> {
             kind: JobKind::Stages,
             request: self.request.clone(),
             start: start.clone(),
-            budget_ms: worker_budget(deadline).as_millis() as u64,
+            budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
         };
         let mut stages_worker =
             match spawn_worker(self.worker, &job, JobKind::Stages, self.tx.clone()) {

@@ -621,10 +621,8 @@ impl<'a> Master<'a> {
             } else {
                 4
             };
-            if model
-                .try_set_option("time_limit", left.as_secs_f64().max(0.01))
-                .and_then(|_| model.try_set_option("simplex_strategy", strategy))
-                .is_err()
+            if super::set_time_limit(&mut model, left).is_none()
+                || model.try_set_option("simplex_strategy", strategy).is_err()
             {
                 return Generation::Failed;
             }
@@ -939,12 +937,23 @@ pub fn solve_by_specialty(
     let started = Instant::now();
     // What pricing needs about every session, once for all parts.
     let pricing = Pricing::new(instance);
+    let workers = threads.clamp(1, parts.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, parts.len().max(1)) {
+        for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&k) = queue.get(i) else { break };
+                    // A fair share of the time left, by size among the parts not yet
+                    // started, so that the first parts do not take it all; a part that
+                    // ends early leaves its share to those after it.
+                    let waiting: usize = queue[i..].iter().map(|&j| parts[j].sessions.len()).sum();
+                    let share = (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
+                    let now = Instant::now();
+                    let slot = now
+                        + deadline
+                            .saturating_duration_since(now)
+                            .mul_f64(share.min(1.0));
                     let Some(mut master) = Master::new(
                         instance,
                         &pricing,
@@ -956,7 +965,7 @@ pub fn solve_by_specialty(
                     ) else {
                         continue;
                     };
-                    let end = master.generate(deadline, None);
+                    let end = master.generate(slot, None);
                     if end == Generation::Failed || !master.best_bound.is_finite() {
                         continue;
                     }
@@ -970,7 +979,7 @@ pub fn solve_by_specialty(
                         "pattern relaxation of a part"
                     );
                     if let (Some(until), Generation::Converged) = (dive_until, end) {
-                        relaxation.fixed = master.dive(until);
+                        relaxation.fixed = master.dive(until.min(slot));
                         tracing::debug!(
                             part = k,
                             fixed = relaxation.fixed.len(),
