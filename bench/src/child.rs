@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres};
 use clinicplan_solver::check::check;
+use clinicplan_solver::constructive::constructive_plan;
 use clinicplan_solver::domain::{Instance, Priority};
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::input::{ObjectiveInput, TheatreRequest};
@@ -33,6 +34,9 @@ pub enum Mode {
     WholeModel,
     /// The LP relaxation of the whole model.
     Lp,
+    /// The LP relaxation of issue 2's model, where P1 comes first: the whole model's LP
+    /// with the most P1 patients any plan can schedule as a floor.
+    LpP1Floor,
 }
 
 /// The objective policy of the clinicplan path.
@@ -87,6 +91,7 @@ impl ChildArgs {
             Mode::Clinicplan => "clinicplan",
             Mode::WholeModel => "whole-model",
             Mode::Lp => "lp",
+            Mode::LpP1Floor => "lp-p1-floor",
         };
         let mut argv = vec![
             "child".to_string(),
@@ -136,6 +141,8 @@ pub struct ChildReport {
     pub scheduled: Option<u32>,
     pub p1_scheduled: Option<u32>,
     pub p1_total: u32,
+    /// Mode lp-p1-floor: whether the P1 count (in `p1_scheduled`) is proven the most.
+    pub p1_proven: Option<bool>,
     /// Generating (and, outside mode clinicplan, validating) the request.
     pub setup_ms: u64,
     /// The solve: `plan_theatres` (validation included) or `run_stage` (model build included).
@@ -158,7 +165,7 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
     }
     let mut report = match args.mode {
         Mode::Clinicplan => clinicplan(args),
-        Mode::WholeModel | Mode::Lp => whole_model(args),
+        Mode::WholeModel | Mode::Lp | Mode::LpP1Floor => whole_model(args),
     }
     .unwrap_or_else(|e| ChildReport {
         status: "error".into(),
@@ -251,6 +258,23 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
         log: false,
     };
     let t1 = Instant::now();
+    if args.mode == Mode::LpP1Floor {
+        let floor =
+            crate::bounds::floor_lp(&instance, &constructive_plan(&instance), options.time_limit)?;
+        let bound = finite(nothing + floor.lp.objective);
+        return Ok(ChildReport {
+            nothing,
+            status: "Optimal".into(),
+            objective: bound,
+            bound,
+            p1_scheduled: Some(floor.p1_floor),
+            p1_proven: Some(floor.p1_proven),
+            p1_total: p1_total(&instance),
+            setup_ms,
+            solve_ms: t1.elapsed().as_millis() as u64,
+            ..ChildReport::default()
+        });
+    }
     if !integer {
         // The LP relaxation of the whole model, by column generation: the same optimum
         // as the whole LP (solver/tests/solve.rs checks it), minutes faster at 60 theatres.

@@ -8,6 +8,8 @@
 //! in a child process of its own (this executable, hidden subcommand `child`), which
 //! gives its peak memory and lets a HiGHS overrun be killed.
 //! `--scaling` measures the clinicplan path at one limit against the list length.
+//! `clinicplan-bench bounds` computes, without a time limit that matters, how far above
+//! the LP bound every plan (and every P1-first plan) must lie (see `bounds.rs`).
 //! `clinicplan-bench load` drives `clinicplan serve` from many concurrent clients
 //! (issue 6; see `load.rs`).
 //! `clinicplan-bench appointments [--cases 20x120x30000] [--seeds 1,2,3]` measures
@@ -17,6 +19,7 @@
 //! `scripts/bench.sh`, which builds both and runs the bench.
 
 mod appointments;
+mod bounds;
 mod child;
 mod load;
 mod machine;
@@ -54,6 +57,9 @@ enum Cmd {
     /// One measured solve in this process (used by `theatre`; prints one JSON line).
     #[command(hide = true)]
     Child(ChildArgs),
+    /// How far above the LP bound every plan must lie: the LP with the P1 floor and the
+    /// pattern relaxation with and without it, each computed to the end.
+    Bounds(bounds::BoundsArgs),
     /// Appointment balancing: clinicplan end to end beside the first-come greedy and the
     /// one-variable-per-pair LP.
     Appointments(appointments::AppointmentArgs),
@@ -68,6 +74,18 @@ enum SizeArg {
     Medium,
     Large,
     All,
+}
+
+impl SizeArg {
+    /// Whether the size called `label` is chosen.
+    fn includes(self, label: &str) -> bool {
+        match self {
+            SizeArg::All => true,
+            SizeArg::Small => label == "small",
+            SizeArg::Medium => label == "medium",
+            SizeArg::Large => label == "large",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -260,12 +278,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
     } else {
         let sizes: Vec<&Size> = SIZES
             .iter()
-            .filter(|s| match args.size {
-                SizeArg::All => true,
-                SizeArg::Small => s.label == "small",
-                SizeArg::Medium => s.label == "medium",
-                SizeArg::Large => s.label == "large",
-            })
+            .filter(|s| args.size.includes(s.label))
             .collect();
         for size in sizes {
             for &seed in &args.seeds {
@@ -336,6 +349,7 @@ fn main() -> anyhow::Result<()> {
         },
         Cmd::Load(args) => load::run(args),
         Cmd::Child(args) => child::run(&args),
+        Cmd::Bounds(args) => bounds::run(&args),
         Cmd::Appointments(args) => appointments::appointments(&args),
         Cmd::AppointmentsChild(args) => appointments::child(&args),
     }

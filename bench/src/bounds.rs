@@ -1,0 +1,295 @@
+//! `clinicplan-bench bounds`: how far above the LP bound of the whole model every plan
+//! must lie, measured without a time limit that matters (issue 3: "where a target is
+//! out of reach, say by how much, and what you measured that shows why").
+//!
+//! Per generated instance, each computed to the end (or to `--limit` seconds):
+//! - the LP relaxation of the whole model (the issue's yardstick);
+//! - the most P1 patients any plan can schedule (a count MIP, proven or not);
+//! - the same LP with that P1 floor (issue 2's P1-first rule);
+//! - the pattern relaxation (docs/model.md, "Pattern bound and diving") without the
+//!   floor, a bound on every plan whatever its P1 count;
+//! - and with the floor, a bound on every plan that puts P1 first.
+//!
+//! Each bound is shown as the least gap against the LP bound that a plan above it can
+//! have: (bound − LP) / (nothing scheduled − LP), the issue's gap on the wait removed.
+//! Every bound here is a true lower bound (tested in solver/tests/patterns.rs against
+//! exact MIP optima), so a target below the last column cannot be met by any P1-first
+//! plan, by any solver, in any time.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+
+use clinicplan_solver::constructive::constructive_plan;
+use clinicplan_solver::domain::{Instance, Priority};
+use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::mip::{RunOptions, max_count};
+use clinicplan_solver::models::column_generation::{LpOptimum, solve_lp};
+use clinicplan_solver::models::patterns::solve_by_specialty;
+use clinicplan_solver::plan::Assignment;
+use clinicplan_solver::validate;
+
+use crate::{SIZES, SizeArg, machine, target};
+
+#[derive(Args)]
+pub struct BoundsArgs {
+    /// small = 10 theatres / 2,500 patients, medium = 30 / 12,000, large = 60 / 40,000.
+    #[arg(long, value_enum, default_value = "all")]
+    size: SizeArg,
+    /// Generator seeds.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    seeds: Vec<u64>,
+    /// Days planned.
+    #[arg(long, default_value_t = 5)]
+    horizon_days: u32,
+    /// The time each computation may take, in seconds: a count not proven or a pattern
+    /// relaxation not converged by then still gives a true (weaker) bound, and is marked.
+    #[arg(long, default_value_t = 900.0)]
+    limit: f64,
+    /// Append the table to this markdown file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+}
+
+/// The bounds of one instance, as weighted waits (the constant included).
+struct InstanceBounds {
+    label: &'static str,
+    seed: u64,
+    nothing: f64,
+    lp: f64,
+    p1_total: u32,
+    p1_floor: u32,
+    p1_proven: bool,
+    lp_floor: f64,
+    patterns: f64,
+    patterns_converged: bool,
+    patterns_floor: f64,
+    patterns_floor_converged: bool,
+    seconds: f64,
+}
+
+impl InstanceBounds {
+    /// The least gap against the LP bound of a plan whose weighted wait is at least `bound`.
+    fn floor_gap(&self, bound: f64) -> f64 {
+        (bound - self.lp) / (self.nothing - self.lp)
+    }
+}
+
+/// The LP relaxation of issue 2's model, where P1 comes first: the whole model's LP
+/// with the most P1 patients any plan can schedule as a floor.
+pub struct FloorLp {
+    /// A plan with `p1_floor` P1 patients.
+    pub p1_plan: Assignment,
+    /// The most P1 patients found (proven the most when `p1_proven`; a floor below the
+    /// most still gives a true, weaker bound).
+    pub p1_floor: u32,
+    pub p1_proven: bool,
+    pub lp: LpOptimum,
+}
+
+/// Maximises the P1 count from `start` (a count MIP, 1 thread, up to `limit`), then
+/// solves the LP with that floor (up to `limit` more).
+pub fn floor_lp(
+    instance: &Instance,
+    start: &Assignment,
+    limit: Duration,
+) -> anyhow::Result<FloorLp> {
+    let options = RunOptions {
+        time_limit: limit,
+        mip_rel_gap: 0.0,
+        mip_abs_gap: None,
+        threads: 1,
+        log: false,
+    };
+    let (count, improved) = max_count(instance, Priority::P1, [0; 4], start, &options, None);
+    let p1_plan = improved.unwrap_or_else(|| start.clone());
+    let p1_floor = p1_plan.counts_by_priority(instance)[0];
+    // The count MIP minimises −count: its dual bound proves that no plan has floor + 1.
+    let p1_proven =
+        count.dual_bound.is_finite() && -count.dual_bound < f64::from(p1_floor) + 1.0 - 1e-6;
+    let lp = solve_lp(
+        instance,
+        &p1_plan,
+        p1_floor,
+        Instant::now() + limit,
+        1,
+        false,
+    )
+    .context("the LP relaxation with the P1 floor did not finish")?;
+    Ok(FloorLp {
+        p1_plan,
+        p1_floor,
+        p1_proven,
+        lp,
+    })
+}
+
+fn measure(
+    label: &'static str,
+    config: &GeneratorConfig,
+    limit: Duration,
+) -> anyhow::Result<InstanceBounds> {
+    let t0 = Instant::now();
+    let instance: Instance = validate(&theatre_request(config))
+        .map_err(|e| anyhow::anyhow!("the generated request is invalid: {e}"))?;
+    let nothing = instance.nothing_scheduled_cost();
+    let start = constructive_plan(&instance);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+
+    let lp = solve_lp(&instance, &start, 0, Instant::now() + limit, 1, false)
+        .context("the LP relaxation did not finish")?;
+    let FloorLp {
+        p1_plan,
+        p1_floor,
+        p1_proven,
+        lp: lp_floor,
+    } = floor_lp(&instance, &start, limit)?;
+    let patterns = solve_by_specialty(
+        &instance,
+        &[&start],
+        0,
+        &lp.shared_duals,
+        Instant::now() + limit,
+        None,
+        threads,
+        false,
+    )
+    .context("the pattern relaxation failed")?;
+    let patterns_floor = solve_by_specialty(
+        &instance,
+        &[&p1_plan],
+        p1_floor,
+        &lp_floor.shared_duals,
+        Instant::now() + limit,
+        None,
+        threads,
+        false,
+    )
+    .context("the pattern relaxation with the P1 floor failed")?;
+    Ok(InstanceBounds {
+        label,
+        seed: config.seed,
+        nothing,
+        lp: nothing + lp.objective,
+        p1_total: instance
+            .patients
+            .iter()
+            .filter(|p| p.priority == Priority::P1)
+            .count() as u32,
+        p1_floor,
+        p1_proven,
+        lp_floor: nothing + lp_floor.objective,
+        patterns: nothing + patterns.bound,
+        patterns_converged: patterns.converged,
+        patterns_floor: nothing + patterns_floor.bound,
+        patterns_floor_converged: patterns_floor.converged,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+fn mark(converged: bool) -> &'static str {
+    if converged { "" } else { " (cut short)" }
+}
+
+fn table(rows: &[InstanceBounds]) -> String {
+    let mut md = String::from(
+        "| instance | seed | nothing scheduled | LP bound | P1 floor (of P1 listed) | \
+         LP + P1 floor | patterns, no floor | patterns + P1 floor | target | \
+         met by some plan? | met by a P1-first plan? | time (s) |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for r in rows {
+        let target = target(r.label).map(|t| t.gap);
+        let verdict = |bound_gap: f64| match target {
+            Some(t) if bound_gap > t => "**no**: the bound is above the target",
+            Some(_) => "not excluded",
+            None => "—",
+        };
+        md += &format!(
+            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {:.0} |\n",
+            r.label,
+            r.seed,
+            r.nothing,
+            r.lp,
+            r.p1_floor,
+            if r.p1_proven {
+                " (proven)"
+            } else {
+                " (not proven)"
+            },
+            r.p1_total,
+            pct(r.floor_gap(r.lp_floor)),
+            pct(r.floor_gap(r.patterns)),
+            mark(r.patterns_converged),
+            pct(r.floor_gap(r.patterns_floor)),
+            mark(r.patterns_floor_converged),
+            target.map_or("—".into(), pct),
+            verdict(r.floor_gap(r.patterns)),
+            verdict(r.floor_gap(r.patterns_floor)),
+            r.seconds,
+        );
+    }
+    md
+}
+
+pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.limit.is_finite() && args.limit > 0.0,
+        "the limit must be positive"
+    );
+    let limit = Duration::from_secs_f64(args.limit);
+    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let started = machine::now_utc();
+    let commit = machine::git_commit();
+    println!("clinicplan-bench {command}\n{started}, commit {commit}");
+    let mut rows = Vec::new();
+    for size in SIZES.iter().filter(|s| args.size.includes(s.label)) {
+        for &seed in &args.seeds {
+            let config = GeneratorConfig {
+                theatres: size.theatres,
+                patients: size.patients,
+                horizon_days: args.horizon_days,
+                seed,
+            };
+            let r = measure(size.label, &config, limit)?;
+            println!(
+                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {} ({:.0} s)",
+                r.label,
+                pct(r.floor_gap(r.lp_floor)),
+                pct(r.floor_gap(r.patterns)),
+                pct(r.floor_gap(r.patterns_floor)),
+                r.seconds
+            );
+            rows.push(r);
+        }
+    }
+    let md = format!(
+        "### Bounds — measured {started}, commit {commit}\n\n\
+         `clinicplan-bench {command}` (horizon {} days, each computation up to {} s)\n\n\
+         Machine: {}.\n\n\
+         Each bound as the least gap against the LP bound that a plan above it can have, \
+         (bound − LP) / (nothing scheduled − LP):\n\n{}\n",
+        args.horizon_days,
+        args.limit,
+        machine::describe(),
+        table(&rows)
+    );
+    println!("\n{md}");
+    if let Some(path) = &args.markdown {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.write_all(md.as_bytes())?;
+        println!("appended to {}", path.display());
+    }
+    Ok(())
+}
