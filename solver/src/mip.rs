@@ -560,6 +560,19 @@ pub fn round_patterns(
     deadline: Instant,
 ) -> Assignment {
     let first = round_patterns_from(instance, relaxation, p1_plan, false, deadline);
+    tracing::debug!(
+        fixed = relaxation.fixed.len(),
+        fixed_p1 = relaxation
+            .fixed
+            .iter()
+            .flat_map(|k| &k.patients)
+            .filter(|&&p| instance.patient(p).priority == Priority::P1)
+            .count(),
+        first_p1 = first.counts_by_priority(instance)[0],
+        first_ww = first.weighted_wait(instance),
+        p1_floor,
+        "pattern rounding"
+    );
     if first.counts_by_priority(instance)[0] >= p1_floor {
         return first;
     }

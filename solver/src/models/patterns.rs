@@ -400,6 +400,12 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
 const SMOOTHING: f64 = 0.7;
 /// Column generation stops when the bound is this close to the master (relative).
 const STOP_GAP: f64 = 1e-3;
+/// Where a part dives, the share of its time its column generation gets before the
+/// dive, unless it needs more to come within [`DIVE_GAP`].
+const GENERATION_SHARE: f64 = 0.5;
+/// A part whose master is this close to its bound (relative) may dive before its
+/// column generation has converged.
+const DIVE_GAP: f64 = 1e-2;
 /// Most master solves after each dive step (a dive steers by the LP, it does not need
 /// its optimum).
 const DIVE_ROUNDS: u32 = 8;
@@ -710,10 +716,7 @@ impl<'a> Master<'a> {
                 }
                 return Generation::Converged;
             }
-            let close = !dived
-                && self.master_objective - self.best_bound
-                    <= STOP_GAP * self.master_objective.abs();
-            if close {
+            if !dived && self.within(STOP_GAP) {
                 return Generation::Converged;
             }
             if Instant::now() >= deadline {
@@ -734,6 +737,12 @@ impl<'a> Master<'a> {
                 return Generation::Converged;
             }
         }
+    }
+
+    /// Whether the master's objective is within `gap` (relative) of the bound.
+    fn within(&self, gap: f64) -> bool {
+        self.best_bound.is_finite()
+            && self.master_objective - self.best_bound <= gap * self.master_objective.abs()
     }
 
     fn relaxation(&self, converged: bool) -> PatternRelaxation {
@@ -965,7 +974,20 @@ pub fn solve_by_specialty(
                     ) else {
                         continue;
                     };
-                    let end = master.generate(slot, None);
+                    // Where the part dives, its column generation first gets a share of
+                    // the slot; if it is then close to converged, it dives in the rest
+                    // (a dive steers by the LP, it does not need its optimum), otherwise it
+                    // goes on generating.
+                    let mut end = match dive_until {
+                        Some(_) => {
+                            master.generate(now + (slot - now).mul_f64(GENERATION_SHARE), None)
+                        }
+                        None => Generation::CutShort,
+                    };
+                    let close = end == Generation::CutShort && master.within(DIVE_GAP);
+                    if end == Generation::CutShort && !close {
+                        end = master.generate(slot, None);
+                    }
                     if end == Generation::Failed || !master.best_bound.is_finite() {
                         continue;
                     }
@@ -975,10 +997,14 @@ pub fn solve_by_specialty(
                         sessions = parts[k].sessions.len(),
                         ?end,
                         rounds = master.rounds,
+                        gap = (master.master_objective - master.best_bound)
+                            / master.master_objective.abs().max(1e-9),
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "pattern relaxation of a part"
                     );
-                    if let (Some(until), Generation::Converged) = (dive_until, end) {
+                    if let Some(until) =
+                        dive_until.filter(|_| end == Generation::Converged || close)
+                    {
                         relaxation.fixed = master.dive(until.min(slot));
                         tracing::debug!(
                             part = k,
