@@ -273,11 +273,11 @@ impl MipRunner for WorkerRunner<'_> {
                 Ok(child) => child,
                 Err(e) => return RunnerEnd::Failed(e),
             };
-        // Until the stages end: their final stage, when it ends before the deadline,
-        // brings a MIP bound at least as tight as the LP's, so the LP worker is not
-        // waited for after that (it is killed with the runner).
+        // Until both workers end (or the deadline): the LP-bound worker's pattern
+        // rounding may bring a better plan than the stages, after them.
         let mut stages_running = true;
-        while stages_running {
+        let mut lp_running = self.lp_worker.is_some();
+        while stages_running || lp_running {
             if self.cancel.is_cancelled() {
                 return RunnerEnd::Cancelled;
             }
@@ -291,7 +291,7 @@ impl MipRunner for WorkerRunner<'_> {
                 Ok(Message::Unreadable(e)) => {
                     return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
                 }
-                Ok(Message::Ended(JobKind::LpBound)) => {}
+                Ok(Message::Ended(JobKind::LpBound)) => lp_running = false,
                 Ok(Message::Ended(JobKind::Stages)) => {
                     stages_running = false;
                     match stages_worker.0.wait() {
