@@ -400,12 +400,6 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
 const SMOOTHING: f64 = 0.7;
 /// Column generation stops when the bound is this close to the master (relative).
 const STOP_GAP: f64 = 1e-3;
-/// Where a part dives, the share of its time its column generation gets before the
-/// dive, unless it needs more to come within [`DIVE_GAP`].
-const GENERATION_SHARE: f64 = 0.5;
-/// A part whose master is this close to its bound (relative) may dive before its
-/// column generation has converged.
-const DIVE_GAP: f64 = 1e-2;
 /// Most master solves after each dive step (a dive steers by the LP, it does not need
 /// its optimum).
 const DIVE_ROUNDS: u32 = 8;
@@ -974,20 +968,7 @@ pub fn solve_by_specialty(
                     ) else {
                         continue;
                     };
-                    // Where the part dives, its column generation first gets a share of
-                    // the slot; if it is then close to converged, it dives in the rest
-                    // (a dive steers by the LP, it does not need its optimum), otherwise it
-                    // goes on generating.
-                    let mut end = match dive_until {
-                        Some(_) => {
-                            master.generate(now + (slot - now).mul_f64(GENERATION_SHARE), None)
-                        }
-                        None => Generation::CutShort,
-                    };
-                    let close = end == Generation::CutShort && master.within(DIVE_GAP);
-                    if end == Generation::CutShort && !close {
-                        end = master.generate(slot, None);
-                    }
+                    let end = master.generate(slot, None);
                     if end == Generation::Failed || !master.best_bound.is_finite() {
                         continue;
                     }
@@ -1002,9 +983,7 @@ pub fn solve_by_specialty(
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "pattern relaxation of a part"
                     );
-                    if let Some(until) =
-                        dive_until.filter(|_| end == Generation::Converged || close)
-                    {
+                    if let (Some(until), Generation::Converged) = (dive_until, end) {
                         relaxation.fixed = master.dive(until.min(slot));
                         tracing::debug!(
                             part = k,
