@@ -16,7 +16,6 @@
 //! exact MIP optima), so a target below the last column cannot be met by any P1-first
 //! plan, by any solver, in any time.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -281,15 +280,5 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
         machine::describe(),
         table(&rows)
     );
-    println!("\n{md}");
-    if let Some(path) = &args.markdown {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        file.write_all(md.as_bytes())?;
-        println!("appended to {}", path.display());
-    }
-    Ok(())
+    crate::publish(&md, args.markdown.as_deref())
 }

@@ -442,16 +442,5 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
     md += &large_kind.row(&format!("large ({large_theatres}×{large_patients})"));
     md += &health_kind.row("health probe");
     md += &format!("\nServer exit after SIGTERM: {exit}.\n\n");
-    println!("\n{md}");
-    if let Some(path) = &args.markdown {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        file.write_all(md.as_bytes())?;
-        println!("appended to {}", path.display());
-    }
-    Ok(())
+    crate::publish(&md, args.markdown.as_deref())
 }

@@ -325,8 +325,13 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         md += &tables::details(&measures);
     }
     md += "\n";
+    publish(&md, args.markdown.as_deref())
+}
+
+/// Prints a run's markdown and appends it to `markdown`, if given.
+fn publish(md: &str, markdown: Option<&Path>) -> anyhow::Result<()> {
     println!("\n{md}");
-    if let Some(path) = &args.markdown {
+    if let Some(path) = markdown {
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

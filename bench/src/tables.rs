@@ -247,30 +247,23 @@ pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<
     for (label, name) in labels {
         let group: Vec<&InstanceMeasure> = measures.iter().filter(|m| m.label == label).collect();
         let n = group.len();
+        // The greedy's median gap against one of the bounds.
+        let greedy_gap = |gap: fn(&InstanceMeasure, Option<f64>) -> Option<f64>| {
+            pct(median(
+                group
+                    .iter()
+                    .map(|m| gap(m, Some(m.greedy.objective)).unwrap_or(f64::INFINITY))
+                    .collect(),
+            ))
+        };
         s += &row(&[
             name.clone(),
             "—".into(),
             "greedy (priority order)".into(),
             n.to_string(),
             n.to_string(),
-            pct(median(
-                group
-                    .iter()
-                    .map(|m| {
-                        m.gap_vs_lp(Some(m.greedy.objective))
-                            .unwrap_or(f64::INFINITY)
-                    })
-                    .collect(),
-            )),
-            pct(median(
-                group
-                    .iter()
-                    .map(|m| {
-                        m.gap_vs_lp_p1(Some(m.greedy.objective))
-                            .unwrap_or(f64::INFINITY)
-                    })
-                    .collect(),
-            )),
+            greedy_gap(InstanceMeasure::gap_vs_lp),
+            greedy_gap(InstanceMeasure::gap_vs_lp_p1),
             "—".into(),
             format!(
                 "{:.3}",
