@@ -710,7 +710,7 @@ impl<'a> Master<'a> {
                 }
                 return Generation::Converged;
             }
-            if !dived && self.within(STOP_GAP) {
+            if !dived && self.relative_gap() <= STOP_GAP {
                 return Generation::Converged;
             }
             if Instant::now() >= deadline {
@@ -733,10 +733,10 @@ impl<'a> Master<'a> {
         }
     }
 
-    /// Whether the master's objective is within `gap` (relative) of the bound.
-    fn within(&self, gap: f64) -> bool {
-        self.best_bound.is_finite()
-            && self.master_objective - self.best_bound <= gap * self.master_objective.abs()
+    /// How far the master's objective is above the bound, relative to the objective
+    /// (+∞ before there is a bound).
+    fn relative_gap(&self) -> f64 {
+        (self.master_objective - self.best_bound) / self.master_objective.abs().max(1e-9)
     }
 
     fn relaxation(&self, converged: bool) -> PatternRelaxation {
@@ -978,8 +978,7 @@ pub fn solve_by_specialty(
                         sessions = parts[k].sessions.len(),
                         ?end,
                         rounds = master.rounds,
-                        gap = (master.master_objective - master.best_bound)
-                            / master.master_objective.abs().max(1e-9),
+                        gap = master.relative_gap(),
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "pattern relaxation of a part"
                     );
