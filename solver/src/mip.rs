@@ -374,6 +374,7 @@ pub fn lp_bound(
     // Round twice: P1 placed where the LP puts them, and P1 placed as in the plan that
     // set the floor (which always meets it); keep the better under the policy.
     let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let rounding_started = Instant::now();
     let from_lp = round_lp(
         instance,
         &p1_plan,
@@ -381,6 +382,7 @@ pub fn lp_bound(
         &lp.values,
         Instant::now() + left / 2,
     );
+    let rounding = rounding_started.elapsed();
     tracing::debug!(
         elapsed_ms = t0.elapsed().as_millis() as u64,
         "first rounding"
@@ -414,7 +416,10 @@ pub fn lp_bound(
     // converged in time (docs/model.md, "Pattern bound and diving").
     let left = (t0 + limit).saturating_duration_since(Instant::now());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    let until = Instant::now() + left.mul_f64(0.85);
+    // Keep back what rounding the patterns will take (at most two roundings, each about
+    // as long as an LP rounding): the rest of the time is the relaxation's and the dive's.
+    let reserve = (2 * rounding + Duration::from_millis(50)).min(left.mul_f64(0.15));
+    let until = Instant::now() + left.saturating_sub(reserve);
     if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
         instance,
         &[&p1_plan, &plan],

@@ -396,8 +396,9 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
     (value, chosen)
 }
 
-/// Smoothing weight of the centre in pricing (Wentges).
-const SMOOTHING: f64 = 0.7;
+/// Smoothing weight of the centre in pricing (Wentges). High, since the first centre (the
+/// pair LP's duals) is already close to the pattern LP's duals (docs/model.md).
+const SMOOTHING: f64 = 0.9;
 /// Column generation stops when the bound is this close to the master (relative).
 const STOP_GAP: f64 = 1e-3;
 /// Most master solves after each dive step (a dive steers by the LP, it does not need
