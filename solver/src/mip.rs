@@ -371,38 +371,25 @@ pub fn lp_bound(
         elapsed_ms = t0.elapsed().as_millis() as u64,
         "P1 placed near the LP"
     );
-    // Round twice: P1 placed where the LP puts them, and P1 placed as in the plan that
-    // set the floor (which always meets it); keep the better under the policy.
-    let left = (t0 + limit).saturating_duration_since(Instant::now());
-    let rounding_started = Instant::now();
-    let from_lp = round_lp(
-        instance,
-        &p1_plan,
-        false,
-        &lp.values,
-        Instant::now() + left / 2,
-    );
-    let rounding = rounding_started.elapsed();
-    tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        "first rounding"
-    );
-    let seeded = round_lp(
-        instance,
-        &p1_plan,
-        true,
-        &lp.values,
-        Instant::now() + left / 2,
-    );
-    tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        "second rounding"
-    );
-    let plan = if crate::solve::policy_worse(instance, &from_lp, &seeded) {
-        seeded
-    } else {
-        from_lp
+    // Round twice, side by side: P1 placed where the LP puts them, and P1 placed as in the
+    // plan that set the floor (which always meets it); keep the better under the policy.
+    let until = Instant::now() + (t0 + limit).saturating_duration_since(Instant::now()) / 2;
+    let round = |seed_p1: bool| {
+        let started = Instant::now();
+        let plan = round_lp(instance, &p1_plan, seed_p1, &lp.values, until);
+        (plan, started.elapsed())
     };
+    let ((from_lp, rounding), (seeded, _)) = std::thread::scope(|scope| {
+        let seeded = scope.spawn(|| round(true));
+        let from_lp = round(false);
+        (from_lp, seeded.join().expect("the rounding does not panic"))
+    });
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        rounding_ms = rounding.as_millis() as u64,
+        "LP roundings"
+    );
+    let plan = best_of_roundings(instance, from_lp, seeded, p1_floor, t0 + limit);
     on_event(MipEvent::StageDone {
         stage: StageName::LpRounding,
         status: RunStatus::Limit,
@@ -416,9 +403,9 @@ pub fn lp_bound(
     // converged in time (docs/model.md, "Pattern bound and diving").
     let left = (t0 + limit).saturating_duration_since(Instant::now());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    // Keep back what rounding the patterns will take (at most two roundings, each about
-    // as long as an LP rounding): the rest of the time is the relaxation's and the dive's.
-    let reserve = (2 * rounding + Duration::from_millis(50)).min(left.mul_f64(0.15));
+    // Keep back what rounding the patterns will take (two roundings side by side, each
+    // about as long as an LP rounding): the rest is the relaxation's and the dive's.
+    let reserve = (rounding + Duration::from_millis(50)).min(left.mul_f64(0.15));
     let until = Instant::now() + left.saturating_sub(reserve);
     if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
         instance,
@@ -555,8 +542,9 @@ fn round_lp(
 /// diving"): P1 patients first, where the dive's patterns and then the patterns with the
 /// largest values put them, then as in `p1_plan`; then whole patterns (the dive's first,
 /// then by value), one per session, each case booked only where it still fits every
-/// shared capacity; then a fill in density order and re-packing. If that seats fewer P1
-/// than `p1_floor`, again with `p1_plan`'s P1 seated first (which meets the floor).
+/// shared capacity; then a fill in density order and re-packing. Beside it, the same with
+/// `p1_plan`'s P1 seated first (which meets the floor); the first is kept if it meets the
+/// floor and ranks at least as high under the policy.
 pub fn round_patterns(
     instance: &Instance,
     relaxation: &crate::models::patterns::PatternRelaxation,
@@ -564,7 +552,13 @@ pub fn round_patterns(
     p1_floor: u32,
     deadline: Instant,
 ) -> Assignment {
-    let first = round_patterns_from(instance, relaxation, p1_plan, false, deadline);
+    // Both roundings side by side (the relaxation is over, so the cores are free).
+    let (first, seeded) = std::thread::scope(|scope| {
+        let seeded =
+            scope.spawn(|| round_patterns_from(instance, relaxation, p1_plan, true, deadline));
+        let first = round_patterns_from(instance, relaxation, p1_plan, false, deadline);
+        (first, seeded.join().expect("the rounding does not panic"))
+    });
     tracing::debug!(
         fixed = relaxation.fixed.len(),
         fixed_p1 = relaxation
@@ -575,14 +569,74 @@ pub fn round_patterns(
             .count(),
         first_p1 = first.counts_by_priority(instance)[0],
         first_ww = first.weighted_wait(instance),
+        seeded_ww = seeded.weighted_wait(instance),
         p1_floor,
         "pattern rounding"
     );
-    if first.counts_by_priority(instance)[0] >= p1_floor {
-        return first;
+    best_of_roundings(instance, first, seeded, p1_floor, deadline)
+}
+
+/// The better under the policy of a rounding with P1 placed as the relaxation puts them
+/// (`first`) and one with the P1 plan's P1 seated first (`seeded`, which meets the floor).
+/// Where `first` falls short of the floor (its P1 cases blocked others), a third
+/// candidate takes `seeded` only in the specialties where `first` seats fewer P1.
+fn best_of_roundings(
+    instance: &Instance,
+    first: Assignment,
+    seeded: Assignment,
+    p1_floor: u32,
+    deadline: Instant,
+) -> Assignment {
+    let meets = |a: &Assignment| a.counts_by_priority(instance)[0] >= p1_floor;
+    let merged = (!meets(&first)).then(|| merge_by_specialty(instance, &first, &seeded, deadline));
+    let mut best = seeded;
+    for candidate in [Some(first), merged].into_iter().flatten() {
+        if !crate::solve::policy_worse(instance, &candidate, &best) {
+            best = candidate;
+        }
     }
-    // The patterns' P1 cases blocked others: seat P1 as `p1_plan` does, which meets the floor.
-    round_patterns_from(instance, relaxation, p1_plan, true, deadline)
+    best
+}
+
+/// A plan that takes, in each specialty, the bookings of `first` where it seats at least
+/// as many of that specialty's P1 patients as `fallback`, and `fallback`'s elsewhere.
+/// Patients and sessions never cross specialties, so only the ward beds couple the
+/// choices: every booking is checked again as it is made (the P1 bookings first), then a
+/// fill and re-packing.
+fn merge_by_specialty(
+    instance: &Instance,
+    first: &Assignment,
+    fallback: &Assignment,
+    deadline: Instant,
+) -> Assignment {
+    let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
+    let p1_by_specialty = |plan: &Assignment| {
+        let mut counts = vec![0u32; instance.specialties.len()];
+        for (p, _) in plan.scheduled().filter(|&(p, _)| is_p1(p)) {
+            counts[instance.patient(p).specialty.idx()] += 1;
+        }
+        counts
+    };
+    let (ours, theirs) = (p1_by_specialty(first), p1_by_specialty(fallback));
+    let session_of = |p: PatientIdx| {
+        let k = instance.patient(p).specialty.idx();
+        if ours[k] >= theirs[k] {
+            first.get(p)
+        } else {
+            fallback.get(p)
+        }
+    };
+    let mut booking = Booking::with_pins(instance);
+    for p1_pass in [true, false] {
+        for p in instance.patient_indices().filter(|&p| is_p1(p) == p1_pass) {
+            if let Some(s) = session_of(p) {
+                booking.book(p, s);
+            }
+        }
+    }
+    let mut assignment = booking.assignment;
+    polish(instance, &mut assignment, deadline);
+    assignment
 }
 
 fn round_patterns_from(
