@@ -580,7 +580,7 @@ pub fn round_patterns(
 /// (`first`) and one with the P1 plan's P1 seated first (`seeded`, which meets the floor).
 /// Where `first` falls short of the floor (its P1 cases blocked others), a third
 /// candidate takes `seeded` only in the specialties where `first` seats fewer P1.
-fn best_of_roundings(
+pub fn best_of_roundings(
     instance: &Instance,
     first: Assignment,
     seeded: Assignment,

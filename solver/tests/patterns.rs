@@ -1,13 +1,16 @@
 //! The pattern relaxation (docs/model.md, "Pattern bound and diving"): its bound lies
 //! between the pair LP's and the integer optimum, split by specialty or not, with and
-//! without the P1 floor; and the plan found by diving passes the checker.
+//! without the P1 floor; the plan found by diving passes the checker; and a rounding short
+//! of the P1 floor is mended specialty by specialty.
 
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::Instance;
 use clinicplan_solver::check::check;
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::{RunOptions, RunStatus, max_count, round_patterns, run_stage};
+use clinicplan_solver::mip::{
+    RunOptions, RunStatus, best_of_roundings, max_count, round_patterns, run_stage,
+};
 use clinicplan_solver::models::column_generation::solve_lp;
 use clinicplan_solver::models::patterns::{
     Part, patterns_of, solve_by_specialty, solve_relaxation,
@@ -146,6 +149,45 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
         assert!(
             objective >= instance.nothing_scheduled_cost() + relaxation.bound - 1e-6 * objective,
             "seed {seed}: a plan below the bound"
+        );
+        let built = build_plan(&instance, plan);
+        let report = check(&instance, &built.to_proposed(&instance));
+        assert!(report.is_valid(), "seed {seed}: {:?}", report.violations);
+    }
+}
+
+/// A plan one P1 short of the floor in one specialty (a density-order plan with one P1
+/// booking undone) and the P1 plan (which books only the P1 and more urgent patients):
+/// the candidate that takes the P1 plan only in that specialty meets the floor, passes the
+/// checker and waits less than the P1 plan.
+#[test]
+fn a_rounding_short_of_the_p1_floor_is_mended_by_specialty() {
+    for (theatres, patients, seed) in [(3, 300, 21), (6, 900, 22), (6, 1200, 23)] {
+        let instance = instance(theatres, patients, seed, false);
+        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let (_, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let p1_plan = p1_plan.unwrap_or(start);
+        let floor = p1_plan.counts_by_priority(&instance)[0];
+        let order = clinicplan_solver::constructive::density_order(&instance);
+        let mut short = clinicplan_solver::constructive::constructive_plan_in(&instance, &order);
+        let (p, _) = short
+            .scheduled()
+            .find(|&(p, _)| instance.patient(p).priority == Priority::P1)
+            .expect("a P1 booking");
+        short.set(p, None);
+        assert!(
+            short.counts_by_priority(&instance)[0] < floor,
+            "seed {seed}"
+        );
+        let far = Instant::now() + Duration::from_secs(60);
+        let plan = best_of_roundings(&instance, short, p1_plan.clone(), floor, far);
+        assert!(
+            plan.counts_by_priority(&instance)[0] >= floor,
+            "seed {seed}: below the P1 floor"
+        );
+        assert!(
+            plan.weighted_wait(&instance) < p1_plan.weighted_wait(&instance) - 1e-9,
+            "seed {seed}: no better than the P1 plan"
         );
         let built = build_plan(&instance, plan);
         let report = check(&instance, &built.to_proposed(&instance));
