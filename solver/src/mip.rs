@@ -310,37 +310,50 @@ pub fn lp_bound(
     on_event: &mut dyn FnMut(MipEvent),
 ) {
     let t0 = Instant::now();
-    // The most P1 patients that fit, first: they are the LP's floor and the rounding's seed.
+    // The most P1 patients that fit (a MIP) is the LP's floor and the rounding's seed. It
+    // runs beside the LP, which starts from the floor plan's count and raises its floor
+    // when the count is known (`solve_lp_raising_floor`).
+    let start_floor = floor_plan.counts_by_priority(instance)[0];
     let mut p1_plan = floor_plan.clone();
-    if floor_plan.counts_by_priority(instance)[0] < count_upper_bounds(instance)[0] {
-        let (_, improved) = max_count(
+    let lp = std::thread::scope(|scope| {
+        let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
+            scope.spawn(|| {
+                let options = run_options(instance, limit / 4);
+                max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1
+            })
+        });
+        let mut update = |wait: bool| {
+            let handle = counting.take()?;
+            if !wait && !handle.is_finished() {
+                counting = Some(handle);
+                return None;
+            }
+            // A count that failed leaves the floor as it is.
+            let improved = handle.join().ok().flatten();
+            if let Some(plan) = &improved {
+                p1_plan = plan.clone();
+            }
+            tracing::debug!(
+                elapsed_ms = t0.elapsed().as_millis() as u64,
+                p1_floor = p1_plan.counts_by_priority(instance)[0],
+                "P1 maximised"
+            );
+            Some(improved)
+        };
+        crate::models::column_generation::solve_lp_raising_floor(
             instance,
-            Priority::P1,
-            [0; 4],
             floor_plan,
-            &run_options(instance, limit / 4),
-            None,
-        );
-        if let Some(plan) = improved {
-            p1_plan = plan;
-        }
-    }
-    let p1_floor = p1_plan.counts_by_priority(instance)[0];
-    tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        p1_floor,
-        "P1 maximised"
-    );
-    let Some(lp) = crate::models::column_generation::solve_lp(
-        instance,
-        &p1_plan,
-        p1_floor,
-        t0 + limit,
-        instance.options.threads,
-        instance.options.solver_log,
-    ) else {
+            start_floor,
+            Some(&mut update),
+            t0 + limit,
+            instance.options.threads,
+            instance.options.solver_log,
+        )
+    });
+    let Some(lp) = lp else {
         return;
     };
+    let p1_floor = p1_plan.counts_by_priority(instance)[0];
     tracing::debug!(
         elapsed_ms = t0.elapsed().as_millis() as u64,
         rounds = lp.rounds,

@@ -164,6 +164,29 @@ pub fn solve_lp(
     threads: u32,
     log: bool,
 ) -> Option<LpOptimum> {
+    solve_lp_raising_floor(instance, start, p1_floor, None, deadline, threads, log)
+}
+
+/// What [`solve_lp_raising_floor`] asks for a higher P1 floor: called with `wait` false
+/// between rounds and true once the LP has converged; `None` while the answer is not
+/// ready (never when `wait`), `Some(None)` when there is no higher floor, and
+/// `Some(Some(plan))` for a plan whose P1 count is the floor from then on.
+pub type FloorUpdate<'a> = &'a mut dyn FnMut(bool) -> Option<Option<Assignment>>;
+
+/// [`solve_lp`], with the floor raised while it runs: as soon as `update` gives a plan
+/// with more P1 patients, its bookings join the master and the floor row's bound becomes
+/// its count; the LP converges only under the last floor (docs/model.md, "LP bound by
+/// column generation"). This lets the P1 count (a MIP) run beside the LP.
+pub fn solve_lp_raising_floor(
+    instance: &Instance,
+    start: &Assignment,
+    p1_floor: u32,
+    mut update: Option<FloorUpdate<'_>>,
+    deadline: Instant,
+    threads: u32,
+    log: bool,
+) -> Option<LpOptimum> {
+    let mut p1_floor = p1_floor;
     let mut model = ColProblem::default().optimise(Sense::Minimise);
     let quiet = |model: &mut Model| -> Option<()> {
         model.try_set_option("output_flag", log).ok()?;
@@ -212,7 +235,7 @@ pub fn solve_lp(
     for (&day, &free) in &instance.free_beds {
         beds.insert(day, add_row(&mut model, &mut handles, f64::from(free))?);
     }
-    let floor = if p1_floor > 0 {
+    let floor = if p1_floor > 0 || update.is_some() {
         Some(add_row(&mut model, &mut handles, -f64::from(p1_floor))?)
     } else {
         None
@@ -252,7 +275,26 @@ pub fn solve_lp(
         .map(|p| instance.cost_unscheduled(p))
         .fold(1.0, f64::max);
     let mut rounds = 0;
+    // Raises the floor to the plan's P1 count, with the plan's pairs in the master (the
+    // plan meets the new floor, so the master stays feasible).
+    let mut raise = |plan: Option<Assignment>, model: &mut Model, master: &mut Master| {
+        let Some(plan) = plan else { return Some(()) };
+        let count = plan.counts_by_priority(instance)[0];
+        if count <= p1_floor {
+            return Some(());
+        }
+        for (p, s) in plan.scheduled() {
+            master.add(instance, &rows, &pinned, model, p, s)?;
+        }
+        super::set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
+        p1_floor = count;
+        Some(())
+    };
     loop {
+        if let Some(answer) = update.as_mut().and_then(|u| u(false)) {
+            update = None;
+            raise(answer, &mut model, &mut master)?;
+        }
         rounds += 1;
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -284,6 +326,12 @@ pub fn solve_lp(
             }
         }
         if priced.is_empty() {
+            if let Some(u) = update.take() {
+                // Converged under a floor that may still rise: wait for the count.
+                model = Model::from(solved);
+                raise(u(true).flatten(), &mut model, &mut master)?;
+                continue;
+            }
             let values = master
                 .columns
                 .iter()

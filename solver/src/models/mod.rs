@@ -22,3 +22,15 @@ pub(crate) fn set_time_limit(model: &mut highs::Model, left: Duration) -> Option
         .try_set_option("time_limit", left.as_secs_f64().max(0.01))
         .ok()
 }
+
+/// Sets the upper bound of row `row` (its position, in the order the rows were added) of
+/// `model`, with no lower bound: the `highs` crate has no call for a row's bounds.
+pub(crate) fn set_row_upper(model: &mut highs::Model, row: usize, upper: f64) -> Option<()> {
+    let row = highs_sys::HighsInt::try_from(row).ok()?;
+    // SAFETY: the pointer is the live HiGHS instance owned by `model`, borrowed mutably
+    // for the call; HiGHS checks the row index and reports an error for a bad one.
+    let status = unsafe {
+        highs_sys::Highs_changeRowBounds(model.as_mut_ptr(), row, f64::NEG_INFINITY, upper)
+    };
+    (status == highs_sys::STATUS_OK).then_some(())
+}
