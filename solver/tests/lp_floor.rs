@@ -5,21 +5,11 @@
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::{RunOptions, max_count};
+use clinicplan_solver::mip::max_count;
 use clinicplan_solver::models::column_generation::{solve_lp, solve_lp_raising_floor};
 use clinicplan_solver::plan::Assignment;
 
 mod common;
-
-fn exact() -> RunOptions {
-    RunOptions {
-        time_limit: Duration::from_secs(120),
-        mip_rel_gap: 0.0,
-        mip_abs_gap: Some(1e-6),
-        threads: 1,
-        log: false,
-    }
-}
 
 #[test]
 fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
@@ -43,7 +33,14 @@ fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
             .collect();
         p1.iter().step_by(2).for_each(|&p| start.set(p, None));
         let start_floor = start.counts_by_priority(&instance)[0];
-        let (_, best) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let (_, best) = max_count(
+            &instance,
+            Priority::P1,
+            [0; 4],
+            &start,
+            &common::exact(),
+            None,
+        );
         let p1_plan: Assignment = best.expect("a plan with more P1");
         let floor = p1_plan.counts_by_priority(&instance)[0];
         assert!(floor > start_floor, "seed {seed}: the count did not rise");

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::Instance;
 use clinicplan_solver::check::check;
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::{
-    RunOptions, RunStatus, best_of_roundings, max_count, round_patterns, run_stage,
-};
+use clinicplan_solver::mip::{RunStatus, best_of_roundings, max_count, round_patterns, run_stage};
 use clinicplan_solver::models::column_generation::solve_lp;
 use clinicplan_solver::models::patterns::{
     Part, patterns_of, solve_by_specialty, solve_relaxation,
@@ -22,16 +20,6 @@ mod common;
 
 fn instance(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
     common::generated(theatres, patients, seed, pins)
-}
-
-fn exact() -> RunOptions {
-    RunOptions {
-        time_limit: Duration::from_secs(120),
-        mip_rel_gap: 0.0,
-        mip_abs_gap: Some(1e-6),
-        threads: 1,
-        log: false,
-    }
 }
 
 #[test]
@@ -52,7 +40,14 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         let tolerance = 1e-6 * nothing;
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
         // The most P1 any plan schedules, and a plan with that many.
-        let (count, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let (count, p1_plan) = max_count(
+            &instance,
+            Priority::P1,
+            [0; 4],
+            &start,
+            &common::exact(),
+            None,
+        );
         assert_eq!(count.status, RunStatus::Optimal);
         let p1_plan = p1_plan.unwrap_or_else(|| start.clone());
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
@@ -65,7 +60,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
                 [floor, 0, 0, 0],
                 true,
                 Some(seed_plan),
-                &exact(),
+                &common::exact(),
                 None,
             );
             assert_eq!(
@@ -122,7 +117,14 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
     {
         let instance = instance(theatres, patients, seed, pins);
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
-        let (_, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let (_, p1_plan) = max_count(
+            &instance,
+            Priority::P1,
+            [0; 4],
+            &start,
+            &common::exact(),
+            None,
+        );
         let p1_plan = p1_plan.unwrap_or(start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let far = Instant::now() + Duration::from_secs(120);
@@ -165,7 +167,14 @@ fn a_rounding_short_of_the_p1_floor_is_mended_by_specialty() {
     for (theatres, patients, seed) in [(3, 300, 21), (6, 900, 22), (6, 1200, 23)] {
         let instance = instance(theatres, patients, seed, false);
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
-        let (_, p1_plan) = max_count(&instance, Priority::P1, [0; 4], &start, &exact(), None);
+        let (_, p1_plan) = max_count(
+            &instance,
+            Priority::P1,
+            [0; 4],
+            &start,
+            &common::exact(),
+            None,
+        );
         let p1_plan = p1_plan.unwrap_or(start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let order = clinicplan_solver::constructive::density_order(&instance);

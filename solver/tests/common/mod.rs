@@ -2,7 +2,9 @@
 
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::input::BookingInput;
+use clinicplan_solver::mip::RunOptions;
 use clinicplan_solver::{Instance, validate};
+use std::time::Duration;
 
 /// The generator's week; with `pins`, every third booking of its constructive plan pinned
 /// (a set of pins that is feasible by construction).
@@ -27,4 +29,16 @@ pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instanc
         })
         .collect();
     validate(&request).expect("pins from a feasible plan are valid")
+}
+
+/// HiGHS run to optimality (one thread, no gap), for counts and optima the tests compare.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn exact() -> RunOptions {
+    RunOptions {
+        time_limit: Duration::from_secs(120),
+        mip_rel_gap: 0.0,
+        mip_abs_gap: Some(1e-6),
+        threads: 1,
+        log: false,
+    }
 }
