@@ -5,9 +5,7 @@
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::max_count;
 use clinicplan_solver::models::column_generation::{solve_lp, solve_lp_raising_floor};
-use clinicplan_solver::plan::Assignment;
 
 mod common;
 
@@ -33,15 +31,7 @@ fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
             .collect();
         p1.iter().step_by(2).for_each(|&p| start.set(p, None));
         let start_floor = start.counts_by_priority(&instance)[0];
-        let (_, best) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        let p1_plan: Assignment = best.expect("a plan with more P1");
+        let p1_plan = common::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         assert!(floor > start_floor, "seed {seed}: the count did not rise");
         let far = Instant::now() + Duration::from_secs(120);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::Instance;
 use clinicplan_solver::check::check;
 use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::{RunStatus, best_of_roundings, max_count, round_patterns, run_stage};
+use clinicplan_solver::mip::{RunStatus, best_of_roundings, round_patterns, run_stage};
 use clinicplan_solver::models::column_generation::solve_lp;
 use clinicplan_solver::models::patterns::{
     Part, patterns_of, solve_by_specialty, solve_relaxation,
@@ -40,16 +40,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         let tolerance = 1e-6 * nothing;
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
         // The most P1 any plan schedules, and a plan with that many.
-        let (count, p1_plan) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        assert_eq!(count.status, RunStatus::Optimal);
-        let p1_plan = p1_plan.unwrap_or_else(|| start.clone());
+        let p1_plan = common::most_p1(&instance, &start);
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
         for floor in [0, most_p1] {
             let seed_plan = if floor > 0 { &p1_plan } else { &start };
@@ -117,15 +108,7 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
     {
         let instance = instance(theatres, patients, seed, pins);
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
-        let (_, p1_plan) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        let p1_plan = p1_plan.unwrap_or(start);
+        let p1_plan = common::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let far = Instant::now() + Duration::from_secs(120);
         let lp = solve_lp(&instance, &p1_plan, floor, far, 1, false).expect("the LP solves");
@@ -167,15 +150,7 @@ fn a_rounding_short_of_the_p1_floor_is_mended_by_specialty() {
     for (theatres, patients, seed) in [(3, 300, 21), (6, 900, 22), (6, 1200, 23)] {
         let instance = instance(theatres, patients, seed, false);
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
-        let (_, p1_plan) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        let p1_plan = p1_plan.unwrap_or(start);
+        let p1_plan = common::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let order = clinicplan_solver::constructive::density_order(&instance);
         let mut short = clinicplan_solver::constructive::constructive_plan_in(&instance, &order);

@@ -1,8 +1,10 @@
 //! Generated weeks for the solver's tests.
 
+use clinicplan_solver::domain::Priority;
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::input::BookingInput;
-use clinicplan_solver::mip::RunOptions;
+use clinicplan_solver::mip::{RunOptions, RunStatus, max_count};
+use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::{Instance, validate};
 use std::time::Duration;
 
@@ -41,4 +43,13 @@ pub fn exact() -> RunOptions {
         threads: 1,
         log: false,
     }
+}
+
+/// A plan with the most P1 patients any plan can book (the count proven by HiGHS run to
+/// optimality), from `start` (which it is, if no plan books more).
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn most_p1(instance: &Instance, start: &Assignment) -> Assignment {
+    let (count, plan) = max_count(instance, Priority::P1, [0; 4], start, &exact(), None);
+    assert_eq!(count.status, RunStatus::Optimal, "the P1 count is proven");
+    plan.unwrap_or_else(|| start.clone())
 }
