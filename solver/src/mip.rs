@@ -328,8 +328,10 @@ pub fn lp_bound(
                 counting = Some(handle);
                 return None;
             }
-            // A count that failed leaves the floor as it is.
-            let improved = handle.join().ok().flatten();
+            // A count with no better plan leaves the floor as it is; a panic stays one.
+            let improved = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             if let Some(plan) = &improved {
                 p1_plan = plan.clone();
             }
@@ -556,8 +558,7 @@ fn round_lp(
 /// largest values put them, then as in `p1_plan`; then whole patterns (the dive's first,
 /// then by value), one per session, each case booked only where it still fits every
 /// shared capacity; then a fill in density order and re-packing. Beside it, the same with
-/// `p1_plan`'s P1 seated first (which meets the floor); the first is kept if it meets the
-/// floor and ranks at least as high under the policy.
+/// `p1_plan`'s P1 seated first (which meets the floor); [`best_of_roundings`] picks.
 pub fn round_patterns(
     instance: &Instance,
     relaxation: &crate::models::patterns::PatternRelaxation,
