@@ -396,8 +396,9 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
     (value, chosen)
 }
 
-/// Smoothing weight of the centre in pricing (Wentges). High, since the first centre (the
-/// pair LP's duals) is already close to the pattern LP's duals (docs/model.md).
+/// The first smoothing weight of the centre in pricing (Wentges), adjusted every round
+/// after (docs/model.md). High, since the first centre (the pair LP's duals) is already
+/// close to the pattern LP's duals.
 const SMOOTHING: f64 = 0.9;
 /// Column generation stops when the bound is this close to the master (relative).
 const STOP_GAP: f64 = 1e-3;
@@ -423,6 +424,8 @@ struct Master<'a> {
     excluded: Vec<bool>,
     scale: f64,
     centre: Option<Vec<f64>>,
+    /// The current smoothing weight of the centre (adjusted each round).
+    alpha: f64,
     /// The best Lagrangian bound; only for the undived master.
     best_bound: f64,
     master_objective: f64,
@@ -499,6 +502,7 @@ impl<'a> Master<'a> {
             excluded: vec![false; instance.patients.len()],
             scale,
             centre: None,
+            alpha: SMOOTHING,
             best_bound: f64::NEG_INFINITY,
             master_objective: f64::NAN,
             values: Vec::new(),
@@ -604,6 +608,29 @@ impl<'a> Master<'a> {
         )
     }
 
+    /// A subgradient of L at the point `priced` was priced at: b_r − Σ_s a_{r,s} over the
+    /// patterns L takes (zero on the convexity rows, which L eliminates).
+    fn subgradient(&self, priced: &[(f64, Pattern)]) -> Vec<f64> {
+        let mut g: Vec<f64> = self
+            .rows
+            .bounds
+            .iter()
+            .enumerate()
+            .map(|(r, &(_, up))| if self.is_convexity[r] { 0.0 } else { up })
+            .collect();
+        for (reduced, pattern) in priced {
+            let has_pins = !self.pricing.pins[pattern.session.idx()].is_empty();
+            if has_pins || *reduced < 0.0 {
+                for (r, a) in self.rows.column(self.instance, pattern).1 {
+                    if !self.is_convexity[r] {
+                        g[r] -= a;
+                    }
+                }
+            }
+        }
+        g
+    }
+
     /// Column generation until it converges, `deadline`, or `max_rounds` solves.
     fn generate(&mut self, deadline: Instant, max_rounds: Option<u32>) -> Generation {
         let tolerance = 1e-6 * self.scale;
@@ -669,18 +696,35 @@ impl<'a> Master<'a> {
             };
             let mut new: Vec<Pattern> = Vec::new();
             // Price at the smoothed point first; if that finds nothing for the master
-            // (a mis-price), at the master's own duals.
-            for alpha in [SMOOTHING, 0.0] {
+            // (a mis-price), at the master's own duals. The weight of the centre moves
+            // by the rule of Pessoa, Sadykov, Uchoa and Vanderbeck (2018).
+            let first_alpha = self.alpha;
+            for (k, alpha) in [first_alpha, 0.0].into_iter().enumerate() {
+                if k == 1 && first_alpha == 0.0 {
+                    break;
+                }
                 let point: Vec<f64> = match (&self.centre, alpha > 0.0 && !dived) {
                     (Some(c), true) => c
                         .iter()
                         .zip(&y)
                         .map(|(&c, &m)| alpha * c + (1.0 - alpha) * m)
                         .collect(),
-                    (None, true) | (_, false) if alpha > 0.0 => continue,
+                    (None, true) | (_, false) if k == 0 && alpha > 0.0 => continue,
                     _ => y.clone(),
                 };
                 let (bound, priced) = self.lagrangian(&point);
+                // Automatic smoothing (Pessoa et al. 2018): where the subgradient at
+                // the smoothed point ascends towards the master's duals, the centre
+                // weighs too much; otherwise too little.
+                if let (0, false, Some(c)) = (k, dived, &self.centre) {
+                    let g = self.subgradient(&priced);
+                    let ascent: f64 = g.iter().enumerate().map(|(r, gr)| gr * (y[r] - c[r])).sum();
+                    self.alpha = if ascent > 0.0 {
+                        (self.alpha - 0.1).max(0.0)
+                    } else {
+                        (self.alpha + (1.0 - self.alpha) * 0.1).min(0.99)
+                    };
+                }
                 if !dived && bound > self.best_bound {
                     self.best_bound = bound;
                     self.centre = Some(point);
@@ -1025,4 +1069,73 @@ fn configure(model: &mut Model, log: bool) -> Option<()> {
     model.try_set_option("threads", 1).ok()?;
     model.try_set_option("random_seed", 0).ok()?;
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{GeneratorConfig, theatre_request};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Automatic smoothing steers by `subgradient`: L is concave, so at any y' it
+        /// must lie under the plane through L(y) with that slope.
+        #[test]
+        fn the_subgradient_bounds_the_lagrangian_from_above(
+            seed in 1u64..1000,
+            scales in prop::collection::vec((0.0f64..3.0, 0.0f64..3.0), 2..6),
+        ) {
+            let request = theatre_request(&GeneratorConfig {
+                theatres: 2,
+                patients: 50,
+                horizon_days: 5,
+                seed,
+            });
+            let instance = crate::validate::validate(&request).expect("a valid instance");
+            let pricing = Pricing::new(&instance);
+            let start = crate::constructive::constructive_plan(&instance);
+            let master = Master::new(
+                &instance,
+                &pricing,
+                &Part::whole(&instance),
+                &patterns_of(&instance, &start),
+                0,
+                None,
+                false,
+            )
+            .expect("a master");
+            // Duals of the shared rows: ≤ 0, from the patients' costs (so that pricing
+            // chooses between patients), varied by the scales.
+            let duals = |a: f64, b: f64| -> Vec<f64> {
+                (0..master.rows.bounds.len())
+                    .map(|r| {
+                        if master.is_convexity[r] {
+                            0.0
+                        } else {
+                            -(a * ((r * 7919 % 13) as f64) + b * ((r * 104_729 % 5) as f64))
+                        }
+                    })
+                    .collect()
+            };
+            let (a, b) = scales[0];
+            let y = duals(a, b);
+            let (at_y, priced) = master.lagrangian(&y);
+            let g = master.subgradient(&priced);
+            for &(a, b) in &scales[1..] {
+                let other = duals(a, b);
+                let (at_other, _) = master.lagrangian(&other);
+                let plane: f64 = at_y
+                    + g.iter()
+                        .zip(other.iter().zip(&y))
+                        .map(|(gr, (o, v))| gr * (o - v))
+                        .sum::<f64>();
+                prop_assert!(
+                    at_other <= plane + 1e-6 * master.scale,
+                    "L(y') = {at_other} above the plane {plane}"
+                );
+            }
+        }
+    }
 }
