@@ -367,6 +367,7 @@ pub fn lp_bound(
         p1_floor,
     });
     // Place the floor's P1 patients as close to the LP's solution as the count allows.
+    let near_started = Instant::now();
     if p1_floor > 0 {
         let prefer: HashMap<(PatientIdx, SessionIdx), f64> = lp.values.iter().copied().collect();
         let left = (t0 + limit).saturating_duration_since(Instant::now());
@@ -420,7 +421,8 @@ pub fn lp_bound(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     // Keep back what rounding the patterns will take (two roundings side by side, each
     // about as long as an LP rounding): the rest is the relaxation's and the dive's.
-    let reserve = (rounding + Duration::from_millis(50)).min(left.mul_f64(0.15));
+    let near_took = near_started.elapsed();
+    let reserve = (rounding + near_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
     let until = Instant::now() + left.saturating_sub(reserve);
     if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
         instance,
@@ -443,6 +445,40 @@ pub fn lp_bound(
             p1_floor,
             converged: relaxation.converged,
         });
+        // The floor's P1 placed as close to the pattern relaxation as the count allows:
+        // the seed of the rounding that always meets the floor.
+        if p1_floor > 0 {
+            let mut prefer: HashMap<(PatientIdx, SessionIdx), f64> = HashMap::new();
+            let fixed = relaxation.fixed.iter().map(|k| (k, 1.0));
+            let valued = relaxation
+                .pool
+                .iter()
+                .zip(relaxation.values.iter().copied());
+            for (pattern, value) in fixed.chain(valued).filter(|(_, v)| *v > 1e-6) {
+                for &p in &pattern.patients {
+                    if instance.patient(p).priority == Priority::P1 {
+                        let w = prefer.entry((p, pattern.session)).or_insert(0.0);
+                        *w = (*w + value).min(1.0);
+                    }
+                }
+            }
+            let left = (t0 + limit).saturating_duration_since(Instant::now());
+            let (_, near) = max_count(
+                instance,
+                Priority::P1,
+                [0; 4],
+                &p1_plan,
+                &run_options(instance, left / 2),
+                Some(&prefer),
+            );
+            if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
+                p1_plan = near;
+            }
+            tracing::debug!(
+                elapsed_ms = t0.elapsed().as_millis() as u64,
+                "P1 placed near the patterns"
+            );
+        }
         let plan = round_patterns(instance, &relaxation, &p1_plan, p1_floor, t0 + limit);
         on_event(MipEvent::StageDone {
             stage: StageName::PatternRounding,
@@ -962,27 +998,84 @@ pub fn max_count(
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
 ) -> (RunResult, Option<Assignment>) {
     let r = priority.rank();
-    let pinned: std::collections::HashSet<PatientIdx> =
-        instance.pinned.iter().map(|&(p, _)| p).collect();
+    let have = incumbent.counts_by_priority(instance)[r];
+    let started = Instant::now();
+    let (result, plan) = if priority == Priority::P1 {
+        match max_p1_by_specialty(instance, incumbent, options, prefer) {
+            Some((result, plan)) => (result, Some(plan)),
+            None => {
+                let left = options.time_limit.saturating_sub(started.elapsed());
+                let options = RunOptions {
+                    time_limit: left,
+                    ..options.clone()
+                };
+                max_count_whole(instance, priority, floors, incumbent, &options, prefer)
+            }
+        }
+    } else {
+        max_count_whole(instance, priority, floors, incumbent, options, prefer)
+    };
+    let improved =
+        plan.filter(|plan| plan.counts_by_priority(instance)[r] > have || prefer.is_some());
+    (result, improved)
+}
+
+/// The absolute gap (in patients) of a specialty's count with a preference: the count
+/// is still exact, and the preference (all of it worth less than one patient) is within
+/// this fraction of its range of its best. Small MIPs reach it quickly; the whole model
+/// does not, and stops at the count.
+const PREFER_GAP: f64 = 0.05;
+
+/// `max_count` in one MIP: the run and its plan (pins and the model's bookings).
+fn max_count_whole(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> (RunResult, Option<Assignment>) {
     let in_scope: Vec<bool> = instance
         .patients
         .iter()
         .map(|p| p.priority <= priority)
         .collect();
+    // Proven to within one patient; a preference gets what HiGHS finds on the way.
+    count_in_scope(
+        instance, priority, floors, incumbent, options, prefer, &in_scope, 0.999,
+    )
+}
+
+/// The count MIP over the patients `in_scope` (with only the pins booked outside it),
+/// run until its gap is below `abs_gap` patients: the run, and its plan (the pins and
+/// the model's bookings).
+#[allow(clippy::too_many_arguments)]
+fn count_in_scope(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+    in_scope: &[bool],
+    abs_gap: f64,
+) -> (RunResult, Option<Assignment>) {
+    let pinned: std::collections::HashSet<PatientIdx> =
+        instance.pinned.iter().map(|&(p, _)| p).collect();
     // Outside the model only the pins stay booked.
     let mut fixed = Assignment::empty(instance);
     for &(p, s) in &instance.pinned {
         fixed.set(p, Some(s));
     }
     let scope = Scope {
-        in_scope: &in_scope,
+        in_scope,
         fixed: &fixed,
         prefer,
     };
     // A count is exact only when proven to within one patient: no relative gap.
     let count_options = RunOptions {
         mip_rel_gap: 0.0,
-        mip_abs_gap: Some(0.999),
+        mip_abs_gap: Some(abs_gap),
         ..options.clone()
     };
     let result = run_stage(
@@ -994,8 +1087,7 @@ pub fn max_count(
         &count_options,
         Some(&scope),
     );
-    let have = incumbent.counts_by_priority(instance)[r];
-    let improved = result.assignment.as_ref().and_then(|a| {
+    let plan = result.assignment.as_ref().map(|a| {
         // The pins (in the model or not) and the model's own bookings.
         let mut plan = fixed.clone();
         for p in instance.patient_indices() {
@@ -1003,7 +1095,118 @@ pub fn max_count(
                 plan.set(p, a.get(p));
             }
         }
-        (plan.counts_by_priority(instance)[r] > have || prefer.is_some()).then_some(plan)
+        plan
     });
-    (result, improved)
+    (result, plan)
+}
+
+/// The P1 count specialty by specialty (docs/model.md, "Count stages"): one small MIP
+/// per specialty over its P1 patients, each with only the pins booked beside them, so
+/// each is a relaxation of the whole count (patients and sessions never cross
+/// specialties; the ward beds and a surgeon's day across specialties are what it
+/// relaxes). Their plans are then booked together under `Loads::check`. `Some` only when
+/// every MIP was solved and every booking fits: then the plan's count is the sum of the
+/// parts' maxima, which bounds every plan, so it is the proven maximum. `None` leaves the
+/// count to the whole model.
+pub fn max_p1_by_specialty(
+    instance: &Instance,
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> Option<(RunResult, Assignment)> {
+    let started = Instant::now();
+    let deadline = started + options.time_limit;
+    let mut specialties: Vec<usize> = instance
+        .patients
+        .iter()
+        .filter(|p| p.priority == Priority::P1)
+        .map(|p| p.specialty.idx())
+        .collect();
+    specialties.sort_unstable();
+    specialties.dedup();
+    if specialties.len() <= 1 {
+        return None;
+    }
+    let mut plans = Vec::with_capacity(specialties.len());
+    let mut bound = 0u32;
+    for (i, &k) in specialties.iter().enumerate() {
+        let mut left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        if prefer.is_some() {
+            // The preference can keep a MIP busy after its count is proven: a fair share.
+            left /= (specialties.len() - i) as u32;
+        }
+        let in_scope: Vec<bool> = instance
+            .patients
+            .iter()
+            .map(|p| p.priority == Priority::P1 && p.specialty.idx() == k)
+            .collect();
+        let options = RunOptions {
+            time_limit: left,
+            ..options.clone()
+        };
+        let (result, plan) = count_in_scope(
+            instance,
+            Priority::P1,
+            [0; 4],
+            incumbent,
+            &options,
+            prefer,
+            &in_scope,
+            if prefer.is_some() { PREFER_GAP } else { 0.999 },
+        );
+        // The part's P1 (its pins among them: the model holds them, at 1).
+        let count = plan
+            .as_ref()?
+            .scheduled()
+            .filter(|&(p, _)| in_scope[p.idx()])
+            .count() as u32;
+        // Proven when no plan of the part books one more (the preference, if any, is
+        // worth less than one patient in all).
+        if !(result.dual_bound.is_finite() && -result.dual_bound < f64::from(count) + 1.0 - 1e-6) {
+            return None;
+        }
+        bound += count;
+        plans.push((in_scope, plan?));
+    }
+    // All together: the pins, then each specialty's bookings, every one checked.
+    let mut booking = Booking::with_pins(instance);
+    for (in_scope, plan) in &plans {
+        for (p, s) in plan.scheduled() {
+            if in_scope[p.idx()] {
+                booking.book(p, s);
+            }
+        }
+    }
+    // Where the beds (or a surgeon's day across specialties) turn a booking away, the
+    // incumbent's session, then any with room.
+    for (p, s) in incumbent.scheduled() {
+        if instance.patient(p).priority == Priority::P1 {
+            booking.book(p, s);
+        }
+    }
+    booking.seat_waiting_p1();
+    let plan = booking.assignment;
+    let count = plan.counts_by_priority(instance)[0];
+    tracing::debug!(
+        specialties = specialties.len(),
+        count,
+        bound,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "P1 count by specialty"
+    );
+    (count == bound).then(|| {
+        (
+            RunResult {
+                status: RunStatus::Optimal,
+                assignment: Some(plan.clone()),
+                objective: -f64::from(count),
+                dual_bound: -f64::from(count),
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            },
+            plan,
+        )
+    })
 }

@@ -165,9 +165,12 @@ fn objective(
     x: &[Variable],
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
 ) -> Expression {
-    // Each patient counts at most once, so Σ weight × x ≤ |P|: scaled by 1/(|P| + 1),
-    // the whole preference is worth less than one patient.
-    let epsilon = 1.0 / (instance.patients.len() as f64 + 1.0);
+    // Each patient of the model counts at most once, so Σ weight × x ≤ |P_model|: scaled
+    // by 1/(|P_model| + 1), the whole preference is worth less than one patient.
+    let mut in_model = vec![false; instance.patients.len()];
+    columns.iter().for_each(|&(p, _)| in_model[p.idx()] = true);
+    let n_model = in_model.iter().filter(|&&b| b).count();
+    let epsilon = 1.0 / (n_model as f64 + 1.0);
     let mut e = Expression::with_capacity(columns.len());
     for (&(p, s), &v) in columns.iter().zip(x) {
         let coef = match stage {

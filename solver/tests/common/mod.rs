@@ -10,6 +10,7 @@ use std::time::Duration;
 
 /// The generator's week; with `pins`, every third booking of its constructive plan pinned
 /// (a set of pins that is feasible by construction).
+#[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
     let mut request = theatre_request(&GeneratorConfig {
         theatres,
