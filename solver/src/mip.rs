@@ -371,17 +371,7 @@ pub fn lp_bound(
     if p1_floor > 0 {
         let prefer: HashMap<(PatientIdx, SessionIdx), f64> = lp.values.iter().copied().collect();
         let left = (t0 + limit).saturating_duration_since(Instant::now());
-        let (_, near) = max_count(
-            instance,
-            Priority::P1,
-            [0; 4],
-            &p1_plan,
-            &run_options(instance, left / 4),
-            Some(&prefer),
-        );
-        if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
-            p1_plan = near;
-        }
+        place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 4);
     }
     tracing::debug!(
         elapsed_ms = t0.elapsed().as_millis() as u64,
@@ -463,17 +453,7 @@ pub fn lp_bound(
                 }
             }
             let left = (t0 + limit).saturating_duration_since(Instant::now());
-            let (_, near) = max_count(
-                instance,
-                Priority::P1,
-                [0; 4],
-                &p1_plan,
-                &run_options(instance, left / 2),
-                Some(&prefer),
-            );
-            if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
-                p1_plan = near;
-            }
+            place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 2);
             tracing::debug!(
                 elapsed_ms = t0.elapsed().as_millis() as u64,
                 "P1 placed near the patterns"
@@ -488,6 +468,29 @@ pub fn lp_bound(
             counts_proven: false,
             elapsed_ms: t0.elapsed().as_millis() as u64,
         });
+    }
+}
+
+/// Replaces `p1_plan` by a plan with at least `p1_floor` P1 whose P1 bookings carry the
+/// most of `prefer` (a count with a preference, see "Count stages"), if one is found
+/// within `limit`.
+fn place_p1_near(
+    instance: &Instance,
+    p1_plan: &mut Assignment,
+    p1_floor: u32,
+    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+    limit: Duration,
+) {
+    let (_, near) = max_count(
+        instance,
+        Priority::P1,
+        [0; 4],
+        p1_plan,
+        &run_options(instance, limit),
+        Some(prefer),
+    );
+    if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
+        *p1_plan = near;
     }
 }
 
@@ -1000,20 +1003,27 @@ pub fn max_count(
     let r = priority.rank();
     let have = incumbent.counts_by_priority(instance)[r];
     let started = Instant::now();
-    let (result, plan) = if priority == Priority::P1 {
-        match max_p1_by_specialty(instance, incumbent, options, prefer) {
-            Some((result, plan)) => (result, Some(plan)),
-            None => {
-                let left = options.time_limit.saturating_sub(started.elapsed());
-                let options = RunOptions {
-                    time_limit: left,
-                    ..options.clone()
-                };
-                max_count_whole(instance, priority, floors, incumbent, &options, prefer)
-            }
-        }
-    } else {
-        max_count_whole(instance, priority, floors, incumbent, options, prefer)
+    // The whole model, proven to within one patient; a preference there gets what HiGHS
+    // finds on the way.
+    let whole = |options: &RunOptions| {
+        let in_scope: Vec<bool> = instance
+            .patients
+            .iter()
+            .map(|p| p.priority <= priority)
+            .collect();
+        count_in_scope(
+            instance, priority, floors, incumbent, options, prefer, &in_scope, 0.999,
+        )
+    };
+    let by_specialty = (priority == Priority::P1)
+        .then(|| max_p1_by_specialty(instance, incumbent, options, prefer))
+        .flatten();
+    let (result, plan) = match by_specialty {
+        Some((result, plan)) => (result, Some(plan)),
+        None => whole(&RunOptions {
+            time_limit: options.time_limit.saturating_sub(started.elapsed()),
+            ..options.clone()
+        }),
     };
     let improved =
         plan.filter(|plan| plan.counts_by_priority(instance)[r] > have || prefer.is_some());
@@ -1025,26 +1035,6 @@ pub fn max_count(
 /// this fraction of its range of its best. Small MIPs reach it quickly; the whole model
 /// does not, and stops at the count.
 const PREFER_GAP: f64 = 0.05;
-
-/// `max_count` in one MIP: the run and its plan (pins and the model's bookings).
-fn max_count_whole(
-    instance: &Instance,
-    priority: Priority,
-    floors: [u32; 4],
-    incumbent: &Assignment,
-    options: &RunOptions,
-    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
-) -> (RunResult, Option<Assignment>) {
-    let in_scope: Vec<bool> = instance
-        .patients
-        .iter()
-        .map(|p| p.priority <= priority)
-        .collect();
-    // Proven to within one patient; a preference gets what HiGHS finds on the way.
-    count_in_scope(
-        instance, priority, floors, incumbent, options, prefer, &in_scope, 0.999,
-    )
-}
 
 /// The count MIP over the patients `in_scope` (with only the pins booked outside it),
 /// run until its gap is below `abs_gap` patients: the run, and its plan (the pins and

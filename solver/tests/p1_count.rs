@@ -30,6 +30,23 @@ fn whole_count(instance: &Instance, start: &Assignment) -> u32 {
     (-run.objective).round() as u32
 }
 
+/// `max_count` for P1 run to the end: the run, and its plan (`start` if no better).
+fn count(
+    instance: &Instance,
+    start: &Assignment,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> (clinicplan_solver::mip::RunResult, Assignment) {
+    let (run, plan) = max_count(
+        instance,
+        Priority::P1,
+        [0; 4],
+        start,
+        &common::exact(),
+        prefer,
+    );
+    (run, plan.unwrap_or_else(|| start.clone()))
+}
+
 fn assert_checked(instance: &Instance, plan: &Assignment, what: &str) {
     let built = build_plan(instance, plan.clone());
     let report = check(instance, &built.to_proposed(instance));
@@ -72,15 +89,7 @@ fn the_count_by_specialty_is_the_whole_models_count() {
         let what = format!("seed {seed}");
         let start = Assignment::empty(&instance);
         let most = whole_count(&instance, &start);
-        let (run, plan) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        let plan = plan.unwrap_or(start.clone());
+        let (run, plan) = count(&instance, &start, None);
         assert_eq!(plan.counts_by_priority(&instance)[0], most, "{what}");
         assert!(
             -run.dual_bound < f64::from(most) + 1.0 - 1e-6,
@@ -117,15 +126,7 @@ fn a_preferred_placement_is_followed_at_the_same_count() {
         let start = clinicplan_solver::constructive::constructive_plan(&instance);
         let most = whole_count(&instance, &start);
         let count_near = |prefer: &HashMap<(PatientIdx, SessionIdx), f64>| {
-            let (_, near) = max_count(
-                &instance,
-                Priority::P1,
-                [0; 4],
-                &start,
-                &common::exact(),
-                Some(prefer),
-            );
-            let near = near.expect("a plan");
+            let (_, near) = count(&instance, &start, Some(prefer));
             assert_eq!(near.counts_by_priority(&instance)[0], most, "seed {seed}");
             assert_checked(&instance, &near, &format!("seed {seed}"));
             near
@@ -156,15 +157,7 @@ fn a_preferred_placement_is_followed_at_the_same_count() {
             "seed {seed}: {} of {wanted} preferred bookings followed",
             followed(&near)
         );
-        let (_, alone) = max_count(
-            &instance,
-            Priority::P1,
-            [0; 4],
-            &start,
-            &common::exact(),
-            None,
-        );
-        let alone = alone.unwrap_or(start.clone());
+        let (_, alone) = count(&instance, &start, None);
         if followed(&near) > followed(&alone) {
             gained += 1;
         }
