@@ -811,6 +811,11 @@ pub fn solve_stages(
                     counts_proven,
                     on_event,
                 );
+                let pairs: usize = instance.eligible.iter().map(Vec::len).sum();
+                if pairs > WHOLE_MODEL_MAX_PAIRS {
+                    tracing::debug!(pairs, "whole-model stage skipped");
+                    continue;
+                }
                 let result = run_stage(
                     instance,
                     stage,
@@ -842,6 +847,11 @@ pub fn solve_stages(
         }
     }
 }
+
+/// Above this many eligible pairs the whole-model `WeightedWait` stage is not built: the
+/// model alone took about 400 MiB more at 1.1 million pairs (large weeks), and whole-model
+/// HiGHS gave no plan within 40 s already at 0.2 million (docs/benchmarks.md).
+const WHOLE_MODEL_MAX_PAIRS: usize = 500_000;
 
 /// The ranks whose counts the policy protects: P1 (weighted wait) or P1..P4.
 fn protected_ranks(instance: &Instance) -> usize {
