@@ -1115,7 +1115,8 @@ pub fn max_p1_by_specialty(
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
 ) -> Option<(RunResult, Assignment)> {
     let started = Instant::now();
-    let deadline = started + options.time_limit;
+    // At most half the time: the whole model, should it be needed, keeps the rest.
+    let deadline = started + options.time_limit / 2;
     let mut specialties: Vec<usize> = instance
         .patients
         .iter()
