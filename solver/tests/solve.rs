@@ -101,22 +101,27 @@ fn the_checker_catches_hand_edits() {
     edited.sessions[to].cases.push(case);
     assert!(code_of(&check(&instance, &edited)).contains(&"CP2010"));
 
-    // Every case of the fullest session duplicated into it: the session overflows.
+    // Every waiting patient eligible for the session most of them could go to, added
+    // to it: the session overflows.
     let mut edited = good.clone();
+    let waiting_for = |i: usize| -> Vec<String> {
+        outcome
+            .plan
+            .unscheduled
+            .iter()
+            .filter(|(p, _)| {
+                instance.eligible[p.idx()]
+                    .iter()
+                    .any(|s| instance.session(*s).id == good.sessions[i].session_id)
+            })
+            .map(|(p, _)| instance.patient(*p).id.clone())
+            .collect()
+    };
     let fullest = (0..edited.sessions.len())
-        .max_by_key(|&i| edited.sessions[i].cases.len())
+        .max_by_key(|&i| waiting_for(i).len())
         .unwrap();
-    let unscheduled: Vec<String> = outcome
-        .plan
-        .unscheduled
-        .iter()
-        .filter(|(p, _)| {
-            instance.eligible[p.idx()]
-                .iter()
-                .any(|s| instance.session(*s).id == edited.sessions[fullest].session_id)
-        })
-        .map(|(p, _)| instance.patient(*p).id.clone())
-        .collect();
+    let unscheduled = waiting_for(fullest);
+    assert!(!unscheduled.is_empty(), "no patient waits for any session");
     for id in unscheduled {
         edited.sessions[fullest]
             .cases

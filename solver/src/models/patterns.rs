@@ -413,7 +413,11 @@ struct Master<'a> {
     part: Part,
     rows: Rows,
     pricing: &'a Pricing,
-    handles: Vec<highs::Row>,
+    /// HiGHS's row of each of our rows: an assign row only once a column has a patient
+    /// in it (an empty row's dual is 0 either way, and the master stays small).
+    handles: Vec<Option<highs::Row>>,
+    /// Our row of each HiGHS row, in HiGHS's order.
+    order: Vec<usize>,
     model: Option<Model>,
     pool: Vec<Pattern>,
     columns: Vec<highs::Col>,
@@ -460,16 +464,28 @@ impl<'a> Master<'a> {
         log: bool,
     ) -> Option<Self> {
         let rows = Rows::new(instance, p1_floor, part);
+        let mut is_assign = vec![false; rows.bounds.len()];
+        rows.shared
+            .assign
+            .iter()
+            .flatten()
+            .for_each(|&r| is_assign[r] = true);
         let mut problem = ColProblem::default();
-        let handles: Vec<highs::Row> = rows
+        let mut order = Vec::new();
+        let handles: Vec<Option<highs::Row>> = rows
             .bounds
             .iter()
-            .map(|&(lo, up)| {
-                if lo.is_finite() {
+            .enumerate()
+            .map(|(r, &(lo, up))| {
+                if is_assign[r] {
+                    return None;
+                }
+                order.push(r);
+                Some(if lo.is_finite() {
                     problem.add_row(lo..=up)
                 } else {
                     problem.add_row(..=up)
-                }
+                })
             })
             .collect();
         let mut model = problem.try_optimise(Sense::Minimise).ok()?;
@@ -493,6 +509,7 @@ impl<'a> Master<'a> {
             rows,
             pricing,
             handles,
+            order,
             model: Some(model),
             pool: Vec::new(),
             columns: Vec::new(),
@@ -554,15 +571,26 @@ impl<'a> Master<'a> {
             return Some(false);
         }
         let (cost, column) = self.rows.column(self.instance, &pattern);
-        let factors: Vec<(highs::Row, f64)> = column
-            .into_iter()
-            .map(|(r, a)| (self.handles[r], a))
-            .collect();
-        let col = self
-            .model
-            .as_mut()?
-            .try_add_column(cost, 0.0..=1.0, factors)
-            .ok()?;
+        let model = self.model.as_mut()?;
+        let mut factors: Vec<(highs::Row, f64)> = Vec::with_capacity(column.len());
+        for (r, a) in column {
+            let handle = match self.handles[r] {
+                Some(handle) => handle,
+                None => {
+                    let (lo, up) = self.rows.bounds[r];
+                    let handle = if lo.is_finite() {
+                        model.try_add_row(lo..=up, []).ok()?
+                    } else {
+                        model.try_add_row(..=up, []).ok()?
+                    };
+                    self.handles[r] = Some(handle);
+                    self.order.push(r);
+                    handle
+                }
+            };
+            factors.push((handle, a));
+        }
+        let col = model.try_add_column(cost, 0.0..=1.0, factors).ok()?;
         self.columns.push(col);
         self.pool.push(pattern);
         Some(true)
@@ -679,7 +707,10 @@ impl<'a> Master<'a> {
             }
             self.master_objective = objective;
             self.values = solution.columns().to_vec();
-            let mut y: Vec<f64> = solution.dual_rows().to_vec();
+            let mut y = vec![0.0; self.rows.bounds.len()];
+            for (&r, &dual) in self.order.iter().zip(solution.dual_rows()) {
+                y[r] = dual;
+            }
             self.clamp(&mut y);
             let improves = |master: &Self, pattern: &Pattern| {
                 pattern
