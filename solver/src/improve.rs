@@ -431,5 +431,24 @@ mod tests {
             prop_assert!((value - sum).abs() < 1e-9);
             prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
         }
+
+        #[test]
+        fn the_reduced_knapsack_matches_the_full_programme_on_many_items(
+            raw in prop::collection::vec((10u32..90, 0.001f64..100.0), 0..400),
+            capacity in 0u32..500,
+        ) {
+            // More items than it sorts at first (a session's candidates): the partial
+            // sort and the reduction at the critical density must still be exact.
+            let items: Vec<(PatientIdx, u32, f64)> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
+                .collect();
+            let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
+            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+            let full: f64 = knapsack(&items, capacity).iter().map(|&k| items[k].2).sum();
+            prop_assert!(weight <= capacity);
+            prop_assert!((value - full).abs() < 1e-6 * full.max(1.0), "{value} vs {full}");
+        }
     }
 }

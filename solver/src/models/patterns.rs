@@ -273,12 +273,14 @@ impl Pricing {
     }
 
     /// The pattern of s with the least reduced cost (before the convexity dual), and that
-    /// cost: exact, so it is the session's term of the Lagrangian bound.
+    /// cost: exact, so it is the session's term of the Lagrangian bound. `candidates` are
+    /// the master's for s ([`Candidate`]).
     fn price(
         &self,
         instance: &Instance,
         rows: &Rows,
         s: SessionIdx,
+        candidates: &[Candidate],
         y: &[f64],
         excluded: &[bool],
     ) -> (f64, Pattern) {
@@ -292,13 +294,25 @@ impl Pricing {
             used += instance.patient(p).duration_min + turnaround;
         }
         let free = capacity.saturating_sub(used);
-        let items: Vec<(PatientIdx, u32, f64)> = self.candidates[s.idx()]
+        // Only the assign and surgeon-day rows hold a split master's candidates; the
+        // whole master also has bed and floor rows (`Rows::reduced_item`).
+        let session = instance.session(s);
+        let surgeon_dual = rows
+            .shared
+            .surgeon_day
+            .get(&(session.surgeon, session.day))
+            .map_or(0.0, |&r| y[r]);
+        let general = !rows.shared.beds.is_empty() || rows.shared.floor.is_some();
+        let items: Vec<(PatientIdx, u32, f64)> = candidates
             .iter()
-            .filter(|&&p| rows.shared.assign[p.idx()].is_some() && !excluded[p.idx()])
-            .filter_map(|&p| {
-                let weight = instance.patient(p).duration_min + turnaround;
-                let value = -rows.reduced_item(instance, p, s, y);
-                (weight <= free && value > 1e-12).then_some((p, weight, value))
+            .filter(|c| c.weight <= free && !excluded[c.patient.idx()])
+            .filter_map(|c| {
+                let reduced = if general {
+                    rows.reduced_item(instance, c.patient, s, y)
+                } else {
+                    c.cost - y[c.assign] - c.minutes * surgeon_dual
+                };
+                (-reduced > 1e-12).then_some((c.patient, c.weight, -reduced))
             })
             .collect();
         let (value, chosen) = knapsack_reduced(&items, free);
@@ -315,75 +329,112 @@ impl Pricing {
     }
 }
 
-/// Exact 0-1 knapsack: drops every item that cannot be in an optimal set (its value plus
-/// the Dantzig bound of the rest is below a greedy set's value), then a dynamic programme
-/// over the rest. Returns the best value and the chosen items' indices.
+/// What pricing needs of one candidate (an eligible, unpinned patient) of one session,
+/// computed once per master: everything of its reduced cost but the duals.
+struct Candidate {
+    patient: PatientIdx,
+    /// Duration + turnaround: its weight in the session's knapsack.
+    weight: u32,
+    /// Its surgeon minutes (the surgeon-day row's coefficient).
+    minutes: f64,
+    /// `Rows::item_cost`.
+    cost: f64,
+    /// Its assign row.
+    assign: usize,
+}
+
+impl Candidate {
+    /// The candidates of every session of the part (empty outside it), in patient order.
+    fn table(instance: &Instance, pricing: &Pricing, rows: &Rows, part: &Part) -> Vec<Vec<Self>> {
+        let mut table: Vec<Vec<Self>> = (0..instance.sessions.len()).map(|_| Vec::new()).collect();
+        for &s in &part.sessions {
+            let turnaround = instance.turnaround(s);
+            table[s.idx()] = pricing.candidates[s.idx()]
+                .iter()
+                .filter_map(|&p| {
+                    let assign = rows.shared.assign[p.idx()]?;
+                    let minutes = instance.patient(p).duration_min;
+                    Some(Candidate {
+                        patient: p,
+                        weight: minutes + turnaround,
+                        minutes: f64::from(minutes),
+                        cost: rows.item_cost(instance, p, s),
+                        assign,
+                    })
+                })
+                .collect();
+        }
+        table
+    }
+}
+
+/// Exact 0-1 knapsack: drops every item that cannot be in an optimal set, then a dynamic
+/// programme over the rest. Returns the best value and the chosen items' indices.
+///
+/// The reduction needs the LP relaxation (Dantzig) only up to its critical item, so only
+/// the densest items are sorted, as many as pass the capacity. With r the critical
+/// item's density, the LP optimum LP(C) is concave in the capacity with slopes ≥ r on
+/// [0, C], so any set holding item j is worth at most v_j + LP(C − w_j) ≤ v_j + LP(C) −
+/// r w_j; j is dropped when that is below a greedy set's value (a lower bound on the
+/// optimum), so no optimal set loses an item.
 pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64, Vec<usize>) {
-    if items.is_empty() {
+    let fits: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].1 <= capacity)
+        .collect();
+    if fits.is_empty() {
         return (0.0, Vec::new());
     }
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (da, db) = (
-            items[a].2 / f64::from(items[a].1.max(1)),
-            items[b].2 / f64::from(items[b].1.max(1)),
-        );
-        db.total_cmp(&da).then(a.cmp(&b))
-    });
+    let density = |i: usize| items[i].2 / f64::from(items[i].1.max(1));
+    let densest_first = |a: &usize, b: &usize| density(*b).total_cmp(&density(*a)).then(a.cmp(b));
+    let weight = |i: usize| u64::from(items[i].1);
+    let cap = u64::from(capacity);
+    let mut order = fits.clone();
     let n = order.len();
-    // Prefix sums in density order.
-    let mut pw = vec![0u64; n + 1];
-    let mut pv = vec![0.0f64; n + 1];
-    for (k, &i) in order.iter().enumerate() {
-        pw[k + 1] = pw[k] + u64::from(items[i].1);
-        pv[k + 1] = pv[k] + items[i].2;
+    let mut sorted = FIRST_SORTED.min(n);
+    loop {
+        if sorted < n {
+            order.select_nth_unstable_by(sorted - 1, densest_first);
+        }
+        order[..sorted].sort_by(densest_first);
+        let total: u64 = order[..sorted].iter().map(|&i| weight(i)).sum();
+        if total > cap || sorted == n {
+            break;
+        }
+        sorted = (2 * sorted).min(n);
     }
-    // A greedy set's value: a lower bound on the optimum.
+    // The LP's whole items, then its critical item (the first that does not fit whole).
+    let mut room = cap;
+    let mut lp = 0.0;
+    let mut critical = None;
+    for &i in &order[..sorted] {
+        if weight(i) <= room {
+            room -= weight(i);
+            lp += items[i].2;
+        } else {
+            critical = Some(i);
+            break;
+        }
+    }
+    let Some(critical) = critical else {
+        // Everything fits.
+        let value = fits.iter().map(|&i| items[i].2).sum();
+        return (value, fits);
+    };
+    let r = density(critical);
+    lp += r * room as f64;
+    // A greedy set over the sorted items: the LP's whole items and whatever else fits.
     let mut greedy = 0.0;
-    let mut room = u64::from(capacity);
-    for &i in &order {
-        if u64::from(items[i].1) <= room {
-            room -= u64::from(items[i].1);
+    let mut room = cap;
+    for &i in &order[..sorted] {
+        if weight(i) <= room {
+            room -= weight(i);
             greedy += items[i].2;
         }
     }
-    // Dantzig bound over every item but the one at sorted position `skip`, with `cap`.
-    let dantzig = |cap: u64, skip: usize| -> f64 {
-        let (ws, vs) = (u64::from(items[order[skip]].1), items[order[skip]].2);
-        // Weight and value of the first k sorted items, `skip` left out.
-        let w_of = |k: usize| if k > skip { pw[k] - ws } else { pw[k] };
-        let v_of = |k: usize| if k > skip { pv[k] - vs } else { pv[k] };
-        // The largest k with w_of(k) ≤ cap (w_of is non-decreasing).
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = (lo + hi).div_ceil(2);
-            if w_of(mid) <= cap {
-                lo = mid
-            } else {
-                hi = mid - 1
-            }
-        }
-        let mut bound = v_of(lo);
-        // The next item (skipping `skip`) in part.
-        let mut next = lo;
-        if next == skip {
-            next += 1;
-        }
-        if next < n {
-            let (w, v) = (u64::from(items[order[next]].1), items[order[next]].2);
-            let left = cap - w_of(lo);
-            bound += v * (left as f64) / (w.max(1) as f64);
-        }
-        bound
-    };
     let tolerance = 1e-9 * greedy.abs().max(1.0);
-    let kept: Vec<usize> = (0..n)
-        .filter(|&k| {
-            let (w, v) = (u64::from(items[order[k]].1), items[order[k]].2);
-            w <= u64::from(capacity)
-                && v + dantzig(u64::from(capacity) - w, k) >= greedy - tolerance
-        })
-        .map(|k| order[k])
+    let kept: Vec<usize> = fits
+        .into_iter()
+        .filter(|&i| items[i].2 + lp - r * weight(i) as f64 >= greedy - tolerance)
         .collect();
     let sub: Vec<(PatientIdx, u32, f64)> = kept.iter().map(|&i| items[i]).collect();
     let total: u64 = sub.iter().map(|i| u64::from(i.1)).sum();
@@ -395,6 +446,10 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
     let value = chosen.iter().map(|&i| items[i].2).sum();
     (value, chosen)
 }
+
+/// How many of the densest items `knapsack_reduced` sorts first (doubled until they pass
+/// the capacity): sessions hold a few dozen cases, their candidates run to thousands.
+const FIRST_SORTED: usize = 64;
 
 /// The first smoothing weight of the centre in pricing (Wentges), adjusted every round
 /// after (docs/model.md). High, since the first centre (the pair LP's duals) is already
@@ -413,6 +468,8 @@ struct Master<'a> {
     part: Part,
     rows: Rows,
     pricing: &'a Pricing,
+    /// Each session's candidates (`Candidate::table`).
+    candidates: Vec<Vec<Candidate>>,
     /// HiGHS's row of each of our rows: an assign row only once a column has a patient
     /// in it (an empty row's dual is 0 either way, and the master stays small).
     handles: Vec<Option<highs::Row>>,
@@ -503,11 +560,13 @@ impl<'a> Master<'a> {
             .patient_indices()
             .map(|p| instance.cost_unscheduled(p))
             .fold(1.0, f64::max);
+        let candidates = Candidate::table(instance, pricing, &rows, part);
         let mut master = Master {
             instance,
             part: part.clone(),
             rows,
             pricing,
+            candidates,
             handles,
             order,
             model: Some(model),
@@ -621,9 +680,14 @@ impl<'a> Master<'a> {
             if self.fixed_session[s.idx()] {
                 continue;
             }
-            let (reduced, pattern) =
-                self.pricing
-                    .price(self.instance, &self.rows, s, y, &self.excluded);
+            let (reduced, pattern) = self.pricing.price(
+                self.instance,
+                &self.rows,
+                s,
+                &self.candidates[s.idx()],
+                y,
+                &self.excluded,
+            );
             // The empty pattern (reduced cost 0) is allowed unless s has pins.
             let has_pins = !self.pricing.pins[s.idx()].is_empty();
             value += if has_pins { reduced } else { reduced.min(0.0) };
