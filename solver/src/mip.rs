@@ -315,11 +315,15 @@ pub fn lp_bound(
     // when the count is known (`solve_lp_raising_floor`).
     let start_floor = floor_plan.counts_by_priority(instance)[0];
     let mut p1_plan = floor_plan.clone();
+    // How long the count took: about what placing P1 near the patterns will take.
+    let mut count_took = Duration::ZERO;
     let lp = std::thread::scope(|scope| {
         let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
             scope.spawn(|| {
+                let started = Instant::now();
                 let options = run_options(instance, limit / 4);
-                max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1
+                let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
+                (plan, started.elapsed())
             })
         });
         let mut update = |wait: bool| {
@@ -329,9 +333,10 @@ pub fn lp_bound(
                 return None;
             }
             // A count with no better plan leaves the floor as it is; a panic stays one.
-            let improved = handle
+            let (improved, took) = handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            count_took = took;
             if let Some(plan) = &improved {
                 p1_plan = plan.clone();
             }
@@ -366,19 +371,10 @@ pub fn lp_bound(
         weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
         p1_floor,
     });
-    // Place the floor's P1 patients as close to the LP's solution as the count allows.
-    let near_started = Instant::now();
-    if p1_floor > 0 {
-        let prefer: HashMap<(PatientIdx, SessionIdx), f64> = lp.values.iter().copied().collect();
-        let left = (t0 + limit).saturating_duration_since(Instant::now());
-        place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 4);
-    }
-    tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        "P1 placed near the LP"
-    );
     // Round twice, side by side: P1 placed where the LP puts them, and P1 placed as in the
     // plan that set the floor (which always meets it); keep the better under the policy.
+    // (Placing the floor's P1 near the LP first, a count with a preference, cost large
+    // weeks 1.5 s and gave worse final plans on 14 of 15 weeks: docs/benchmarks.md.)
     let until = Instant::now() + (t0 + limit).saturating_duration_since(Instant::now()) / 2;
     let round = |seed_p1: bool| {
         let started = Instant::now();
@@ -409,10 +405,10 @@ pub fn lp_bound(
     // converged in time (docs/model.md, "Pattern bound and diving").
     let left = (t0 + limit).saturating_duration_since(Instant::now());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    // Keep back what rounding the patterns will take (two roundings side by side, each
-    // about as long as an LP rounding): the rest is the relaxation's and the dive's.
-    let near_took = near_started.elapsed();
-    let reserve = (rounding + near_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
+    // Keep back what placing P1 near the patterns (about as long as the count) and
+    // rounding the patterns (two roundings side by side, each about as long as an LP
+    // rounding) will take: the rest is the relaxation's and the dive's.
+    let reserve = (rounding + count_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
     let until = Instant::now() + left.saturating_sub(reserve);
     if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
         instance,
