@@ -395,17 +395,21 @@ mod tests {
             .fold(0.0, f64::max)
     }
 
+    /// Items numbered in order from (weight, value) pairs.
+    fn numbered(raw: &[(u32, f64)]) -> Vec<(PatientIdx, u32, f64)> {
+        raw.iter()
+            .enumerate()
+            .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
+            .collect()
+    }
+
     proptest! {
         #[test]
         fn knapsack_matches_brute_force(
             raw in prop::collection::vec((1u32..60, 0.0f64..100.0), 0..12),
             capacity in 0u32..200,
         ) {
-            let items: Vec<(PatientIdx, u32, f64)> = raw
-                .iter()
-                .enumerate()
-                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
-                .collect();
+            let items = numbered(&raw);
             let chosen = knapsack(&items, capacity);
             let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
             let value: f64 = chosen.iter().map(|&k| items[k].2).sum();
@@ -419,11 +423,7 @@ mod tests {
             capacity in 0u32..250,
         ) {
             // models::patterns prices with it: exact after its reduction.
-            let items: Vec<(PatientIdx, u32, f64)> = raw
-                .iter()
-                .enumerate()
-                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
-                .collect();
+            let items = numbered(&raw);
             let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
             let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
             let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
@@ -439,11 +439,7 @@ mod tests {
         ) {
             // More items than it sorts at first (a session's candidates): the partial
             // sort and the reduction at the critical density must still be exact.
-            let items: Vec<(PatientIdx, u32, f64)> = raw
-                .iter()
-                .enumerate()
-                .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
-                .collect();
+            let items = numbered(&raw);
             let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
             let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
             let full: f64 = knapsack(&items, capacity).iter().map(|&k| items[k].2).sum();
