@@ -402,35 +402,26 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
         }
         sorted = (2 * sorted).min(n);
     }
-    // The LP's whole items, then its critical item (the first that does not fit whole).
+    // One greedy pass over the sorted items: the LP's whole items up to its critical item
+    // (the first that does not fit whole), then whatever else fits (a feasible set).
     let mut room = cap;
-    let mut lp = 0.0;
-    let mut critical = None;
+    let mut greedy = 0.0;
+    let mut at_critical = None;
     for &i in &order[..sorted] {
         if weight(i) <= room {
             room -= weight(i);
-            lp += items[i].2;
-        } else {
-            critical = Some(i);
-            break;
+            greedy += items[i].2;
+        } else if at_critical.is_none() {
+            at_critical = Some((i, greedy, room));
         }
     }
-    let Some(critical) = critical else {
+    let Some((critical, whole, left)) = at_critical else {
         // Everything fits.
         let value = fits.iter().map(|&i| items[i].2).sum();
         return (value, fits);
     };
     let r = density(critical);
-    lp += r * room as f64;
-    // A greedy set over the sorted items: the LP's whole items and whatever else fits.
-    let mut greedy = 0.0;
-    let mut room = cap;
-    for &i in &order[..sorted] {
-        if weight(i) <= room {
-            room -= weight(i);
-            greedy += items[i].2;
-        }
-    }
+    let lp = whole + r * left as f64;
     let tolerance = 1e-9 * greedy.abs().max(1.0);
     let kept: Vec<usize> = fits
         .into_iter()
