@@ -274,13 +274,13 @@ impl Pricing {
 
     /// The pattern of s with the least reduced cost (before the convexity dual), and that
     /// cost: exact, so it is the session's term of the Lagrangian bound. `candidates` are
-    /// the master's for s ([`Candidate`]).
+    /// the master's for s ([`Candidates`]).
     fn price(
         &self,
         instance: &Instance,
         rows: &Rows,
         s: SessionIdx,
-        candidates: &[Candidate],
+        candidates: &Candidates,
         y: &[f64],
         excluded: &[bool],
     ) -> (f64, Pattern) {
@@ -294,24 +294,11 @@ impl Pricing {
             used += instance.patient(p).duration_min + turnaround;
         }
         let free = capacity.saturating_sub(used);
-        // Only the assign and surgeon-day rows hold a split master's candidates; the
-        // whole master also has bed and floor rows (`Rows::reduced_item`).
-        let session = instance.session(s);
-        let surgeon_dual = rows
-            .shared
-            .surgeon_day
-            .get(&(session.surgeon, session.day))
-            .map_or(0.0, |&r| y[r]);
-        let general = !rows.shared.beds.is_empty() || rows.shared.floor.is_some();
-        let items: Vec<(PatientIdx, u32, f64)> = candidates
+        let items: Vec<(PatientIdx, u32, f64)> = candidates.of_session[s.idx()]
             .iter()
             .filter(|c| c.weight <= free && !excluded[c.patient.idx()])
             .filter_map(|c| {
-                let reduced = if general {
-                    rows.reduced_item(instance, c.patient, s, y)
-                } else {
-                    c.cost - y[c.assign] - c.minutes * surgeon_dual
-                };
+                let reduced = candidates.reduced(c, y);
                 (-reduced > 1e-12).then_some((c.patient, c.weight, -reduced))
             })
             .collect();
@@ -335,36 +322,53 @@ struct Candidate {
     patient: PatientIdx,
     /// Duration + turnaround: its weight in the session's knapsack.
     weight: u32,
-    /// Its surgeon minutes (the surgeon-day row's coefficient).
-    minutes: f64,
     /// `Rows::item_cost`.
     cost: f64,
-    /// Its assign row.
-    assign: usize,
+    /// Its rows and coefficients (`Rows::of_patient`), a range of `Candidates::rows`.
+    rows: std::ops::Range<usize>,
 }
 
-impl Candidate {
-    /// The candidates of every session of the part (empty outside it), in patient order.
-    fn table(instance: &Instance, pricing: &Pricing, rows: &Rows, part: &Part) -> Vec<Vec<Self>> {
-        let mut table: Vec<Vec<Self>> = (0..instance.sessions.len()).map(|_| Vec::new()).collect();
+/// The candidates of every session of one master (empty outside its part), in patient
+/// order, with their rows in one shared list.
+struct Candidates {
+    of_session: Vec<Vec<Candidate>>,
+    rows: Vec<(usize, f64)>,
+}
+
+impl Candidates {
+    fn new(instance: &Instance, pricing: &Pricing, rows: &Rows, part: &Part) -> Self {
+        let mut of_session: Vec<Vec<Candidate>> =
+            (0..instance.sessions.len()).map(|_| Vec::new()).collect();
+        let mut list = Vec::new();
         for &s in &part.sessions {
             let turnaround = instance.turnaround(s);
-            table[s.idx()] = pricing.candidates[s.idx()]
-                .iter()
-                .filter_map(|&p| {
-                    let assign = rows.shared.assign[p.idx()]?;
-                    let minutes = instance.patient(p).duration_min;
-                    Some(Candidate {
-                        patient: p,
-                        weight: minutes + turnaround,
-                        minutes: f64::from(minutes),
-                        cost: rows.item_cost(instance, p, s),
-                        assign,
-                    })
-                })
-                .collect();
+            for &p in &pricing.candidates[s.idx()] {
+                if rows.shared.assign[p.idx()].is_none() {
+                    continue;
+                }
+                let start = list.len();
+                list.extend(rows.of_patient(instance, p, s));
+                of_session[s.idx()].push(Candidate {
+                    patient: p,
+                    weight: instance.patient(p).duration_min + turnaround,
+                    cost: rows.item_cost(instance, p, s),
+                    rows: start..list.len(),
+                });
+            }
         }
-        table
+        Candidates {
+            of_session,
+            rows: list,
+        }
+    }
+
+    /// `Rows::reduced_item` of the candidate: c_{p,s} − Σ_r a_{r,(p,s)} y_r.
+    fn reduced(&self, c: &Candidate, y: &[f64]) -> f64 {
+        c.cost
+            - self.rows[c.rows.clone()]
+                .iter()
+                .map(|&(r, a)| a * y[r])
+                .sum::<f64>()
     }
 }
 
@@ -459,8 +463,8 @@ struct Master<'a> {
     part: Part,
     rows: Rows,
     pricing: &'a Pricing,
-    /// Each session's candidates (`Candidate::table`).
-    candidates: Vec<Vec<Candidate>>,
+    /// Each session's candidates, for pricing.
+    candidates: Candidates,
     /// HiGHS's row of each of our rows: an assign row only once a column has a patient
     /// in it (an empty row's dual is 0 either way, and the master stays small).
     handles: Vec<Option<highs::Row>>,
@@ -529,11 +533,8 @@ impl<'a> Master<'a> {
                     return None;
                 }
                 order.push(r);
-                Some(if lo.is_finite() {
-                    problem.add_row(lo..=up)
-                } else {
-                    problem.add_row(..=up)
-                })
+                // A lower bound of −∞ is HiGHS's "no bound".
+                Some(problem.add_row(lo..=up))
             })
             .collect();
         let mut model = problem.try_optimise(Sense::Minimise).ok()?;
@@ -551,7 +552,7 @@ impl<'a> Master<'a> {
             .patient_indices()
             .map(|p| instance.cost_unscheduled(p))
             .fold(1.0, f64::max);
-        let candidates = Candidate::table(instance, pricing, &rows, part);
+        let candidates = Candidates::new(instance, pricing, &rows, part);
         let mut master = Master {
             instance,
             part: part.clone(),
@@ -628,11 +629,7 @@ impl<'a> Master<'a> {
                 Some(handle) => handle,
                 None => {
                     let (lo, up) = self.rows.bounds[r];
-                    let handle = if lo.is_finite() {
-                        model.try_add_row(lo..=up, []).ok()?
-                    } else {
-                        model.try_add_row(..=up, []).ok()?
-                    };
+                    let handle = model.try_add_row(lo..=up, []).ok()?;
                     self.handles[r] = Some(handle);
                     self.order.push(r);
                     handle
@@ -675,7 +672,7 @@ impl<'a> Master<'a> {
                 self.instance,
                 &self.rows,
                 s,
-                &self.candidates[s.idx()],
+                &self.candidates,
                 y,
                 &self.excluded,
             );
