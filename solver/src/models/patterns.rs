@@ -609,7 +609,8 @@ impl<'a> Master<'a> {
             master.clamp(&mut y);
             let (bound, priced) = master.lagrangian(&y);
             master.best_bound = bound;
-            for (_, pattern) in priced {
+            let plan = master.disjoint(&y, &priced);
+            for pattern in priced.into_iter().map(|(_, p)| p).chain(plan) {
                 master.add(pattern)?;
             }
             master.centre = Some(y);
@@ -711,6 +712,38 @@ impl<'a> Master<'a> {
         g
     }
 
+    /// One pattern per session of `priced` (the best patterns at `y`), each re-priced
+    /// without the patients of those before it, the sessions taken from the most
+    /// negative reduced cost: a plan (up to the surgeon-day and bed rows) that uses the
+    /// same duals. The independent patterns all reach for the same patients, so the
+    /// master, at a vertex of the plans it started from, takes them in one at a time or
+    /// not at all; these it can take together.
+    fn disjoint(&self, y: &[f64], priced: &[(f64, Pattern)]) -> Vec<Pattern> {
+        let mut order: Vec<&(f64, Pattern)> = priced.iter().collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session)));
+        let mut taken = self.excluded.clone();
+        let mut patterns = Vec::with_capacity(order.len());
+        for (_, best) in order {
+            let pattern = if best.patients.iter().any(|p| taken[p.idx()]) {
+                self.pricing
+                    .price(
+                        self.instance,
+                        &self.rows,
+                        best.session,
+                        &self.candidates,
+                        y,
+                        &taken,
+                    )
+                    .1
+            } else {
+                best.clone()
+            };
+            pattern.patients.iter().for_each(|p| taken[p.idx()] = true);
+            patterns.push(pattern);
+        }
+        patterns
+    }
+
     /// Column generation until it converges, `deadline`, or `max_rounds` solves.
     fn generate(&mut self, deadline: Instant, max_rounds: Option<u32>) -> Generation {
         let tolerance = 1e-6 * self.scale;
@@ -757,6 +790,7 @@ impl<'a> Master<'a> {
                     Generation::Failed
                 };
             }
+            let stalled = objective >= self.master_objective - tolerance;
             self.master_objective = objective;
             self.values = solution.columns().to_vec();
             let mut y = vec![0.0; self.rows.bounds.len()];
@@ -810,9 +844,15 @@ impl<'a> Master<'a> {
                 }
                 if !dived && bound > self.best_bound {
                     self.best_bound = bound;
-                    self.centre = Some(point);
+                    self.centre = Some(point.clone());
                 }
-                for (_, pattern) in priced {
+                // Where the last columns did not move the master, a plan of columns too.
+                let extra = if stalled && !dived {
+                    self.disjoint(&point, &priced)
+                } else {
+                    Vec::new()
+                };
+                for pattern in priced.into_iter().map(|(_, p)| p).chain(extra) {
                     if improves(self, &pattern)
                         && !self.seen.contains(&pattern)
                         && !new.contains(&pattern)
@@ -829,6 +869,7 @@ impl<'a> Master<'a> {
                 master_objective = self.master_objective,
                 best_bound = self.best_bound,
                 new = new.len(),
+                alpha = self.alpha,
                 "pattern column generation"
             );
             if new.is_empty() {
@@ -1218,6 +1259,87 @@ mod tests {
                     at_other <= plane + 1e-6 * master.scale,
                     "L(y') = {at_other} above the plane {plane}"
                 );
+            }
+        }
+
+        /// `disjoint` gives each priced session one pattern, no patient twice, none of the
+        /// excluded, each within its session; the session priced first keeps its best
+        /// pattern, and no pattern is cheaper than its session's best.
+        #[test]
+        fn the_disjoint_patterns_are_a_plan(
+            seed in 1u64..1000,
+            (a, b) in (0.0f64..3.0, 0.0f64..3.0),
+            excluded in prop::collection::vec(0usize..60, 0..8),
+        ) {
+            let request = theatre_request(&GeneratorConfig {
+                theatres: 2,
+                patients: 60,
+                horizon_days: 5,
+                seed,
+            });
+            let instance = crate::validate::validate(&request).expect("a valid instance");
+            let pricing = Pricing::new(&instance);
+            let mut master = Master::new(
+                &instance,
+                &pricing,
+                &Part::whole(&instance),
+                &[],
+                0,
+                None,
+                false,
+            )
+            .expect("a master");
+            for &p in &excluded {
+                if p < instance.patients.len() {
+                    master.excluded[p] = true;
+                }
+            }
+            let y: Vec<f64> = (0..master.rows.bounds.len())
+                .map(|r| {
+                    if master.is_convexity[r] {
+                        0.0
+                    } else {
+                        -(a * ((r * 7919 % 13) as f64) + b * ((r * 104_729 % 5) as f64))
+                    }
+                })
+                .collect();
+            let (_, priced) = master.lagrangian(&y);
+            let plan = master.disjoint(&y, &priced);
+            prop_assert_eq!(plan.len(), priced.len());
+            let mut seen = HashSet::new();
+            let cost = |pattern: &Pattern| -> f64 {
+                pattern
+                    .patients
+                    .iter()
+                    .map(|&p| master.rows.reduced_item(&instance, p, pattern.session, &y))
+                    .sum()
+            };
+            for (pattern, (best_cost, best)) in plan.iter().zip(
+                {
+                    let mut order: Vec<&(f64, Pattern)> = priced.iter().collect();
+                    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session)));
+                    order
+                },
+            ) {
+                prop_assert_eq!(pattern.session, best.session);
+                let session = instance.session(pattern.session);
+                let minutes: u32 = pattern
+                    .patients
+                    .iter()
+                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(pattern.session))
+                    .sum();
+                prop_assert!(minutes <= session.length_min + instance.turnaround(pattern.session));
+                for &p in &pattern.patients {
+                    prop_assert!(!master.excluded[p.idx()], "{p:?} is excluded");
+                    prop_assert!(seen.insert(p), "{p:?} in two patterns");
+                    prop_assert!(instance.eligible[p.idx()].contains(&pattern.session));
+                }
+                prop_assert!(cost(pattern) >= best_cost - 1e-9 * master.scale);
+            }
+            if let (Some(first), Some(best)) = (plan.first(), priced.iter().min_by(|a, b| {
+                a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session))
+            })) {
+                prop_assert_eq!(first, &best.1);
             }
         }
     }
