@@ -1201,6 +1201,31 @@ mod tests {
     use crate::generate::{GeneratorConfig, theatre_request};
     use proptest::prelude::*;
 
+    /// A generated week of two theatres.
+    fn week(patients: u32, seed: u64) -> Instance {
+        let request = theatre_request(&GeneratorConfig {
+            theatres: 2,
+            patients,
+            horizon_days: 5,
+            seed,
+        });
+        crate::validate::validate(&request).expect("a valid instance")
+    }
+
+    /// Duals of the master's shared rows: ≤ 0, from a fixed pattern over the rows (so that
+    /// pricing chooses between patients), varied by the scales a and b.
+    fn duals(master: &Master, a: f64, b: f64) -> Vec<f64> {
+        (0..master.rows.bounds.len())
+            .map(|r| {
+                if master.is_convexity[r] {
+                    0.0
+                } else {
+                    -(a * ((r * 7919 % 13) as f64) + b * ((r * 104_729 % 5) as f64))
+                }
+            })
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(16))]
 
@@ -1211,13 +1236,7 @@ mod tests {
             seed in 1u64..1000,
             scales in prop::collection::vec((0.0f64..3.0, 0.0f64..3.0), 2..6),
         ) {
-            let request = theatre_request(&GeneratorConfig {
-                theatres: 2,
-                patients: 50,
-                horizon_days: 5,
-                seed,
-            });
-            let instance = crate::validate::validate(&request).expect("a valid instance");
+            let instance = week(50, seed);
             let pricing = Pricing::new(&instance);
             let start = crate::constructive::constructive_plan(&instance);
             let master = Master::new(
@@ -1230,25 +1249,12 @@ mod tests {
                 false,
             )
             .expect("a master");
-            // Duals of the shared rows: ≤ 0, from the patients' costs (so that pricing
-            // chooses between patients), varied by the scales.
-            let duals = |a: f64, b: f64| -> Vec<f64> {
-                (0..master.rows.bounds.len())
-                    .map(|r| {
-                        if master.is_convexity[r] {
-                            0.0
-                        } else {
-                            -(a * ((r * 7919 % 13) as f64) + b * ((r * 104_729 % 5) as f64))
-                        }
-                    })
-                    .collect()
-            };
             let (a, b) = scales[0];
-            let y = duals(a, b);
+            let y = duals(&master, a, b);
             let (at_y, priced) = master.lagrangian(&y);
             let g = master.subgradient(&priced);
             for &(a, b) in &scales[1..] {
-                let other = duals(a, b);
+                let other = duals(&master, a, b);
                 let (at_other, _) = master.lagrangian(&other);
                 let plane: f64 = at_y
                     + g.iter()
@@ -1262,22 +1268,17 @@ mod tests {
             }
         }
 
-        /// `disjoint` gives each priced session one pattern, no patient twice, none of the
-        /// excluded, each within its session; the session priced first keeps its best
-        /// pattern, and no pattern is cheaper than its session's best.
+        /// `disjoint` gives each priced session one pattern, in order of the sessions'
+        /// best reduced costs, no patient twice, none of the excluded, each within its
+        /// session and eligible; the first keeps its session's best pattern, and no pattern
+        /// is cheaper than its session's best.
         #[test]
         fn the_disjoint_patterns_are_a_plan(
             seed in 1u64..1000,
             (a, b) in (0.0f64..3.0, 0.0f64..3.0),
             excluded in prop::collection::vec(0usize..60, 0..8),
         ) {
-            let request = theatre_request(&GeneratorConfig {
-                theatres: 2,
-                patients: 60,
-                horizon_days: 5,
-                seed,
-            });
-            let instance = crate::validate::validate(&request).expect("a valid instance");
+            let instance = week(60, seed);
             let pricing = Pricing::new(&instance);
             let mut master = Master::new(
                 &instance,
@@ -1289,57 +1290,38 @@ mod tests {
                 false,
             )
             .expect("a master");
-            for &p in &excluded {
-                if p < instance.patients.len() {
-                    master.excluded[p] = true;
-                }
+            for &p in excluded.iter().filter(|&&p| p < instance.patients.len()) {
+                master.excluded[p] = true;
             }
-            let y: Vec<f64> = (0..master.rows.bounds.len())
-                .map(|r| {
-                    if master.is_convexity[r] {
-                        0.0
-                    } else {
-                        -(a * ((r * 7919 % 13) as f64) + b * ((r * 104_729 % 5) as f64))
-                    }
-                })
-                .collect();
-            let (_, priced) = master.lagrangian(&y);
+            let y = duals(&master, a, b);
+            let (_, mut priced) = master.lagrangian(&y);
             let plan = master.disjoint(&y, &priced);
+            priced.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session)));
             prop_assert_eq!(plan.len(), priced.len());
+            if let (Some(first), Some((_, best))) = (plan.first(), priced.first()) {
+                prop_assert_eq!(first, best);
+            }
             let mut seen = HashSet::new();
-            let cost = |pattern: &Pattern| -> f64 {
-                pattern
-                    .patients
-                    .iter()
-                    .map(|&p| master.rows.reduced_item(&instance, p, pattern.session, &y))
-                    .sum()
-            };
-            for (pattern, (best_cost, best)) in plan.iter().zip(
-                {
-                    let mut order: Vec<&(f64, Pattern)> = priced.iter().collect();
-                    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session)));
-                    order
-                },
-            ) {
-                prop_assert_eq!(pattern.session, best.session);
-                let session = instance.session(pattern.session);
+            for (pattern, (best_cost, best)) in plan.iter().zip(&priced) {
+                let s = pattern.session;
+                prop_assert_eq!(s, best.session);
                 let minutes: u32 = pattern
                     .patients
                     .iter()
-                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(pattern.session))
+                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(s))
                     .sum();
-                prop_assert!(minutes <= session.length_min + instance.turnaround(pattern.session));
+                prop_assert!(minutes <= instance.session(s).length_min + instance.turnaround(s));
                 for &p in &pattern.patients {
                     prop_assert!(!master.excluded[p.idx()], "{p:?} is excluded");
                     prop_assert!(seen.insert(p), "{p:?} in two patterns");
-                    prop_assert!(instance.eligible[p.idx()].contains(&pattern.session));
+                    prop_assert!(instance.eligible[p.idx()].contains(&s));
                 }
-                prop_assert!(cost(pattern) >= best_cost - 1e-9 * master.scale);
-            }
-            if let (Some(first), Some(best)) = (plan.first(), priced.iter().min_by(|a, b| {
-                a.0.total_cmp(&b.0).then(a.1.session.cmp(&b.1.session))
-            })) {
-                prop_assert_eq!(first, &best.1);
+                let cost: f64 = pattern
+                    .patients
+                    .iter()
+                    .map(|&p| master.rows.reduced_item(&instance, p, s, &y))
+                    .sum();
+                prop_assert!(cost >= best_cost - 1e-9 * master.scale);
             }
         }
     }
