@@ -8,7 +8,10 @@
 //! - the same LP with that P1 floor (issue 2's P1-first rule);
 //! - the pattern relaxation (docs/model.md, "Pattern bound and diving") without the
 //!   floor, a bound on every plan whatever its P1 count;
-//! - and with the floor, a bound on every plan that puts P1 first.
+//! - and with the floor, a bound on every plan that puts P1 first;
+//! - with `--mip-limit`, the whole model as a MIP with the floor (HiGHS, 1 thread, from
+//!   the count's plan filled up): its dual bound when the limit strikes, also a bound on
+//!   every plan that puts P1 first, and the best plan it found.
 //!
 //! Each bound is shown as the least gap against the LP bound that a plan above it can
 //! have: (bound − LP) / (nothing scheduled − LP), the issue's gap on the wait removed.
@@ -25,9 +28,10 @@ use clap::Args;
 use clinicplan_solver::constructive::constructive_plan;
 use clinicplan_solver::domain::{Instance, Priority};
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::mip::{RunOptions, max_count};
+use clinicplan_solver::mip::{RunOptions, max_count, run_stage};
 use clinicplan_solver::models::column_generation::{LpOptimum, solve_lp};
 use clinicplan_solver::models::patterns::solve_by_specialty;
+use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::validate;
 
@@ -48,6 +52,10 @@ pub struct BoundsArgs {
     /// relaxation not converged by then still gives a true (weaker) bound, and is marked.
     #[arg(long, default_value_t = 900.0)]
     limit: f64,
+    /// Also solve the whole model as a MIP with the P1 floor for this many seconds
+    /// (small weeks: the large ones do not fit a MIP in memory and time).
+    #[arg(long)]
+    mip_limit: Option<f64>,
     /// Append the table to this markdown file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -67,7 +75,16 @@ struct InstanceBounds {
     patterns_converged: bool,
     patterns_floor: f64,
     patterns_floor_converged: bool,
+    /// The whole-model MIP with the floor: its dual bound and best plan (weighted waits),
+    /// and whether it proved the plan optimal.
+    mip: Option<MipWithFloor>,
     seconds: f64,
+}
+
+struct MipWithFloor {
+    bound: f64,
+    best: Option<f64>,
+    optimal: bool,
 }
 
 impl InstanceBounds {
@@ -130,6 +147,7 @@ fn measure(
     label: &'static str,
     config: &GeneratorConfig,
     limit: Duration,
+    mip_limit: Option<Duration>,
 ) -> anyhow::Result<InstanceBounds> {
     let t0 = Instant::now();
     let instance: Instance = validate(&theatre_request(config))
@@ -168,6 +186,35 @@ fn measure(
         false,
     )
     .context("the pattern relaxation with the P1 floor failed")?;
+    let mip = mip_limit.map(|time_limit| {
+        // The count's plan books only P1 patients: fill it up as a start.
+        let mut start = p1_plan.clone();
+        let mut loads = clinicplan_solver::capacity::Loads::from_assignment(&instance, &start);
+        let order = clinicplan_solver::constructive::density_order(&instance);
+        clinicplan_solver::constructive::fill(&instance, &mut start, &mut loads, &order);
+        let options = RunOptions {
+            time_limit,
+            mip_rel_gap: 0.0,
+            mip_abs_gap: None,
+            threads: 1,
+            log: false,
+        };
+        let floors = [p1_floor, 0, 0, 0];
+        let run = run_stage(
+            &instance,
+            Stage::WeightedWait,
+            floors,
+            true,
+            Some(&start),
+            &options,
+            None,
+        );
+        MipWithFloor {
+            bound: nothing + run.dual_bound,
+            best: run.assignment.map(|a| a.weighted_wait(&instance)),
+            optimal: run.status == clinicplan_solver::mip::RunStatus::Optimal,
+        }
+    });
     Ok(InstanceBounds {
         label,
         seed: config.seed,
@@ -185,6 +232,7 @@ fn measure(
         patterns_converged: patterns.converged,
         patterns_floor: nothing + patterns_floor.bound,
         patterns_floor_converged: patterns_floor.converged,
+        mip,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -200,9 +248,10 @@ fn mark(converged: bool) -> &'static str {
 fn table(rows: &[InstanceBounds]) -> String {
     let mut md = String::from(
         "| instance | seed | nothing scheduled | LP bound | P1 floor (of P1 listed) | \
-         LP + P1 floor | patterns, no floor | patterns + P1 floor | target | \
+         LP + P1 floor | patterns, no floor | patterns + P1 floor | \
+         MIP + P1 floor: dual bound / best plan | target | \
          met by some plan? | met by a P1-first plan? | time (s) |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows {
         let target = target(r.label).map(|t| t.gap);
@@ -211,8 +260,22 @@ fn table(rows: &[InstanceBounds]) -> String {
             Some(_) => "not excluded",
             None => "—",
         };
+        // The tightest bound on P1-first plans.
+        let p1_first = r
+            .mip
+            .as_ref()
+            .map_or(r.patterns_floor, |m| m.bound.max(r.patterns_floor));
+        let mip = r.mip.as_ref().map_or("—".to_string(), |m| {
+            format!(
+                "{} / {}{}",
+                pct(r.floor_gap(m.bound)),
+                m.best
+                    .map_or("no plan".to_string(), |b| pct(r.floor_gap(b))),
+                if m.optimal { " (optimal)" } else { "" }
+            )
+        });
         md += &format!(
-            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {:.0} |\n",
+            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {} | {:.0} |\n",
             r.label,
             r.seed,
             r.nothing,
@@ -229,9 +292,10 @@ fn table(rows: &[InstanceBounds]) -> String {
             mark(r.patterns_converged),
             pct(r.floor_gap(r.patterns_floor)),
             mark(r.patterns_floor_converged),
+            mip,
             target.map_or("—".into(), pct),
             verdict(r.floor_gap(r.patterns)),
-            verdict(r.floor_gap(r.patterns_floor)),
+            verdict(r.floor_gap(p1_first)),
             r.seconds,
         );
     }
@@ -244,6 +308,11 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
         "the limit must be positive"
     );
     let limit = Duration::from_secs_f64(args.limit);
+    anyhow::ensure!(
+        args.mip_limit.is_none_or(|l| l.is_finite() && l > 0.0),
+        "the MIP limit must be positive"
+    );
+    let mip_limit = args.mip_limit.map(Duration::from_secs_f64);
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let started = machine::now_utc();
     let commit = machine::git_commit();
@@ -257,13 +326,16 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                 horizon_days: args.horizon_days,
                 seed,
             };
-            let r = measure(size.label, &config, limit)?;
+            let r = measure(size.label, &config, limit, mip_limit)?;
             println!(
-                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {} ({:.0} s)",
+                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {} ({:.0} s)",
                 r.label,
                 pct(r.floor_gap(r.lp_floor)),
                 pct(r.floor_gap(r.patterns)),
                 pct(r.floor_gap(r.patterns_floor)),
+                r.mip
+                    .as_ref()
+                    .map_or("—".to_string(), |m| pct(r.floor_gap(m.bound))),
                 r.seconds
             );
             rows.push(r);
