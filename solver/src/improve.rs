@@ -403,6 +403,23 @@ mod tests {
             .collect()
     }
 
+    /// `knapsack_reduced`'s value, once its set is checked: within the capacity, and worth
+    /// the value it reports.
+    fn reduced_value(
+        items: &[(PatientIdx, u32, f64)],
+        capacity: u32,
+    ) -> Result<f64, TestCaseError> {
+        let (value, chosen) = crate::models::patterns::knapsack_reduced(items, capacity);
+        let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+        let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
+        prop_assert!(weight <= capacity);
+        prop_assert!(
+            (value - sum).abs() < 1e-9 * sum.max(1.0),
+            "{value} vs {sum}"
+        );
+        Ok(value)
+    }
+
     proptest! {
         #[test]
         fn knapsack_matches_brute_force(
@@ -424,11 +441,7 @@ mod tests {
         ) {
             // models::patterns prices with it: exact after its reduction.
             let items = numbered(&raw);
-            let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
-            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
-            let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
-            prop_assert!(weight <= capacity);
-            prop_assert!((value - sum).abs() < 1e-9);
+            let value = reduced_value(&items, capacity)?;
             prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
         }
 
@@ -440,10 +453,8 @@ mod tests {
             // More items than it sorts at first (a session's candidates): the partial
             // sort and the reduction at the critical density must still be exact.
             let items = numbered(&raw);
-            let (value, chosen) = crate::models::patterns::knapsack_reduced(&items, capacity);
-            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
+            let value = reduced_value(&items, capacity)?;
             let full: f64 = knapsack(&items, capacity).iter().map(|&k| items[k].2).sum();
-            prop_assert!(weight <= capacity);
             prop_assert!((value - full).abs() < 1e-6 * full.max(1.0), "{value} vs {full}");
         }
     }

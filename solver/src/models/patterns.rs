@@ -842,16 +842,16 @@ impl<'a> Master<'a> {
                         (self.alpha + (1.0 - self.alpha) * 0.1).min(0.99)
                     };
                 }
-                if !dived && bound > self.best_bound {
-                    self.best_bound = bound;
-                    self.centre = Some(point.clone());
-                }
                 // Where the last columns did not move the master, a plan of columns too.
                 let extra = if stalled && !dived {
                     self.disjoint(&point, &priced)
                 } else {
                     Vec::new()
                 };
+                if !dived && bound > self.best_bound {
+                    self.best_bound = bound;
+                    self.centre = Some(point);
+                }
                 for pattern in priced.into_iter().map(|(_, p)| p).chain(extra) {
                     if improves(self, &pattern)
                         && !self.seen.contains(&pattern)
