@@ -66,6 +66,9 @@ pub struct Part {
     pub sessions: Vec<SessionIdx>,
     /// `None`: beds and floor are rows. `Some`: they are priced at these multipliers.
     pub coupling: Option<Coupling>,
+    /// Column generation stops once the bound is within this of the master's objective
+    /// (relative): [`STOP_GAP`], or 0 to go on until no column prices out.
+    pub stop_gap: f64,
 }
 
 impl Part {
@@ -75,15 +78,32 @@ impl Part {
     }
 
     pub fn of(sessions: Vec<SessionIdx>, coupling: Option<Coupling>) -> Self {
-        Part { sessions, coupling }
+        Part {
+            sessions,
+            coupling,
+            stop_gap: STOP_GAP,
+        }
+    }
+
+    /// The same part, its column generation run until no column prices out: for bounds
+    /// computed to the end rather than within a time limit.
+    pub fn to_the_end(self) -> Self {
+        Part {
+            stop_gap: 0.0,
+            ..self
+        }
     }
 }
 
-/// Fixed multipliers (HiGHS's signs, ≤ 0) of the bed rows and the P1 floor row.
+/// Fixed multipliers (HiGHS's signs, ≤ 0) of the bed rows and the P1 floor row, and of
+/// rows −Σ_s x_{p,s} ≤ −1 that force patients in (`forced`, empty in the solve; the
+/// bench branches on them). The Lagrangian constant of these rows, Σ_d free_d μ_d −
+/// floor μ_floor − Σ_p ν_p, is the caller's to add.
 #[derive(Clone, Debug, Default)]
 pub struct Coupling {
     pub beds: BTreeMap<i64, f64>,
     pub floor: f64,
+    pub forced: BTreeMap<PatientIdx, f64>,
 }
 
 /// The master's rows, in a fixed order, all `lower..=upper`.
@@ -180,7 +200,8 @@ impl Rows {
     }
 
     /// What patient p costs in session s against waiting, with the coupling rows'
-    /// multipliers when they are relaxed: c_{p,s} − Σ_d μ_d [bed on d] + μ_floor [P1].
+    /// multipliers when they are relaxed: c_{p,s} − Σ_d μ_d [bed on d] + μ_floor [P1]
+    /// + ν_p [p forced].
     fn item_cost(&self, instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
         let base = instance.cost_scheduled(p, s) - instance.cost_unscheduled(p);
         let Some(coupling) = &self.coupling else {
@@ -195,7 +216,8 @@ impl Rows {
         } else {
             0.0
         };
-        base - beds + p1
+        let forced = coupling.forced.get(&p).copied().unwrap_or(0.0);
+        base - beds + p1 + forced
     }
 
     /// A pattern's cost and its column (rows merged, in row order).
@@ -879,7 +901,7 @@ impl<'a> Master<'a> {
                 }
                 return Generation::Converged;
             }
-            if !dived && self.relative_gap() <= STOP_GAP {
+            if !dived && self.relative_gap() <= self.part.stop_gap {
                 return Generation::Converged;
             }
             if Instant::now() >= deadline {
@@ -1082,6 +1104,7 @@ pub fn solve_by_specialty(
         } else {
             0.0
         },
+        forced: BTreeMap::new(),
     };
     let constant: f64 = instance
         .free_beds
