@@ -11,7 +11,9 @@
 //! - and with the floor, a bound on every plan that puts P1 first;
 //! - with `--mip-limit`, the whole model as a MIP with the floor (HiGHS, 1 thread, from
 //!   the count's plan filled up): its dual bound when the limit strikes, also a bound on
-//!   every plan that puts P1 first, and the best plan it found.
+//!   every plan that puts P1 first, and the best plan it found;
+//! - with `--p1-branches`, the pattern bound with the floor branched on which P1 patients
+//!   are left out (`crate::branches`), also a bound on every plan that puts P1 first.
 //!
 //! Each bound is shown as the least gap against the LP bound that a plan above it can
 //! have: (bound − LP) / (nothing scheduled − LP), the issue's gap on the wait removed.
@@ -26,11 +28,13 @@ use anyhow::Context;
 use clap::Args;
 
 use clinicplan_solver::constructive::constructive_plan;
+
+use crate::branches::Branched;
 use clinicplan_solver::domain::{Instance, Priority};
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::mip::{RunOptions, max_count, run_stage};
 use clinicplan_solver::models::column_generation::{LpOptimum, solve_lp};
-use clinicplan_solver::models::patterns::solve_by_specialty;
+use clinicplan_solver::models::patterns::{patterns_of, solve_by_specialty};
 use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::validate;
@@ -56,6 +60,18 @@ pub struct BoundsArgs {
     /// (small weeks: the large ones do not fit a MIP in memory and time).
     #[arg(long)]
     mip_limit: Option<f64>,
+    /// Also branch the pattern bound with the floor on which P1 patients are left out
+    /// and then by branch and price (weeks with few left out: at most this many trees per
+    /// week).
+    #[arg(long)]
+    p1_branches: Option<usize>,
+    /// How long each part's branch and price may run, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    p1_branch_seconds: f64,
+    /// The multiplier of the rows that force a P1 patient in, as a multiple of the largest
+    /// cost of a patient left waiting (any value gives a true bound).
+    #[arg(long, default_value_t = 4.0)]
+    p1_penalty: f64,
     /// Append the table to this markdown file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -78,6 +94,9 @@ struct InstanceBounds {
     /// The whole-model MIP with the floor: its dual bound and best plan (weighted waits),
     /// and whether it proved the plan optimal.
     mip: Option<MipWithFloor>,
+    /// The pattern bound with the floor branched on the P1 patients left out and then by
+    /// branch and price (its bound as a weighted wait), or why it was not computed.
+    branched: Option<Result<Branched, String>>,
     seconds: f64,
 }
 
@@ -148,6 +167,7 @@ fn measure(
     config: &GeneratorConfig,
     limit: Duration,
     mip_limit: Option<Duration>,
+    branches: Option<(usize, f64, Duration)>,
 ) -> anyhow::Result<InstanceBounds> {
     let t0 = Instant::now();
     let instance: Instance = validate(&theatre_request(config))
@@ -215,6 +235,29 @@ fn measure(
             optimal: run.status == clinicplan_solver::mip::RunStatus::Optimal,
         }
     });
+    let branched = branches.map(|(max_configurations, penalty, per_branch)| {
+        let scale = instance
+            .patient_indices()
+            .map(|p| instance.cost_unscheduled(p))
+            .fold(0.0, f64::max);
+        let initial = patterns_of(&instance, &p1_plan);
+        crate::branches::p1_branches(
+            &instance,
+            &initial,
+            p1_floor,
+            p1_proven,
+            &lp_floor.shared_duals,
+            penalty * scale,
+            max_configurations,
+            per_branch,
+            threads,
+        )
+        .map(|b| Branched {
+            bound: nothing + b.bound,
+            ..b
+        })
+        .map_err(|e| e.to_string())
+    });
     Ok(InstanceBounds {
         label,
         seed: config.seed,
@@ -233,6 +276,7 @@ fn measure(
         patterns_floor: nothing + patterns_floor.bound,
         patterns_floor_converged: patterns_floor.converged,
         mip,
+        branched,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -249,9 +293,9 @@ fn table(rows: &[InstanceBounds]) -> String {
     let mut md = String::from(
         "| instance | seed | nothing scheduled | LP bound | P1 floor (of P1 listed) | \
          LP + P1 floor | patterns, no floor | patterns + P1 floor | \
-         MIP + P1 floor: dual bound / best plan | target | \
+         MIP + P1 floor: dual bound / best plan | patterns + P1 branches | target | \
          met by some plan? | met by a P1-first plan? | time (s) |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows {
         let target = target(r.label).map(|t| t.gap);
@@ -261,10 +305,27 @@ fn table(rows: &[InstanceBounds]) -> String {
             None => "—",
         };
         // The tightest bound on P1-first plans.
-        let p1_first = r
-            .mip
-            .as_ref()
-            .map_or(r.patterns_floor, |m| m.bound.max(r.patterns_floor));
+        let p1_first = [
+            r.mip.as_ref().map(|m| m.bound),
+            r.branched
+                .as_ref()
+                .and_then(|b| b.as_ref().ok())
+                .map(|b| b.bound),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(r.patterns_floor, f64::max);
+        let branched = match &r.branched {
+            None => "—".to_string(),
+            Some(Ok(b)) => format!(
+                "{} ({} trees, {} nodes{})",
+                pct(r.floor_gap(b.bound)),
+                b.trees,
+                b.nodes,
+                if b.closed { ", closed" } else { "" }
+            ),
+            Some(Err(why)) => format!("not computed: {why}"),
+        };
         let mip = r.mip.as_ref().map_or("—".to_string(), |m| {
             format!(
                 "{} / {}{}",
@@ -275,7 +336,7 @@ fn table(rows: &[InstanceBounds]) -> String {
             )
         });
         md += &format!(
-            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {} | {:.0} |\n",
+            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {} | {} | {:.0} |\n",
             r.label,
             r.seed,
             r.nothing,
@@ -293,6 +354,7 @@ fn table(rows: &[InstanceBounds]) -> String {
             pct(r.floor_gap(r.patterns_floor)),
             mark(r.patterns_floor_converged),
             mip,
+            branched,
             target.map_or("—".into(), pct),
             verdict(r.floor_gap(r.patterns)),
             verdict(r.floor_gap(p1_first)),
@@ -326,9 +388,16 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                 horizon_days: args.horizon_days,
                 seed,
             };
-            let r = measure(size.label, &config, limit, mip_limit)?;
+            let branches = args.p1_branches.map(|max| {
+                (
+                    max,
+                    args.p1_penalty,
+                    Duration::from_secs_f64(args.p1_branch_seconds),
+                )
+            });
+            let r = measure(size.label, &config, limit, mip_limit, branches)?;
             println!(
-                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {} ({:.0} s)",
+                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {}, patterns + P1 branches {} ({:.0} s)",
                 r.label,
                 pct(r.floor_gap(r.lp_floor)),
                 pct(r.floor_gap(r.patterns)),
@@ -336,6 +405,16 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                 r.mip
                     .as_ref()
                     .map_or("—".to_string(), |m| pct(r.floor_gap(m.bound))),
+                match &r.branched {
+                    Some(Ok(b)) => format!(
+                        "{} ({} nodes{})",
+                        pct(r.floor_gap(b.bound)),
+                        b.nodes,
+                        if b.closed { ", closed" } else { "" }
+                    ),
+                    Some(Err(why)) => why.clone(),
+                    None => "—".to_string(),
+                },
                 r.seconds
             );
             rows.push(r);

@@ -20,6 +20,7 @@
 
 mod appointments;
 mod bounds;
+mod branches;
 mod child;
 mod load;
 mod machine;
