@@ -518,6 +518,63 @@ async fn a_cancelled_request_stops_its_solve_and_frees_the_solver() {
     server.stop().await.expect("serve returns Ok");
 }
 
+/// The same for appointment balancing, which runs in the server's own process: a client
+/// that goes away mid-solve is answered CANCELLED in the metrics, frees the solver, and
+/// the next request is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_balance_frees_the_solver() {
+    let server = TestServer::start(ServerConfig {
+        max_concurrent_solves: 1,
+        ..ServerConfig::new(real_worker())
+    })
+    .await;
+    // The benchmark's network with 100,000 requests: seconds of solving, so the abort
+    // below lands while it runs.
+    let big = network_request(&NetworkConfig {
+        requests: 100_000,
+        ..NetworkConfig::network_scale(3)
+    });
+    let mut big = clinicplan_service::convert::appointments::request_to_proto(&big);
+    big.options
+        .get_or_insert_with(Default::default)
+        .time_limit_ms = 600_000;
+    let mut balancer = server.balancer().await;
+    let abandoned = tokio::spawn(async move { balancer.balance_appointments(big).await });
+    server.wait_metric("clinicplan_solves_running", 1.0).await;
+    abandoned.abort();
+    server.wait_metric("clinicplan_solves_running", 0.0).await;
+    let mut tries = 0;
+    while server
+        .metric(
+            "clinicplan_requests_total",
+            &["BalanceAppointments", "Cancelled"],
+        )
+        .await
+        != 1.0
+    {
+        tries += 1;
+        assert!(
+            tries < POLL_TRIES,
+            "the abandoned balance was not counted as cancelled"
+        );
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+
+    // The one solver is free again.
+    let mut balancer = server.balancer().await;
+    let response = bounded(
+        "BalanceAppointments",
+        balancer.balance_appointments(network(50, 5_000)),
+    )
+    .await
+    .expect("the next request is served")
+    .into_inner();
+    let solve = response.solve.expect("a solve summary");
+    assert_eq!(solve.status(), proto::SolveStatus::Optimal, "{solve:?}");
+    assert!(!response.bookings.is_empty(), "the next network is booked");
+    server.stop().await.expect("serve returns Ok");
+}
+
 // ---------------------------------------------------------------------------------
 // (d) Graceful shutdown under a running solve.
 
