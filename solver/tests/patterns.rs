@@ -128,6 +128,31 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
             !relaxation.fixed.is_empty(),
             "seed {seed}: the dive fixed nothing"
         );
+        // The patterns fixed (by the second dive where it was kept) are a plan for their
+        // sessions: one pattern per session, no patient twice, every pattern within its
+        // session's minutes and every surgeon's day within its limit.
+        let mut sessions = std::collections::HashSet::new();
+        let mut patients = std::collections::HashSet::new();
+        let mut operating: std::collections::HashMap<_, u32> = std::collections::HashMap::new();
+        for pattern in &relaxation.fixed {
+            assert!(
+                sessions.insert(pattern.session),
+                "seed {seed}: a session twice"
+            );
+            let session = instance.session(pattern.session);
+            let mut minutes = 0;
+            for &p in &pattern.patients {
+                assert!(patients.insert(p), "seed {seed}: a patient twice");
+                assert!(instance.eligible[p.idx()].contains(&pattern.session));
+                minutes += instance.patient(p).duration_min + instance.turnaround(pattern.session);
+                *operating.entry((session.surgeon, session.day)).or_default() +=
+                    instance.patient(p).duration_min;
+            }
+            assert!(minutes <= session.length_min + instance.turnaround(pattern.session));
+        }
+        for ((surgeon, _), minutes) in operating {
+            assert!(minutes <= instance.surgeons[surgeon.idx()].max_minutes_per_day);
+        }
         let plan = round_patterns(&instance, &relaxation, &p1_plan, floor, far);
         assert!(plan.counts_by_priority(&instance)[0] >= floor);
         let objective = plan.weighted_wait(&instance);

@@ -948,7 +948,8 @@ impl<'a> Master<'a> {
     /// none, the one with the largest value) at 1, take its session and patients out of
     /// pricing, generate columns again from the warm basis, and repeat until the LP
     /// puts no more patterns in or `until` passes. Returns the patterns fixed.
-    fn dive(&mut self, until: Instant) -> Vec<Pattern> {
+    /// With `one_at_a_time`, only the pattern with the largest value is fixed each step.
+    fn dive(&mut self, until: Instant, one_at_a_time: bool) -> Vec<Pattern> {
         let mut fixed: Vec<Pattern> = Vec::new();
         let mut minutes: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
         while Instant::now() < until {
@@ -970,7 +971,7 @@ impl<'a> Master<'a> {
             for (v, k) in positive {
                 // Above one half no other pattern of the session or with one of its
                 // patients can be as high: all of those are fixed together.
-                if v <= 0.5 && !chosen.is_empty() {
+                if (v <= 0.5 || one_at_a_time) && !chosen.is_empty() {
                     break;
                 }
                 let pattern = &self.pool[k];
@@ -1077,7 +1078,9 @@ pub fn solve_relaxation(
 /// solved on up to `threads` threads (each part alone, so the result does not depend on
 /// the threads). The bound is the Lagrangian constant Σ_d free_d μ_d − floor μ_floor
 /// plus every part's bound; the pool and values are the parts' in specialty order. With
-/// `dive_until`, each part whose relaxation converged then dives until then.
+/// `dive_until`, each part whose relaxation converged then dives until then, and where
+/// the first pass left at least as much time as it took, dives again one pattern at a time
+/// (docs/model.md, "Diving").
 #[allow(clippy::too_many_arguments)]
 pub fn solve_by_specialty(
     instance: &Instance,
@@ -1175,7 +1178,7 @@ pub fn solve_by_specialty(
                         "pattern relaxation of a part"
                     );
                     if let (Some(until), Generation::Converged) = (dive_until, end) {
-                        relaxation.fixed = master.dive(until.min(slot));
+                        relaxation.fixed = master.dive(until.min(slot), false);
                         tracing::debug!(
                             part = k,
                             fixed = relaxation.fixed.len(),
@@ -1188,6 +1191,90 @@ pub fn solve_by_specialty(
             });
         }
     });
+    // A second, slower dive (one pattern per step) where the first pass used at most half
+    // of the time to `dive_until` (small weeks), from a fresh master over the part's
+    // columns, in shares of the time left as above; kept where it fixes as many sessions
+    // at a lower cost at the part's prices.
+    let ample =
+        |until: &Instant| until.saturating_duration_since(Instant::now()) >= started.elapsed();
+    if let Some(until) = dive_until.filter(ample) {
+        let again: Vec<usize> = queue
+            .iter()
+            .copied()
+            .filter(|&k| {
+                results[k]
+                    .lock()
+                    .expect("not poisoned")
+                    .as_ref()
+                    .is_some_and(|r| r.converged && !r.fixed.is_empty())
+            })
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&k) = again.get(i) else { break };
+                        let waiting: usize =
+                            again[i..].iter().map(|&j| parts[j].sessions.len()).sum();
+                        let share =
+                            (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
+                        let now = Instant::now();
+                        if now >= until {
+                            break;
+                        }
+                        let slot = now + (until - now).mul_f64(share.min(1.0));
+                        let mut guard = results[k].lock().expect("not poisoned");
+                        let Some(relaxation) = guard.as_mut() else {
+                            continue;
+                        };
+                        let columns: Vec<Pattern> = relaxation
+                            .pool
+                            .iter()
+                            .chain(&relaxation.fixed)
+                            .cloned()
+                            .collect();
+                        let Some(mut master) = Master::new(
+                            instance,
+                            &pricing,
+                            &parts[k],
+                            &columns,
+                            p1_floor,
+                            Some(duals),
+                            log,
+                        ) else {
+                            continue;
+                        };
+                        if master.generate(slot, None) != Generation::Converged {
+                            continue;
+                        }
+                        let second = master.dive(slot, true);
+                        let cost = |fixed: &[Pattern]| -> f64 {
+                            fixed
+                                .iter()
+                                .map(|p| master.rows.column(instance, p).0)
+                                .sum()
+                        };
+                        let (first_cost, second_cost) = (cost(&relaxation.fixed), cost(&second));
+                        tracing::debug!(
+                            part = k,
+                            first = first_cost,
+                            second = second_cost,
+                            first_fixed = relaxation.fixed.len(),
+                            second_fixed = second.len(),
+                            "second dive"
+                        );
+                        if second.len() >= relaxation.fixed.len()
+                            && second_cost < first_cost - 1e-9 * first_cost.abs()
+                        {
+                            relaxation.fixed = second;
+                        }
+                    }
+                });
+            }
+        });
+    }
     let mut total = PatternRelaxation {
         bound: constant,
         master_objective: constant,
