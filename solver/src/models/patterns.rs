@@ -1131,65 +1131,46 @@ pub fn solve_by_specialty(
     // Largest parts first, so that the threads finish together.
     let mut queue: Vec<usize> = (0..parts.len()).collect();
     queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let started = Instant::now();
     // What pricing needs about every session, once for all parts.
     let pricing = Pricing::new(instance);
     let workers = threads.clamp(1, parts.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&k) = queue.get(i) else { break };
-                    // A fair share of the time left, by size among the parts not yet
-                    // started, so that the first parts do not take it all; a part that
-                    // ends early leaves its share to those after it.
-                    let waiting: usize = queue[i..].iter().map(|&j| parts[j].sessions.len()).sum();
-                    let share = (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
-                    let now = Instant::now();
-                    let slot = now
-                        + deadline
-                            .saturating_duration_since(now)
-                            .mul_f64(share.min(1.0));
-                    let Some(mut master) = Master::new(
-                        instance,
-                        &pricing,
-                        &parts[k],
-                        &initial,
-                        p1_floor,
-                        Some(duals),
-                        log,
-                    ) else {
-                        continue;
-                    };
-                    let end = master.generate(slot, None);
-                    if end == Generation::Failed || !master.best_bound.is_finite() {
-                        continue;
-                    }
-                    let mut relaxation = master.relaxation(end == Generation::Converged);
-                    tracing::debug!(
-                        part = k,
-                        sessions = parts[k].sessions.len(),
-                        ?end,
-                        rounds = master.rounds,
-                        gap = master.relative_gap(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "pattern relaxation of a part"
-                    );
-                    if let (Some(until), Generation::Converged) = (dive_until, end) {
-                        relaxation.fixed = master.dive(until.min(slot), false);
-                        tracing::debug!(
-                            part = k,
-                            fixed = relaxation.fixed.len(),
-                            elapsed_ms = started.elapsed().as_millis() as u64,
-                            "dive done"
-                        );
-                    }
-                    *results[k].lock().expect("not poisoned") = Some(relaxation);
-                }
-            });
+    in_shares(&parts, &queue, workers, deadline, |k, slot| {
+        let Some(mut master) = Master::new(
+            instance,
+            &pricing,
+            &parts[k],
+            &initial,
+            p1_floor,
+            Some(duals),
+            log,
+        ) else {
+            return;
+        };
+        let end = master.generate(slot, None);
+        if end == Generation::Failed || !master.best_bound.is_finite() {
+            return;
         }
+        let mut relaxation = master.relaxation(end == Generation::Converged);
+        tracing::debug!(
+            part = k,
+            sessions = parts[k].sessions.len(),
+            ?end,
+            rounds = master.rounds,
+            gap = master.relative_gap(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "pattern relaxation of a part"
+        );
+        if let (Some(until), Generation::Converged) = (dive_until, end) {
+            relaxation.fixed = master.dive(until.min(slot), false);
+            tracing::debug!(
+                part = k,
+                fixed = relaxation.fixed.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "dive done"
+            );
+        }
+        *results[k].lock().expect("not poisoned") = Some(relaxation);
     });
     // A second, slower dive (one pattern per step) where the first pass used at most half
     // of the time to `dive_until` (small weeks), from a fresh master over the part's
@@ -1209,69 +1190,54 @@ pub fn solve_by_specialty(
                     .is_some_and(|r| r.converged && !r.fixed.is_empty())
             })
             .collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&k) = again.get(i) else { break };
-                        let waiting: usize =
-                            again[i..].iter().map(|&j| parts[j].sessions.len()).sum();
-                        let share =
-                            (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
-                        let now = Instant::now();
-                        if now >= until {
-                            break;
-                        }
-                        let slot = now + (until - now).mul_f64(share.min(1.0));
-                        let mut guard = results[k].lock().expect("not poisoned");
-                        let Some(relaxation) = guard.as_mut() else {
-                            continue;
-                        };
-                        let columns: Vec<Pattern> = relaxation
-                            .pool
-                            .iter()
-                            .chain(&relaxation.fixed)
-                            .cloned()
-                            .collect();
-                        let Some(mut master) = Master::new(
-                            instance,
-                            &pricing,
-                            &parts[k],
-                            &columns,
-                            p1_floor,
-                            Some(duals),
-                            log,
-                        ) else {
-                            continue;
-                        };
-                        if master.generate(slot, None) != Generation::Converged {
-                            continue;
-                        }
-                        let second = master.dive(slot, true);
-                        let cost = |fixed: &[Pattern]| -> f64 {
-                            fixed
-                                .iter()
-                                .map(|p| master.rows.column(instance, p).0)
-                                .sum()
-                        };
-                        let (first_cost, second_cost) = (cost(&relaxation.fixed), cost(&second));
-                        tracing::debug!(
-                            part = k,
-                            first = first_cost,
-                            second = second_cost,
-                            first_fixed = relaxation.fixed.len(),
-                            second_fixed = second.len(),
-                            "second dive"
-                        );
-                        if second.len() >= relaxation.fixed.len()
-                            && second_cost < first_cost - 1e-9 * first_cost.abs()
-                        {
-                            relaxation.fixed = second;
-                        }
-                    }
-                });
+        in_shares(&parts, &again, workers, until, |k, slot| {
+            if Instant::now() >= until {
+                return;
+            }
+            let mut guard = results[k].lock().expect("not poisoned");
+            let Some(relaxation) = guard.as_mut() else {
+                return;
+            };
+            let columns: Vec<Pattern> = relaxation
+                .pool
+                .iter()
+                .chain(&relaxation.fixed)
+                .cloned()
+                .collect();
+            let Some(mut master) = Master::new(
+                instance,
+                &pricing,
+                &parts[k],
+                &columns,
+                p1_floor,
+                Some(duals),
+                log,
+            ) else {
+                return;
+            };
+            if master.generate(slot, None) != Generation::Converged {
+                return;
+            }
+            let second = master.dive(slot, true);
+            let cost = |fixed: &[Pattern]| -> f64 {
+                fixed
+                    .iter()
+                    .map(|p| master.rows.column(instance, p).0)
+                    .sum()
+            };
+            let (first_cost, second_cost) = (cost(&relaxation.fixed), cost(&second));
+            tracing::debug!(
+                part = k,
+                first = first_cost,
+                second = second_cost,
+                first_fixed = relaxation.fixed.len(),
+                second_fixed = second.len(),
+                "second dive"
+            );
+            if second.len() >= relaxation.fixed.len()
+                && second_cost < first_cost - 1e-9 * first_cost.abs()
+            {
+                relaxation.fixed = second;
             }
         });
     }
@@ -1295,6 +1261,36 @@ pub fn solve_by_specialty(
         total.fixed.extend(part.fixed);
     }
     Some(total)
+}
+
+/// Runs `work(k, slot)` for the parts of `queue` in order, on `workers` threads, each
+/// part until its `slot`: a fair share of the time left to `until`, by size among the
+/// parts not yet started, so that the first parts do not take it all; a part that ends
+/// early leaves its share to those after it. Each part alone, so that what a part does
+/// does not depend on the threads.
+fn in_shares(
+    parts: &[Part],
+    queue: &[usize],
+    workers: usize,
+    until: Instant,
+    work: impl Fn(usize, Instant) + Sync,
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&k) = queue.get(i) else { break };
+                    let waiting: usize = queue[i..].iter().map(|&j| parts[j].sessions.len()).sum();
+                    let share = (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
+                    let now = Instant::now();
+                    let slot = now + until.saturating_duration_since(now).mul_f64(share.min(1.0));
+                    work(k, slot);
+                }
+            });
+        }
+    });
 }
 
 fn configure(model: &mut Model, log: bool) -> Option<()> {
