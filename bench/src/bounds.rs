@@ -28,8 +28,6 @@ use anyhow::Context;
 use clap::Args;
 
 use clinicplan_solver::constructive::constructive_plan;
-
-use crate::branches::Branched;
 use clinicplan_solver::domain::{Instance, Priority};
 use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::mip::{RunOptions, max_count, run_stage};
@@ -39,6 +37,7 @@ use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::Assignment;
 use clinicplan_solver::validate;
 
+use crate::branches::Branched;
 use crate::{SIZES, SizeArg, machine, target};
 
 #[derive(Args)]
@@ -375,6 +374,21 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
         "the MIP limit must be positive"
     );
     let mip_limit = args.mip_limit.map(Duration::from_secs_f64);
+    anyhow::ensure!(
+        args.p1_branch_seconds.is_finite() && args.p1_branch_seconds > 0.0,
+        "--p1-branch-seconds must be positive"
+    );
+    anyhow::ensure!(
+        args.p1_penalty.is_finite() && args.p1_penalty >= 0.0,
+        "--p1-penalty must be a number at least 0"
+    );
+    let branches = args.p1_branches.map(|max| {
+        (
+            max,
+            args.p1_penalty,
+            Duration::from_secs_f64(args.p1_branch_seconds),
+        )
+    });
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let started = machine::now_utc();
     let commit = machine::git_commit();
@@ -388,13 +402,6 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                 horizon_days: args.horizon_days,
                 seed,
             };
-            let branches = args.p1_branches.map(|max| {
-                (
-                    max,
-                    args.p1_penalty,
-                    Duration::from_secs_f64(args.p1_branch_seconds),
-                )
-            });
             let r = measure(size.label, &config, limit, mip_limit, branches)?;
             println!(
                 "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {}, patterns + P1 branches {} ({:.0} s)",
