@@ -317,8 +317,9 @@ fn table(rows: &[InstanceBounds]) -> String {
         let branched = match &r.branched {
             None => "—".to_string(),
             Some(Ok(b)) => format!(
-                "{} ({} trees, {} nodes{})",
+                "{} ({:.1}; {} trees, {} nodes{})",
                 pct(r.floor_gap(b.bound)),
+                b.bound,
                 b.trees,
                 b.nodes,
                 if b.closed { ", closed" } else { "" }
@@ -414,8 +415,9 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                     .map_or("—".to_string(), |m| pct(r.floor_gap(m.bound))),
                 match &r.branched {
                     Some(Ok(b)) => format!(
-                        "{} ({} nodes{})",
+                        "{} ({:.1}; {} nodes{})",
                         pct(r.floor_gap(b.bound)),
+                        b.bound,
                         b.nodes,
                         if b.closed { ", closed" } else { "" }
                     ),

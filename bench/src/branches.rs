@@ -16,17 +16,20 @@
 //!   size up to L, and the least sum over the parts with sizes adding up to L (up to L when
 //!   the count is not proven) is the bound.
 //! - **Branch and price in each part.** Each part and subset is a best-first tree whose
-//!   nodes are pattern relaxations solved until no column prices out; a fractional
-//!   x_{p,s} splits a node into p pinned to s and p kept out of s. The least bound over the
-//!   nodes left open when the time is up (and the leaves) is a true bound on the part at
-//!   those multipliers; a closed tree gives the part's optimum.
+//!   nodes are pattern relaxations solved until no column prices out. A node splits on
+//!   the coarsest fractional decision: whether a patient is booked (p forced in, priced
+//!   as the P1 rows are, or p left out), then on which day a booked patient is (p on day
+//!   d, or not on d), then in which session (p pinned to s, or kept out of s). Sessions of
+//!   one day cost a patient the same, so a pair split alone rarely moves the bound. The
+//!   least bound over the nodes left open when the time is up (and the leaves) is a true
+//!   bound on the part at those multipliers; a closed tree gives the part's optimum.
 //!
 //! Tested below against the whole-model MIP's optimum on small weeks: without ward beds
 //! the closed trees give it exactly, with them a bound under it.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -194,22 +197,20 @@ pub fn p1_branches(
                     for p in &branch.left_out {
                         week.eligible[p.idx()].clear();
                     }
-                    let forced: BTreeMap<PatientIdx, f64> = p1_of_part[branch.part]
+                    let forced: Vec<PatientIdx> = p1_of_part[branch.part]
                         .iter()
                         .filter(|p| !branch.left_out.contains(p))
-                        .map(|&p| (p, -penalty))
+                        .copied()
                         .collect();
-                    // The rows' Lagrangian constant: −Σ_p ν_p.
-                    let forced_constant = penalty * forced.len() as f64;
-                    let coupling = Coupling {
-                        beds: split.beds.clone(),
-                        floor: 0.0,
-                        forced,
+                    let tree = Tree {
+                        base: &week,
+                        sessions: &sessions[branch.part],
+                        beds: &split.beds,
+                        forced: &forced,
+                        penalty,
+                        duals,
                     };
-                    let part = Part::of(sessions[branch.part].clone(), Some(coupling)).to_the_end();
-                    let deadline = Instant::now() + per_branch;
-                    let result = branch_and_price(&week, &part, initial, duals, deadline)
-                        .map(|(bound, closed, nodes)| (bound + forced_constant, closed, nodes));
+                    let result = tree.branch_and_price(initial, Instant::now() + per_branch);
                     *results[k].lock().expect("not poisoned") = result;
                 }
             });
@@ -244,7 +245,8 @@ pub fn p1_branches(
     })
 }
 
-/// A node of one part's branch and price: the pairs (p, s) fixed to 1 (pins) and to 0.
+/// A node of one part's branch and price: the pairs (p, s) fixed to 1 (pins) and to 0,
+/// and the patients forced in by branching.
 struct Node {
     /// A lower bound on the node's least cost (its parent's until it is solved).
     bound: f64,
@@ -252,148 +254,260 @@ struct Node {
     id: usize,
     pins: Vec<(PatientIdx, SessionIdx)>,
     forbidden: Vec<(PatientIdx, SessionIdx)>,
+    forced: Vec<PatientIdx>,
     /// The parent's patterns, the node's start once those it forbids are dropped.
-    pool: std::sync::Arc<Vec<Pattern>>,
+    pool: Arc<Vec<Pattern>>,
 }
 
-/// Best-first branch and price on one part until `deadline`: each node's pattern
-/// relaxation is solved to the end, and a fractional x_{p,s} = Σ_{k ∋ p, s} λ_k (the most
-/// fractional, the first pair on ties) splits it into p pinned to s and p kept out of s.
-/// Returns the least bound over the nodes left open and the leaves (a true lower bound on
-/// the part's least cost at these multipliers), whether the tree was closed, and the
-/// number of nodes solved. `None` when the root's relaxation fails.
-fn branch_and_price(
-    base: &Instance,
-    part: &Part,
-    initial: &[Pattern],
-    duals: &SharedDuals,
-    deadline: Instant,
-) -> Option<(f64, bool, usize)> {
-    let mut open = vec![Node {
-        bound: f64::NEG_INFINITY,
-        id: 0,
-        pins: Vec::new(),
-        forbidden: Vec::new(),
-        pool: std::sync::Arc::new(initial.to_vec()),
-    }];
-    let mut created = 1;
-    // The least bound of the nodes solved to an integer plan or not solved to the end.
-    let mut settled = f64::INFINITY;
-    let mut incumbent = f64::INFINITY;
-    let mut solved = 0;
-    let mut closed = true;
-    while !open.is_empty() {
-        if Instant::now() >= deadline {
-            closed = false;
-            break;
-        }
-        let k = (0..open.len())
-            .min_by(|&a, &b| {
-                open[a]
-                    .bound
-                    .total_cmp(&open[b].bound)
-                    .then(open[a].id.cmp(&open[b].id))
-            })
-            .expect("not empty");
-        let node = open.swap_remove(k);
-        if node.bound >= incumbent {
-            continue;
-        }
-        let Some(week) = node_week(base, &node) else {
-            // The pins do not fit: no plan in this node.
-            continue;
-        };
-        // The parent's patterns that the node allows, and each pinned session's pins
-        // alone, so that the master is feasible from the start (the pins fit their session
-        // and their surgeon's day, and every other session may stay empty).
-        let mut pins: BTreeMap<SessionIdx, Vec<PatientIdx>> = BTreeMap::new();
-        for &(p, s) in &week.pinned {
-            pins.entry(s).or_default().push(p);
-        }
-        let start: Vec<Pattern> = pins
-            .into_iter()
-            .map(|(session, mut patients)| {
-                patients.sort();
-                Pattern { session, patients }
-            })
-            .chain(
-                node.pool
-                    .iter()
-                    .filter(|pattern| allowed(&week, pattern))
-                    .cloned(),
-            )
-            .collect();
-        let Some(relaxation) =
-            solve_relaxation(&week, part, &start, 0, Some(duals), deadline, false)
-        else {
-            if solved == 0 {
-                return None;
+/// How a node splits, from the coarsest decision to the finest.
+#[derive(Debug, PartialEq)]
+enum Branching {
+    /// y_p = Σ_s x_{p,s} fractional, p not yet forced in: p forced in, or p left out.
+    Booked(PatientIdx),
+    /// y_p = 1 and z_{p,d} = Σ_{s on day d} x_{p,s} fractional: p on day d (forced in,
+    /// its other days forbidden), or p not on day d.
+    Day(PatientIdx, u32),
+    /// x_{p,s} fractional: p pinned to s, or p kept out of s.
+    Pair(PatientIdx, SessionIdx),
+}
+
+/// One part's branch and price: the part's week (its left-out P1 patients already out),
+/// its sessions, the ward beds' multipliers, the patients every plan of it books (each a
+/// row −Σ_s x_{p,s} ≤ −1 priced at −`penalty`), and the centre of the first pricing.
+struct Tree<'a> {
+    base: &'a Instance,
+    sessions: &'a [SessionIdx],
+    beds: &'a BTreeMap<i64, f64>,
+    forced: &'a [PatientIdx],
+    penalty: f64,
+    duals: &'a SharedDuals,
+}
+
+impl Tree<'_> {
+    /// Best-first branch and price until `deadline`: each node's pattern relaxation is
+    /// solved to the end and split by [`choose`]. Returns the least bound over the nodes
+    /// left open and the leaves (a true lower bound on the part's least cost at these
+    /// multipliers, the forced rows' constants included), whether the tree was closed, and
+    /// the number of nodes solved. `None` when the root's relaxation fails.
+    fn branch_and_price(
+        &self,
+        initial: &[Pattern],
+        deadline: Instant,
+    ) -> Option<(f64, bool, usize)> {
+        let mut open = vec![Node {
+            bound: f64::NEG_INFINITY,
+            id: 0,
+            pins: Vec::new(),
+            forbidden: Vec::new(),
+            forced: Vec::new(),
+            pool: Arc::new(initial.to_vec()),
+        }];
+        let mut created = 1;
+        // The least bound of the nodes solved to an integer plan or not solved to the end.
+        let mut settled = f64::INFINITY;
+        let mut incumbent = f64::INFINITY;
+        let mut solved = 0;
+        let mut closed = true;
+        while !open.is_empty() {
+            if Instant::now() >= deadline {
+                closed = false;
+                break;
             }
-            settled = settled.min(node.bound);
-            closed = false;
-            continue;
-        };
-        solved += 1;
-        let bound = relaxation.bound.max(node.bound);
-        if !relaxation.converged {
-            settled = settled.min(bound);
-            closed = false;
-            continue;
-        }
-        if bound >= incumbent {
-            continue;
-        }
-        let mut x: BTreeMap<(PatientIdx, SessionIdx), f64> = BTreeMap::new();
-        for (pattern, &v) in relaxation.pool.iter().zip(&relaxation.values) {
-            if v > 1e-9 {
-                for &p in &pattern.patients {
-                    *x.entry((p, pattern.session)).or_insert(0.0) += v;
+            let k = (0..open.len())
+                .min_by(|&a, &b| {
+                    open[a]
+                        .bound
+                        .total_cmp(&open[b].bound)
+                        .then(open[a].id.cmp(&open[b].id))
+                })
+                .expect("not empty");
+            let node = open.swap_remove(k);
+            if node.bound >= incumbent {
+                continue;
+            }
+            let Some(week) = node_week(self.base, &node) else {
+                // The pins do not fit: no plan in this node.
+                continue;
+            };
+            let forced: BTreeSet<PatientIdx> =
+                self.forced.iter().chain(&node.forced).copied().collect();
+            // The forced rows' Lagrangian constant: −Σ_p ν_p.
+            let constant = self.penalty * forced.len() as f64;
+            let part = Part::of(
+                self.sessions.to_vec(),
+                Some(Coupling {
+                    beds: self.beds.clone(),
+                    floor: 0.0,
+                    forced: forced.iter().map(|&p| (p, -self.penalty)).collect(),
+                }),
+            )
+            .to_the_end();
+            // The parent's patterns that the node allows, and each pinned session's pins
+            // alone, so that the master is feasible from the start (the pins fit their
+            // session and their surgeon's day, and every other session may stay empty).
+            let mut pins: BTreeMap<SessionIdx, Vec<PatientIdx>> = BTreeMap::new();
+            for &(p, s) in &week.pinned {
+                pins.entry(s).or_default().push(p);
+            }
+            let start: Vec<Pattern> = pins
+                .into_iter()
+                .map(|(session, mut patients)| {
+                    patients.sort();
+                    Pattern { session, patients }
+                })
+                .chain(
+                    node.pool
+                        .iter()
+                        .filter(|pattern| allowed(&week, pattern))
+                        .cloned(),
+                )
+                .collect();
+            let Some(relaxation) =
+                solve_relaxation(&week, &part, &start, 0, Some(self.duals), deadline, false)
+            else {
+                if solved == 0 {
+                    return None;
+                }
+                settled = settled.min(node.bound);
+                closed = false;
+                continue;
+            };
+            solved += 1;
+            let bound = (relaxation.bound + constant).max(node.bound);
+            if !relaxation.converged {
+                settled = settled.min(bound);
+                closed = false;
+                continue;
+            }
+            if bound >= incumbent {
+                continue;
+            }
+            let mut x: BTreeMap<(PatientIdx, SessionIdx), f64> = BTreeMap::new();
+            for (pattern, &v) in relaxation.pool.iter().zip(&relaxation.values) {
+                if v > 1e-9 {
+                    for &p in &pattern.patients {
+                        *x.entry((p, pattern.session)).or_insert(0.0) += v;
+                    }
                 }
             }
-        }
-        let fractional = x
-            .iter()
-            .filter(|&(_, &v)| v > 1e-6 && v < 1.0 - 1e-6)
-            .map(|(&pair, &v)| (pair, v.min(1.0 - v)))
-            .fold(
-                None,
-                |best: Option<((PatientIdx, SessionIdx), f64)>, (pair, f)| match best {
-                    Some((_, g)) if g >= f => best,
-                    _ => Some((pair, f)),
-                },
-            );
-        match fractional {
-            None => {
-                // An integer plan of the part: the node is solved.
-                incumbent = incumbent.min(relaxation.master_objective);
+            let Some(branching) = choose(&week, &x, &forced) else {
+                // An integer plan of the part: the node is solved. Its cost is a plan's
+                // only if it books every forced patient (the rows are priced, not
+                // enforced); otherwise it is still the node's least Lagrangian cost.
+                let books_forced = forced.iter().all(|&p| {
+                    week.eligible[p.idx()]
+                        .iter()
+                        .any(|&s| x.contains_key(&(p, s)))
+                });
+                if books_forced {
+                    incumbent = incumbent.min(relaxation.master_objective + constant);
+                }
                 settled = settled.min(bound);
-            }
-            Some((pair, _)) => {
-                let pool = std::sync::Arc::new(relaxation.pool);
-                let mut pins = node.pins.clone();
-                pins.push(pair);
-                let mut forbidden = node.forbidden.clone();
-                forbidden.push(pair);
+                continue;
+            };
+            let pool = Arc::new(relaxation.pool);
+            let mut child = |pins: Vec<_>, forbidden: Vec<_>, forced: Vec<_>| {
                 open.push(Node {
                     bound,
                     id: created,
                     pins,
-                    forbidden: node.forbidden,
+                    forbidden,
+                    forced,
                     pool: pool.clone(),
                 });
-                open.push(Node {
-                    bound,
-                    id: created + 1,
-                    pins: node.pins,
-                    forbidden,
-                    pool,
-                });
-                created += 2;
+                created += 1;
+            };
+            let of_patient = |p: PatientIdx, keep: &dyn Fn(SessionIdx) -> bool| {
+                let mut forbidden = node.forbidden.clone();
+                forbidden.extend(
+                    week.eligible[p.idx()]
+                        .iter()
+                        .filter(|&&s| !keep(s))
+                        .map(|&s| (p, s)),
+                );
+                forbidden
+            };
+            let with = |p: PatientIdx| {
+                let mut forced = node.forced.clone();
+                forced.push(p);
+                forced
+            };
+            match branching {
+                Branching::Booked(p) => {
+                    child(node.pins.clone(), node.forbidden.clone(), with(p));
+                    child(
+                        node.pins.clone(),
+                        of_patient(p, &|_| false),
+                        node.forced.clone(),
+                    );
+                }
+                Branching::Day(p, d) => {
+                    let on_day = |s: SessionIdx| week.session(s).day == d;
+                    child(node.pins.clone(), of_patient(p, &on_day), with(p));
+                    child(
+                        node.pins.clone(),
+                        of_patient(p, &|s| !on_day(s)),
+                        node.forced.clone(),
+                    );
+                }
+                Branching::Pair(p, s) => {
+                    let mut pins = node.pins.clone();
+                    pins.push((p, s));
+                    let mut forbidden = node.forbidden.clone();
+                    forbidden.push((p, s));
+                    child(pins, node.forbidden.clone(), node.forced.clone());
+                    child(node.pins.clone(), forbidden, node.forced.clone());
+                }
             }
         }
+        let least_open = open.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
+        Some((settled.min(least_open), closed, solved))
     }
-    let least_open = open.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
-    Some((settled.min(least_open), closed, solved))
+}
+
+/// How to split a node whose pattern relaxation books x (patient, session → value):
+/// the most fractional booking y_p of a patient not forced in; else, of the patients
+/// booked whole, the most fractional day z_{p,d}; else the most fractional pair x_{p,s};
+/// ties to the first in (patient, day or session) order. `None` when x is integer.
+fn choose(
+    week: &Instance,
+    x: &BTreeMap<(PatientIdx, SessionIdx), f64>,
+    forced: &BTreeSet<PatientIdx>,
+) -> Option<Branching> {
+    const EPS: f64 = 1e-6;
+    let mut booked: BTreeMap<PatientIdx, f64> = BTreeMap::new();
+    let mut days: BTreeMap<(PatientIdx, u32), f64> = BTreeMap::new();
+    for (&(p, s), &v) in x {
+        *booked.entry(p).or_insert(0.0) += v;
+        *days.entry((p, week.session(s).day)).or_insert(0.0) += v;
+    }
+    let unforced = booked
+        .iter()
+        .filter(|(p, _)| !forced.contains(p))
+        .map(|(&p, &v)| (p, v));
+    if let Some(p) = most_fractional(unforced, EPS) {
+        return Some(Branching::Booked(p));
+    }
+    let whole = days
+        .into_iter()
+        .filter(|((p, _), _)| booked[p] >= 1.0 - EPS);
+    if let Some((p, d)) = most_fractional(whole, EPS) {
+        return Some(Branching::Day(p, d));
+    }
+    most_fractional(x.iter().map(|(&pair, &v)| (pair, v)), EPS).map(|(p, s)| Branching::Pair(p, s))
+}
+
+/// The key whose value is farthest from 0 and 1 among those more than `eps` from both,
+/// the first on ties.
+fn most_fractional<K>(values: impl Iterator<Item = (K, f64)>, eps: f64) -> Option<K> {
+    values
+        .filter(|&(_, v)| v > eps && v < 1.0 - eps)
+        .map(|(key, v)| (key, v.min(1.0 - v)))
+        .fold(None, |best: Option<(K, f64)>, (key, f)| match best {
+            Some((_, g)) if g >= f => best,
+            _ => Some((key, f)),
+        })
+        .map(|(key, _)| key)
 }
 
 /// The part's week at a node: its pins added, its forbidden pairs out of eligibility;
@@ -548,6 +662,47 @@ mod tests {
                 branched.bound
             );
         }
+    }
+
+    #[test]
+    fn a_node_splits_on_the_coarsest_fractional_decision() {
+        let instance = week(40, 1);
+        // Two sessions on one day and one on another.
+        let sessions: Vec<SessionIdx> = instance.session_indices().collect();
+        let day = |s: SessionIdx| instance.session(s).day;
+        let a = sessions[0];
+        let b = *sessions[1..]
+            .iter()
+            .find(|&&s| day(s) == day(a))
+            .expect("two sessions on a day");
+        let c = *sessions
+            .iter()
+            .find(|&&s| day(s) != day(a))
+            .expect("another day");
+        let (p, q, r) = (PatientIdx(0), PatientIdx(1), PatientIdx(2));
+        let none = BTreeSet::new();
+        // p half booked, q split over two days, r split over two sessions of one day.
+        let mut x = BTreeMap::from([
+            ((p, a), 0.5),
+            ((q, a), 0.3),
+            ((q, c), 0.7),
+            ((r, a), 0.4),
+            ((r, b), 0.6),
+        ]);
+        assert_eq!(choose(&instance, &x, &none), Some(Branching::Booked(p)));
+        // Once p is forced in, its booking is no longer split on.
+        let forced = BTreeSet::from([p]);
+        assert_eq!(
+            choose(&instance, &x, &forced),
+            Some(Branching::Day(q, day(c)))
+        );
+        x.remove(&(p, a));
+        x.insert((q, a), 1.0);
+        x.remove(&(q, c));
+        assert_eq!(choose(&instance, &x, &none), Some(Branching::Pair(r, a)));
+        x.insert((r, a), 1.0);
+        x.remove(&(r, b));
+        assert_eq!(choose(&instance, &x, &none), None);
     }
 
     #[test]
