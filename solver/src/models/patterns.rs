@@ -948,8 +948,10 @@ impl<'a> Master<'a> {
     /// none, the one with the largest value) at 1, take its session and patients out of
     /// pricing, generate columns again from the warm basis, and repeat until the LP
     /// puts no more patterns in or `until` passes. Returns the patterns fixed.
-    /// With `one_at_a_time`, only the pattern with the largest value is fixed each step.
-    fn dive(&mut self, until: Instant, one_at_a_time: bool) -> Vec<Pattern> {
+    /// With `one_at_a_time`, only the pattern with the largest value is fixed each step,
+    /// and at the first step the `skip` highest that could be fixed are passed over (a
+    /// discrepancy: another dive from the same relaxation).
+    fn dive(&mut self, until: Instant, one_at_a_time: bool, skip: usize) -> Vec<Pattern> {
         let mut fixed: Vec<Pattern> = Vec::new();
         let mut minutes: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
         while Instant::now() < until {
@@ -968,6 +970,7 @@ impl<'a> Master<'a> {
                     .then(self.pool[a.1].cmp(&self.pool[b.1]))
             });
             let mut chosen: Vec<usize> = Vec::new();
+            let mut passed = if fixed.is_empty() { skip } else { 0 };
             for (v, k) in positive {
                 // Above one half no other pattern of the session or with one of its
                 // patients can be as high: all of those are fixed together.
@@ -993,6 +996,10 @@ impl<'a> Master<'a> {
                 // A surgeon's day must hold every pattern fixed on it.
                 let fits = minutes.get(&key).copied().unwrap_or(0) + used <= max;
                 if clash || !fits {
+                    continue;
+                }
+                if one_at_a_time && passed > 0 {
+                    passed -= 1;
                     continue;
                 }
                 *minutes.entry(key).or_insert(0) += used;
@@ -1049,6 +1056,10 @@ impl<'a> Master<'a> {
         fixed
     }
 }
+
+/// Dives of the second pass after the first, each passing over one more of the patterns
+/// its first step could fix (a limited discrepancy search, time permitting).
+const DIVE_DISCREPANCIES: usize = 4;
 
 /// Column generation on the pattern master of `part` from the `initial` patterns (those
 /// of plans that respect the pins; where the floor is a row, one of them must meet it,
@@ -1162,7 +1173,7 @@ pub fn solve_by_specialty(
             "pattern relaxation of a part"
         );
         if let (Some(until), Generation::Converged) = (dive_until, end) {
-            relaxation.fixed = master.dive(until.min(slot), false);
+            relaxation.fixed = master.dive(until.min(slot), false, 0);
             tracing::debug!(
                 part = k,
                 fixed = relaxation.fixed.len(),
@@ -1204,40 +1215,46 @@ pub fn solve_by_specialty(
                 .chain(&relaxation.fixed)
                 .cloned()
                 .collect();
-            let Some(mut master) = Master::new(
-                instance,
-                &pricing,
-                &parts[k],
-                &columns,
-                p1_floor,
-                Some(duals),
-                log,
-            ) else {
-                return;
-            };
-            if master.generate(slot, None) != Generation::Converged {
-                return;
-            }
-            let second = master.dive(slot, true);
-            let cost = |fixed: &[Pattern]| -> f64 {
-                fixed
-                    .iter()
-                    .map(|p| master.rows.column(instance, p).0)
-                    .sum()
-            };
-            let (first_cost, second_cost) = (cost(&relaxation.fixed), cost(&second));
-            tracing::debug!(
-                part = k,
-                first = first_cost,
-                second = second_cost,
-                first_fixed = relaxation.fixed.len(),
-                second_fixed = second.len(),
-                "second dive"
-            );
-            if second.len() >= relaxation.fixed.len()
-                && second_cost < first_cost - 1e-9 * first_cost.abs()
-            {
-                relaxation.fixed = second;
+            for skip in 0..=DIVE_DISCREPANCIES {
+                if Instant::now() >= slot {
+                    break;
+                }
+                let Some(mut master) = Master::new(
+                    instance,
+                    &pricing,
+                    &parts[k],
+                    &columns,
+                    p1_floor,
+                    Some(duals),
+                    log,
+                ) else {
+                    return;
+                };
+                if master.generate(slot, None) != Generation::Converged {
+                    return;
+                }
+                let again = master.dive(slot, true, skip);
+                let cost = |fixed: &[Pattern]| -> f64 {
+                    fixed
+                        .iter()
+                        .map(|p| master.rows.column(instance, p).0)
+                        .sum()
+                };
+                let (kept_cost, again_cost) = (cost(&relaxation.fixed), cost(&again));
+                tracing::debug!(
+                    part = k,
+                    skip,
+                    kept = kept_cost,
+                    again = again_cost,
+                    kept_fixed = relaxation.fixed.len(),
+                    again_fixed = again.len(),
+                    "second dive"
+                );
+                if again.len() >= relaxation.fixed.len()
+                    && again_cost < kept_cost - 1e-9 * kept_cost.abs()
+                {
+                    relaxation.fixed = again;
+                }
             }
         });
     }
@@ -1428,6 +1445,56 @@ mod tests {
                     .map(|&p| master.rows.reduced_item(&instance, p, s, &y))
                     .sum();
                 prop_assert!(cost >= best_cost - 1e-9 * master.scale);
+            }
+        }
+    }
+
+    /// A dive that passes over the first step's best pattern fixes another one first, and
+    /// like the plain dive leaves a plan for its sessions: one pattern per session, no
+    /// patient twice, within each session's minutes and each surgeon's day.
+    #[test]
+    fn a_dive_with_a_discrepancy_starts_elsewhere_and_fixes_a_plan() {
+        let instance = week(80, 3);
+        let pricing = Pricing::new(&instance);
+        let part = Part::whole(&instance);
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let start = patterns_of(
+            &instance,
+            &crate::constructive::constructive_plan(&instance),
+        );
+        let dive = |skip: usize| {
+            let mut master =
+                Master::new(&instance, &pricing, &part, &start, 0, None, false).expect("a master");
+            assert_eq!(master.generate(far, None), Generation::Converged);
+            master.dive(far, true, skip)
+        };
+        let (plain, other) = (dive(0), dive(1));
+        assert!(!plain.is_empty() && !other.is_empty());
+        assert_ne!(plain[0], other[0], "the first fix differs");
+        for fixed in [&plain, &other] {
+            let mut sessions = HashSet::new();
+            let mut patients = HashSet::new();
+            let mut surgeon_day: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
+            for pattern in fixed {
+                let s = pattern.session;
+                assert!(sessions.insert(s), "{s:?} fixed twice");
+                let minutes: u32 = pattern
+                    .patients
+                    .iter()
+                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(s))
+                    .sum();
+                assert!(minutes <= instance.session(s).length_min + instance.turnaround(s));
+                for &p in &pattern.patients {
+                    assert!(patients.insert(p), "{p:?} in two patterns");
+                    assert!(instance.eligible[p.idx()].contains(&s));
+                    let session = instance.session(s);
+                    *surgeon_day
+                        .entry((session.surgeon, session.day))
+                        .or_insert(0) += instance.patient(p).duration_min;
+                }
+            }
+            for (&(k, _), &minutes) in &surgeon_day {
+                assert!(minutes <= instance.surgeons[k.idx()].max_minutes_per_day);
             }
         }
     }
