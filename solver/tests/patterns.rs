@@ -26,6 +26,9 @@ fn instance(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
 fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
     let far = || Instant::now() + Duration::from_secs(120);
     let mut tighter = 0;
+    // Weeks whose floor is every P1 patient with an eligible session, where the split
+    // relaxation forces each of them in rather than pricing the floor row.
+    let mut forced = 0;
     for (theatres, patients, seed, pins) in [
         (2, 40, 1, false),
         (2, 60, 2, false),
@@ -42,6 +45,16 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         // The most P1 any plan schedules, and a plan with that many.
         let p1_plan = common::most_p1(&instance, &start);
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
+        let schedulable_p1 = instance
+            .patient_indices()
+            .filter(|&p| {
+                instance.patient(p).priority == Priority::P1
+                    && !instance.eligible[p.idx()].is_empty()
+            })
+            .count();
+        if most_p1 > 0 && most_p1 as usize == schedulable_p1 {
+            forced += 1;
+        }
         for floor in [0, most_p1] {
             let seed_plan = if floor > 0 { &p1_plan } else { &start };
             let lp = solve_lp(&instance, seed_plan, floor, far(), 1, false).expect("the LP solves");
@@ -99,6 +112,10 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
     }
     // Whole patients fill the sessions' minutes: the bound is strictly tighter somewhere.
     assert!(tighter > 0, "the pattern bound never beat the LP");
+    assert!(
+        forced > 0,
+        "no week had every schedulable P1 patient forced in"
+    );
 }
 
 #[test]

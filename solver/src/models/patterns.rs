@@ -927,7 +927,15 @@ impl<'a> Master<'a> {
     /// How far the master's objective is above the bound, relative to the objective
     /// (+∞ before there is a bound).
     fn relative_gap(&self) -> f64 {
-        (self.master_objective - self.best_bound) / self.master_objective.abs().max(1e-9)
+        // The forced rows' multipliers are no wait: leave them out of the scale.
+        let forced: f64 = self.rows.coupling.as_ref().map_or(0.0, |c| {
+            c.forced
+                .iter()
+                .filter(|(p, _)| self.rows.shared.assign[p.idx()].is_some())
+                .map(|(_, nu)| -nu)
+                .sum()
+        });
+        (self.master_objective - self.best_bound) / (self.master_objective + forced).abs().max(1e-9)
     }
 
     fn relaxation(&self, converged: bool) -> PatternRelaxation {
@@ -1057,6 +1065,10 @@ impl<'a> Master<'a> {
     }
 }
 
+/// The multiplier of each forced P1 row, in units of the largest cost of leaving a
+/// patient out: large enough that the relaxation books every forced patient it can.
+const FORCED_PENALTY: f64 = 4.0;
+
 /// Dives of the second pass after the first, each passing over one more of the patterns
 /// its first step could fix (a limited discrepancy search, time permitting).
 const DIVE_DISCREPANCIES: usize = 4;
@@ -1107,25 +1119,53 @@ pub fn solve_by_specialty(
         .iter()
         .flat_map(|plan| patterns_of(instance, plan))
         .collect();
+    // Where the floor is every P1 patient with an eligible session, every plan with the
+    // floor books each of them: a row per patient, priced at −FORCED_PENALTY·max c⁰, is
+    // tighter than the floor row (docs/model.md, "Every P1 patient forced in").
+    let schedulable_p1: Vec<PatientIdx> = instance
+        .patient_indices()
+        .filter(|&p| {
+            instance.patient(p).priority == Priority::P1 && !instance.eligible[p.idx()].is_empty()
+        })
+        .collect();
+    let force = p1_floor > 0 && schedulable_p1.len() == p1_floor as usize;
+    let penalty = FORCED_PENALTY
+        * instance
+            .patient_indices()
+            .map(|p| instance.cost_unscheduled(p))
+            .fold(0.0, f64::max);
     let coupling = Coupling {
         beds: instance
             .free_beds
             .keys()
             .map(|&day| (day, duals.beds.get(&day).copied().unwrap_or(0.0).min(0.0)))
             .collect(),
-        floor: if p1_floor > 0 {
+        floor: if p1_floor > 0 && !force {
             duals.floor.min(0.0)
         } else {
             0.0
         },
-        forced: BTreeMap::new(),
+        forced: if force {
+            schedulable_p1.iter().map(|&p| (p, -penalty)).collect()
+        } else {
+            BTreeMap::new()
+        },
     };
     let constant: f64 = instance
         .free_beds
         .iter()
         .map(|(day, &free)| f64::from(free) * coupling.beds[day])
         .sum::<f64>()
-        - f64::from(p1_floor) * coupling.floor;
+        - f64::from(p1_floor) * coupling.floor
+        - coupling.forced.values().sum::<f64>();
+    // The centre for the forced rows: each forced patient's assignment dual moved by as
+    // much as its item cost moved (from μ_floor to ν_p), so that pricing at the centre
+    // sees the reduced costs, and the Lagrangian bound, of the pair LP's duals.
+    let mut centre = duals.clone();
+    for (&p, &nu) in &coupling.forced {
+        centre.assign[p.idx()] += nu - duals.floor.min(0.0);
+    }
+    let duals = &centre;
     let mut by_specialty: BTreeMap<usize, Vec<SessionIdx>> = BTreeMap::new();
     for s in instance.session_indices() {
         by_specialty
