@@ -1375,6 +1375,17 @@ mod tests {
         crate::validate::validate(&request).expect("a valid instance")
     }
 
+    /// Whether a pattern's cases and their turnarounds fit its session's minutes.
+    fn fits_its_session(instance: &Instance, pattern: &Pattern) -> bool {
+        let s = pattern.session;
+        let minutes: u32 = pattern
+            .patients
+            .iter()
+            .map(|&p| instance.patient(p).duration_min + instance.turnaround(s))
+            .sum();
+        minutes <= instance.session(s).length_min + instance.turnaround(s)
+    }
+
     /// Duals of the master's shared rows: ≤ 0, from a fixed pattern over the rows (so that
     /// pricing chooses between patients), varied by the scales a and b.
     fn duals(master: &Master, a: f64, b: f64) -> Vec<f64> {
@@ -1468,12 +1479,7 @@ mod tests {
             for (pattern, (best_cost, best)) in plan.iter().zip(&priced) {
                 let s = pattern.session;
                 prop_assert_eq!(s, best.session);
-                let minutes: u32 = pattern
-                    .patients
-                    .iter()
-                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(s))
-                    .sum();
-                prop_assert!(minutes <= instance.session(s).length_min + instance.turnaround(s));
+                prop_assert!(fits_its_session(&instance, pattern));
                 for &p in &pattern.patients {
                     prop_assert!(!master.excluded[p.idx()], "{p:?} is excluded");
                     prop_assert!(seen.insert(p), "{p:?} in two patterns");
@@ -1518,12 +1524,7 @@ mod tests {
             for pattern in fixed {
                 let s = pattern.session;
                 assert!(sessions.insert(s), "{s:?} fixed twice");
-                let minutes: u32 = pattern
-                    .patients
-                    .iter()
-                    .map(|&p| instance.patient(p).duration_min + instance.turnaround(s))
-                    .sum();
-                assert!(minutes <= instance.session(s).length_min + instance.turnaround(s));
+                assert!(fits_its_session(&instance, pattern));
                 for &p in &pattern.patients {
                     assert!(patients.insert(p), "{p:?} in two patterns");
                     assert!(instance.eligible[p.idx()].contains(&s));
