@@ -34,9 +34,11 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
-use clinicplan_solver::domain::{Instance, PatientIdx, Priority, SessionIdx};
+use clinicplan_solver::domain::{Instance, PatientIdx, SessionIdx};
 use clinicplan_solver::models::column_generation::SharedDuals;
-use clinicplan_solver::models::patterns::{Coupling, Part, Pattern, solve_relaxation};
+use clinicplan_solver::models::patterns::{
+    Coupling, Part, Pattern, bed_prices, schedulable_p1, sessions_by_specialty, solve_relaxation,
+};
 
 /// What the branching reached.
 pub struct Branched {
@@ -66,26 +68,15 @@ struct Split {
 
 impl Split {
     fn new(instance: &Instance, p1_floor: u32, duals: &SharedDuals) -> anyhow::Result<Self> {
-        let mut by_specialty: BTreeMap<usize, Vec<SessionIdx>> = BTreeMap::new();
-        for s in instance.session_indices() {
-            by_specialty
-                .entry(instance.session(s).specialty.idx())
-                .or_default()
-                .push(s);
-        }
-        let part_of_specialty: BTreeMap<usize, usize> = by_specialty
-            .keys()
+        let sessions = sessions_by_specialty(instance);
+        let part_of_specialty: BTreeMap<usize, usize> = sessions
+            .iter()
             .enumerate()
-            .map(|(k, &sp)| (sp, k))
+            .map(|(k, part)| (instance.session(part[0]).specialty.idx(), k))
             .collect();
-        let sessions: Vec<Vec<SessionIdx>> = by_specialty.into_values().collect();
         // Each schedulable P1 patient's part.
         let mut p1_of_part: Vec<Vec<PatientIdx>> = vec![Vec::new(); sessions.len()];
-        for p in instance.patient_indices() {
-            if instance.patient(p).priority != Priority::P1 || instance.eligible[p.idx()].is_empty()
-            {
-                continue;
-            }
+        for p in schedulable_p1(instance) {
             let mut parts: Vec<usize> = instance.eligible[p.idx()]
                 .iter()
                 .map(|&s| part_of_specialty[&instance.session(s).specialty.idx()])
@@ -101,16 +92,7 @@ impl Split {
         let left = schedulable
             .checked_sub(p1_floor as usize)
             .context("the floor is above the schedulable P1 patients")?;
-        let beds: BTreeMap<i64, f64> = instance
-            .free_beds
-            .keys()
-            .map(|&day| (day, duals.beds.get(&day).copied().unwrap_or(0.0).min(0.0)))
-            .collect();
-        let constant: f64 = instance
-            .free_beds
-            .iter()
-            .map(|(day, &free)| f64::from(free) * beds[day])
-            .sum();
+        let (beds, constant) = bed_prices(instance, duals);
         Ok(Split {
             sessions,
             p1_of_part,
@@ -582,12 +564,7 @@ mod tests {
 
     /// A generated week of two theatres.
     fn week(patients: u32, seed: u64) -> Instance {
-        let request = theatre_request(&GeneratorConfig {
-            theatres: 2,
-            patients,
-            horizon_days: 5,
-            seed,
-        });
+        let request = theatre_request(&GeneratorConfig::week(2, patients, seed));
         clinicplan_solver::validate(&request).expect("a valid instance")
     }
 

@@ -22,6 +22,18 @@ pub struct GeneratorConfig {
     pub seed: u64,
 }
 
+impl GeneratorConfig {
+    /// A five-day week (Monday to Friday), the benchmark's horizon.
+    pub fn week(theatres: u32, patients: u32, seed: u64) -> Self {
+        GeneratorConfig {
+            theatres,
+            patients,
+            horizon_days: 5,
+            seed,
+        }
+    }
+}
+
 struct ProcedureShape {
     name: &'static str,
     minutes: u32,

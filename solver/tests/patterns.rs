@@ -11,7 +11,7 @@ use clinicplan_solver::domain::Priority;
 use clinicplan_solver::mip::{RunStatus, best_of_roundings, round_patterns, run_stage};
 use clinicplan_solver::models::column_generation::solve_lp;
 use clinicplan_solver::models::patterns::{
-    Part, patterns_of, solve_by_specialty, solve_relaxation,
+    Part, patterns_of, schedulable_p1, solve_by_specialty, solve_relaxation,
 };
 use clinicplan_solver::models::theatre_list::Stage;
 use clinicplan_solver::plan::build_plan;
@@ -45,14 +45,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         // The most P1 any plan schedules, and a plan with that many.
         let p1_plan = common::most_p1(&instance, &start);
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
-        let schedulable_p1 = instance
-            .patient_indices()
-            .filter(|&p| {
-                instance.patient(p).priority == Priority::P1
-                    && !instance.eligible[p.idx()].is_empty()
-            })
-            .count();
-        if most_p1 > 0 && most_p1 as usize == schedulable_p1 {
+        if most_p1 > 0 && most_p1 as usize == schedulable_p1(&instance).len() {
             forced += 1;
         }
         for floor in [0, most_p1] {

@@ -512,6 +512,8 @@ struct Master<'a> {
     /// The last change fixed columns (the basis stays dual feasible: dual simplex)
     /// rather than adding them (primal feasible: primal simplex).
     after_fix: bool,
+    /// −Σ ν_p over the part's forced patients: in the master's objective, but no wait.
+    forced_offset: f64,
 }
 
 /// How a run of column generation ended.
@@ -570,6 +572,13 @@ impl<'a> Master<'a> {
             .iter()
             .flatten()
             .for_each(|&r| is_convexity[r] = true);
+        let forced_offset = rows.coupling.as_ref().map_or(0.0, |c| {
+            c.forced
+                .iter()
+                .filter(|(p, _)| rows.shared.assign[p.idx()].is_some())
+                .map(|(_, nu)| -nu)
+                .sum()
+        });
         let scale = instance
             .patient_indices()
             .map(|p| instance.cost_unscheduled(p))
@@ -598,6 +607,7 @@ impl<'a> Master<'a> {
             values: Vec::new(),
             rounds: 0,
             after_fix: false,
+            forced_offset,
         };
         for pattern in initial {
             let usable = master.rows.convexity[pattern.session.idx()].is_some()
@@ -928,14 +938,8 @@ impl<'a> Master<'a> {
     /// (+∞ before there is a bound).
     fn relative_gap(&self) -> f64 {
         // The forced rows' multipliers are no wait: leave them out of the scale.
-        let forced: f64 = self.rows.coupling.as_ref().map_or(0.0, |c| {
-            c.forced
-                .iter()
-                .filter(|(p, _)| self.rows.shared.assign[p.idx()].is_some())
-                .map(|(_, nu)| -nu)
-                .sum()
-        });
-        (self.master_objective - self.best_bound) / (self.master_objective + forced).abs().max(1e-9)
+        (self.master_objective - self.best_bound)
+            / (self.master_objective + self.forced_offset).abs().max(1e-9)
     }
 
     fn relaxation(&self, converged: bool) -> PatternRelaxation {
@@ -1096,6 +1100,45 @@ pub fn solve_relaxation(
         .then(|| master.relaxation(end == Generation::Converged))
 }
 
+/// The sessions of each specialty, in specialty order: the parts of the split relaxation.
+pub fn sessions_by_specialty(instance: &Instance) -> Vec<Vec<SessionIdx>> {
+    let mut by_specialty: BTreeMap<usize, Vec<SessionIdx>> = BTreeMap::new();
+    for s in instance.session_indices() {
+        by_specialty
+            .entry(instance.session(s).specialty.idx())
+            .or_default()
+            .push(s);
+    }
+    by_specialty.into_values().collect()
+}
+
+/// The ward beds' multipliers of the split relaxation, the duals' clamped to ≤ 0, and
+/// their Lagrangian constant Σ_d free_d μ_d.
+pub fn bed_prices(instance: &Instance, duals: &SharedDuals) -> (BTreeMap<i64, f64>, f64) {
+    let beds: BTreeMap<i64, f64> = instance
+        .free_beds
+        .keys()
+        .map(|&day| (day, duals.beds.get(&day).copied().unwrap_or(0.0).min(0.0)))
+        .collect();
+    let constant = instance
+        .free_beds
+        .iter()
+        .map(|(day, &free)| f64::from(free) * beds[day])
+        .sum();
+    (beds, constant)
+}
+
+/// The P1 patients with an eligible session, in patient order: where the P1 floor is all
+/// of them, every plan with the floor books each one.
+pub fn schedulable_p1(instance: &Instance) -> Vec<PatientIdx> {
+    instance
+        .patient_indices()
+        .filter(|&p| {
+            instance.patient(p).priority == Priority::P1 && !instance.eligible[p.idx()].is_empty()
+        })
+        .collect()
+}
+
 /// The pattern relaxation split by specialty (docs/model.md): one master per specialty,
 /// the ward beds and the P1 floor priced at the multipliers of `duals` (the pair LP's),
 /// solved on up to `threads` threads (each part alone, so the result does not depend on
@@ -1122,24 +1165,16 @@ pub fn solve_by_specialty(
     // Where the floor is every P1 patient with an eligible session, every plan with the
     // floor books each of them: a row per patient, priced at −FORCED_PENALTY·max c⁰, is
     // tighter than the floor row (docs/model.md, "Every P1 patient forced in").
-    let schedulable_p1: Vec<PatientIdx> = instance
-        .patient_indices()
-        .filter(|&p| {
-            instance.patient(p).priority == Priority::P1 && !instance.eligible[p.idx()].is_empty()
-        })
-        .collect();
+    let schedulable_p1 = schedulable_p1(instance);
     let force = p1_floor > 0 && schedulable_p1.len() == p1_floor as usize;
     let penalty = FORCED_PENALTY
         * instance
             .patient_indices()
             .map(|p| instance.cost_unscheduled(p))
             .fold(0.0, f64::max);
+    let (beds, bed_constant) = bed_prices(instance, duals);
     let coupling = Coupling {
-        beds: instance
-            .free_beds
-            .keys()
-            .map(|&day| (day, duals.beds.get(&day).copied().unwrap_or(0.0).min(0.0)))
-            .collect(),
+        beds,
         floor: if p1_floor > 0 && !force {
             duals.floor.min(0.0)
         } else {
@@ -1151,13 +1186,8 @@ pub fn solve_by_specialty(
             BTreeMap::new()
         },
     };
-    let constant: f64 = instance
-        .free_beds
-        .iter()
-        .map(|(day, &free)| f64::from(free) * coupling.beds[day])
-        .sum::<f64>()
-        - f64::from(p1_floor) * coupling.floor
-        - coupling.forced.values().sum::<f64>();
+    let constant =
+        bed_constant - f64::from(p1_floor) * coupling.floor - coupling.forced.values().sum::<f64>();
     // The centre for the forced rows: each forced patient's assignment dual moved by as
     // much as its item cost moved (from μ_floor to ν_p), so that pricing at the centre
     // sees the reduced costs, and the Lagrangian bound, of the pair LP's duals.
@@ -1166,15 +1196,8 @@ pub fn solve_by_specialty(
         centre.assign[p.idx()] += nu - duals.floor.min(0.0);
     }
     let duals = &centre;
-    let mut by_specialty: BTreeMap<usize, Vec<SessionIdx>> = BTreeMap::new();
-    for s in instance.session_indices() {
-        by_specialty
-            .entry(instance.session(s).specialty.idx())
-            .or_default()
-            .push(s);
-    }
-    let parts: Vec<Part> = by_specialty
-        .into_values()
+    let parts: Vec<Part> = sessions_by_specialty(instance)
+        .into_iter()
         .map(|sessions| Part::of(sessions, Some(coupling.clone())))
         .collect();
     let results: Vec<std::sync::Mutex<Option<PatternRelaxation>>> =
@@ -1366,12 +1389,7 @@ mod tests {
 
     /// A generated week of two theatres.
     fn week(patients: u32, seed: u64) -> Instance {
-        let request = theatre_request(&GeneratorConfig {
-            theatres: 2,
-            patients,
-            horizon_days: 5,
-            seed,
-        });
+        let request = theatre_request(&GeneratorConfig::week(2, patients, seed));
         crate::validate::validate(&request).expect("a valid instance")
     }
 
