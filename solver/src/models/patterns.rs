@@ -1140,13 +1140,14 @@ pub fn schedulable_p1(instance: &Instance) -> Vec<PatientIdx> {
 }
 
 /// The pattern relaxation split by specialty (docs/model.md): one master per specialty,
-/// the ward beds and the P1 floor priced at the multipliers of `duals` (the pair LP's),
+/// the ward beds and the P1 floor priced at the multipliers of `duals` (the pair LP's;
+/// where the floor is every schedulable P1 patient, a forced row per patient instead),
 /// solved on up to `threads` threads (each part alone, so the result does not depend on
 /// the threads). The bound is the Lagrangian constant Σ_d free_d μ_d − floor μ_floor
 /// plus every part's bound; the pool and values are the parts' in specialty order. With
 /// `dive_until`, each part whose relaxation converged then dives until then, and where
-/// the first pass left at least as much time as it took, dives again one pattern at a time
-/// (docs/model.md, "Diving").
+/// the first pass left at least as much time as it took, dives again one pattern at a time,
+/// then with discrepancies (docs/model.md, "Diving").
 #[allow(clippy::too_many_arguments)]
 pub fn solve_by_specialty(
     instance: &Instance,
@@ -1247,9 +1248,9 @@ pub fn solve_by_specialty(
         *results[k].lock().expect("not poisoned") = Some(relaxation);
     });
     // A second, slower dive (one pattern per step) where the first pass used at most half
-    // of the time to `dive_until` (small weeks), from a fresh master over the part's
-    // columns, in shares of the time left as above; kept where it fixes as many sessions
-    // at a lower cost at the part's prices.
+    // of the time to `dive_until` (small weeks), then up to DIVE_DISCREPANCIES more, each
+    // from a fresh master over the part's columns, in shares of the time left as above;
+    // each kept where it fixes as many sessions at a lower cost at the part's prices.
     let ample =
         |until: &Instant| until.saturating_duration_since(Instant::now()) >= started.elapsed();
     if let Some(until) = dive_until.filter(ample) {
