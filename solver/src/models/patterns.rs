@@ -1143,7 +1143,7 @@ pub fn schedulable_p1(instance: &Instance) -> Vec<PatientIdx> {
 /// the ward beds and the P1 floor priced at the multipliers of `duals` (the pair LP's;
 /// where the floor is every schedulable P1 patient, a forced row per patient instead),
 /// solved on up to `threads` threads (each part alone, so the result does not depend on
-/// the threads). The bound is the Lagrangian constant Σ_d free_d μ_d − floor μ_floor
+/// the threads). The bound is the Lagrangian constant Σ_d free_d μ_d − floor μ_floor − Σ_p ν_p
 /// plus every part's bound; the pool and values are the parts' in specialty order. With
 /// `dive_until`, each part whose relaxation converged then dives until then, and where
 /// the first pass left at least as much time as it took, dives again one pattern at a time,
