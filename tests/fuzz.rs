@@ -31,7 +31,7 @@ use clinicplan_service::proto::appointment_balancer_client::AppointmentBalancerC
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
 use clinicplan_service::server::{ServerConfig, serve};
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
@@ -740,7 +740,7 @@ fn save(name: &str, extension: &str, bytes: &[u8]) -> String {
 }
 
 /// What the validator, called here, finds in a failing case.
-fn problems(errors: Option<clinicplan_solver::ValidationErrors>) -> String {
+fn problems(errors: Option<clinicplan_solver::theatre::ValidationErrors>) -> String {
     match errors {
         None => "the validator accepts it".into(),
         Some(e) => format!(
@@ -934,7 +934,7 @@ fn fuzzed_requests_get_a_checked_plan_or_field_violations_in_time() {
                     };
                     if let Err(e) = &verdict {
                         let path = save_request(&format!("fuzz-theatre-{n}"), &request);
-                        let local = clinicplan_solver::validate(
+                        let local = clinicplan_solver::theatre::validate(
                             &clinicplan_service::convert::request_from_proto(request.clone()),
                         )
                         .err();

@@ -27,15 +27,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
-use clinicplan_solver::constructive::constructive_plan;
-use clinicplan_solver::domain::{Instance, Priority};
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::mip::{RunOptions, max_count, run_stage};
-use clinicplan_solver::models::column_generation::{LpOptimum, solve_lp};
-use clinicplan_solver::models::patterns::{patterns_of, solve_by_specialty};
-use clinicplan_solver::models::theatre_list::Stage;
-use clinicplan_solver::plan::Assignment;
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::constructive::constructive_plan;
+use clinicplan_solver::theatre::domain::{Instance, Priority};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::mip::{RunOptions, max_count, run_stage};
+use clinicplan_solver::theatre::models::column_generation::{LpOptimum, solve_lp};
+use clinicplan_solver::theatre::models::patterns::{patterns_of, solve_by_specialty};
+use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::validate;
 
 use crate::branches::Branched;
 use crate::{SIZES, SizeArg, machine, target};
@@ -208,9 +208,10 @@ fn measure(
     let mip = mip_limit.map(|time_limit| {
         // The count's plan books only P1 patients: fill it up as a start.
         let mut start = p1_plan.clone();
-        let mut loads = clinicplan_solver::capacity::Loads::from_assignment(&instance, &start);
-        let order = clinicplan_solver::constructive::density_order(&instance);
-        clinicplan_solver::constructive::fill(&instance, &mut start, &mut loads, &order);
+        let mut loads =
+            clinicplan_solver::theatre::capacity::Loads::from_assignment(&instance, &start);
+        let order = clinicplan_solver::theatre::constructive::density_order(&instance);
+        clinicplan_solver::theatre::constructive::fill(&instance, &mut start, &mut loads, &order);
         let options = RunOptions {
             time_limit,
             mip_rel_gap: 0.0,
@@ -231,7 +232,7 @@ fn measure(
         MipWithFloor {
             bound: nothing + run.dual_bound,
             best: run.assignment.map(|a| a.weighted_wait(&instance)),
-            optimal: run.status == clinicplan_solver::mip::RunStatus::Optimal,
+            optimal: run.status == clinicplan_solver::theatre::mip::RunStatus::Optimal,
         }
     });
     let branched = branches.map(|(max_configurations, penalty, per_branch)| {

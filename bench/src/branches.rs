@@ -34,9 +34,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
-use clinicplan_solver::domain::{Instance, PatientIdx, SessionIdx};
-use clinicplan_solver::models::column_generation::SharedDuals;
-use clinicplan_solver::models::patterns::{
+use clinicplan_solver::theatre::domain::{Instance, PatientIdx, SessionIdx};
+use clinicplan_solver::theatre::models::column_generation::SharedDuals;
+use clinicplan_solver::theatre::models::patterns::{
     Coupling, Part, Pattern, bed_prices, schedulable_p1, sessions_by_specialty, solve_relaxation,
 };
 
@@ -554,18 +554,18 @@ fn subsets<T: Copy>(items: &[T], size: usize, chosen: &mut Vec<T>, each: &mut im
 mod tests {
     use std::time::Duration;
 
-    use clinicplan_solver::constructive::constructive_plan;
-    use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-    use clinicplan_solver::mip::{RunOptions, RunStatus, run_stage};
-    use clinicplan_solver::models::patterns::patterns_of;
-    use clinicplan_solver::models::theatre_list::Stage;
+    use clinicplan_solver::theatre::constructive::constructive_plan;
+    use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+    use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, run_stage};
+    use clinicplan_solver::theatre::models::patterns::patterns_of;
+    use clinicplan_solver::theatre::models::theatre_list::Stage;
 
     use super::*;
 
     /// A generated week of two theatres.
     fn week(patients: u32, seed: u64) -> Instance {
         let request = theatre_request(&GeneratorConfig::week(2, patients, seed));
-        clinicplan_solver::validate(&request).expect("a valid instance")
+        clinicplan_solver::theatre::validate(&request).expect("a valid instance")
     }
 
     /// The least weighted wait (relative) of a plan with the most P1 patients, by the

@@ -11,16 +11,16 @@ use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres};
-use clinicplan_solver::check::check;
-use clinicplan_solver::constructive::constructive_plan;
-use clinicplan_solver::domain::{Instance, Priority};
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::input::{ObjectiveInput, TheatreRequest};
-use clinicplan_solver::mip::{RunOptions, RunResult, run_stage};
-use clinicplan_solver::models::theatre_list::Stage;
-use clinicplan_solver::plan::{Assignment, build_plan};
-use clinicplan_solver::solve::wait_removed_gap;
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::check::check;
+use clinicplan_solver::theatre::constructive::constructive_plan;
+use clinicplan_solver::theatre::domain::{Instance, Priority};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::input::{ObjectiveInput, TheatreRequest};
+use clinicplan_solver::theatre::mip::{RunOptions, RunResult, run_stage};
+use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::plan::{Assignment, build_plan};
+use clinicplan_solver::theatre::solve::wait_removed_gap;
+use clinicplan_solver::theatre::validate;
 
 /// Marks the child's result line (HiGHS could print on standard output too).
 pub const RESULT_PREFIX: &str = "@bench-result ";
@@ -278,7 +278,7 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     if !integer {
         // The LP relaxation of the whole model, by column generation: the same optimum
         // as the whole LP (solver/tests/solve.rs checks it), minutes faster at 60 theatres.
-        let lp = clinicplan_solver::models::column_generation::solve_lp(
+        let lp = clinicplan_solver::theatre::models::column_generation::solve_lp(
             &instance,
             &Assignment::empty(&instance),
             0,

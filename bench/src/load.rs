@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use clinicplan_service::proto;
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clinicplan_solver::check::check;
-use clinicplan_solver::constructive::constructive_plan;
-use clinicplan_solver::domain::Priority;
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::plan::build_plan;
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::check::check;
+use clinicplan_solver::theatre::constructive::constructive_plan;
+use clinicplan_solver::theatre::domain::Priority;
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::plan::build_plan;
+use clinicplan_solver::theatre::validate;
 
 use crate::child::{ChildArgs, Mode, Policy};
 use crate::process::{ChildRun, run_child};

@@ -13,12 +13,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::appointments::{self, BalancePlan, BalanceRequest, Network};
-use clinicplan_solver::domain::Instance;
-use clinicplan_solver::input::TheatreRequest;
-use clinicplan_solver::mip::MipEvent;
-use clinicplan_solver::plan::Assignment;
-use clinicplan_solver::solve::{MipRunner, Outcome, RunnerEnd, solve};
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::domain::Instance;
+use clinicplan_solver::theatre::input::TheatreRequest;
+use clinicplan_solver::theatre::mip::MipEvent;
+use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::solve::{MipRunner, Outcome, RunnerEnd, solve};
+use clinicplan_solver::theatre::validate;
 
 use crate::error::ServiceError;
 use crate::worker::{EVENT_PREFIX, Job, JobKind};

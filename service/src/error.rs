@@ -1,8 +1,8 @@
 //! Errors of the service crate, and their one mapping to gRPC statuses.
 
 use clinicplan_solver::appointments::BalanceError;
-use clinicplan_solver::solve::SolveError;
-use clinicplan_solver::validate::ValidationErrors;
+use clinicplan_solver::theatre::solve::SolveError;
+use clinicplan_solver::theatre::validate::ValidationErrors;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 

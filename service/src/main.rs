@@ -16,7 +16,7 @@ use clinicplan_service::server::{Exposure, ServerConfig, check_exposure, serve};
 use clinicplan_service::{convert, output, output_appointments, proto, scenario, worker};
 use clinicplan_solver::appointments::input::BalanceMethod;
 use clinicplan_solver::simulate::{InProcess, WeekSolver};
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::validate;
 
 /// Plans NHS theatre lists that minimise waiting, weighted by clinical priority, and
 /// balances a primary care network's appointments across its practices.
@@ -308,7 +308,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow:
     serde_json::from_str(&text).with_context(|| format!("{what} {} is not valid", path.display()))
 }
 
-fn print_validation(errors: &clinicplan_solver::ValidationErrors) {
+fn print_validation(errors: &clinicplan_solver::theatre::ValidationErrors) {
     eprintln!("clinicplan: the request has {} problem(s):", errors.0.len());
     for e in &errors.0 {
         eprintln!("  {} {}: {}", e.code, e.field, e.message);
@@ -352,7 +352,10 @@ fn network_json(r: &proto::BalanceAppointmentsRequest) -> anyhow::Result<String>
 }
 
 /// Validation problems of a request read from CSV files, each located by file and line.
-fn print_validation_located(errors: &clinicplan_solver::ValidationErrors, origins: &Origins) {
+fn print_validation_located(
+    errors: &clinicplan_solver::theatre::ValidationErrors,
+    origins: &Origins,
+) {
     eprintln!("clinicplan: the request has {} problem(s):", errors.0.len());
     for e in &errors.0 {
         eprintln!(
@@ -634,7 +637,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let report = clinicplan_solver::check::check(
+            let report = clinicplan_solver::theatre::check::check(
                 &instance,
                 &convert::proposed_plan_from_proto(&response),
             );
@@ -679,8 +682,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             horizon_days,
             seed,
         } => {
-            let request = clinicplan_solver::generate::theatre_request(
-                &clinicplan_solver::generate::GeneratorConfig {
+            let request = clinicplan_solver::theatre::generate::theatre_request(
+                &clinicplan_solver::theatre::generate::GeneratorConfig {
                     theatres,
                     patients,
                     horizon_days,

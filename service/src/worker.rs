@@ -6,10 +6,10 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::Context;
-use clinicplan_solver::input::TheatreRequest;
-use clinicplan_solver::mip::{MipEvent, lp_bound, solve_stages};
-use clinicplan_solver::plan::Assignment;
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::input::TheatreRequest;
+use clinicplan_solver::theatre::mip::{MipEvent, lp_bound, solve_stages};
+use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::validate;
 use serde::{Deserialize, Serialize};
 
 /// Marks the worker's own lines on standard output (HiGHS may print there too).

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::solve::{InProcess, solve};
-use clinicplan_solver::validate;
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::solve::{InProcess, solve};
+use clinicplan_solver::theatre::validate;
 
 fn main() {
     let args: Vec<u64> = std::env::args()

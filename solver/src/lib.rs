@@ -1,28 +1,13 @@
-//! clinicplan's solver: domain types, validation, models, plans and the plan checker.
+//! clinicplan's solver: domain types, validation, models, plans and the plan checkers of
+//! its three products.
+//!
+//! - [`theatre`]: weekly theatre lists (requests, validation, models, the solve, the check).
+//! - [`appointments`]: a GP network's appointments balanced across its practices.
+//! - [`simulate`]: capacity scenarios, the waiting list simulated week by week.
 //!
 //! Architecture invariant: this crate does no I/O and knows nothing of protobuf, gRPC or
-//! file formats. Requests come in as [`input::TheatreRequest`], are turned into an
-//! [`domain::Instance`] by [`validate::validate`] (the only way to build one), and come
-//! out as a [`plan::Plan`], which [`check::check`] re-verifies.
+//! file formats.
 
 pub mod appointments;
-pub mod capacity;
-pub mod check;
-pub mod constructive;
-pub mod domain;
-pub mod eligibility;
-pub mod explain;
-pub mod generate;
-pub mod improve;
-pub mod input;
-pub mod mip;
-pub mod models;
-pub mod plan;
 pub mod simulate;
-pub mod solve;
-pub mod validate;
-
-pub use domain::Instance;
-pub use input::TheatreRequest;
-pub use plan::{Assignment, Plan};
-pub use validate::{ValidationError, ValidationErrors, validate};
+pub mod theatre;

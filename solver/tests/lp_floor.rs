@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use clinicplan_solver::domain::Priority;
-use clinicplan_solver::models::column_generation::{solve_lp, solve_lp_raising_floor};
+use clinicplan_solver::theatre::domain::Priority;
+use clinicplan_solver::theatre::models::column_generation::{solve_lp, solve_lp_raising_floor};
 
 mod common;
 
@@ -22,7 +22,7 @@ fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
         let instance = common::generated(theatres, patients, seed, pins);
         // A start with few P1 (priority order reversed would be contrived: drop every
         // second P1 booking of the constructive plan instead).
-        let mut start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let mut start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let pinned: Vec<_> = instance.pinned.iter().map(|&(p, _)| p).collect();
         let p1: Vec<_> = start
             .scheduled()

@@ -2,12 +2,12 @@
 //! `models::theatre_list` has its heading in docs/model.md, and every error code that
 //! validate.rs or check.rs can return is explained in docs/errors.md.
 
-use clinicplan_solver::models::theatre_list::Family;
+use clinicplan_solver::theatre::models::theatre_list::Family;
 
 const MODEL_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/model.md");
 const ERRORS_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md");
-const VALIDATE_RS: &str = include_str!("../src/validate.rs");
-const CHECK_RS: &str = include_str!("../src/check.rs");
+const VALIDATE_RS: &str = include_str!("../src/theatre/validate.rs");
+const CHECK_RS: &str = include_str!("../src/theatre/check.rs");
 const APPOINTMENT_VALIDATE_RS: &str = include_str!("../src/appointments/validate.rs");
 const APPOINTMENT_CHECK_RS: &str = include_str!("../src/appointments/check.rs");
 

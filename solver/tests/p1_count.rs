@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use clinicplan_solver::check::check;
-use clinicplan_solver::domain::{PatientIdx, Priority, SessionIdx};
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::input::PriorityInput;
-use clinicplan_solver::mip::{RunStatus, max_count, max_p1_by_specialty, run_stage};
-use clinicplan_solver::models::theatre_list::Stage;
-use clinicplan_solver::plan::{Assignment, build_plan};
-use clinicplan_solver::{Instance, validate};
+use clinicplan_solver::theatre::check::check;
+use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::input::PriorityInput;
+use clinicplan_solver::theatre::mip::{RunStatus, max_count, max_p1_by_specialty, run_stage};
+use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::plan::{Assignment, build_plan};
+use clinicplan_solver::theatre::{Instance, validate};
 
 mod common;
 
@@ -35,7 +35,7 @@ fn count(
     instance: &Instance,
     start: &Assignment,
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
-) -> (clinicplan_solver::mip::RunResult, Assignment) {
+) -> (clinicplan_solver::theatre::mip::RunResult, Assignment) {
     let (run, plan) = max_count(
         instance,
         Priority::P1,
@@ -123,7 +123,7 @@ fn a_preferred_placement_is_followed_at_the_same_count() {
     let mut gained = 0;
     for (theatres, patients, seed) in [(3, 150, 41), (4, 200, 42), (4, 250, 43)] {
         let instance = week(theatres, patients, seed, 8, None);
-        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let most = whole_count(&instance, &start);
         let count_near = |prefer: &HashMap<(PatientIdx, SessionIdx), f64>| {
             let (_, near) = count(&instance, &start, Some(prefer));

@@ -5,16 +5,16 @@
 
 use std::time::{Duration, Instant};
 
-use clinicplan_solver::Instance;
-use clinicplan_solver::check::check;
-use clinicplan_solver::domain::Priority;
-use clinicplan_solver::mip::{RunStatus, best_of_roundings, round_patterns, run_stage};
-use clinicplan_solver::models::column_generation::solve_lp;
-use clinicplan_solver::models::patterns::{
+use clinicplan_solver::theatre::Instance;
+use clinicplan_solver::theatre::check::check;
+use clinicplan_solver::theatre::domain::Priority;
+use clinicplan_solver::theatre::mip::{RunStatus, best_of_roundings, round_patterns, run_stage};
+use clinicplan_solver::theatre::models::column_generation::solve_lp;
+use clinicplan_solver::theatre::models::patterns::{
     Part, patterns_of, schedulable_p1, solve_by_specialty, solve_relaxation,
 };
-use clinicplan_solver::models::theatre_list::Stage;
-use clinicplan_solver::plan::build_plan;
+use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::plan::build_plan;
 
 mod common;
 
@@ -41,7 +41,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         let instance = instance(theatres, patients, seed, pins);
         let nothing = instance.nothing_scheduled_cost();
         let tolerance = 1e-6 * nothing;
-        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         // The most P1 any plan schedules, and a plan with that many.
         let p1_plan = common::most_p1(&instance, &start);
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
@@ -117,7 +117,7 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
         [(3, 200, 11, false), (6, 900, 12, false), (4, 300, 13, true)]
     {
         let instance = instance(theatres, patients, seed, pins);
-        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let p1_plan = common::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let far = Instant::now() + Duration::from_secs(120);
@@ -184,11 +184,12 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
 fn a_rounding_short_of_the_p1_floor_is_mended_by_specialty() {
     for (theatres, patients, seed) in [(3, 300, 21), (6, 900, 22), (6, 1200, 23)] {
         let instance = instance(theatres, patients, seed, false);
-        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let p1_plan = common::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
-        let order = clinicplan_solver::constructive::density_order(&instance);
-        let mut short = clinicplan_solver::constructive::constructive_plan_in(&instance, &order);
+        let order = clinicplan_solver::theatre::constructive::density_order(&instance);
+        let mut short =
+            clinicplan_solver::theatre::constructive::constructive_plan_in(&instance, &order);
         let (p, _) = short
             .scheduled()
             .find(|&(p, _)| instance.patient(p).priority == Priority::P1)

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use clinicplan_solver::Instance;
-use clinicplan_solver::check::{ProposedPlan, check};
-use clinicplan_solver::solve::{InProcess, SolveStatus, solve};
+use clinicplan_solver::theatre::Instance;
+use clinicplan_solver::theatre::check::{ProposedPlan, check};
+use clinicplan_solver::theatre::solve::{InProcess, SolveStatus, solve};
 
 mod common;
 
@@ -13,7 +13,7 @@ fn instance(theatres: u32, patients: u32, seed: u64) -> Instance {
     common::generated(theatres, patients, seed, false)
 }
 
-fn code_of(report: &clinicplan_solver::check::CheckReport) -> Vec<&'static str> {
+fn code_of(report: &clinicplan_solver::theatre::check::CheckReport) -> Vec<&'static str> {
     report.violations.iter().map(|v| v.code).collect()
 }
 
@@ -125,7 +125,7 @@ fn the_checker_catches_hand_edits() {
     for id in unscheduled {
         edited.sessions[fullest]
             .cases
-            .push(clinicplan_solver::check::ProposedCase {
+            .push(clinicplan_solver::theatre::check::ProposedCase {
                 patient_id: id,
                 start_time: "08:30".into(),
                 end_time: "08:31".into(),
@@ -149,10 +149,10 @@ fn the_same_request_gives_the_same_plan() {
 
 #[test]
 fn column_generation_reaches_the_whole_lp_optimum() {
-    use clinicplan_solver::mip::{RunOptions, run_stage};
-    use clinicplan_solver::models::column_generation::solve_lp;
-    use clinicplan_solver::models::theatre_list::Stage;
-    use clinicplan_solver::plan::Assignment;
+    use clinicplan_solver::theatre::mip::{RunOptions, run_stage};
+    use clinicplan_solver::theatre::models::column_generation::solve_lp;
+    use clinicplan_solver::theatre::models::theatre_list::Stage;
+    use clinicplan_solver::theatre::plan::Assignment;
     use std::time::Instant;
 
     for (theatres, patients, seed, with_pins) in [
@@ -162,7 +162,7 @@ fn column_generation_reaches_the_whole_lp_optimum() {
         (3, 200, 4, true),
     ] {
         let instance = common::generated(theatres, patients, seed, with_pins);
-        let start = clinicplan_solver::constructive::constructive_plan(&instance);
+        let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let p1_floor = if with_pins {
             start.counts_by_priority(&instance)[0]
         } else {

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clinicplan_service::proto;
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 
 pub use checker::{Recomputed, close};
 pub use server::Harness;

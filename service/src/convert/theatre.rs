@@ -1,10 +1,10 @@
 //! Theatre lists: PlanTheatreLists messages to the solver's input, and plans back.
 
-use clinicplan_solver::check::{ProposedCase, ProposedPlan, ProposedSession};
-use clinicplan_solver::domain::{Instance, Priority};
-use clinicplan_solver::explain::Reason;
-use clinicplan_solver::input::*;
-use clinicplan_solver::solve::{Outcome, PlanSource, SolveStatus};
+use clinicplan_solver::theatre::check::{ProposedCase, ProposedPlan, ProposedSession};
+use clinicplan_solver::theatre::domain::{Instance, Priority};
+use clinicplan_solver::theatre::explain::Reason;
+use clinicplan_solver::theatre::input::*;
+use clinicplan_solver::theatre::solve::{Outcome, PlanSource, SolveStatus};
 
 use crate::proto;
 
@@ -63,7 +63,7 @@ fn options_in(o: Option<proto::SolveOptions>) -> OptionsInput {
     }
 }
 
-/// Wire request → solver input (nothing is checked here: [`clinicplan_solver::validate`] does that).
+/// Wire request → solver input (nothing is checked here: [`clinicplan_solver::theatre::validate`] does that).
 pub fn request_from_proto(r: proto::PlanTheatreListsRequest) -> TheatreRequest {
     TheatreRequest {
         planning_start: r.planning_start,

@@ -1,5 +1,5 @@
 //! Capacity scenarios: the waiting list simulated week by week, each week's theatre
-//! lists planned by [`crate::solve::solve`], under a baseline and named variants.
+//! lists planned by [`crate::theatre::solve::solve`], under a baseline and named variants.
 //!
 //! - [`config`]: the scenario as written (serde types, shaped for TOML; the service
 //!   reads the file).

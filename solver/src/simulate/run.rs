@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::random::{self, Purpose, stable_hash};
 use super::scenario::*;
 use super::weeks::{WeekSolveError, WeekSolver};
-use crate::domain::{ObjectivePolicy, ObjectiveWeights, Priority};
-use crate::input::*;
+use crate::theatre::domain::{ObjectivePolicy, ObjectiveWeights, Priority};
+use crate::theatre::input::*;
 
 /// What one simulated week recorded: the row of `weeks.csv` and `weeks.json`. Waits
 /// are measured at the end of the week (the next Monday), in weeks of 7 days.
@@ -130,7 +130,7 @@ pub enum SimulationError {
     #[error("week {week}: internal error, the week's request is invalid: {errors}")]
     InvalidWeek {
         week: u32,
-        errors: crate::validate::ValidationErrors,
+        errors: crate::theatre::validate::ValidationErrors,
     },
     /// `error` is not a `#[source]`: the message already carries it, once.
     #[error("week {week}: {error}")]
@@ -447,7 +447,7 @@ fn simulate_week(
     // 2. The week's plan.
     let (request, sessions_lost_to_leave) =
         week_request(scenario, &setting, monday, &state.waiting, &state.occupied);
-    let instance = crate::validate::validate(&request)
+    let instance = crate::theatre::validate::validate(&request)
         .map_err(|errors| SimulationError::InvalidWeek { week, errors })?;
     let plan = solver
         .plan_theatres(week, &request, &instance, scenario.week_time_limit)

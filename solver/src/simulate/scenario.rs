@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
-use crate::domain::{ObjectivePolicy, Priority};
+use crate::theatre::domain::{ObjectivePolicy, Priority};
 
 /// A checked scenario, ready to simulate.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,10 +15,10 @@ use crate::appointments::domain::{RequestIdx, SlotIdx};
 use crate::appointments::input::BalanceRequest;
 use crate::appointments::solve::BalanceMetrics;
 use crate::appointments::{Network, balance};
-use crate::domain::Instance;
-use crate::input::TheatreRequest;
-use crate::plan::Assignment;
-use crate::solve::{NoMip, solve};
+use crate::theatre::domain::Instance;
+use crate::theatre::input::TheatreRequest;
+use crate::theatre::plan::Assignment;
+use crate::theatre::solve::{NoMip, solve};
 
 /// Why a week's solve failed, as the solver reported it.
 pub type WeekSolveError = Box<dyn std::error::Error + Send + Sync>;

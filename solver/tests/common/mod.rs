@@ -1,11 +1,11 @@
 //! Generated weeks for the solver's tests.
 
-use clinicplan_solver::domain::Priority;
-use clinicplan_solver::generate::{GeneratorConfig, theatre_request};
-use clinicplan_solver::input::BookingInput;
-use clinicplan_solver::mip::{RunOptions, RunStatus, max_count};
-use clinicplan_solver::plan::Assignment;
-use clinicplan_solver::{Instance, validate};
+use clinicplan_solver::theatre::domain::Priority;
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::input::BookingInput;
+use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, max_count};
+use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::{Instance, validate};
 use std::time::Duration;
 
 /// The generator's week; with `pins`, every third booking of its constructive plan pinned
@@ -22,7 +22,7 @@ pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instanc
     if !pins {
         return first;
     }
-    let start = clinicplan_solver::constructive::constructive_plan(&first);
+    let start = clinicplan_solver::theatre::constructive::constructive_plan(&first);
     request.pinned = start
         .scheduled()
         .step_by(3)

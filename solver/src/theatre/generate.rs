@@ -10,7 +10,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::input::*;
+use crate::theatre::input::*;
 
 /// What to generate.
 #[derive(Clone, Debug)]

@@ -5,9 +5,9 @@
 use chrono::{Duration, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use crate::capacity::Loads;
-use crate::domain::*;
-use crate::explain::{Explanation, explain};
+use crate::theatre::capacity::Loads;
+use crate::theatre::domain::*;
+use crate::theatre::explain::{Explanation, explain};
 
 /// Which session each patient goes to (`None`: left waiting), indexed by patient.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

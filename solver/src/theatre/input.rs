@@ -1,7 +1,7 @@
 //! The unvalidated request: what a client, a CSV import or a scenario file says,
 //! field for field, before anything is checked.
 //!
-//! Dates and times stay strings here so that [`crate::validate`] can name a malformed
+//! Dates and times stay strings here so that [`crate::theatre::validate`] can name a malformed
 //! one by its path (`sessions[3].start_time`). The service converts protobuf messages
 //! into these types in one place; scenario files build them too.
 

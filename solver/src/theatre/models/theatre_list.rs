@@ -1,6 +1,6 @@
 //! The theatre-list model (docs/model.md, "Theatre lists"), built with good_lp.
 //!
-//! Sets: patients P, sessions S, eligible pairs E ⊆ P × S ([`crate::eligibility`]).
+//! Sets: patients P, sessions S, eligible pairs E ⊆ P × S ([`crate::theatre::eligibility`]).
 //! Variables: x[p,s] ∈ {0,1} for (p,s) ∈ E (continuous in [0,1] for the relaxation).
 //! Constraint families, one function each, named as in docs/model.md:
 //! [`assign_once`], [`session_minutes`], [`surgeon_day_minutes`], [`ward_beds`],
@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, constraint, variable};
 
-use crate::capacity::Loads;
-use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::plan::Assignment;
+use crate::theatre::capacity::Loads;
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::theatre::plan::Assignment;
 
 /// What a solve of the model optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

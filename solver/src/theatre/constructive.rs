@@ -2,9 +2,9 @@
 //! first within a priority, then id), each into the first session, in session order,
 //! where every hard rule still holds. Fast, always feasible, and the solver's start.
 
-use crate::capacity::Loads;
-use crate::domain::{Instance, PatientIdx};
-use crate::plan::Assignment;
+use crate::theatre::capacity::Loads;
+use crate::theatre::domain::{Instance, PatientIdx};
+use crate::theatre::plan::Assignment;
 
 /// Patients in constructive order: priority, then longest wait, then id.
 pub fn priority_order(instance: &Instance) -> Vec<PatientIdx> {
@@ -32,8 +32,8 @@ pub fn density_order(instance: &Instance) -> Vec<PatientIdx> {
     };
     order.sort_by(|&a, &b| {
         let (pa, pb) = (instance.patient(a), instance.patient(b));
-        (pa.priority != crate::domain::Priority::P1)
-            .cmp(&(pb.priority != crate::domain::Priority::P1))
+        (pa.priority != crate::theatre::domain::Priority::P1)
+            .cmp(&(pb.priority != crate::theatre::domain::Priority::P1))
             .then(density(b).total_cmp(&density(a)))
             .then(pa.id.cmp(&pb.id))
     });

@@ -1,7 +1,7 @@
 //! The validated instance: indices instead of ids, parsed dates and times, derived
 //! quantities (day index, session length, urgency) computed once.
 //!
-//! An [`Instance`] can only be built by [`crate::validate::validate`], so every
+//! An [`Instance`] can only be built by [`crate::theatre::validate::validate`], so every
 //! function that takes one may rely on its invariants: ids unique and resolved,
 //! durations positive, sessions inside the horizon and not overlapping, pins eligible.
 
@@ -170,7 +170,7 @@ pub struct Patient {
     pub flags: BTreeSet<CaseFlag>,
 }
 
-/// A validated planning problem. Build it with [`crate::validate::validate`].
+/// A validated planning problem. Build it with [`crate::theatre::validate::validate`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
     pub planning_start: NaiveDate,

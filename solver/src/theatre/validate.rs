@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveTime};
 
-use crate::capacity::{Loads, Overrun};
-use crate::domain::*;
-use crate::eligibility::{check_pair, eligible_sessions};
-use crate::input::*;
+use crate::theatre::capacity::{Loads, Overrun};
+use crate::theatre::domain::*;
+use crate::theatre::eligibility::{check_pair, eligible_sessions};
+use crate::theatre::input::*;
 
 /// Largest horizon accepted, in days.
 pub const MAX_HORIZON_DAYS: u32 = 366;
@@ -539,7 +539,9 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
 
     let urgency = patients
         .iter()
-        .map(|p: &Patient| crate::domain::urgency(&options.weights, p.priority, p.waited_days))
+        .map(|p: &Patient| {
+            crate::theatre::domain::urgency(&options.weights, p.priority, p.waited_days)
+        })
         .collect();
     let mut instance = Instance {
         planning_start,

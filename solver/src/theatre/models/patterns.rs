@@ -23,9 +23,9 @@ use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Model, Sense};
 
-use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::models::column_generation::{SharedDuals, SharedRows};
-use crate::plan::Assignment;
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::theatre::models::column_generation::{SharedDuals, SharedRows};
+use crate::theatre::plan::Assignment;
 
 /// One session's set of cases.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -456,7 +456,7 @@ pub fn knapsack_reduced(items: &[(PatientIdx, u32, f64)], capacity: u32) -> (f64
     let sub: Vec<(PatientIdx, u32, f64)> = kept.iter().map(|&i| items[i]).collect();
     let total: u64 = sub.iter().map(|i| u64::from(i.1)).sum();
     let cap = capacity.min(u32::try_from(total).unwrap_or(u32::MAX));
-    let chosen: Vec<usize> = crate::improve::knapsack(&sub, cap)
+    let chosen: Vec<usize> = crate::theatre::improve::knapsack(&sub, cap)
         .into_iter()
         .map(|k| kept[k])
         .collect();
@@ -1385,13 +1385,13 @@ fn configure(model: &mut Model, log: bool) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{GeneratorConfig, theatre_request};
+    use crate::theatre::generate::{GeneratorConfig, theatre_request};
     use proptest::prelude::*;
 
     /// A generated week of two theatres.
     fn week(patients: u32, seed: u64) -> Instance {
         let request = theatre_request(&GeneratorConfig::week(2, patients, seed));
-        crate::validate::validate(&request).expect("a valid instance")
+        crate::theatre::validate::validate(&request).expect("a valid instance")
     }
 
     /// Whether a pattern's cases and their turnarounds fit its session's minutes.
@@ -1431,7 +1431,7 @@ mod tests {
         ) {
             let instance = week(50, seed);
             let pricing = Pricing::new(&instance);
-            let start = crate::constructive::constructive_plan(&instance);
+            let start = crate::theatre::constructive::constructive_plan(&instance);
             let master = Master::new(
                 &instance,
                 &pricing,
@@ -1525,7 +1525,7 @@ mod tests {
         let far = Instant::now() + std::time::Duration::from_secs(60);
         let start = patterns_of(
             &instance,
-            &crate::constructive::constructive_plan(&instance),
+            &crate::theatre::constructive::constructive_plan(&instance),
         );
         let dive = |skip: usize| {
             let mut master =

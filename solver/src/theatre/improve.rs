@@ -12,9 +12,9 @@
 
 use std::time::Instant;
 
-use crate::capacity::Loads;
-use crate::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
-use crate::plan::Assignment;
+use crate::theatre::capacity::Loads;
+use crate::theatre::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
+use crate::theatre::plan::Assignment;
 
 /// The weighted wait saved by booking p into s rather than leaving them waiting.
 fn saving(instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
@@ -409,7 +409,7 @@ mod tests {
         items: &[(PatientIdx, u32, f64)],
         capacity: u32,
     ) -> Result<f64, TestCaseError> {
-        let (value, chosen) = crate::models::patterns::knapsack_reduced(items, capacity);
+        let (value, chosen) = crate::theatre::models::patterns::knapsack_reduced(items, capacity);
         let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
         let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
         prop_assert!(weight <= capacity);

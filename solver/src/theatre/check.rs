@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveTime;
 
-use crate::domain::{Instance, PatientIdx, SessionIdx, SurgeonIdx};
-use crate::eligibility::check_pair;
-use crate::plan::{Assignment, Plan, flag_rank};
+use crate::theatre::domain::{Instance, PatientIdx, SessionIdx, SurgeonIdx};
+use crate::theatre::eligibility::check_pair;
+use crate::theatre::plan::{Assignment, Plan, flag_rank};
 
 /// A plan as ids and times.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -285,7 +285,7 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
         // The documented list order (a warning, not a hard rule).
         let by_time: Vec<PatientIdx> = timed.iter().map(|t| t.2).collect();
         let mut expected = listed.clone();
-        crate::plan::order_cases(instance, &mut expected);
+        crate::theatre::plan::order_cases(instance, &mut expected);
         let ranks = |order: &[PatientIdx]| -> Vec<u8> {
             order
                 .iter()

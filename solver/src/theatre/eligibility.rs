@@ -2,7 +2,7 @@
 //! ("Eligible pairs"). The model, the constructive plan, the explanations and the
 //! checker all ask this one function.
 
-use crate::domain::{Instance, PatientIdx, SessionIdx};
+use crate::theatre::domain::{Instance, PatientIdx, SessionIdx};
 
 /// Why a (patient, session) pair is not eligible, in the order the rules are tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,15 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::capacity::Loads;
-use crate::check::{CheckReport, check};
-use crate::constructive::{
+use crate::theatre::capacity::Loads;
+use crate::theatre::check::{CheckReport, check};
+use crate::theatre::constructive::{
     constructive_plan, constructive_plan_in, density_order, fill, priority_order,
 };
-use crate::domain::Instance;
-use crate::improve::repack_sessions;
-use crate::mip::{MipEvent, RunStatus, StageName, solve_staged};
-use crate::plan::{Assignment, Plan, build_plan};
+use crate::theatre::domain::Instance;
+use crate::theatre::improve::repack_sessions;
+use crate::theatre::mip::{MipEvent, RunStatus, StageName, solve_staged};
+use crate::theatre::plan::{Assignment, Plan, build_plan};
 
 /// Status of the returned plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub enum RunnerEnd {
     Failed(String),
 }
 
-/// Runs the MIP work ([`crate::mip::lp_bound`] and [`crate::mip::solve_stages`], or
+/// Runs the MIP work ([`crate::theatre::mip::lp_bound`] and [`crate::theatre::mip::solve_stages`], or
 /// [`solve_staged`] for both) somewhere and relays its events, giving up at `deadline`.
 pub trait MipRunner {
     /// Called as soon as the start plan exists, before the local search: a runner that
@@ -174,8 +174,8 @@ pub fn policy_worse(instance: &Instance, a: &Assignment, b: &Assignment) -> bool
         b.counts_by_priority(instance),
     );
     let ranks = match instance.options.policy {
-        crate::domain::ObjectivePolicy::WeightedWait => 1,
-        crate::domain::ObjectivePolicy::PriorityOrder => 4,
+        crate::theatre::domain::ObjectivePolicy::WeightedWait => 1,
+        crate::theatre::domain::ObjectivePolicy::PriorityOrder => 4,
     };
     for r in 0..ranks {
         if ca[r] != cb[r] {

@@ -1,8 +1,8 @@
 //! Why a patient was left waiting, in terms a scheduler can act on.
 
-use crate::capacity::{Loads, Overrun};
-use crate::domain::{Instance, PatientIdx};
-use crate::eligibility::{Ineligible, check_pair};
+use crate::theatre::capacity::{Loads, Overrun};
+use crate::theatre::domain::{Instance, PatientIdx};
+use crate::theatre::eligibility::{Ineligible, check_pair};
 
 /// The reason codes of docs/model.md, "Explanations".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
 
-use crate::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::plan::Assignment;
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
+use crate::theatre::plan::Assignment;
 
 /// The LP optimum found by column generation.
 #[derive(Clone, Debug)]

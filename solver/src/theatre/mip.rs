@@ -14,9 +14,9 @@ use good_lp::{SolverModel, solvers::highs::highs};
 use highs::HighsModelStatus;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
-use crate::models::theatre_list::{Scope, Stage, build};
-use crate::plan::Assignment;
+use crate::theatre::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
+use crate::theatre::models::theatre_list::{Scope, Stage, build};
+use crate::theatre::plan::Assignment;
 
 /// How a HiGHS run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,7 +273,7 @@ pub fn solve_staged(
         if let MipEvent::StageDone {
             plan: Some(plan), ..
         } = &event
-            && !crate::solve::policy_worse(instance, plan, &start)
+            && !crate::theatre::solve::policy_worse(instance, plan, &start)
         {
             start = plan.clone();
         }
@@ -347,7 +347,7 @@ pub fn lp_bound(
             );
             Some(improved)
         };
-        crate::models::column_generation::solve_lp_raising_floor(
+        crate::theatre::models::column_generation::solve_lp_raising_floor(
             instance,
             floor_plan,
             start_floor,
@@ -410,7 +410,7 @@ pub fn lp_bound(
     // rounding) will take: the rest is the relaxation's and the dive's.
     let reserve = (rounding + count_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
     let until = Instant::now() + left.saturating_sub(reserve);
-    if let Some(relaxation) = crate::models::patterns::solve_by_specialty(
+    if let Some(relaxation) = crate::theatre::models::patterns::solve_by_specialty(
         instance,
         &[&p1_plan, &plan],
         p1_floor,
@@ -496,7 +496,7 @@ fn place_p1_near(
 struct Booking<'a> {
     instance: &'a Instance,
     assignment: Assignment,
-    loads: crate::capacity::Loads,
+    loads: crate::theatre::capacity::Loads,
 }
 
 impl<'a> Booking<'a> {
@@ -505,7 +505,7 @@ impl<'a> Booking<'a> {
         let mut booking = Booking {
             instance,
             assignment: Assignment::empty(instance),
-            loads: crate::capacity::Loads::new(instance),
+            loads: crate::theatre::capacity::Loads::new(instance),
         };
         for &(p, s) in &instance.pinned {
             booking.book(p, s);
@@ -578,11 +578,11 @@ fn round_lp(
         mut loads,
         ..
     } = booking;
-    crate::constructive::fill(
+    crate::theatre::constructive::fill(
         instance,
         &mut assignment,
         &mut loads,
-        &crate::constructive::density_order(instance),
+        &crate::theatre::constructive::density_order(instance),
     );
     polish(instance, &mut assignment, deadline);
     assignment
@@ -596,7 +596,7 @@ fn round_lp(
 /// `p1_plan`'s P1 seated first (which meets the floor); [`best_of_roundings`] picks.
 pub fn round_patterns(
     instance: &Instance,
-    relaxation: &crate::models::patterns::PatternRelaxation,
+    relaxation: &crate::theatre::models::patterns::PatternRelaxation,
     p1_plan: &Assignment,
     p1_floor: u32,
     deadline: Instant,
@@ -640,7 +640,7 @@ pub fn best_of_roundings(
     let merged = (!meets(&first)).then(|| merge_by_specialty(instance, &first, &seeded, deadline));
     let mut best = seeded;
     for candidate in [Some(first), merged].into_iter().flatten() {
-        if !crate::solve::policy_worse(instance, &candidate, &best) {
+        if !crate::theatre::solve::policy_worse(instance, &candidate, &best) {
             best = candidate;
         }
     }
@@ -690,14 +690,14 @@ fn merge_by_specialty(
 
 fn round_patterns_from(
     instance: &Instance,
-    relaxation: &crate::models::patterns::PatternRelaxation,
+    relaxation: &crate::theatre::models::patterns::PatternRelaxation,
     p1_plan: &Assignment,
     seed_p1: bool,
     deadline: Instant,
 ) -> Assignment {
     let mut booking = Booking::with_pins(instance);
     // The dive's patterns first, then the last LP's, largest value first.
-    let mut order: Vec<(f64, &crate::models::patterns::Pattern)> = relaxation
+    let mut order: Vec<(f64, &crate::theatre::models::patterns::Pattern)> = relaxation
         .pool
         .iter()
         .zip(&relaxation.values)
@@ -705,7 +705,7 @@ fn round_patterns_from(
         .map(|(k, &v)| (v, k))
         .collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    let order: Vec<&crate::models::patterns::Pattern> = relaxation
+    let order: Vec<&crate::theatre::models::patterns::Pattern> = relaxation
         .fixed
         .iter()
         .chain(order.into_iter().map(|(_, k)| k))
@@ -982,14 +982,19 @@ fn submodel_scope(instance: &Instance, incumbent: &Assignment, k: usize) -> Vec<
 
 /// Books every patient that still fits (densest first) and re-packs the sessions.
 fn polish(instance: &Instance, assignment: &mut Assignment, deadline: Instant) {
-    let mut loads = crate::capacity::Loads::from_assignment(instance, assignment);
-    crate::constructive::fill(
+    let mut loads = crate::theatre::capacity::Loads::from_assignment(instance, assignment);
+    crate::theatre::constructive::fill(
         instance,
         assignment,
         &mut loads,
-        &crate::constructive::density_order(instance),
+        &crate::theatre::constructive::density_order(instance),
     );
-    crate::improve::repack_sessions(instance, assignment, crate::solve::REPACK_PASSES, deadline);
+    crate::theatre::improve::repack_sessions(
+        instance,
+        assignment,
+        crate::theatre::solve::REPACK_PASSES,
+        deadline,
+    );
 }
 
 /// Maximises the count of `priority` (docs/model.md, "Count stages"). The model holds

@@ -1,0 +1,23 @@
+//! Weekly theatre lists. Requests come in as [`input::TheatreRequest`], are turned into an
+//! [`domain::Instance`] by [`validate::validate`] (the only way to build one), and come
+//! out as a [`plan::Plan`], which [`check::check`] re-verifies.
+
+pub mod capacity;
+pub mod check;
+pub mod constructive;
+pub mod domain;
+pub mod eligibility;
+pub mod explain;
+pub mod generate;
+pub mod improve;
+pub mod input;
+pub mod mip;
+pub mod models;
+pub mod plan;
+pub mod solve;
+pub mod validate;
+
+pub use domain::Instance;
+pub use input::TheatreRequest;
+pub use plan::{Assignment, Plan};
+pub use validate::{ValidationError, ValidationErrors, validate};
