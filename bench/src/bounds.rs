@@ -205,59 +205,20 @@ fn measure(
         false,
     )
     .context("the pattern relaxation with the P1 floor failed")?;
-    let mip = mip_limit.map(|time_limit| {
-        // The count's plan books only P1 patients: fill it up as a start.
-        let mut start = p1_plan.clone();
-        let mut loads =
-            clinicplan_solver::theatre::capacity::Loads::from_assignment(&instance, &start);
-        let order = clinicplan_solver::theatre::constructive::density_order(&instance);
-        clinicplan_solver::theatre::constructive::fill(&instance, &mut start, &mut loads, &order);
-        let options = RunOptions {
-            time_limit,
-            mip_rel_gap: 0.0,
-            mip_abs_gap: None,
-            threads: 1,
-            log: false,
-        };
-        let floors = [p1_floor, 0, 0, 0];
-        let run = run_stage(
-            &instance,
-            Stage::WeightedWait,
-            floors,
-            true,
-            Some(&start),
-            &options,
-            None,
-        );
-        MipWithFloor {
-            bound: nothing + run.dual_bound,
-            best: run.assignment.map(|a| a.weighted_wait(&instance)),
-            optimal: run.status == clinicplan_solver::theatre::mip::RunStatus::Optimal,
-        }
-    });
-    let branched = branches.map(|(max_configurations, penalty, per_branch)| {
-        let scale = instance
-            .patient_indices()
-            .map(|p| instance.cost_unscheduled(p))
-            .fold(0.0, f64::max);
-        let initial = patterns_of(&instance, &p1_plan);
-        crate::branches::p1_branches(
-            &instance,
-            &initial,
-            p1_floor,
-            p1_proven,
-            &lp_floor.shared_duals,
-            penalty * scale,
-            max_configurations,
-            per_branch,
-            threads,
-        )
-        .map(|b| Branched {
-            bound: nothing + b.bound,
-            ..b
-        })
-        .map_err(|e| e.to_string())
-    });
+    let floor = FloorLp {
+        p1_plan,
+        p1_floor,
+        p1_proven,
+        lp: lp_floor,
+    };
+    let mip = mip_limit.map(|time_limit| mip_with_floor(&instance, &floor, nothing, time_limit));
+    let branched = branches.map(|settings| branch(&instance, &floor, nothing, settings, threads));
+    let FloorLp {
+        p1_floor,
+        p1_proven,
+        lp: lp_floor,
+        ..
+    } = floor;
     Ok(InstanceBounds {
         label,
         seed: config.seed,
@@ -279,6 +240,76 @@ fn measure(
         branched,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The whole model as a MIP with the P1 floor for `time_limit` (HiGHS, 1 thread), from the
+/// count's plan filled up: its dual bound and best plan.
+fn mip_with_floor(
+    instance: &Instance,
+    floor: &FloorLp,
+    nothing: f64,
+    time_limit: Duration,
+) -> MipWithFloor {
+    let (p1_plan, p1_floor) = (&floor.p1_plan, floor.p1_floor);
+    // The count's plan books only P1 patients: fill it up as a start.
+    let mut start = p1_plan.clone();
+    let mut loads = clinicplan_solver::theatre::capacity::Loads::from_assignment(instance, &start);
+    let order = clinicplan_solver::theatre::constructive::density_order(instance);
+    clinicplan_solver::theatre::constructive::fill(instance, &mut start, &mut loads, &order);
+    let options = RunOptions {
+        time_limit,
+        mip_rel_gap: 0.0,
+        mip_abs_gap: None,
+        threads: 1,
+        log: false,
+    };
+    let floors = [p1_floor, 0, 0, 0];
+    let run = run_stage(
+        instance,
+        Stage::WeightedWait,
+        floors,
+        true,
+        Some(&start),
+        &options,
+        None,
+    );
+    MipWithFloor {
+        bound: nothing + run.dual_bound,
+        best: run.assignment.map(|a| a.weighted_wait(instance)),
+        optimal: run.status == clinicplan_solver::theatre::mip::RunStatus::Optimal,
+    }
+}
+
+/// The P1-first bound by branch and price (`branches::p1_branches`), the penalty given
+/// as a multiple of the largest cost of leaving a patient unscheduled.
+fn branch(
+    instance: &Instance,
+    floor: &FloorLp,
+    nothing: f64,
+    (max_configurations, penalty, per_branch): (usize, f64, Duration),
+    threads: usize,
+) -> Result<Branched, String> {
+    let (p1_plan, p1_floor, p1_proven) = (&floor.p1_plan, floor.p1_floor, floor.p1_proven);
+    let lp_floor = &floor.lp;
+    let scale = instance
+        .patient_indices()
+        .map(|p| instance.cost_unscheduled(p))
+        .fold(0.0, f64::max);
+    let initial = patterns_of(instance, p1_plan);
+    let config = crate::branches::BranchConfig {
+        p1_floor,
+        floor_proven: p1_proven,
+        penalty: penalty * scale,
+        max_configurations,
+        per_branch,
+        threads,
+    };
+    crate::branches::p1_branches(instance, &initial, &lp_floor.shared_duals, &config)
+        .map(|b| Branched {
+            bound: nothing + b.bound,
+            ..b
+        })
+        .map_err(|e| e.to_string())
 }
 
 fn pct(x: f64) -> String {
@@ -391,7 +422,7 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
             Duration::from_secs_f64(args.p1_branch_seconds),
         )
     });
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let command = machine::command_line();
     let started = machine::now_utc();
     let commit = machine::git_commit();
     println!("clinicplan-bench {command}\n{started}, commit {commit}");

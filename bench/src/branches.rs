@@ -27,18 +27,22 @@
 //! Tested below against the whole-model MIP's optimum on small weeks: without ward beds
 //! the closed trees give it exactly, with them a bound under it.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod tree;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
 use clinicplan_solver::theatre::domain::{Instance, PatientIdx, SessionIdx};
 use clinicplan_solver::theatre::models::column_generation::SharedDuals;
 use clinicplan_solver::theatre::models::patterns::{
-    Coupling, Part, Pattern, bed_prices, schedulable_p1, sessions_by_specialty, solve_relaxation,
+    Pattern, bed_prices, schedulable_p1, sessions_by_specialty,
 };
+
+use tree::Tree;
 
 /// What the branching reached.
 pub struct Branched {
@@ -126,26 +130,70 @@ struct Branch {
     left_out: Vec<PatientIdx>,
 }
 
+/// The P1 count the branching starts from, and how far it may go.
+pub struct BranchConfig {
+    /// The most P1 patients any plan can book, and whether the count proved it.
+    pub p1_floor: u32,
+    pub floor_proven: bool,
+    /// The forced rows' multiplier is ν = −`penalty` (in weighted wait).
+    pub penalty: f64,
+    /// More trees than this to grow is an error.
+    pub max_configurations: usize,
+    /// Each tree's time.
+    pub per_branch: Duration,
+    pub threads: usize,
+}
+
 /// The least bound over every set of L = `schedulable P1 − floor` P1 patients left out (of
-/// at most L when the floor is not `floor_proven`), each part's tree given `per_branch`,
-/// or an error when there are more than `max_configurations` trees to grow.
-#[allow(clippy::too_many_arguments)]
+/// at most L when the floor is not proven), each part's tree given `per_branch`, or an
+/// error when there are more than `max_configurations` trees to grow.
 pub fn p1_branches(
     instance: &Instance,
     initial: &[Pattern],
-    p1_floor: u32,
-    floor_proven: bool,
     duals: &SharedDuals,
-    penalty: f64,
-    max_configurations: usize,
-    per_branch: std::time::Duration,
-    threads: usize,
+    config: &BranchConfig,
 ) -> anyhow::Result<Branched> {
-    let split = Split::new(instance, p1_floor, duals)?;
-    let (sessions, p1_of_part, left) = (&split.sessions, &split.p1_of_part, split.left);
+    let split = Split::new(instance, config.p1_floor, duals)?;
+    let left = split.left;
+    let branches = branches_of(instance, &split, config.max_configurations)?;
+    let results = grow_trees(instance, &split, &branches, initial, duals, config);
+    // The least bound of each part for each number of its P1 patients left out.
+    let mut least = vec![vec![f64::INFINITY; left + 1]; split.sessions.len()];
+    let mut closed = true;
+    let mut nodes = 0;
+    for (branch, result) in branches.iter().zip(results) {
+        let (bound, done, solved) = result.context("a part's pattern relaxation failed")?;
+        closed &= done;
+        nodes += solved;
+        let slot = &mut least[branch.part][branch.left_out.len()];
+        *slot = slot.min(bound);
+    }
+    Ok(Branched {
+        bound: split.constant
+            + if config.floor_proven {
+                least_sum(&least, left)
+            } else {
+                (0..=left)
+                    .map(|l| least_sum(&least, l))
+                    .fold(f64::INFINITY, f64::min)
+            },
+        closed,
+        trees: branches.len(),
+        nodes,
+    })
+}
+
+/// Every tree to grow: each part with each set of up to L of its P1 patients (pinned ones
+/// excepted) left out, part by part, smaller sets first; an error beyond `max_configurations`.
+fn branches_of(
+    instance: &Instance,
+    split: &Split,
+    max_configurations: usize,
+) -> anyhow::Result<Vec<Branch>> {
+    let left = split.left;
     let pinned: Vec<PatientIdx> = instance.pinned.iter().map(|&(p, _)| p).collect();
     let mut branches = Vec::new();
-    for (part, patients) in p1_of_part.iter().enumerate() {
+    for (part, patients) in split.p1_of_part.iter().enumerate() {
         let free: Vec<PatientIdx> = patients
             .iter()
             .copied()
@@ -166,11 +214,24 @@ pub fn p1_branches(
             }
         }
     }
+    Ok(branches)
+}
+
+/// Grows every tree, `threads` at a time, each for `per_branch`; each tree's result (see
+/// [`Tree::branch_and_price`]) in the order of `branches`.
+fn grow_trees(
+    instance: &Instance,
+    split: &Split,
+    branches: &[Branch],
+    initial: &[Pattern],
+    duals: &SharedDuals,
+    config: &BranchConfig,
+) -> Vec<Option<(f64, bool, usize)>> {
     let results: Vec<Mutex<Option<(f64, bool, usize)>>> =
         branches.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
+        for _ in 0..config.threads.max(1) {
             scope.spawn(|| {
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -179,358 +240,29 @@ pub fn p1_branches(
                     for p in &branch.left_out {
                         week.eligible[p.idx()].clear();
                     }
-                    let forced: Vec<PatientIdx> = p1_of_part[branch.part]
+                    let forced: Vec<PatientIdx> = split.p1_of_part[branch.part]
                         .iter()
                         .filter(|p| !branch.left_out.contains(p))
                         .copied()
                         .collect();
                     let tree = Tree {
                         base: &week,
-                        sessions: &sessions[branch.part],
+                        sessions: &split.sessions[branch.part],
                         beds: &split.beds,
                         forced: &forced,
-                        penalty,
+                        penalty: config.penalty,
                         duals,
                     };
-                    let result = tree.branch_and_price(initial, Instant::now() + per_branch);
+                    let result = tree.branch_and_price(initial, Instant::now() + config.per_branch);
                     *results[k].lock().expect("not poisoned") = result;
                 }
             });
         }
     });
-    // The least bound of each part for each number of its P1 patients left out.
-    let mut least = vec![vec![f64::INFINITY; left + 1]; sessions.len()];
-    let mut closed = true;
-    let mut nodes = 0;
-    for (branch, result) in branches.iter().zip(results) {
-        let (bound, done, solved) = result
-            .into_inner()
-            .expect("not poisoned")
-            .context("a part's pattern relaxation failed")?;
-        closed &= done;
-        nodes += solved;
-        let slot = &mut least[branch.part][branch.left_out.len()];
-        *slot = slot.min(bound);
-    }
-    Ok(Branched {
-        bound: split.constant
-            + if floor_proven {
-                least_sum(&least, left)
-            } else {
-                (0..=left)
-                    .map(|l| least_sum(&least, l))
-                    .fold(f64::INFINITY, f64::min)
-            },
-        closed,
-        trees: branches.len(),
-        nodes,
-    })
-}
-
-/// A node of one part's branch and price: the pairs (p, s) fixed to 1 (pins) and to 0,
-/// and the patients forced in by branching.
-struct Node {
-    /// A lower bound on the node's least cost (its parent's until it is solved).
-    bound: f64,
-    /// Creation order: ties of `bound` go to the older node.
-    id: usize,
-    pins: Vec<(PatientIdx, SessionIdx)>,
-    forbidden: Vec<(PatientIdx, SessionIdx)>,
-    forced: Vec<PatientIdx>,
-    /// The parent's patterns, the node's start once those it forbids are dropped.
-    pool: Arc<Vec<Pattern>>,
-}
-
-/// How a node splits, from the coarsest decision to the finest.
-#[derive(Debug, PartialEq)]
-enum Branching {
-    /// y_p = Σ_s x_{p,s} fractional, p not yet forced in: p forced in, or p left out.
-    Booked(PatientIdx),
-    /// y_p = 1 and z_{p,d} = Σ_{s on day d} x_{p,s} fractional: p on day d (forced in,
-    /// its other days forbidden), or p not on day d.
-    Day(PatientIdx, u32),
-    /// x_{p,s} fractional: p pinned to s, or p kept out of s.
-    Pair(PatientIdx, SessionIdx),
-}
-
-/// One part's branch and price: the part's week (its left-out P1 patients already out),
-/// its sessions, the ward beds' multipliers, the patients every plan of it books (each a
-/// row −Σ_s x_{p,s} ≤ −1 priced at −`penalty`), and the centre of the first pricing.
-struct Tree<'a> {
-    base: &'a Instance,
-    sessions: &'a [SessionIdx],
-    beds: &'a BTreeMap<i64, f64>,
-    forced: &'a [PatientIdx],
-    penalty: f64,
-    duals: &'a SharedDuals,
-}
-
-impl Tree<'_> {
-    /// Best-first branch and price until `deadline`: each node's pattern relaxation is
-    /// solved to the end and split by [`choose`]. Returns the least bound over the nodes
-    /// left open and the leaves (a true lower bound on the part's least cost at these
-    /// multipliers, the forced rows' constants included), whether the tree was closed, and
-    /// the number of nodes solved. `None` when the root's relaxation fails.
-    fn branch_and_price(
-        &self,
-        initial: &[Pattern],
-        deadline: Instant,
-    ) -> Option<(f64, bool, usize)> {
-        let mut open = vec![Node {
-            bound: f64::NEG_INFINITY,
-            id: 0,
-            pins: Vec::new(),
-            forbidden: Vec::new(),
-            forced: Vec::new(),
-            pool: Arc::new(initial.to_vec()),
-        }];
-        let mut created = 1;
-        // The least bound of the nodes solved to an integer plan or not solved to the end.
-        let mut settled = f64::INFINITY;
-        let mut incumbent = f64::INFINITY;
-        let mut solved = 0;
-        let mut closed = true;
-        while !open.is_empty() {
-            if Instant::now() >= deadline {
-                closed = false;
-                break;
-            }
-            let k = (0..open.len())
-                .min_by(|&a, &b| {
-                    open[a]
-                        .bound
-                        .total_cmp(&open[b].bound)
-                        .then(open[a].id.cmp(&open[b].id))
-                })
-                .expect("not empty");
-            let node = open.swap_remove(k);
-            if node.bound >= incumbent {
-                continue;
-            }
-            let Some(week) = node_week(self.base, &node) else {
-                // The pins do not fit: no plan in this node.
-                continue;
-            };
-            let forced: BTreeSet<PatientIdx> =
-                self.forced.iter().chain(&node.forced).copied().collect();
-            // The forced rows' Lagrangian constant: −Σ_p ν_p.
-            let constant = self.penalty * forced.len() as f64;
-            let part = Part::of(
-                self.sessions.to_vec(),
-                Some(Coupling {
-                    beds: self.beds.clone(),
-                    floor: 0.0,
-                    forced: forced.iter().map(|&p| (p, -self.penalty)).collect(),
-                }),
-            )
-            .to_the_end();
-            // The parent's patterns that the node allows, and each pinned session's pins
-            // alone, so that the master is feasible from the start (the pins fit their
-            // session and their surgeon's day, and every other session may stay empty).
-            let mut pins: BTreeMap<SessionIdx, Vec<PatientIdx>> = BTreeMap::new();
-            for &(p, s) in &week.pinned {
-                pins.entry(s).or_default().push(p);
-            }
-            let start: Vec<Pattern> = pins
-                .into_iter()
-                .map(|(session, mut patients)| {
-                    patients.sort();
-                    Pattern { session, patients }
-                })
-                .chain(
-                    node.pool
-                        .iter()
-                        .filter(|pattern| allowed(&week, pattern))
-                        .cloned(),
-                )
-                .collect();
-            let Some(relaxation) =
-                solve_relaxation(&week, &part, &start, 0, Some(self.duals), deadline, false)
-            else {
-                if solved == 0 {
-                    return None;
-                }
-                settled = settled.min(node.bound);
-                closed = false;
-                continue;
-            };
-            solved += 1;
-            let bound = (relaxation.bound + constant).max(node.bound);
-            if !relaxation.converged {
-                settled = settled.min(bound);
-                closed = false;
-                continue;
-            }
-            if bound >= incumbent {
-                continue;
-            }
-            let mut x: BTreeMap<(PatientIdx, SessionIdx), f64> = BTreeMap::new();
-            for (pattern, &v) in relaxation.pool.iter().zip(&relaxation.values) {
-                if v > 1e-9 {
-                    for &p in &pattern.patients {
-                        *x.entry((p, pattern.session)).or_insert(0.0) += v;
-                    }
-                }
-            }
-            let Some(branching) = choose(&week, &x, &forced) else {
-                // An integer plan of the part: the node is solved. Its cost is a plan's
-                // only if it books every forced patient (the rows are priced, not
-                // enforced); otherwise it is still the node's least Lagrangian cost.
-                let books_forced = forced.iter().all(|&p| {
-                    week.eligible[p.idx()]
-                        .iter()
-                        .any(|&s| x.contains_key(&(p, s)))
-                });
-                if books_forced {
-                    incumbent = incumbent.min(relaxation.master_objective + constant);
-                }
-                settled = settled.min(bound);
-                continue;
-            };
-            let pool = Arc::new(relaxation.pool);
-            let mut child = |pins: Vec<_>, forbidden: Vec<_>, forced: Vec<_>| {
-                open.push(Node {
-                    bound,
-                    id: created,
-                    pins,
-                    forbidden,
-                    forced,
-                    pool: pool.clone(),
-                });
-                created += 1;
-            };
-            let of_patient = |p: PatientIdx, keep: &dyn Fn(SessionIdx) -> bool| {
-                let mut forbidden = node.forbidden.clone();
-                forbidden.extend(
-                    week.eligible[p.idx()]
-                        .iter()
-                        .filter(|&&s| !keep(s))
-                        .map(|&s| (p, s)),
-                );
-                forbidden
-            };
-            let with = |p: PatientIdx| {
-                let mut forced = node.forced.clone();
-                forced.push(p);
-                forced
-            };
-            match branching {
-                Branching::Booked(p) => {
-                    child(node.pins.clone(), node.forbidden.clone(), with(p));
-                    child(
-                        node.pins.clone(),
-                        of_patient(p, &|_| false),
-                        node.forced.clone(),
-                    );
-                }
-                Branching::Day(p, d) => {
-                    let on_day = |s: SessionIdx| week.session(s).day == d;
-                    child(node.pins.clone(), of_patient(p, &on_day), with(p));
-                    child(
-                        node.pins.clone(),
-                        of_patient(p, &|s| !on_day(s)),
-                        node.forced.clone(),
-                    );
-                }
-                Branching::Pair(p, s) => {
-                    let mut pins = node.pins.clone();
-                    pins.push((p, s));
-                    let mut forbidden = node.forbidden.clone();
-                    forbidden.push((p, s));
-                    child(pins, node.forbidden.clone(), node.forced.clone());
-                    child(node.pins.clone(), forbidden, node.forced.clone());
-                }
-            }
-        }
-        let least_open = open.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
-        Some((settled.min(least_open), closed, solved))
-    }
-}
-
-/// How to split a node whose pattern relaxation books x (patient, session → value):
-/// the most fractional booking y_p of a patient not forced in; else, of the patients
-/// booked whole, the most fractional day z_{p,d}; else the most fractional pair x_{p,s};
-/// ties to the first in (patient, day or session) order. `None` when x is integer.
-fn choose(
-    week: &Instance,
-    x: &BTreeMap<(PatientIdx, SessionIdx), f64>,
-    forced: &BTreeSet<PatientIdx>,
-) -> Option<Branching> {
-    const EPS: f64 = 1e-6;
-    let mut booked: BTreeMap<PatientIdx, f64> = BTreeMap::new();
-    let mut days: BTreeMap<(PatientIdx, u32), f64> = BTreeMap::new();
-    for (&(p, s), &v) in x {
-        *booked.entry(p).or_insert(0.0) += v;
-        *days.entry((p, week.session(s).day)).or_insert(0.0) += v;
-    }
-    let unforced = booked
-        .iter()
-        .filter(|(p, _)| !forced.contains(p))
-        .map(|(&p, &v)| (p, v));
-    if let Some(p) = most_fractional(unforced, EPS) {
-        return Some(Branching::Booked(p));
-    }
-    let whole = days
+    results
         .into_iter()
-        .filter(|((p, _), _)| booked[p] >= 1.0 - EPS);
-    if let Some((p, d)) = most_fractional(whole, EPS) {
-        return Some(Branching::Day(p, d));
-    }
-    most_fractional(x.iter().map(|(&pair, &v)| (pair, v)), EPS).map(|(p, s)| Branching::Pair(p, s))
-}
-
-/// The key whose value is farthest from 0 and 1 among those more than `eps` from both,
-/// the first on ties.
-fn most_fractional<K>(values: impl Iterator<Item = (K, f64)>, eps: f64) -> Option<K> {
-    values
-        .filter(|&(_, v)| v > eps && v < 1.0 - eps)
-        .map(|(key, v)| (key, v.min(1.0 - v)))
-        .fold(None, |best: Option<(K, f64)>, (key, f)| match best {
-            Some((_, g)) if g >= f => best,
-            _ => Some((key, f)),
-        })
-        .map(|(key, _)| key)
-}
-
-/// The part's week at a node: its pins added, its forbidden pairs out of eligibility;
-/// `None` when the pins overfill a session or a surgeon's day.
-fn node_week(base: &Instance, node: &Node) -> Option<Instance> {
-    let mut week = base.clone();
-    for &(p, s) in &node.forbidden {
-        week.eligible[p.idx()].retain(|&e| e != s);
-    }
-    let mut minutes: BTreeMap<SessionIdx, u32> = BTreeMap::new();
-    let mut operating: BTreeMap<(usize, u32), u32> = BTreeMap::new();
-    week.pinned.extend(node.pins.iter().copied());
-    for &(p, s) in &week.pinned {
-        let session = week.session(s);
-        let duration = week.patient(p).duration_min;
-        *minutes.entry(s).or_insert(0) += duration + week.turnaround(s);
-        *operating
-            .entry((session.surgeon.idx(), session.day))
-            .or_insert(0) += duration;
-    }
-    let fits = minutes
-        .iter()
-        .all(|(&s, &m)| m <= week.session(s).length_min + week.turnaround(s))
-        && operating
-            .iter()
-            .all(|(&(k, _), &m)| m <= week.surgeons[k].max_minutes_per_day);
-    fits.then_some(week)
-}
-
-/// Whether a pattern is one of `week`'s: every case eligible for its session, every pin of
-/// its session in it, and no case pinned elsewhere.
-fn allowed(week: &Instance, pattern: &Pattern) -> bool {
-    let s = pattern.session;
-    pattern
-        .patients
-        .iter()
-        .all(|p| week.eligible[p.idx()].binary_search(&s).is_ok())
-        && week
-            .pinned
-            .iter()
-            .all(|&(p, pinned)| (pinned == s) == pattern.patients.binary_search(&p).is_ok())
+        .map(|r| r.into_inner().expect("not poisoned"))
+        .collect()
 }
 
 /// Calls `each` with every subset of `items` of `size` elements, in lexicographic order.
@@ -552,7 +284,7 @@ fn subsets<T: Copy>(items: &[T], size: usize, chosen: &mut Vec<T>, each: &mut im
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::collections::BTreeSet;
 
     use clinicplan_solver::theatre::constructive::constructive_plan;
     use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
@@ -560,6 +292,7 @@ mod tests {
     use clinicplan_solver::theatre::models::patterns::patterns_of;
     use clinicplan_solver::theatre::models::theatre_list::Stage;
 
+    use super::tree::{Branching, choose};
     use super::*;
 
     /// A generated week of two theatres.
@@ -591,19 +324,23 @@ mod tests {
             None,
         );
         assert_eq!(mip.status, RunStatus::Optimal, "the MIP is solved");
+        let config = BranchConfig {
+            p1_floor: floor.p1_floor,
+            floor_proven: floor.p1_proven,
+            penalty: 4.0
+                * instance
+                    .patient_indices()
+                    .map(|p| instance.cost_unscheduled(p))
+                    .fold(0.0, f64::max),
+            max_configurations: 1000,
+            per_branch: Duration::from_secs(60),
+            threads: 1,
+        };
         let branched = p1_branches(
             instance,
             &patterns_of(instance, &floor.p1_plan),
-            floor.p1_floor,
-            floor.p1_proven,
             &floor.lp.shared_duals,
-            4.0 * instance
-                .patient_indices()
-                .map(|p| instance.cost_unscheduled(p))
-                .fold(0.0, f64::max),
-            1000,
-            Duration::from_secs(60),
-            1,
+            &config,
         )
         .expect("the branches");
         (mip.objective, branched)
