@@ -103,31 +103,7 @@ pub fn child(a: &AppointmentChildArgs) -> anyhow::Result<()> {
             let bytes = wire.encode_to_vec();
             drop(wire);
             drop(request);
-            let engine = EngineConfig {
-                worker: WorkerCommand::current_exe()?,
-                default_time_limit_ms: a.limit_ms,
-            };
-            let started = Instant::now();
-            let decoded = proto::BalanceAppointmentsRequest::decode(bytes.as_slice())?;
-            let input = request_from_proto(decoded);
-            let decoded_at = Instant::now();
-            let (network, plan) = balance_appointments(&input, &engine, &CancelToken::default())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let solved_at = Instant::now();
-            let response = response_to_proto(&network, &plan).encode_to_vec();
-            let done = Instant::now();
-            report.objective = Some(plan.summary.objective);
-            report.bound = Some(plan.summary.bound);
-            report.optimal = plan.summary.optimal;
-            report.request_groups = plan.summary.request_groups;
-            report.slot_groups = plan.summary.slot_groups;
-            report.arcs = plan.summary.arcs;
-            report.rounds = plan.summary.rounds;
-            report.decode_ms = ms(decoded_at - started);
-            report.solve_ms = ms(solved_at - decoded_at);
-            report.encode_ms = ms(done - solved_at);
-            report.total_ms = ms(done - started);
-            report.note = format!("{} bytes out", response.len());
+            balance_on_the_service_path(&bytes, a.limit_ms, &mut report)?;
         }
         Part::Greedy => {
             let network = validate(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -168,6 +144,41 @@ pub fn child(a: &AppointmentChildArgs) -> anyhow::Result<()> {
         }
     }
     println!("{PREFIX}{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// The service path end to end on an encoded request: decode, convert, balance (validate,
+/// solve, check, explain), convert and encode, each step timed into `report`.
+fn balance_on_the_service_path(
+    bytes: &[u8],
+    limit_ms: u32,
+    report: &mut AppointmentReport,
+) -> anyhow::Result<()> {
+    let engine = EngineConfig {
+        worker: WorkerCommand::current_exe()?,
+        default_time_limit_ms: limit_ms,
+    };
+    let started = Instant::now();
+    let decoded = proto::BalanceAppointmentsRequest::decode(bytes)?;
+    let input = request_from_proto(decoded);
+    let decoded_at = Instant::now();
+    let (network, plan) = balance_appointments(&input, &engine, &CancelToken::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let solved_at = Instant::now();
+    let response = response_to_proto(&network, &plan).encode_to_vec();
+    let done = Instant::now();
+    report.objective = Some(plan.summary.objective);
+    report.bound = Some(plan.summary.bound);
+    report.optimal = plan.summary.optimal;
+    report.request_groups = plan.summary.request_groups;
+    report.slot_groups = plan.summary.slot_groups;
+    report.arcs = plan.summary.arcs;
+    report.rounds = plan.summary.rounds;
+    report.decode_ms = ms(decoded_at - started);
+    report.solve_ms = ms(solved_at - decoded_at);
+    report.encode_ms = ms(done - solved_at);
+    report.total_ms = ms(done - started);
+    report.note = format!("{} bytes out", response.len());
     Ok(())
 }
 
@@ -355,93 +366,18 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
         let parts: Vec<u32> = case.split('x').map(str::parse).collect::<Result<_, _>>()?;
         anyhow::ensure!(parts.len() == 3, "a case is PRACTICESxCLINICIANSxREQUESTS");
         let c = (parts[0], parts[1], parts[2]);
-        let (mut totals, mut peaks, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        let mut highs_totals = Vec::new();
+        let mut samples = CaseSamples::default();
         for &seed in &args.seeds {
-            let (cp, cp_peak, cp_fail) = run(&exe, Part::Clinicplan, c, seed, args.limit_ms)?;
-            let (greedy, _, _) = run(&exe, Part::Greedy, c, seed, args.limit_ms)?;
-            let (pair, pair_peak, pair_fail) = if c.2 <= args.pair_lp_max_requests {
-                run(&exe, Part::PairLp, c, seed, args.limit_ms)?
-            } else {
-                (None, None, Some("not run".into()))
-            };
-            let (highs, highs_peak, highs_fail) = if c.2 <= args.highs_max_requests {
-                run(&exe, Part::HighsLp, c, seed, args.limit_ms)?
-            } else {
-                (None, None, Some("not run".into()))
-            };
-            let cp = cp.unwrap_or_default();
-            let greedy = greedy.unwrap_or_default();
-            let ratio = match (greedy.objective, cp.objective) {
-                (Some(g), Some(o)) if o > 0.0 => Some(g / o),
-                _ => None,
-            };
-            if cp_fail.is_none() {
-                totals.push(cp.total_ms / 1000.0);
-                if let Some(p) = cp_peak {
-                    peaks.push(p as f64 / 1024.0);
-                }
-            }
-            if let Some(r) = ratio {
-                ratios.push(r);
-            }
-            let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
-            let highs_lp = match (&highs, &highs_fail) {
-                (Some(h), _) => {
-                    if h.objective.is_some() {
-                        highs_totals.push(h.total_ms / 1000.0);
-                    }
-                    let same = match (h.objective, cp.objective) {
-                        (Some(x), Some(y)) if x == y => " (= clinicplan)".to_string(),
-                        (Some(_), Some(_)) => " (≠ clinicplan)".to_string(),
-                        _ => String::new(),
-                    };
-                    (
-                        format!("{:.2}", h.total_ms / 1000.0),
-                        format!("{}{same}", f(h.objective)),
-                    )
-                }
-                (None, Some(why)) => ("–".into(), why.clone()),
-                (None, None) => ("–".into(), "–".into()),
-            };
-            let pair_lp = match (&pair, &pair_fail) {
-                (Some(p), _) => (f(p.objective), format!("{:.1}", p.total_ms / 1000.0)),
-                (None, Some(why)) => (why.clone(), "–".into()),
-                (None, None) => ("–".into(), "–".into()),
-            };
-            table.push_str(&format!(
-                "| {case} | {seed} | {} | {} | {} × {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                cp.slots,
-                greedy.pairs.map_or("–".into(), |p| p.to_string()),
-                cp.request_groups,
-                cp.slot_groups,
-                cp.arcs,
-                cp.rounds,
-                cp_fail.clone().unwrap_or_else(|| format!("{:.2}", cp.total_ms / 1000.0)),
-                cp.decode_ms / 1000.0,
-                cp.solve_ms / 1000.0,
-                cp.encode_ms / 1000.0,
-                cp_peak.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0)),
-                f(cp.objective),
-                f(cp.bound),
-                cp.optimal,
-                ratio.map_or("–".into(), |r| format!("{r:.2}")),
-                highs_lp.0,
-                highs_peak.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0)),
-                highs_lp.1,
-                pair_lp.0,
-                pair_lp.1,
-                pair_peak.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0)),
-            ));
+            table.push_str(&seed_row(&exe, args, case, c, seed, &mut samples)?);
             eprintln!("{case} seed {seed}: done");
         }
         let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
         medians.push_str(&format!(
             "| {case} | {} | {} | {} | {} |\n",
-            f(median(totals)),
-            median(peaks).map_or("–".into(), |x| format!("{x:.0}")),
-            f(median(ratios)),
-            f(median(highs_totals))
+            f(median(samples.totals)),
+            median(samples.peaks).map_or("–".into(), |x| format!("{x:.0}")),
+            f(median(samples.ratios)),
+            f(median(samples.highs_totals))
         ));
     }
     table.push_str(&medians);
@@ -455,4 +391,107 @@ pub fn appointments(args: &AppointmentArgs) -> anyhow::Result<()> {
         file.write_all(table.as_bytes())?;
     }
     Ok(())
+}
+
+/// The values a case's medians are taken over, one per seed that gave one.
+#[derive(Default)]
+struct CaseSamples {
+    totals: Vec<f64>,
+    peaks: Vec<f64>,
+    ratios: Vec<f64>,
+    highs_totals: Vec<f64>,
+}
+
+/// Runs one case and seed (clinicplan, the greedy, and the LPs within their request
+/// limits), adds its values to `samples` and returns its table row.
+fn seed_row(
+    exe: &Path,
+    args: &AppointmentArgs,
+    case: &str,
+    c: (u32, u32, u32),
+    seed: u64,
+    samples: &mut CaseSamples,
+) -> anyhow::Result<String> {
+    let (cp, cp_peak, cp_fail) = run(exe, Part::Clinicplan, c, seed, args.limit_ms)?;
+    let (greedy, _, _) = run(exe, Part::Greedy, c, seed, args.limit_ms)?;
+    let (pair, pair_peak, pair_fail) = if c.2 <= args.pair_lp_max_requests {
+        run(exe, Part::PairLp, c, seed, args.limit_ms)?
+    } else {
+        (None, None, Some("not run".into()))
+    };
+    let (highs, highs_peak, highs_fail) = if c.2 <= args.highs_max_requests {
+        run(exe, Part::HighsLp, c, seed, args.limit_ms)?
+    } else {
+        (None, None, Some("not run".into()))
+    };
+    let cp = cp.unwrap_or_default();
+    let greedy = greedy.unwrap_or_default();
+    let ratio = match (greedy.objective, cp.objective) {
+        (Some(g), Some(o)) if o > 0.0 => Some(g / o),
+        _ => None,
+    };
+    if cp_fail.is_none() {
+        samples.totals.push(cp.total_ms / 1000.0);
+        if let Some(p) = cp_peak {
+            samples.peaks.push(p as f64 / 1024.0);
+        }
+    }
+    if let Some(r) = ratio {
+        samples.ratios.push(r);
+    }
+    let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
+    let highs_lp = match (&highs, &highs_fail) {
+        (Some(h), _) => {
+            if h.objective.is_some() {
+                samples.highs_totals.push(h.total_ms / 1000.0);
+            }
+            let same = match (h.objective, cp.objective) {
+                (Some(x), Some(y)) if x == y => " (= clinicplan)".to_string(),
+                (Some(_), Some(_)) => " (≠ clinicplan)".to_string(),
+                _ => String::new(),
+            };
+            (
+                format!("{:.2}", h.total_ms / 1000.0),
+                format!("{}{same}", f(h.objective)),
+            )
+        }
+        (None, Some(why)) => ("–".into(), why.clone()),
+        (None, None) => ("–".into(), "–".into()),
+    };
+    let pair_lp = match (&pair, &pair_fail) {
+        (Some(p), _) => (f(p.objective), format!("{:.1}", p.total_ms / 1000.0)),
+        (None, Some(why)) => (why.clone(), "–".into()),
+        (None, None) => ("–".into(), "–".into()),
+    };
+    Ok(format!(
+        "| {case} | {seed} | {} | {} | {} × {} | {} | {} | {} | {:.2} / {:.2} / {:.2} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        cp.slots,
+        greedy.pairs.map_or("–".into(), |p| p.to_string()),
+        cp.request_groups,
+        cp.slot_groups,
+        cp.arcs,
+        cp.rounds,
+        cp_fail
+            .clone()
+            .unwrap_or_else(|| format!("{:.2}", cp.total_ms / 1000.0)),
+        cp.decode_ms / 1000.0,
+        cp.solve_ms / 1000.0,
+        cp.encode_ms / 1000.0,
+        mib_or_dash(cp_peak),
+        f(cp.objective),
+        f(cp.bound),
+        cp.optimal,
+        ratio.map_or("–".into(), |r| format!("{r:.2}")),
+        highs_lp.0,
+        mib_or_dash(highs_peak),
+        highs_lp.1,
+        pair_lp.0,
+        pair_lp.1,
+        mib_or_dash(pair_peak),
+    ))
+}
+
+/// A peak in KiB as whole MiB, or "–" when there is none.
+fn mib_or_dash(kib: Option<u64>) -> String {
+    kib.map_or("–".into(), |p| format!("{:.0}", p as f64 / 1024.0))
 }

@@ -28,7 +28,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::{WorkerCopy, machine, parse_case};
+use crate::{WorkerCopy, locate_clinicplan, machine, parse_case};
 
 #[derive(Args)]
 pub struct LoadArgs {
@@ -111,6 +111,19 @@ impl Kind {
             latency: now - sent,
             code,
         });
+    }
+
+    /// Adds another client's answers of the same kind.
+    fn merge(&mut self, other: Kind) {
+        self.samples.extend(other.samples);
+        self.first_sent = match (self.first_sent, other.first_sent) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_answered = match (self.last_answered, other.last_answered) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     fn count(&self, code: Code) -> usize {
@@ -253,24 +266,11 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         bail!("give at least one client");
     }
     let exe = std::env::current_exe().context("locating this executable")?;
-    let original = match &args.clinicplan {
-        Some(p) => p.clone(),
-        None => exe
-            .parent()
-            .context("this executable has no directory")?
-            .join("clinicplan"),
-    };
-    if !original.is_file() {
-        bail!(
-            "{} not found: build it first with `cargo build --release -p clinicplan-service` \
-             (or run scripts/bench.sh), or pass --clinicplan PATH",
-            original.display()
-        );
-    }
+    let original = locate_clinicplan(&exe, args.clinicplan.as_ref())?;
     let copy = WorkerCopy::new(&original)?;
     let (large_theatres, large_patients) = parse_case(&args.large_size)?;
 
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let command = machine::command_line();
     let started = machine::now_utc();
     let commit = machine::git_commit();
     let load_start = machine::load_average();
@@ -294,125 +294,18 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         .collect();
 
     let (mut server, addr) = start_server(&copy.0, &args.serve_args)?;
-    println!("server {} serve on {addr}", original.display());
+    println!(
+        "server {} serve on {addr}",
+        machine::display_path(&original)
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let deadline = Instant::now() + Duration::from_secs(args.duration_s);
-    let (small_kind, large_kind, health_kind, wall) = runtime.block_on(async {
-        let small = Arc::new(small);
-        let large = Arc::new(large);
-        let small_next = Arc::new(AtomicUsize::new(0));
-        let large_next = Arc::new(AtomicUsize::new(0));
-        let begun = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        // Large clients first, so that the small ones meet them.
-        for _ in 0..args.large_clients {
-            let mut client = connect(&addr).await?;
-            let (requests, next, total) = (large.clone(), large_next.clone(), args.large);
-            tasks.spawn(async move {
-                let mut kind = Kind::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= total || Instant::now() >= deadline {
-                        break;
-                    }
-                    let request = requests[i % requests.len()].clone();
-                    let sent = Instant::now();
-                    let code = match client.plan_theatre_lists(request).await {
-                        Ok(_) => Code::Ok,
-                        Err(status) => status.code(),
-                    };
-                    kind.add(sent, code);
-                }
-                (true, kind)
-            });
-        }
-        for _ in 0..args.clients {
-            let mut client = connect(&addr).await?;
-            let (requests, next, total) = (small.clone(), small_next.clone(), args.small);
-            tasks.spawn(async move {
-                let mut kind = Kind::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= total || Instant::now() >= deadline {
-                        break;
-                    }
-                    let request = requests[i % requests.len()].clone();
-                    let sent = Instant::now();
-                    let code = match client.plan_theatre_lists(request).await {
-                        Ok(_) => Code::Ok,
-                        Err(status) => status.code(),
-                    };
-                    kind.add(sent, code);
-                }
-                (false, kind)
-            });
-        }
-        // The health probe, until every client is done.
-        let probe_channel = Endpoint::from_shared(format!("http://{addr}"))?
-            .connect()
-            .await?;
-        let (probe_stop, mut probe_stopped) = tokio::sync::oneshot::channel::<()>();
-        let probe = tokio::spawn(async move {
-            let mut health = HealthClient::new(probe_channel);
-            let mut kind = Kind::default();
-            loop {
-                let sent = Instant::now();
-                let code = match health.check(HealthCheckRequest::default()).await {
-                    Ok(r) if r.get_ref().status() == ServingStatus::Serving => Code::Ok,
-                    Ok(_) => Code::Unavailable,
-                    Err(status) => status.code(),
-                };
-                kind.add(sent, code);
-                tokio::select! {
-                    _ = &mut probe_stopped => break,
-                    () = tokio::time::sleep(Duration::from_millis(200)) => {}
-                }
-            }
-            kind
-        });
-        let mut small_kind = Kind::default();
-        let mut large_kind = Kind::default();
-        while let Some(done) = tasks.join_next().await {
-            let (is_large, kind) = done?;
-            let target = if is_large {
-                &mut large_kind
-            } else {
-                &mut small_kind
-            };
-            target.samples.extend(kind.samples);
-            target.first_sent = match (target.first_sent, kind.first_sent) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            target.last_answered = match (target.last_answered, kind.last_answered) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        let _ = probe_stop.send(());
-        let health_kind = probe.await?;
-        anyhow::Ok((small_kind, large_kind, health_kind, begun.elapsed()))
-    })?;
-
-    // SIGTERM, then wait (bounded) for a clean exit.
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(server.child.id() as libc::pid_t, libc::SIGTERM);
-    }
-    let stop_begun = Instant::now();
-    let exit = loop {
-        if let Some(status) = server.child.try_wait()? {
-            break format!("{status}");
-        }
-        if stop_begun.elapsed() > Duration::from_secs(60) {
-            break "still running 60 s after SIGTERM (killed)".to_string();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let answers = runtime.block_on(drive(&args, &addr, small, large, deadline))?;
+    let exit = stop(&mut server)?;
 
     let mut md = format!(
         "### Load — measured {started}, commit {commit}\n\n\
@@ -435,12 +328,149 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         args.small_limit_ms,
         args.large_clients,
         args.large_limit_ms,
-        wall.as_secs_f64(),
+        answers.wall.as_secs_f64(),
         machine::load_average(),
     );
-    md += &small_kind.row("small (1×40)");
-    md += &large_kind.row(&format!("large ({large_theatres}×{large_patients})"));
-    md += &health_kind.row("health probe");
+    md += &answers.small.row("small (1×40)");
+    md += &answers
+        .large
+        .row(&format!("large ({large_theatres}×{large_patients})"));
+    md += &answers.health.row("health probe");
     md += &format!("\nServer exit after SIGTERM: {exit}.\n\n");
     crate::publish(&md, args.markdown.as_deref())
+}
+
+/// What the clients and the probe came to, and how long they ran.
+struct Answers {
+    small: Kind,
+    large: Kind,
+    health: Kind,
+    wall: Duration,
+}
+
+/// Drives the server at `addr`: the large clients, then the small ones, each on its own
+/// connection, and the health probe until every client is done.
+async fn drive(
+    args: &LoadArgs,
+    addr: &str,
+    small: Vec<proto::PlanTheatreListsRequest>,
+    large: Vec<proto::PlanTheatreListsRequest>,
+    deadline: Instant,
+) -> anyhow::Result<Answers> {
+    let small = Arc::new(small);
+    let large = Arc::new(large);
+    let small_next = Arc::new(AtomicUsize::new(0));
+    let large_next = Arc::new(AtomicUsize::new(0));
+    let begun = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    // Large clients first, so that the small ones meet them.
+    for _ in 0..args.large_clients {
+        let client = connect(addr).await?;
+        let queue = Queue {
+            requests: large.clone(),
+            next: large_next.clone(),
+            total: args.large,
+            deadline,
+        };
+        tasks.spawn(async move { (true, send_back_to_back(client, queue).await) });
+    }
+    for _ in 0..args.clients {
+        let client = connect(addr).await?;
+        let queue = Queue {
+            requests: small.clone(),
+            next: small_next.clone(),
+            total: args.small,
+            deadline,
+        };
+        tasks.spawn(async move { (false, send_back_to_back(client, queue).await) });
+    }
+    let probe_channel = Endpoint::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    let (probe_stop, probe_stopped) = tokio::sync::oneshot::channel::<()>();
+    let probe = tokio::spawn(probe_health(probe_channel, probe_stopped));
+    let mut small_kind = Kind::default();
+    let mut large_kind = Kind::default();
+    while let Some(done) = tasks.join_next().await {
+        let (is_large, kind) = done?;
+        if is_large {
+            large_kind.merge(kind);
+        } else {
+            small_kind.merge(kind);
+        }
+    }
+    let _ = probe_stop.send(());
+    let health_kind = probe.await?;
+    Ok(Answers {
+        small: small_kind,
+        large: large_kind,
+        health: health_kind,
+        wall: begun.elapsed(),
+    })
+}
+
+/// The requests one kind of client shares: the next to send, how many in all, and until when.
+struct Queue {
+    requests: Arc<Vec<proto::PlanTheatreListsRequest>>,
+    next: Arc<AtomicUsize>,
+    total: usize,
+    deadline: Instant,
+}
+
+/// One client: takes the next request of `queue` and waits for its answer, until the
+/// queue's total is sent or its deadline passes.
+async fn send_back_to_back(mut client: TheatreSchedulerClient<Channel>, queue: Queue) -> Kind {
+    let mut kind = Kind::default();
+    loop {
+        let i = queue.next.fetch_add(1, Ordering::SeqCst);
+        if i >= queue.total || Instant::now() >= queue.deadline {
+            break;
+        }
+        let request = queue.requests[i % queue.requests.len()].clone();
+        let sent = Instant::now();
+        let code = match client.plan_theatre_lists(request).await {
+            Ok(_) => Code::Ok,
+            Err(status) => status.code(),
+        };
+        kind.add(sent, code);
+    }
+    kind
+}
+
+/// The health probe: a check every 200 ms until `stopped` fires.
+async fn probe_health(channel: Channel, mut stopped: tokio::sync::oneshot::Receiver<()>) -> Kind {
+    let mut health = HealthClient::new(channel);
+    let mut kind = Kind::default();
+    loop {
+        let sent = Instant::now();
+        let code = match health.check(HealthCheckRequest::default()).await {
+            Ok(r) if r.get_ref().status() == ServingStatus::Serving => Code::Ok,
+            Ok(_) => Code::Unavailable,
+            Err(status) => status.code(),
+        };
+        kind.add(sent, code);
+        tokio::select! {
+            _ = &mut stopped => break,
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+    }
+    kind
+}
+
+/// SIGTERM, then a wait (bounded) for a clean exit; the exit status as the log gives it.
+fn stop(server: &mut Server) -> anyhow::Result<String> {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(server.child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let stop_begun = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait()? {
+            return Ok(format!("{status}"));
+        }
+        if stop_begun.elapsed() > Duration::from_secs(60) {
+            return Ok("still running 60 s after SIGTERM (killed)".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -1,5 +1,6 @@
 //! Where and when a run was measured: the machine, the load on it, the commit.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -51,6 +52,48 @@ pub fn git_commit() -> String {
     } else {
         head
     }
+}
+
+/// The repository's root, as git names it (`None` outside a work tree).
+fn repository_root() -> Option<PathBuf> {
+    command_output("git", &["rev-parse", "--show-toplevel"]).map(PathBuf::from)
+}
+
+/// A path as the run logs print it: relative to the repository's root, or only its file
+/// name where it lies outside the repository, so that a log names no machine's directories.
+pub fn display_path(path: &Path) -> String {
+    let absolute = std::env::current_dir()
+        .map(|dir| dir.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let inside = repository_root().and_then(|root| {
+        let root = root.canonicalize().unwrap_or(root);
+        let absolute = absolute.canonicalize().unwrap_or_else(|_| absolute.clone());
+        absolute.strip_prefix(&root).ok().map(Path::to_path_buf)
+    });
+    match inside {
+        Some(relative) => relative.display().to_string(),
+        None if path.is_relative() => path.display().to_string(),
+        None => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+/// This run's arguments (the program's name left out), each absolute path among them
+/// (`/tmp/x.md`, or `--markdown=/tmp/x.md`) written as [`display_path`] writes it.
+pub fn command_line() -> String {
+    std::env::args()
+        .skip(1)
+        .map(|arg| match arg.split_once('=') {
+            Some((flag, value)) if value.starts_with('/') => {
+                format!("{flag}={}", display_path(Path::new(value)))
+            }
+            _ if arg.starts_with('/') => display_path(Path::new(&arg)),
+            _ => arg,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn load_average() -> String {

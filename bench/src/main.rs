@@ -209,6 +209,25 @@ fn parse_case(text: &str) -> anyhow::Result<(u32, u32)> {
     Ok((t.trim().parse()?, p.trim().parse()?))
 }
 
+/// The `clinicplan` executable to run: `given`, or the one next to this executable.
+fn locate_clinicplan(exe: &Path, given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    let original = match given {
+        Some(p) => p.clone(),
+        None => exe
+            .parent()
+            .context("this executable has no directory")?
+            .join("clinicplan"),
+    };
+    if !original.is_file() {
+        bail!(
+            "{} not found: build it first with `cargo build --release -p clinicplan-service` \
+             (or run scripts/bench.sh), or pass --clinicplan PATH",
+            original.display()
+        );
+    }
+    Ok(original)
+}
+
 fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
     if args.seeds.is_empty() || args.limits.is_empty() {
         bail!("give at least one seed and one limit");
@@ -217,20 +236,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         bail!("time limits must be positive");
     }
     let exe = std::env::current_exe().context("locating this executable")?;
-    let original_worker = match &args.clinicplan {
-        Some(p) => p.clone(),
-        None => exe
-            .parent()
-            .context("this executable has no directory")?
-            .join("clinicplan"),
-    };
-    if !original_worker.is_file() {
-        bail!(
-            "{} not found: build it first with `cargo build --release -p clinicplan-service` \
-             (or run scripts/bench.sh), or pass --clinicplan PATH",
-            original_worker.display()
-        );
-    }
+    let original_worker = locate_clinicplan(&exe, args.clinicplan.as_ref())?;
     let worker = WorkerCopy::new(&original_worker)?;
     let worker_built = std::fs::metadata(&original_worker)
         .and_then(|m| m.modified())
@@ -245,17 +251,40 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         verbose: args.verbose,
     };
 
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-    let started = machine::now_utc();
-    let commit = machine::git_commit();
-    let load_start = machine::load_average();
-    let machine = machine::describe();
-    println!("clinicplan-bench {command}");
+    let run = RunHeader {
+        command: machine::command_line(),
+        started: machine::now_utc(),
+        commit: machine::git_commit(),
+        load_start: machine::load_average(),
+        machine: machine::describe(),
+        worker: machine::display_path(&original_worker),
+        worker_built,
+    };
+    println!("clinicplan-bench {}", run.command);
     println!(
-        "{started}, commit {commit}; {machine}; load average {load_start}; worker {} built {worker_built}",
-        original_worker.display()
+        "{}, commit {}; {}; load average {}; worker {} built {}",
+        run.started, run.commit, run.machine, run.load_start, run.worker, run.worker_built
     );
+    let measures = measure_all(&ctx, &args)?;
+    let md = theatre_markdown(&args, &run, &measures);
+    publish(&md, args.markdown.as_deref())
+}
 
+/// When, where and with what a run was measured, as its markdown header names it.
+struct RunHeader {
+    command: String,
+    started: String,
+    commit: String,
+    load_start: String,
+    machine: String,
+    /// The `clinicplan` executable, relative to the repository (`machine::display_path`).
+    worker: String,
+    worker_built: String,
+}
+
+/// Every instance of the run measured: the scaling cases, or the chosen sizes, each
+/// with every seed.
+fn measure_all(ctx: &Ctx, args: &TheatreArgs) -> anyhow::Result<Vec<InstanceMeasure>> {
     let mut measures: Vec<InstanceMeasure> = Vec::new();
     if args.scaling {
         let cases = args
@@ -267,7 +296,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
             for &seed in &args.seeds {
                 let label = format!("{theatres}×{patients}");
                 measures.push(measure_instance(
-                    &ctx,
+                    ctx,
                     &label,
                     theatres,
                     patients,
@@ -284,7 +313,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         for size in sizes {
             for &seed in &args.seeds {
                 measures.push(measure_instance(
-                    &ctx,
+                    ctx,
                     size.label,
                     size.theatres,
                     size.patients,
@@ -294,10 +323,24 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(measures)
+}
 
+/// The run's markdown: its header, then the scaling table, or the medians, the
+/// instances and every run.
+fn theatre_markdown(args: &TheatreArgs, run: &RunHeader, measures: &[InstanceMeasure]) -> String {
+    let RunHeader {
+        command,
+        started,
+        commit,
+        load_start,
+        machine,
+        worker,
+        worker_built,
+    } = run;
     let mut md = format!(
         "### {} — measured {started}, commit {commit}\n\n\
-         `clinicplan-bench {command}` (policy {}, horizon {} days; worker `{}` built {worker_built})\n\n\
+         `clinicplan-bench {command}` (policy {}, horizon {} days; worker `{worker}` built {worker_built})\n\n\
          Machine: {machine}; load average {load_start} at the start, {} at the end \
          (a shared machine: other builds and tests ran at the same time).\n\n",
         if args.scaling {
@@ -307,7 +350,6 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         },
         args.policy.name(),
         args.horizon_days,
-        original_worker.display(),
         machine::load_average(),
     );
     if args.scaling {
@@ -316,17 +358,17 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
              (medians over seeds {:?}):\n\n",
             args.scaling_limit, args.seeds
         );
-        md += &tables::scaling(&measures);
+        md += &tables::scaling(measures);
     } else {
         md += &format!("Medians over seeds {:?}:\n\n", args.seeds);
-        md += &tables::summary(&measures, target);
+        md += &tables::summary(measures, target);
         md += "\nInstances (the greedy plan is the clinicplan path's first plan):\n\n";
-        md += &tables::instances(&measures);
+        md += &tables::instances(measures);
         md += "\nEvery run:\n\n";
-        md += &tables::details(&measures);
+        md += &tables::details(measures);
     }
     md += "\n";
-    publish(&md, args.markdown.as_deref())
+    md
 }
 
 /// Prints a run's markdown and appends it to `markdown`, if given.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::constructive::constructive_plan;
-use clinicplan_solver::theatre::domain::Priority;
+use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::validate;
@@ -174,16 +174,8 @@ pub fn measure_instance(
         instance.sessions.len()
     );
 
-    let t1 = Instant::now();
-    let plan = constructive_plan(&instance);
-    let greedy_ms = t1.elapsed().as_secs_f64() * 1000.0;
-    let greedy_objective = plan.weighted_wait(&instance);
-    let greedy_scheduled = plan.scheduled().count() as u32;
-    let greedy_p1 = plan.counts_by_priority(&instance)[0];
-    let built = build_plan(&instance, plan);
-    let greedy_checked = check(&instance, &built.to_proposed(&instance)).is_valid();
+    let greedy = measure_greedy(&instance);
     let sessions = instance.sessions.len();
-    drop(built);
     drop(instance);
 
     let lp = run_child(
@@ -206,17 +198,42 @@ pub fn measure_instance(
         build_ms,
         nothing,
         p1_total,
-        greedy: Greedy {
-            objective: greedy_objective,
-            ms: greedy_ms,
-            scheduled: greedy_scheduled,
-            p1: greedy_p1,
-            checked: greedy_checked,
-        },
+        greedy,
         lp,
         lp_p1,
         runs: Vec::new(),
     };
+    print_bounds(&measure);
+
+    for &limit_s in limits {
+        let run = measure_limit(ctx, &config, &measure, limit_s)?;
+        measure.runs.push(run);
+    }
+    Ok(measure)
+}
+
+/// The priority-order greedy on `instance`, timed in this process, and whether its plan
+/// passes the check.
+fn measure_greedy(instance: &Instance) -> Greedy {
+    let t1 = Instant::now();
+    let plan = constructive_plan(instance);
+    let ms = t1.elapsed().as_secs_f64() * 1000.0;
+    let objective = plan.weighted_wait(instance);
+    let scheduled = plan.scheduled().count() as u32;
+    let p1 = plan.counts_by_priority(instance)[0];
+    let built = build_plan(instance, plan);
+    let checked = check(instance, &built.to_proposed(instance)).is_valid();
+    Greedy {
+        objective,
+        ms,
+        scheduled,
+        p1,
+        checked,
+    }
+}
+
+/// Prints the two LP bounds and the greedy of a measured instance.
+fn print_bounds(measure: &InstanceMeasure) {
     println!(
         "  LP bound {}: {:.2} s, {:.0} MiB",
         measure
@@ -247,58 +264,66 @@ pub fn measure_instance(
         measure.lp_p1.solve_s(),
     );
     println!(
-        "  greedy: objective {greedy_objective:.1}, gap vs LP {}, {greedy_ms:.1} ms{}",
-        pct(measure.gap_vs_lp(Some(greedy_objective))),
-        if greedy_checked {
+        "  greedy: objective {:.1}, gap vs LP {}, {:.1} ms{}",
+        measure.greedy.objective,
+        pct(measure.gap_vs_lp(Some(measure.greedy.objective))),
+        measure.greedy.ms,
+        if measure.greedy.checked {
             ""
         } else {
             ", FAILED THE CHECK"
         }
     );
+}
 
-    for &limit_s in limits {
-        let limit = Duration::from_secs_f64(limit_s);
-        // The deadline guard should return by the limit; the margin only covers
-        // generating the request in the child and a loaded machine.
-        let clinicplan = run_child(
+/// The clinicplan path, and whole-model HiGHS if asked for, at one limit, each in its
+/// own child, printing each result as it comes.
+fn measure_limit(
+    ctx: &Ctx,
+    config: &GeneratorConfig,
+    measure: &InstanceMeasure,
+    limit_s: f64,
+) -> anyhow::Result<LimitRun> {
+    let limit = Duration::from_secs_f64(limit_s);
+    // The deadline guard should return by the limit; the margin only covers
+    // generating the request in the child and a loaded machine.
+    let clinicplan = run_child(
+        &ctx.exe,
+        &child_args(ctx, Mode::Clinicplan, config, limit),
+        limit * 3 + Duration::from_secs(30),
+    )?;
+    println!(
+        "  {limit_s} s clinicplan: {}",
+        describe(&clinicplan, measure)
+    );
+    if ctx.verbose {
+        if let Some(r) = &clinicplan.report {
+            println!(
+                "      max RSS: engine process {} KiB, its reaped children (the worker) {} KiB",
+                r.self_maxrss_kib, r.children_maxrss_kib
+            );
+        }
+        for note in clinicplan.report.iter().flat_map(|r| &r.notes) {
+            println!("      {note}");
+        }
+    }
+    let whole = if ctx.whole_model {
+        let run = run_child(
             &ctx.exe,
-            &child_args(ctx, Mode::Clinicplan, &config, limit),
-            limit * 3 + Duration::from_secs(30),
+            &child_args(ctx, Mode::WholeModel, config, limit),
+            limit * 3 + Duration::from_secs(10),
         )?;
         println!(
-            "  {limit_s} s clinicplan: {}",
-            describe(&clinicplan, &measure)
+            "  {limit_s} s whole-model HiGHS: {}",
+            describe(&run, measure)
         );
-        if ctx.verbose {
-            if let Some(r) = &clinicplan.report {
-                println!(
-                    "      max RSS: engine process {} KiB, its reaped children (the worker) {} KiB",
-                    r.self_maxrss_kib, r.children_maxrss_kib
-                );
-            }
-            for note in clinicplan.report.iter().flat_map(|r| &r.notes) {
-                println!("      {note}");
-            }
-        }
-        let whole = if ctx.whole_model {
-            let run = run_child(
-                &ctx.exe,
-                &child_args(ctx, Mode::WholeModel, &config, limit),
-                limit * 3 + Duration::from_secs(10),
-            )?;
-            println!(
-                "  {limit_s} s whole-model HiGHS: {}",
-                describe(&run, &measure)
-            );
-            Some(run)
-        } else {
-            None
-        };
-        measure.runs.push(LimitRun {
-            limit_s,
-            clinicplan,
-            whole,
-        });
-    }
-    Ok(measure)
+        Some(run)
+    } else {
+        None
+    };
+    Ok(LimitRun {
+        limit_s,
+        clinicplan,
+        whole,
+    })
 }

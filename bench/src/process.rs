@@ -127,6 +127,26 @@ fn seconds(t: libc::timeval) -> f64 {
     t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
+/// Why a child gave no plan, if it did not: killed, died of a signal, a non-zero exit, no
+/// result line, or the error its result names.
+fn failure_of(
+    killed_at: Option<f64>,
+    status: libc::c_int,
+    report: Option<&ChildReport>,
+) -> Option<String> {
+    if let Some(k) = killed_at {
+        Some(format!("killed at {k:.0} s"))
+    } else if libc::WIFSIGNALED(status) {
+        Some(format!("died of signal {}", libc::WTERMSIG(status)))
+    } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) != 0 {
+        Some(format!("exited with {}", libc::WEXITSTATUS(status)))
+    } else if report.is_none() {
+        Some("no result line".into())
+    } else {
+        report.and_then(|r| r.error.clone())
+    }
+}
+
 /// Runs `exe args…`, killing its process group after `kill_after`.
 pub fn run_child(exe: &Path, args: &[String], kill_after: Duration) -> anyhow::Result<ChildRun> {
     use std::os::unix::process::CommandExt;
@@ -195,17 +215,7 @@ pub fn run_child(exe: &Path, args: &[String], kill_after: Duration) -> anyhow::R
         .map(serde_json::from_str::<ChildReport>)
         .transpose()
         .context("decoding the child's result")?;
-    let failure = if let Some(k) = killed_at {
-        Some(format!("killed at {k:.0} s"))
-    } else if libc::WIFSIGNALED(status) {
-        Some(format!("died of signal {}", libc::WTERMSIG(status)))
-    } else if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) != 0 {
-        Some(format!("exited with {}", libc::WEXITSTATUS(status)))
-    } else if report.is_none() {
-        Some("no result line".into())
-    } else {
-        report.as_ref().and_then(|r| r.error.clone())
-    };
+    let failure = failure_of(killed_at, status, report.as_ref());
     Ok(ChildRun {
         report: if killed_at.is_some() { None } else { report },
         process_s,

@@ -246,66 +246,8 @@ pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<
     }
     for (label, name) in labels {
         let group: Vec<&InstanceMeasure> = measures.iter().filter(|m| m.label == label).collect();
-        let n = group.len();
-        // The greedy's median gap against one of the bounds.
-        let greedy_gap = |gap: fn(&InstanceMeasure, Option<f64>) -> Option<f64>| {
-            pct(median(
-                group
-                    .iter()
-                    .map(|m| gap(m, Some(m.greedy.objective)).unwrap_or(f64::INFINITY))
-                    .collect(),
-            ))
-        };
-        s += &row(&[
-            name.clone(),
-            "—".into(),
-            "greedy (priority order)".into(),
-            n.to_string(),
-            n.to_string(),
-            greedy_gap(InstanceMeasure::gap_vs_lp),
-            greedy_gap(InstanceMeasure::gap_vs_lp_p1),
-            "—".into(),
-            format!(
-                "{:.3}",
-                median(group.iter().map(|m| m.greedy.ms / 1000.0).collect()).unwrap_or(0.0)
-            ),
-            "—".into(),
-            "—".into(),
-            String::new(),
-        ]);
-        s += &row(&[
-            name.clone(),
-            "—".into(),
-            "LP relaxation (bound)".into(),
-            n.to_string(),
-            group
-                .iter()
-                .filter(|m| m.lp_bound().is_some())
-                .count()
-                .to_string(),
-            "(the bound)".into(),
-            "—".into(),
-            "—".into(),
-            format!(
-                "{:.2}",
-                median(group.iter().map(|m| m.lp.solve_s()).collect()).unwrap_or(0.0)
-            ),
-            mib(median(
-                group
-                    .iter()
-                    .filter_map(|m| m.lp.peak_kib.map(|k| k as f64))
-                    .collect(),
-            )
-            .map(|k| k as u64)),
-            mib(median(
-                group
-                    .iter()
-                    .filter_map(|m| m.lp.tree_peak_kib.map(|k| k as f64))
-                    .collect(),
-            )
-            .map(|k| k as u64)),
-            String::new(),
-        ]);
+        s += &greedy_row(&name, &group);
+        s += &lp_row(&name, &group);
         let mut limits: Vec<f64> = group
             .iter()
             .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
@@ -332,89 +274,175 @@ pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<
                 if runs.is_empty() {
                     continue;
                 }
-                let gap = median(runs.iter().map(|(m, r)| gap_or_inf(m, r)).collect());
-                let gap_p1 = median(
-                    runs.iter()
-                        .map(|(m, r)| m.gap_vs_lp_p1(r.objective()).unwrap_or(f64::INFINITY))
-                        .collect(),
-                );
-                let time = median(runs.iter().map(|(_, r)| r.solve_s()).collect());
-                let peak = median(
-                    runs.iter()
-                        .filter_map(|(_, r)| r.peak_kib.map(|k| k as f64))
-                        .collect(),
-                );
-                let tree_peak = median(
-                    runs.iter()
-                        .filter_map(|(_, r)| r.tree_peak_kib.map(|k| k as f64))
-                        .collect(),
-                );
-                let mut verdict = String::new();
-                if let Some(t) = target_of(&label).filter(|t| t.limit_s == limit_s)
-                    && method == "clinicplan"
-                {
-                    let worst_time = runs.iter().map(|(_, r)| r.solve_s()).fold(0.0, f64::max);
-
-                    let time_ok = worst_time <= t.limit_s;
-                    // The processes alive together (sampled sum) if larger than any one of them.
-                    let footprint = match (peak, tree_peak) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        (a, b) => a.or(b),
-                    };
-                    let peak_ok = match (t.peak_gib, footprint) {
-                        (Some(cap), Some(p)) => p / 1024.0 / 1024.0 < cap,
-                        _ => true,
-                    };
-                    let judge = |gap: Option<f64>| {
-                        let gap_ok = gap.is_some_and(|g| g <= t.gap);
-                        if gap_ok && time_ok && peak_ok {
-                            format!("**met** (gap {})", pct(gap))
-                        } else {
-                            let mut why = Vec::new();
-                            if !gap_ok {
-                                why.push(format!("gap {}", pct(gap)));
-                            }
-                            if !time_ok {
-                                why.push(format!("slowest {worst_time:.2} s"));
-                            }
-                            if !peak_ok {
-                                why.push("memory".to_string());
-                            }
-                            format!("**not met** ({})", why.join(", "))
-                        }
-                    };
-                    verdict = format!(
-                        "≤ {:.1}% in {} s{}: vs LP {}; vs LP + P1 floor {}",
-                        100.0 * t.gap,
-                        t.limit_s,
-                        t.peak_gib.map_or(String::new(), |g| format!(", < {g} GiB")),
-                        judge(gap),
-                        judge(gap_p1),
-                    );
-                }
-                s += &row(&[
-                    name.clone(),
-                    format!("{limit_s}"),
-                    method.into(),
-                    runs.len().to_string(),
-                    runs.iter()
-                        .filter(|(_, r)| r.objective().is_some())
-                        .count()
-                        .to_string(),
-                    pct(gap),
-                    pct(gap_p1),
-                    pct(median(
-                        runs.iter().map(|(_, r)| own_gap_or_inf(r)).collect(),
-                    )),
-                    format!("{:.2}", time.unwrap_or(0.0)),
-                    mib(peak.map(|k| k as u64)),
-                    mib(tree_peak.map(|k| k as u64)),
-                    verdict,
-                ]);
+                // Targets judge the clinicplan path at the target's limit only.
+                let target = target_of(&label)
+                    .filter(|t| t.limit_s == limit_s)
+                    .filter(|_| method == "clinicplan");
+                s += &method_row(&name, limit_s, method, &runs, target);
             }
         }
     }
     s
+}
+
+/// The median over `kibs` of the values there are.
+fn median_kib(kibs: impl Iterator<Item = Option<u64>>) -> Option<f64> {
+    median(kibs.flatten().map(|k| k as f64).collect())
+}
+
+/// The summary's row of the greedy over one size's seeds.
+fn greedy_row(name: &str, group: &[&InstanceMeasure]) -> String {
+    let n = group.len();
+    // The greedy's median gap against one of the bounds.
+    let greedy_gap = |gap: fn(&InstanceMeasure, Option<f64>) -> Option<f64>| {
+        pct(median(
+            group
+                .iter()
+                .map(|m| gap(m, Some(m.greedy.objective)).unwrap_or(f64::INFINITY))
+                .collect(),
+        ))
+    };
+    row(&[
+        name.to_string(),
+        "—".into(),
+        "greedy (priority order)".into(),
+        n.to_string(),
+        n.to_string(),
+        greedy_gap(InstanceMeasure::gap_vs_lp),
+        greedy_gap(InstanceMeasure::gap_vs_lp_p1),
+        "—".into(),
+        format!(
+            "{:.3}",
+            median(group.iter().map(|m| m.greedy.ms / 1000.0).collect()).unwrap_or(0.0)
+        ),
+        "—".into(),
+        "—".into(),
+        String::new(),
+    ])
+}
+
+/// The summary's row of the LP bound over one size's seeds.
+fn lp_row(name: &str, group: &[&InstanceMeasure]) -> String {
+    row(&[
+        name.to_string(),
+        "—".into(),
+        "LP relaxation (bound)".into(),
+        group.len().to_string(),
+        group
+            .iter()
+            .filter(|m| m.lp_bound().is_some())
+            .count()
+            .to_string(),
+        "(the bound)".into(),
+        "—".into(),
+        "—".into(),
+        format!(
+            "{:.2}",
+            median(group.iter().map(|m| m.lp.solve_s()).collect()).unwrap_or(0.0)
+        ),
+        mib(median_kib(group.iter().map(|m| m.lp.peak_kib)).map(|k| k as u64)),
+        mib(median_kib(group.iter().map(|m| m.lp.tree_peak_kib)).map(|k| k as u64)),
+        String::new(),
+    ])
+}
+
+/// Medians of one method's runs at one limit over the seeds.
+struct RunMedians {
+    gap: Option<f64>,
+    gap_p1: Option<f64>,
+    time: Option<f64>,
+    peak: Option<f64>,
+    tree_peak: Option<f64>,
+}
+
+impl RunMedians {
+    fn of(runs: &[(&InstanceMeasure, &ChildRun)]) -> Self {
+        RunMedians {
+            gap: median(runs.iter().map(|(m, r)| gap_or_inf(m, r)).collect()),
+            gap_p1: median(
+                runs.iter()
+                    .map(|(m, r)| m.gap_vs_lp_p1(r.objective()).unwrap_or(f64::INFINITY))
+                    .collect(),
+            ),
+            time: median(runs.iter().map(|(_, r)| r.solve_s()).collect()),
+            peak: median_kib(runs.iter().map(|(_, r)| r.peak_kib)),
+            tree_peak: median_kib(runs.iter().map(|(_, r)| r.tree_peak_kib)),
+        }
+    }
+}
+
+/// The summary's row of one method at one limit, judged against `target` if given.
+fn method_row(
+    name: &str,
+    limit_s: f64,
+    method: &str,
+    runs: &[(&InstanceMeasure, &ChildRun)],
+    target: Option<Target>,
+) -> String {
+    let medians = RunMedians::of(runs);
+    let verdict = target.map_or_else(String::new, |t| verdict(t, runs, &medians));
+    row(&[
+        name.to_string(),
+        format!("{limit_s}"),
+        method.into(),
+        runs.len().to_string(),
+        runs.iter()
+            .filter(|(_, r)| r.objective().is_some())
+            .count()
+            .to_string(),
+        pct(medians.gap),
+        pct(medians.gap_p1),
+        pct(median(
+            runs.iter().map(|(_, r)| own_gap_or_inf(r)).collect(),
+        )),
+        format!("{:.2}", medians.time.unwrap_or(0.0)),
+        mib(medians.peak.map(|k| k as u64)),
+        mib(medians.tree_peak.map(|k| k as u64)),
+        verdict,
+    ])
+}
+
+/// Whether the runs meet target `t`: the median gap (against both bounds), every run's
+/// time and the median memory.
+fn verdict(t: Target, runs: &[(&InstanceMeasure, &ChildRun)], medians: &RunMedians) -> String {
+    let worst_time = runs.iter().map(|(_, r)| r.solve_s()).fold(0.0, f64::max);
+
+    let time_ok = worst_time <= t.limit_s;
+    // The processes alive together (sampled sum) if larger than any one of them.
+    let footprint = match (medians.peak, medians.tree_peak) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let peak_ok = match (t.peak_gib, footprint) {
+        (Some(cap), Some(p)) => p / 1024.0 / 1024.0 < cap,
+        _ => true,
+    };
+    let judge = |gap: Option<f64>| {
+        let gap_ok = gap.is_some_and(|g| g <= t.gap);
+        if gap_ok && time_ok && peak_ok {
+            format!("**met** (gap {})", pct(gap))
+        } else {
+            let mut why = Vec::new();
+            if !gap_ok {
+                why.push(format!("gap {}", pct(gap)));
+            }
+            if !time_ok {
+                why.push(format!("slowest {worst_time:.2} s"));
+            }
+            if !peak_ok {
+                why.push("memory".to_string());
+            }
+            format!("**not met** ({})", why.join(", "))
+        }
+    };
+    format!(
+        "≤ {:.1}% in {} s{}: vs LP {}; vs LP + P1 floor {}",
+        100.0 * t.gap,
+        t.limit_s,
+        t.peak_gib.map_or(String::new(), |g| format!(", < {g} GiB")),
+        judge(medians.gap),
+        judge(medians.gap_p1),
+    )
 }
 
 /// How cost grows with the list: medians over seeds per (theatres, patients).
