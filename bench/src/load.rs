@@ -357,32 +357,26 @@ async fn drive(
     large: Vec<proto::PlanTheatreListsRequest>,
     deadline: Instant,
 ) -> anyhow::Result<Answers> {
-    let small = Arc::new(small);
-    let large = Arc::new(large);
-    let small_next = Arc::new(AtomicUsize::new(0));
-    let large_next = Arc::new(AtomicUsize::new(0));
     let begun = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     // Large clients first, so that the small ones meet them.
-    for _ in 0..args.large_clients {
-        let client = connect(addr).await?;
-        let queue = Queue {
-            requests: large.clone(),
-            next: large_next.clone(),
-            total: args.large,
-            deadline,
-        };
-        tasks.spawn(async move { (true, send_back_to_back(client, queue).await) });
-    }
-    for _ in 0..args.clients {
-        let client = connect(addr).await?;
-        let queue = Queue {
-            requests: small.clone(),
-            next: small_next.clone(),
-            total: args.small,
-            deadline,
-        };
-        tasks.spawn(async move { (false, send_back_to_back(client, queue).await) });
+    let kinds = [
+        (true, args.large_clients, large, args.large),
+        (false, args.clients, small, args.small),
+    ];
+    for (is_large, n_clients, requests, total) in kinds {
+        let requests = Arc::new(requests);
+        let next = Arc::new(AtomicUsize::new(0));
+        for _ in 0..n_clients {
+            let client = connect(addr).await?;
+            let queue = Queue {
+                requests: requests.clone(),
+                next: next.clone(),
+                total,
+                deadline,
+            };
+            tasks.spawn(async move { (is_large, send_back_to_back(client, queue).await) });
+        }
     }
     let probe_channel = Endpoint::from_shared(format!("http://{addr}"))?
         .connect()
