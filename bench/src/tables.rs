@@ -13,7 +13,7 @@ pub struct Target {
     pub peak_gib: Option<f64>,
 }
 
-fn pct(x: Option<f64>) -> String {
+pub fn pct(x: Option<f64>) -> String {
     match x {
         Some(g) if g.is_finite() => format!("{:.2}%", 100.0 * g),
         Some(_) => "no plan".into(),
@@ -30,7 +30,7 @@ fn mib(kib: Option<u64>) -> String {
 }
 
 /// Median; +∞ stands for "no plan" and sorts last.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -43,11 +43,11 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     })
 }
 
-fn row(cells: &[String]) -> String {
+pub fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn header(cells: &[&str]) -> String {
+pub fn header(cells: &[&str]) -> String {
     let mut s = row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     s += &row(&cells.iter().map(|_| "---".to_string()).collect::<Vec<_>>());
     s
