@@ -7,7 +7,7 @@ use std::str::FromStr;
 use clinicplan_solver::theatre::generate::{Family, UnknownFamily};
 
 use crate::measure::InstanceMeasure;
-use crate::tables::{header, median, pct, row};
+use crate::tables::{header, limits, median, pct, row};
 
 /// The families chosen on the command line, in the order given.
 #[derive(Clone, Debug)]
@@ -78,13 +78,7 @@ fn table(measures: &[InstanceMeasure]) -> String {
     }
     for label in labels {
         let group: Vec<&InstanceMeasure> = measures.iter().filter(|m| m.label == label).collect();
-        let mut limits: Vec<f64> = group
-            .iter()
-            .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
-            .collect();
-        limits.sort_by(f64::total_cmp);
-        limits.dedup();
-        for limit_s in limits {
+        for limit_s in limits(&group) {
             let objectives: Vec<(&InstanceMeasure, Option<f64>)> = group
                 .iter()
                 .flat_map(|m| {

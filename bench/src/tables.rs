@@ -221,6 +221,17 @@ fn own_gap_or_inf(run: &ChildRun) -> f64 {
         .unwrap_or(f64::INFINITY)
 }
 
+/// The time limits the instances were run at, in increasing order.
+pub fn limits(group: &[&InstanceMeasure]) -> Vec<f64> {
+    let mut limits: Vec<f64> = group
+        .iter()
+        .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
+        .collect();
+    limits.sort_by(f64::total_cmp);
+    limits.dedup();
+    limits
+}
+
 /// Medians over seeds, per instance size, limit and method, with the targets.
 pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<Target>) -> String {
     let mut s = header(&[
@@ -306,13 +317,7 @@ pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<
             .map(|k| k as u64)),
             String::new(),
         ]);
-        let mut limits: Vec<f64> = group
-            .iter()
-            .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
-            .collect();
-        limits.sort_by(f64::total_cmp);
-        limits.dedup();
-        for limit_s in limits {
+        for limit_s in limits(&group) {
             type Pick = fn(&crate::measure::LimitRun) -> Option<&ChildRun>;
             let methods: [(&str, Pick); 2] = [
                 ("clinicplan", |r| Some(&r.clinicplan)),

@@ -231,9 +231,11 @@ impl Week<'_> {
             return (home, rank);
         };
         let n = theatres.of_specialty(other);
-        // Ranks 0..n are the other specialty's own theatres today; n..n + n/2 + 1 spare.
+        // Ranks 0..n are the other specialty's own theatres today; the rest of its
+        // consultants (see `rota`) are spare.
+        let n_consultants = n + n / 2 + 1;
         let spare_rank = n + released[other];
-        if spare_rank >= n + n / 2 + 1 {
+        if spare_rank >= n_consultants {
             return (home, rank);
         }
         released[other] += 1;
