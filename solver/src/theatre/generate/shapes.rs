@@ -2,7 +2,8 @@
 //! differ (issue 19, [`WeekShape`]) with the tables behind them:
 //! how a theatre-day is split into lists, the case mix of each specialty, waits, beds.
 //! [`WeekShape::baseline`] is the week the generator has always made; the named
-//! corners are in `super::families` ([`super::Family`]). Values and their sources: shared/reference/nhs.md.
+//! corners are in `super::families` ([`super::Family`]). Values and their sources:
+//! shared/reference/nhs.md.
 
 /// What to generate.
 #[derive(Clone, Debug)]
