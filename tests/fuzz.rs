@@ -31,7 +31,7 @@ use clinicplan_service::proto::appointment_balancer_client::AppointmentBalancerC
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
 use clinicplan_service::server::{ServerConfig, serve};
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
@@ -214,6 +214,7 @@ fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
                 patients,
                 horizon_days,
                 seed,
+                shape: WeekShape::baseline(),
             });
             let mut request = clinicplan_service::convert::request_to_proto(&request);
             request.options = Some(proto::SolveOptions {
@@ -1141,6 +1142,7 @@ fn write_fuzz_corpus() {
             patients,
             horizon_days: 5,
             seed: 11,
+            shape: WeekShape::baseline(),
         }))
     };
     let network = |requests: u32| {

@@ -23,7 +23,7 @@ use clinicplan_service::proto::appointment_balancer_client::AppointmentBalancerC
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
 use clinicplan_service::server::{ServerConfig, TlsSettings, serve_with_metrics};
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -264,6 +264,7 @@ fn theatre(
         patients,
         horizon_days: days,
         seed,
+        shape: WeekShape::baseline(),
     });
     let mut request = clinicplan_service::convert::request_to_proto(&request);
     request.options = Some(proto::SolveOptions {

@@ -29,7 +29,7 @@ use clap::Args;
 
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::mip::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::models::column_generation::{LpOptimum, solve_lp};
 use clinicplan_solver::theatre::models::patterns::{patterns_of, solve_by_specialty};
@@ -434,6 +434,7 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
                 patients: size.patients,
                 horizon_days: args.horizon_days,
                 seed,
+                shape: WeekShape::baseline(),
             };
             let r = measure(size.label, &config, limit, mip_limit, branches)?;
             println!(

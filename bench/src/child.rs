@@ -14,7 +14,7 @@ use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{Family, GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::input::{ObjectiveInput, TheatreRequest};
 use clinicplan_solver::theatre::mip::{RunOptions, RunResult, run_stage};
 use clinicplan_solver::theatre::models::theatre_list::Stage;
@@ -75,6 +75,9 @@ pub struct ChildArgs {
     pub horizon_days: u32,
     #[arg(long)]
     pub seed: u64,
+    /// The generator family (its shape; `patients` already has its list length).
+    #[arg(long, default_value = "baseline")]
+    pub family: Family,
     #[arg(long)]
     pub limit_ms: u64,
     #[arg(long, value_enum, default_value = "weighted-wait")]
@@ -100,6 +103,7 @@ impl ChildArgs {
             format!("--patients={}", self.patients),
             format!("--horizon-days={}", self.horizon_days),
             format!("--seed={}", self.seed),
+            format!("--family={}", self.family),
             format!("--limit-ms={}", self.limit_ms),
             format!("--policy={}", self.policy.name()),
         ];
@@ -116,6 +120,7 @@ impl ChildArgs {
             patients: self.patients,
             horizon_days: self.horizon_days,
             seed: self.seed,
+            shape: self.family.shape(),
         }
     }
 }

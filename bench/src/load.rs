@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use clinicplan_service::proto;
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
@@ -195,6 +195,7 @@ fn small_requests(
             patients,
             horizon_days: 1,
             seed: s,
+            shape: WeekShape::baseline(),
         });
         s += 1;
         if request.sessions.is_empty() {
@@ -287,6 +288,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
                     patients: large_patients,
                     horizon_days: 5,
                     seed: args.seed + k as u64,
+                    shape: WeekShape::baseline(),
                 })),
                 args.large_limit_ms,
             )

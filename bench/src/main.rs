@@ -22,6 +22,7 @@ mod appointments;
 mod bounds;
 mod branches;
 mod child;
+mod families;
 mod load;
 mod machine;
 mod measure;
@@ -35,6 +36,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use child::{ChildArgs, Policy};
+use clinicplan_solver::theatre::generate::Family;
 use measure::{Ctx, InstanceMeasure, measure_instance};
 use tables::Target;
 
@@ -103,6 +105,10 @@ struct TheatreArgs {
     /// Days planned.
     #[arg(long, default_value_t = 5)]
     horizon_days: u32,
+    /// Generator families to run each size over: comma-separated names, or `all`
+    /// (baseline, half-days, room-days, cataracts, long-waits, ...); default today's week.
+    #[arg(long, default_value = "baseline")]
+    families: families::Families,
     /// The clinicplan path's objective policy.
     #[arg(long, value_enum, default_value = "weighted-wait")]
     policy: Policy,
@@ -298,8 +304,8 @@ fn measure_all(ctx: &Ctx, args: &TheatreArgs) -> anyhow::Result<Vec<InstanceMeas
                 measures.push(measure_instance(
                     ctx,
                     &label,
-                    theatres,
-                    patients,
+                    Family::Baseline,
+                    (theatres, patients),
                     seed,
                     &[args.scaling_limit],
                 )?);
@@ -311,15 +317,17 @@ fn measure_all(ctx: &Ctx, args: &TheatreArgs) -> anyhow::Result<Vec<InstanceMeas
             .filter(|s| args.size.includes(s.label))
             .collect();
         for size in sizes {
-            for &seed in &args.seeds {
-                measures.push(measure_instance(
-                    ctx,
-                    size.label,
-                    size.theatres,
-                    size.patients,
-                    seed,
-                    &args.limits,
-                )?);
+            for &family in &args.families.0 {
+                for &seed in &args.seeds {
+                    measures.push(measure_instance(
+                        ctx,
+                        &families::label(size.label, family),
+                        family,
+                        (size.theatres, size.patients),
+                        seed,
+                        &args.limits,
+                    )?);
+                }
             }
         }
     }
@@ -362,6 +370,7 @@ fn theatre_markdown(args: &TheatreArgs, run: &RunHeader, measures: &[InstanceMea
     } else {
         md += &format!("Medians over seeds {:?}:\n\n", args.seeds);
         md += &tables::summary(measures, target);
+        md += &families::section(measures);
         md += "\nInstances (the greedy plan is the clinicplan path's first plan):\n\n";
         md += &tables::instances(measures);
         md += "\nEvery run:\n\n";

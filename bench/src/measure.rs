@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{Family, GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::validate;
 
@@ -48,6 +48,7 @@ pub struct LimitRun {
 #[derive(Clone, Debug)]
 pub struct InstanceMeasure {
     pub label: String,
+    pub family: Family,
     pub theatres: u32,
     pub patients: u32,
     pub seed: u64,
@@ -127,8 +128,15 @@ fn describe(run: &ChildRun, measure: &InstanceMeasure) -> String {
     }
 }
 
-fn child_args(ctx: &Ctx, mode: Mode, config: &GeneratorConfig, limit: Duration) -> Vec<String> {
+fn child_args(
+    ctx: &Ctx,
+    family: Family,
+    mode: Mode,
+    config: &GeneratorConfig,
+    limit: Duration,
+) -> Vec<String> {
     ChildArgs {
+        family,
         mode,
         theatres: config.theatres,
         patients: config.patients,
@@ -141,21 +149,21 @@ fn child_args(ctx: &Ctx, mode: Mode, config: &GeneratorConfig, limit: Duration) 
     .to_argv()
 }
 
-/// Measures one instance at every limit, printing each result as it comes.
+/// Measures one instance at every limit, printing each result as it comes. The
+/// family may fix the list length: `patients` is then replaced by its own.
 pub fn measure_instance(
     ctx: &Ctx,
     label: &str,
-    theatres: u32,
-    patients: u32,
+    family: Family,
+    (theatres, patients): (u32, u32),
     seed: u64,
     limits: &[f64],
 ) -> anyhow::Result<InstanceMeasure> {
     let config = GeneratorConfig {
-        theatres,
-        patients,
         horizon_days: ctx.horizon_days,
-        seed,
+        ..family.week(theatres, patients, seed)
     };
+    let patients = config.patients;
     let tag = format!("{label} ({theatres} theatres, {patients} patients) seed {seed}");
     let t0 = Instant::now();
     let request = theatre_request(&config);
@@ -180,16 +188,17 @@ pub fn measure_instance(
 
     let lp = run_child(
         &ctx.exe,
-        &child_args(ctx, Mode::Lp, &config, LP_LIMIT),
+        &child_args(ctx, family, Mode::Lp, &config, LP_LIMIT),
         LP_LIMIT + Duration::from_secs(60),
     )?;
     let lp_p1 = run_child(
         &ctx.exe,
-        &child_args(ctx, Mode::LpP1Floor, &config, LP_LIMIT),
+        &child_args(ctx, family, Mode::LpP1Floor, &config, LP_LIMIT),
         LP_LIMIT * 2 + Duration::from_secs(60),
     )?;
     let mut measure = InstanceMeasure {
         label: label.to_string(),
+        family,
         theatres,
         patients,
         seed,
@@ -289,7 +298,7 @@ fn measure_limit(
     // generating the request in the child and a loaded machine.
     let clinicplan = run_child(
         &ctx.exe,
-        &child_args(ctx, Mode::Clinicplan, config, limit),
+        &child_args(ctx, measure.family, Mode::Clinicplan, config, limit),
         limit * 3 + Duration::from_secs(30),
     )?;
     println!(
@@ -310,7 +319,7 @@ fn measure_limit(
     let whole = if ctx.whole_model {
         let run = run_child(
             &ctx.exe,
-            &child_args(ctx, Mode::WholeModel, config, limit),
+            &child_args(ctx, measure.family, Mode::WholeModel, config, limit),
             limit * 3 + Duration::from_secs(10),
         )?;
         println!(

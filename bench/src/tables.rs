@@ -13,7 +13,7 @@ pub struct Target {
     pub peak_gib: Option<f64>,
 }
 
-fn pct(x: Option<f64>) -> String {
+pub fn pct(x: Option<f64>) -> String {
     match x {
         Some(g) if g.is_finite() => format!("{:.2}%", 100.0 * g),
         Some(_) => "no plan".into(),
@@ -30,7 +30,7 @@ fn mib(kib: Option<u64>) -> String {
 }
 
 /// Median; +∞ stands for "no plan" and sorts last.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -43,11 +43,11 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     })
 }
 
-fn row(cells: &[String]) -> String {
+pub fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn header(cells: &[&str]) -> String {
+pub fn header(cells: &[&str]) -> String {
     let mut s = row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     s += &row(&cells.iter().map(|_| "---".to_string()).collect::<Vec<_>>());
     s
@@ -221,6 +221,17 @@ fn own_gap_or_inf(run: &ChildRun) -> f64 {
         .unwrap_or(f64::INFINITY)
 }
 
+/// The time limits the instances were run at, in increasing order.
+pub fn limits(group: &[&InstanceMeasure]) -> Vec<f64> {
+    let mut limits: Vec<f64> = group
+        .iter()
+        .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
+        .collect();
+    limits.sort_by(f64::total_cmp);
+    limits.dedup();
+    limits
+}
+
 /// Medians over seeds, per instance size, limit and method, with the targets.
 pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<Target>) -> String {
     let mut s = header(&[
@@ -248,13 +259,7 @@ pub fn summary(measures: &[InstanceMeasure], target_of: impl Fn(&str) -> Option<
         let group: Vec<&InstanceMeasure> = measures.iter().filter(|m| m.label == label).collect();
         s += &greedy_row(&name, &group);
         s += &lp_row(&name, &group);
-        let mut limits: Vec<f64> = group
-            .iter()
-            .flat_map(|m| m.runs.iter().map(|r| r.limit_s))
-            .collect();
-        limits.sort_by(f64::total_cmp);
-        limits.dedup();
-        for limit_s in limits {
+        for limit_s in limits(&group) {
             type Pick = fn(&crate::measure::LimitRun) -> Option<&ChildRun>;
             let methods: [(&str, Pick); 2] = [
                 ("clinicplan", |r| Some(&r.clinicplan)),

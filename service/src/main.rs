@@ -688,6 +688,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     patients,
                     horizon_days,
                     seed,
+                    shape: clinicplan_solver::theatre::generate::WeekShape::baseline(),
                 },
             );
             let json = serde_json::to_string_pretty(&convert::request_to_proto(&request))?;

@@ -2,7 +2,7 @@
 //! `lp_time THEATRES PATIENTS [SEED]`.
 use std::time::{Duration, Instant};
 
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::mip::{RunOptions, run_stage};
 use clinicplan_solver::theatre::models::column_generation::solve_lp;
 use clinicplan_solver::theatre::models::theatre_list::Stage;
@@ -19,6 +19,7 @@ fn main() {
         patients: args[1] as u32,
         horizon_days: 5,
         seed: args.get(2).copied().unwrap_or(1),
+        shape: WeekShape::baseline(),
     });
     let instance = validate(&request).unwrap();
     let nothing = instance.nothing_scheduled_cost();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::solve::{InProcess, solve};
 use clinicplan_solver::theatre::validate;
 
@@ -17,6 +17,7 @@ fn main() {
         patients: args.get(1).copied().unwrap_or(2500) as u32,
         horizon_days: 5,
         seed: args.get(3).copied().unwrap_or(1),
+        shape: WeekShape::baseline(),
     };
     let request = theatre_request(&config);
     let instance = validate(&request).expect("generated requests are valid");

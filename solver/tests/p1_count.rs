@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::input::PriorityInput;
 use clinicplan_solver::theatre::mip::{RunStatus, max_count, max_p1_by_specialty, run_stage};
 use clinicplan_solver::theatre::models::theatre_list::Stage;
@@ -61,6 +61,7 @@ fn week(theatres: u32, patients: u32, seed: u64, p1_every: usize, beds: Option<u
         patients,
         horizon_days: 5,
         seed,
+        shape: WeekShape::baseline(),
     });
     for patient in request.patients.iter_mut().step_by(p1_every) {
         patient.priority = PriorityInput::P1;

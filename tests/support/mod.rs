@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clinicplan_service::proto;
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 
 pub use checker::{Recomputed, close};
 pub use server::Harness;
@@ -116,6 +116,7 @@ pub fn generated(
         patients,
         horizon_days: 5,
         seed,
+        shape: WeekShape::baseline(),
     });
     let mut request = clinicplan_service::convert::request_to_proto(&request);
     request.options = Some(proto::SolveOptions {

@@ -1,7 +1,7 @@
 //! Generated weeks for the solver's tests.
 
 use clinicplan_solver::theatre::domain::Priority;
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::input::BookingInput;
 use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, max_count};
 use clinicplan_solver::theatre::plan::Assignment;
@@ -17,6 +17,7 @@ pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instanc
         patients,
         horizon_days: 5,
         seed,
+        shape: WeekShape::baseline(),
     });
     let first = validate(&request).expect("generated requests are valid");
     if !pins {

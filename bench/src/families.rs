@@ -1,0 +1,144 @@
+//! `clinicplan-bench theatre --families a,b,c|all`: each size over the generator's named
+//! week families (issue 19), and a per-family table of the median and worst gap. The
+//! families themselves are the solver's (`clinicplan_solver::theatre::generate::Family`).
+
+use std::str::FromStr;
+
+use clinicplan_solver::theatre::generate::{Family, UnknownFamily};
+
+use crate::measure::InstanceMeasure;
+use crate::tables::{header, limits, median, pct, row};
+
+/// The families chosen on the command line, in the order given.
+#[derive(Clone, Debug)]
+pub struct Families(pub Vec<Family>);
+
+impl FromStr for Families {
+    type Err = UnknownFamily;
+
+    /// `all`, or comma-separated family names.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == "all" {
+            return Ok(Families(Family::ALL.to_vec()));
+        }
+        text.split(',')
+            .map(Family::from_str)
+            .collect::<Result<_, _>>()
+            .map(Families)
+    }
+}
+
+/// An instance's label: the size's, with the family's name unless it is the baseline
+/// (so the existing tables keep their labels and group each family apart).
+pub fn label(size: &str, family: Family) -> String {
+    if family == Family::Baseline {
+        size.to_string()
+    } else {
+        format!("{size}/{family}")
+    }
+}
+
+/// The per-family table, with its heading; empty when only the baseline was measured.
+pub fn section(measures: &[InstanceMeasure]) -> String {
+    if measures.iter().all(|m| m.family == Family::Baseline) {
+        return String::new();
+    }
+    let weeks = measures.len();
+    let n_families = {
+        let mut families: Vec<Family> = measures.iter().map(|m| m.family).collect();
+        families.sort_by_key(|f| f.name());
+        families.dedup();
+        families.len()
+    };
+    format!(
+        "\nPer family ({weeks} weeks over {n_families} families): the clinicplan path's gap \
+         on the wait removed, median and worst over seeds (\"no plan\" counts as the worst):\n\n{}",
+        table(measures)
+    )
+}
+
+/// One row per instance label (size and family) and time limit.
+fn table(measures: &[InstanceMeasure]) -> String {
+    let mut s = header(&[
+        "instance",
+        "family",
+        "limit (s)",
+        "weeks",
+        "plans",
+        "gap vs LP (median)",
+        "gap vs LP (worst)",
+        "gap vs LP + P1 floor (median)",
+        "gap vs LP + P1 floor (worst)",
+    ]);
+    let mut labels: Vec<&str> = Vec::new();
+    for m in measures {
+        if !labels.contains(&m.label.as_str()) {
+            labels.push(&m.label);
+        }
+    }
+    for label in labels {
+        let group: Vec<&InstanceMeasure> = measures.iter().filter(|m| m.label == label).collect();
+        for limit_s in limits(&group) {
+            let objectives: Vec<(&InstanceMeasure, Option<f64>)> = group
+                .iter()
+                .flat_map(|m| {
+                    m.runs
+                        .iter()
+                        .filter(|r| r.limit_s == limit_s)
+                        .map(move |r| (*m, r.clinicplan.objective()))
+                })
+                .collect();
+            let gaps = |gap: fn(&InstanceMeasure, Option<f64>) -> Option<f64>| -> Vec<f64> {
+                objectives
+                    .iter()
+                    .map(|&(m, objective)| gap(m, objective).unwrap_or(f64::INFINITY))
+                    .collect()
+            };
+            let vs_lp = gaps(InstanceMeasure::gap_vs_lp);
+            let vs_lp_p1 = gaps(InstanceMeasure::gap_vs_lp_p1);
+            let first = group[0];
+            s += &row(&[
+                format!("{label} ({}×{})", first.theatres, first.patients),
+                first.family.to_string(),
+                format!("{limit_s}"),
+                objectives.len().to_string(),
+                objectives
+                    .iter()
+                    .filter(|(_, o)| o.is_some())
+                    .count()
+                    .to_string(),
+                pct(median(vs_lp.clone())),
+                pct(worst(&vs_lp)),
+                pct(median(vs_lp_p1.clone())),
+                pct(worst(&vs_lp_p1)),
+            ]);
+        }
+    }
+    s
+}
+
+fn worst(gaps: &[f64]) -> Option<f64> {
+    gaps.iter().copied().max_by(f64::total_cmp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_lists_parse() {
+        assert_eq!(
+            "baseline".parse::<Families>().map(|f| f.0),
+            Ok(vec![Family::Baseline])
+        );
+        assert_eq!(
+            "cataracts,long-waits".parse::<Families>().map(|f| f.0),
+            Ok(vec![Family::Cataracts, Family::LongWaits])
+        );
+        assert_eq!(
+            "all".parse::<Families>().map(|f| f.0.len()),
+            Ok(Family::ALL.len())
+        );
+        assert!("cataracts,nope".parse::<Families>().is_err());
+    }
+}
