@@ -6,8 +6,10 @@ pub mod brute;
 pub mod build;
 pub mod checker;
 pub mod model;
+pub mod processes;
 pub mod server;
 pub mod tiny;
+pub mod violations;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
