@@ -5,7 +5,7 @@ use clinicplan_service::proto;
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
 use proptest::prelude::*;
 
-use super::values::{ENUMS, Edit, LIMITS, TIMES, U32S, at, edit};
+use super::values::{ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
 
 pub(super) fn network_base() -> impl Strategy<Value = proto::BalanceAppointmentsRequest> {
     let generated = (
@@ -44,15 +44,10 @@ pub(super) fn network_base() -> impl Strategy<Value = proto::BalanceAppointments
 }
 
 pub(super) fn network_case() -> impl Strategy<Value = proto::BalanceAppointmentsRequest> {
-    (network_base(), prop::collection::vec(edit(), 0..=5)).prop_map(|(mut request, edits)| {
-        for e in &edits {
-            edit_network(&mut request, e);
-        }
-        request
-    })
+    edited(network_base(), edit_network)
 }
 
-pub(super) fn edit_network(r: &mut proto::BalanceAppointmentsRequest, e: &Edit) {
+fn edit_network(r: &mut proto::BalanceAppointmentsRequest, e: &Edit) {
     let site_ids: Vec<String> = r.sites.iter().map(|s| s.id.clone()).collect();
     let clinician_ids: Vec<String> = r.clinicians.iter().map(|c| c.id.clone()).collect();
     let slot_ids: Vec<String> = r.slots.iter().map(|s| s.id.clone()).collect();

@@ -1,10 +1,10 @@
 //! Theatre requests: small generated weeks (or nothing at all) with adversarial edits.
 
 use clinicplan_service::proto;
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use proptest::prelude::*;
 
-use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edit};
+use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
+use crate::support::generated_for_days;
 
 pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
     let generated = (
@@ -15,19 +15,7 @@ pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsReq
         prop::sample::select(vec![0u32, 50, 200, 500, 1_000]),
     )
         .prop_map(|(theatres, patients, horizon_days, seed, limit)| {
-            let request = theatre_request(&GeneratorConfig {
-                theatres,
-                patients,
-                horizon_days,
-                seed,
-            });
-            let mut request = clinicplan_service::convert::request_to_proto(&request);
-            request.options = Some(proto::SolveOptions {
-                time_limit_ms: limit,
-                threads: 1,
-                ..Default::default()
-            });
-            request
+            generated_for_days(theatres, patients, horizon_days, seed, limit)
         });
     let empty = any::<bool>().prop_map(|dated| proto::PlanTheatreListsRequest {
         planning_start: if dated {
@@ -42,15 +30,10 @@ pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsReq
 }
 
 pub(super) fn theatre_case() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
-    (theatre_base(), prop::collection::vec(edit(), 0..=5)).prop_map(|(mut request, edits)| {
-        for e in &edits {
-            edit_theatre(&mut request, e);
-        }
-        request
-    })
+    edited(theatre_base(), edit_theatre)
 }
 
-pub(super) fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
+fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
     let patient_ids: Vec<String> = r.patients.iter().map(|p| p.id.clone()).collect();
     let session_ids: Vec<String> = r.sessions.iter().map(|s| s.id.clone()).collect();
     let surgeon_ids: Vec<String> = r.surgeons.iter().map(|s| s.id.clone()).collect();

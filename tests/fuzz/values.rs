@@ -85,7 +85,7 @@ pub(super) struct Edit {
     pub(super) value: Index,
 }
 
-pub(super) fn edit() -> impl Strategy<Value = Edit> {
+fn edit() -> impl Strategy<Value = Edit> {
     (any::<u8>(), any::<Index>(), any::<Index>(), any::<Index>()).prop_map(
         |(kind, at, pick, value)| Edit {
             kind,
@@ -135,4 +135,17 @@ pub(super) fn at<T>(list: &mut [T], index: &Index, f: impl FnOnce(&mut T)) {
         let i = index.index(list.len());
         f(&mut list[i]);
     }
+}
+
+/// `base` with up to five edits, each applied by `apply`.
+pub(super) fn edited<R: Clone + std::fmt::Debug>(
+    base: impl Strategy<Value = R>,
+    apply: fn(&mut R, &Edit),
+) -> impl Strategy<Value = R> {
+    (base, prop::collection::vec(edit(), 0..=5)).prop_map(move |(mut request, edits)| {
+        for e in &edits {
+            apply(&mut request, e);
+        }
+        request
+    })
 }

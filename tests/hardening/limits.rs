@@ -5,8 +5,9 @@ use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use super::processes::real_worker;
-use super::requests::{assert_checked, health, network, theatre};
+use super::requests::{assert_checked, health, network};
 use super::server::{TestServer, bounded};
+use crate::support::generated_for_days;
 use crate::support::violations::violated_fields;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +18,7 @@ async fn a_message_over_the_size_limit_is_refused_and_the_server_keeps_serving()
         ..ServerConfig::new(real_worker())
     })
     .await;
-    let big = theatre(3, 200, 2, 71, 1_000);
+    let big = generated_for_days(3, 200, 2, 71, 1_000);
     assert!(big.encoded_len() > 4096);
     let mut client = server.scheduler().await;
     let status = bounded("PlanTheatreLists", client.plan_theatre_lists(big))
@@ -38,7 +39,7 @@ async fn a_message_over_the_size_limit_is_refused_and_the_server_keeps_serving()
     assert_ne!(status.code(), Code::Ok);
 
     // The same connection and a new one are still served.
-    let small = theatre(1, 4, 1, 72, 1_000);
+    let small = generated_for_days(1, 4, 1, 72, 1_000);
     assert!(small.encoded_len() < 4096);
     let response = bounded("PlanTheatreLists", client.plan_theatre_lists(small.clone()))
         .await
@@ -64,14 +65,14 @@ async fn entity_and_time_limits_answer_invalid_argument_naming_the_field() {
     .await;
     let mut client = server.scheduler().await;
 
-    let crowded = theatre(1, 80, 1, 81, 1_000);
+    let crowded = generated_for_days(1, 80, 1, 81, 1_000);
     let status = bounded("PlanTheatreLists", client.plan_theatre_lists(crowded))
         .await
         .expect_err("too many entities");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert_eq!(violated_fields(&status), ["patients"], "{status:?}");
 
-    let slow = theatre(1, 10, 1, 82, 5_001);
+    let slow = generated_for_days(1, 10, 1, 82, 5_001);
     let status = bounded("PlanTheatreLists", client.plan_theatre_lists(slow))
         .await
         .expect_err("too long a time limit");
@@ -117,7 +118,7 @@ async fn entity_and_time_limits_answer_invalid_argument_naming_the_field() {
     );
 
     // Within the limits: served.
-    let fine = theatre(1, 10, 1, 83, 1_000);
+    let fine = generated_for_days(1, 10, 1, 83, 1_000);
     let response = bounded("PlanTheatreLists", client.plan_theatre_lists(fine.clone()))
         .await
         .expect("a request within the limits")
@@ -136,7 +137,7 @@ async fn entity_and_time_limits_answer_invalid_argument_naming_the_field() {
 async fn a_request_with_hundreds_of_problems_still_gets_invalid_argument() {
     let server = TestServer::start(ServerConfig::new(real_worker())).await;
     let mut client = server.scheduler().await;
-    let mut request = theatre(1, 300, 1, 101, 1_000);
+    let mut request = generated_for_days(1, 300, 1, 101, 1_000);
     for patient in &mut request.patients {
         patient.listed_date = "not a date".into();
     }

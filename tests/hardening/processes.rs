@@ -40,3 +40,25 @@ impl Drop for ChildGuard {
         }
     }
 }
+
+/// `clinicplan serve` on 127.0.0.1 port 0, its standard output piped for the listening
+/// line.
+pub(super) fn serve_on_loopback() -> ChildGuard {
+    ChildGuard(
+        std::process::Command::new(env!("CARGO_BIN_EXE_clinicplan"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start clinicplan serve"),
+    )
+}
+
+/// Sends SIGTERM to the child through `kill`, as an orchestrator would.
+pub(super) fn sigterm(child: &ChildGuard) -> std::process::ExitStatus {
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .expect("run kill")
+}

@@ -4,8 +4,9 @@ use clinicplan_service::server::ServerConfig;
 use tonic::{Code, Request};
 
 use super::processes::real_worker;
-use super::requests::{network, theatre};
+use super::requests::network;
 use super::server::{TestServer, bounded};
+use crate::support::generated_for_days;
 
 fn with_request_id<T>(message: T, id: &str) -> Request<T> {
     let mut request = Request::new(message);
@@ -26,7 +27,7 @@ fn id_of(metadata: &tonic::metadata::MetadataMap) -> Option<String> {
 async fn the_request_id_is_echoed_or_made_up() {
     let server = TestServer::start(ServerConfig::new(real_worker())).await;
     let mut client = server.scheduler().await;
-    let request = theatre(1, 10, 1, 91, 1_000);
+    let request = generated_for_days(1, 10, 1, 91, 1_000);
 
     let response = bounded(
         "PlanTheatreLists",
@@ -85,7 +86,7 @@ async fn the_request_id_is_echoed_on_error_answers_too() {
     })
     .await;
     let mut client = server.scheduler().await;
-    let mut invalid = theatre(1, 10, 1, 92, 1_000);
+    let mut invalid = generated_for_days(1, 10, 1, 92, 1_000);
     invalid.planning_start = "not a date".into();
     let status = bounded(
         "PlanTheatreLists",
@@ -102,7 +103,10 @@ async fn the_request_id_is_echoed_on_error_answers_too() {
 
     let status = bounded(
         "PlanTheatreLists",
-        client.plan_theatre_lists(with_request_id(theatre(1, 10, 1, 93, 9_000), "limit-1")),
+        client.plan_theatre_lists(with_request_id(
+            generated_for_days(1, 10, 1, 93, 9_000),
+            "limit-1",
+        )),
     )
     .await
     .expect_err("over the time limit");

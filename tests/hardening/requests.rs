@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use clinicplan_service::proto;
 use clinicplan_service::proto::theatre_scheduler_client::TheatreSchedulerClient;
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use tonic::Status;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
@@ -13,36 +12,13 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::server::bounded;
-use crate::support::checker;
-
-/// A generated theatre request (Monday 2 March 2026) with `time_limit_ms`, one thread.
-pub(super) fn theatre(
-    theatres: u32,
-    patients: u32,
-    days: u32,
-    seed: u64,
-    time_limit_ms: u32,
-) -> proto::PlanTheatreListsRequest {
-    let request = theatre_request(&GeneratorConfig {
-        theatres,
-        patients,
-        horizon_days: days,
-        seed,
-    });
-    let mut request = clinicplan_service::convert::request_to_proto(&request);
-    request.options = Some(proto::SolveOptions {
-        time_limit_ms,
-        threads: 1,
-        ..Default::default()
-    });
-    request
-}
+use crate::support::{checker, generated_for_days};
 
 /// A request the stand-in worker keeps busy until its deadline: two theatres over two
 /// days, so that it has sessions (a request without any is answered at once, without a
 /// worker).
 pub(super) fn busy(seed: u64, time_limit_ms: u32) -> proto::PlanTheatreListsRequest {
-    let request = theatre(2, 30, 2, seed, time_limit_ms);
+    let request = generated_for_days(2, 30, 2, seed, time_limit_ms);
     assert!(
         !request.sessions.is_empty(),
         "seed {seed} gives no sessions"

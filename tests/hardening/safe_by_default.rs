@@ -5,9 +5,9 @@ use tonic::Code;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 
 use super::processes::ChildGuard;
-use super::requests::theatre;
 use super::tls::pki;
 use super::tokens::with_token;
+use crate::support::generated_for_days;
 
 /// Starts `clinicplan serve` with `args` and `envs`; returns the listening line, or the
 /// exit code and standard error of a server that refused to start.
@@ -134,7 +134,7 @@ fn a_non_loopback_address_needs_tls_and_tokens_or_an_explicit_opt_out() {
             .await
             .expect("a TLS connection");
         let mut client = TheatreSchedulerClient::new(channel);
-        let request = theatre(1, 10, 1, 1, 1_000);
+        let request = generated_for_days(1, 10, 1, 1, 1_000);
         let without = client.plan_theatre_lists(request.clone()).await;
         let with = client
             .plan_theatre_lists(with_token(request, Some("Bearer secret-ward-token")))

@@ -10,10 +10,11 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
-use super::processes::{ChildGuard, stuck_worker};
-use super::requests::{assert_checked, busy, health, plan, theatre};
+use super::processes::{serve_on_loopback, sigterm, stuck_worker};
+use super::requests::{assert_checked, busy, health, plan};
 use super::server::{TestServer, bounded};
 use super::{ANSWER_WAIT, BALANCER, POLL_EVERY, POLL_TRIES, SCHEDULER};
+use crate::support::generated_for_days;
 
 /// The next status a health watch reports.
 async fn next_status(stream: &mut tonic::Streaming<HealthCheckResponse>) -> ServingStatus {
@@ -100,15 +101,7 @@ async fn shutdown_reports_not_serving_stops_accepting_and_lets_the_running_solve
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_running_solve_finish_and_exits_0() {
     use std::io::BufRead;
-    let mut child = ChildGuard(
-        std::process::Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start clinicplan serve"),
-    );
+    let mut child = serve_on_loopback();
     let stdout = child.0.stdout.take().expect("the server's stdout");
     let (line_tx, line_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -142,7 +135,7 @@ async fn sigterm_lets_the_running_solve_finish_and_exits_0() {
 
     // A solve with the real worker, probably still running at the signal (if it
     // finished first, it must still have been answered).
-    let request = theatre(2, 120, 2, 41, 3_000);
+    let request = generated_for_days(2, 120, 2, 41, 3_000);
     let mut client = TheatreSchedulerClient::new(channel);
     let solve = {
         let request = request.clone();
@@ -153,10 +146,7 @@ async fn sigterm_lets_the_running_solve_finish_and_exits_0() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .expect("run kill");
+    let killed = sigterm(&child);
     assert!(killed.success(), "kill -TERM failed");
 
     let response = bounded("the solve", solve)
@@ -187,24 +177,13 @@ async fn sigterm_lets_the_running_solve_finish_and_exits_0() {
 fn sigterm_right_after_the_listening_line_still_exits_0() {
     use std::io::BufRead;
     for attempt in 0..5 {
-        let mut child = ChildGuard(
-            std::process::Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-                .args(["serve", "--listen", "127.0.0.1:0"])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("start clinicplan serve"),
-        );
+        let mut child = serve_on_loopback();
         let mut line = String::new();
         std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
             .read_line(&mut line)
             .expect("read the listening line");
         assert!(line.starts_with("clinicplan listening on "), "{line:?}");
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &child.0.id().to_string()])
-            .status()
-            .expect("run kill");
+        let killed = sigterm(&child);
         assert!(killed.success());
         let mut status = None;
         for _ in 0..POLL_TRIES * 3 {

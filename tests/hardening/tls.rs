@@ -11,8 +11,9 @@ use tonic_health::pb::health_check_response::ServingStatus;
 
 use super::SCHEDULER;
 use super::processes::real_worker;
-use super::requests::{assert_checked, health, theatre};
+use super::requests::{assert_checked, health};
 use super::server::{TestServer, bounded};
+use crate::support::generated_for_days;
 
 pub(super) struct Pki {
     pub(super) ca_pem: String,
@@ -92,7 +93,7 @@ async fn over_tls(addr: SocketAddr, tls: ClientTlsConfig) -> Result<(), String> 
     if status != ServingStatus::Serving {
         return Err(format!("health {status:?}"));
     }
-    let request = theatre(1, 10, 1, 51, 1_000);
+    let request = generated_for_days(1, 10, 1, 51, 1_000);
     let mut client = TheatreSchedulerClient::new(channel);
     let response = bounded(
         "a solve over TLS",

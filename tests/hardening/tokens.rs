@@ -5,8 +5,9 @@ use tonic::{Code, Request};
 use tonic_health::pb::health_check_response::ServingStatus;
 
 use super::processes::real_worker;
-use super::requests::{assert_checked, health, network, theatre};
+use super::requests::{assert_checked, health, network};
 use super::server::{TestServer, bounded};
+use crate::support::generated_for_days;
 
 const TOKEN: &str = "s3cret-token-for-tests";
 
@@ -27,7 +28,7 @@ async fn solver_rpcs_need_a_valid_token_and_health_does_not() {
         ..ServerConfig::new(real_worker())
     })
     .await;
-    let request = theatre(1, 10, 1, 61, 1_000);
+    let request = generated_for_days(1, 10, 1, 61, 1_000);
     let mut client = server.scheduler().await;
     let wrong_bearer = format!("Bearer {TOKEN}x");
     let truncated_bearer = format!("Bearer {}", &TOKEN[..TOKEN.len() - 1]);
