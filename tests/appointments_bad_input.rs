@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 
 use clinicplan_service::proto;
 use tonic::Code;
-use tonic_types::StatusExt;
 
 use crate::support::Harness;
 use crate::support::appointments::*;
+use crate::support::violations::{coded_violations, field_violations};
 
 /// A small valid network that each test breaks in one way (horizon 3):
 /// sites[0] A, sites[1] B; travel[0] A → B 10;
@@ -43,52 +43,14 @@ fn valid_request() -> proto::BalanceAppointmentsRequest {
     request
 }
 
-/// The (code, field) pairs of the BadRequest that `request` gets, after checking that
-/// the status is INVALID_ARGUMENT and that every description starts with a code.
+/// The (code, field) pairs of the BadRequest that `request` gets (see
+/// `coded_violations` for what is checked on the way).
 fn violations(
     harness: &Harness,
     name: &str,
     request: &proto::BalanceAppointmentsRequest,
 ) -> BTreeSet<(String, String)> {
-    let status = match harness.balance(request) {
-        Ok(_) => panic!("{name}: the invalid request was accepted"),
-        Err(status) => status,
-    };
-    assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
-    assert!(
-        !status.message().is_empty(),
-        "{name}: the status has no message"
-    );
-    let bad_request = status
-        .get_details_bad_request()
-        .unwrap_or_else(|| panic!("{name}: no google.rpc.BadRequest in {status:?}"));
-    bad_request
-        .field_violations
-        .iter()
-        .map(|v| {
-            let code = v
-                .description
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            assert!(
-                code.len() == 6
-                    && code.starts_with("CP")
-                    && code[2..].chars().all(|c| c.is_ascii_digit()),
-                "{name}: the description of {} does not start with a code: {:?}",
-                v.field,
-                v.description
-            );
-            assert!(
-                v.description.len() > code.len() + 5,
-                "{name}: the description of {} says nothing: {:?}",
-                v.field,
-                v.description
-            );
-            (code, v.field.clone())
-        })
-        .collect()
+    coded_violations(name, harness.balance(request))
 }
 
 /// One way of breaking the valid request, and what the service must say about it.
@@ -402,12 +364,9 @@ fn slot_lengths_overlaps_and_time_limits_are_named() {
         .balance(&request)
         .expect_err("an hour and a millisecond is refused");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let fields: Vec<String> = status
-        .get_details_bad_request()
-        .expect("a google.rpc.BadRequest")
-        .field_violations
-        .iter()
-        .map(|v| v.field.clone())
+    let fields: Vec<String> = field_violations(&status)
+        .into_iter()
+        .map(|(field, _)| field)
         .collect();
     assert_eq!(fields, ["options.time_limit_ms"]);
     // Back to back is fine; the same times for different clinicians are fine.

@@ -6,10 +6,9 @@
 use std::collections::BTreeSet;
 
 use clinicplan_service::proto;
-use tonic::Code;
-use tonic_types::StatusExt;
 
 use crate::support::build::*;
+use crate::support::violations::coded_violations;
 use crate::support::{Harness, plan_valid};
 
 /// A small valid request that each test breaks in one way:
@@ -44,46 +43,14 @@ fn valid_request() -> proto::PlanTheatreListsRequest {
     request
 }
 
-/// The (code, field) pairs of the BadRequest that `request` gets, after checking that
-/// the status is INVALID_ARGUMENT and that every description starts with a code.
+/// The (code, field) pairs of the BadRequest that `request` gets (see
+/// `coded_violations` for what is checked on the way).
 fn violations(
     harness: &Harness,
     name: &str,
     request: &proto::PlanTheatreListsRequest,
 ) -> BTreeSet<(String, String)> {
-    let status = match harness.plan(request) {
-        Ok(_) => panic!("{name}: the invalid request was accepted"),
-        Err(status) => status,
-    };
-    assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
-    assert!(
-        !status.message().is_empty(),
-        "{name}: the status has no message"
-    );
-    let bad_request = status
-        .get_details_bad_request()
-        .unwrap_or_else(|| panic!("{name}: no google.rpc.BadRequest in {status:?}"));
-    bad_request
-        .field_violations
-        .iter()
-        .map(|v| {
-            let code = v
-                .description
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            assert!(
-                code.len() == 6
-                    && code.starts_with("CP")
-                    && code[2..].chars().all(|c| c.is_ascii_digit()),
-                "{name}: the description of {} does not start with a code: {:?}",
-                v.field,
-                v.description
-            );
-            (code, v.field.clone())
-        })
-        .collect()
+    coded_violations(name, harness.plan(request))
 }
 
 /// Asserts that `request` is rejected with exactly the `expected` (code, field) pairs.

@@ -9,6 +9,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use crate::support::processes::children_named;
 use crate::support::server::worker;
 use crate::support::{Harness, generated, plan_valid, solve};
 
@@ -151,33 +152,7 @@ fn a_time_limit_far_below_what_the_model_needs_still_returns_a_valid_plan() {
 /// Processes whose parent is this test process and whose command is `sleep`: the stand-in
 /// workers that are still alive.
 fn stuck_workers_alive() -> Vec<u32> {
-    let me = std::process::id();
-    let mut alive = Vec::new();
-    for entry in std::fs::read_dir("/proc")
-        .expect("/proc is readable")
-        .flatten()
-    {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid …": comm may contain spaces, so split at the last ')'.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = &stat[open + 1..close];
-        let ppid = stat[close + 1..]
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u32>().ok());
-        let state = stat[close + 1..].split_whitespace().next();
-        if comm == "sleep" && ppid == Some(me) && state != Some("Z") {
-            alive.push(pid);
-        }
-    }
-    alive
+    children_named("sleep")
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //!   the per-pair reference LP and the brute force, both methods, determinism.
 //! - `appointments_bad_input`: every class of invalid balancing request gets
 //!   INVALID_ARGUMENT naming its fields.
-//! - `service_hardening`: the solve pool and queue, deadlines, cancellation, graceful
+//! - `hardening`: the solve pool and queue, deadlines, cancellation, graceful
 //!   shutdown and SIGTERM, TLS and mTLS, tokens, size and entity limits, request ids.
 //! - `fuzz`: arbitrary and adversarial requests and raw bytes over gRPC: field
 //!   violations or a checked plan, in time, never a crash.
@@ -34,13 +34,13 @@ mod bad_input;
 mod checker_selftest;
 mod cli;
 mod fuzz;
+mod hardening;
 mod infra;
 mod scale_out;
 mod scenario;
 mod scenario_gp;
 mod scenario_grpc;
 mod scenario_report;
-mod service_hardening;
 mod support;
 mod theatre_policies;
 mod theatre_properties;

@@ -22,9 +22,9 @@ use clinicplan_solver::simulate::InProcess;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
-use tonic_types::StatusExt;
 
 use crate::support::server::{Harness, worker};
+use crate::support::violations::field_violations;
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
@@ -146,16 +146,6 @@ fn a_short_run_streams_every_week_then_the_summary_with_the_in_process_figures()
     );
 }
 
-fn violations(status: &tonic::Status) -> Vec<(String, String)> {
-    status
-        .get_details_bad_request()
-        .expect("a google.rpc.BadRequest")
-        .field_violations
-        .into_iter()
-        .map(|v| (v.field, v.description))
-        .collect()
-}
-
 #[test]
 fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     let harness = Harness::start();
@@ -173,12 +163,12 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
         .replace("per_week = 3", "per_week = 3, priority_typo = 1");
     let status = run(request(&bad, "", &[], 0));
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(v.iter().any(|(f, _)| f == "scenario_toml"), "{v:?}");
     let bad = SMALL.replace("weekday = \"mon\"", "weekday = \"funday\"");
     let status = run(request(&bad, "", &[], 0));
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(
         v.iter()
             .any(|(f, m)| f == "hospital.sessions[0].weekday" && m.contains("funday")),
@@ -189,7 +179,7 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     let (toml, csv) = dgh();
     let status = run(request(&toml, "", &[], 1));
     assert_eq!(status.code(), Code::InvalidArgument);
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(
         v.iter()
             .any(|(f, m)| f == "waiting_list_csv" && m.contains("send its text")),
@@ -199,7 +189,7 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     lines[3] = lines[3].replacen(",P", ",P9", 1);
     let status = run(request(&toml, &lines.join("\n"), &[], 1));
     assert_eq!(status.code(), Code::InvalidArgument);
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(
         v.iter()
             .any(|(f, m)| f == "waiting_list_csv" && m.contains("line 4")),
@@ -209,7 +199,7 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     // Unknown variant, too many weeks.
     let status = run(request(SMALL, "", &["baseline", "nope"], 9));
     assert_eq!(status.code(), Code::InvalidArgument);
-    let v = violations(&status);
+    let v = field_violations(&status);
     let fields: Vec<&str> = v.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(fields, ["variants", "weeks"], "{v:?}");
 
@@ -237,10 +227,10 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     let gp = std::fs::read_to_string(scenarios_dir().join("gp-pharmacist.toml")).unwrap();
     let status = run(request(&gp, "id,x\n", &[], 1));
     assert_eq!(status.code(), Code::InvalidArgument);
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(v.iter().any(|(f, _)| f == "waiting_list_csv"), "{v:?}");
     let status = run(request(&gp, "", &["nope"], 99));
-    let v = violations(&status);
+    let v = field_violations(&status);
     let fields: Vec<&str> = v.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(fields, ["variants", "weeks"], "{v:?}");
     let bad_gp = gp.replacen("template = \"gp-full\"", "template = \"gp-ful\"", 1);
@@ -251,7 +241,7 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
         }))
         .expect_err("refused");
     assert_eq!(status.code(), Code::InvalidArgument);
-    let v = violations(&status);
+    let v = field_violations(&status);
     assert!(
         v.iter().any(|(f, _)| f == "network.clinicians[0].template"),
         "{v:?}"

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::models::column_generation::{solve_lp, solve_lp_raising_floor};
 
-mod common;
+use crate::support;
 
 #[test]
 fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
@@ -19,7 +19,7 @@ fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
         (8, 2000, 2, true),
         (6, 1200, 32, false),
     ] {
-        let instance = common::generated(theatres, patients, seed, pins);
+        let instance = support::generated(theatres, patients, seed, pins);
         // A start with few P1 (priority order reversed would be contrived: drop every
         // second P1 booking of the constructive plan instead).
         let mut start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
@@ -31,7 +31,7 @@ fn raising_the_floor_mid_way_gives_the_lp_of_the_final_floor() {
             .collect();
         p1.iter().step_by(2).for_each(|&p| start.set(p, None));
         let start_floor = start.counts_by_priority(&instance)[0];
-        let p1_plan = common::most_p1(&instance, &start);
+        let p1_plan = support::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         assert!(floor > start_floor, "seed {seed}: the count did not rise");
         let far = Instant::now() + Duration::from_secs(120);

@@ -13,7 +13,7 @@ use clinicplan_solver::theatre::models::theatre_list::Stage;
 use clinicplan_solver::theatre::plan::{Assignment, build_plan};
 use clinicplan_solver::theatre::{Instance, validate};
 
-mod common;
+use crate::support;
 
 /// The most P1 any plan books: the whole count MIP run to optimality.
 fn whole_count(instance: &Instance, start: &Assignment) -> u32 {
@@ -23,7 +23,7 @@ fn whole_count(instance: &Instance, start: &Assignment) -> u32 {
         [0; 4],
         true,
         Some(start),
-        &common::exact(),
+        &support::exact(),
         None,
     );
     assert_eq!(run.status, RunStatus::Optimal, "the whole count is proven");
@@ -41,7 +41,7 @@ fn count(
         Priority::P1,
         [0; 4],
         start,
-        &common::exact(),
+        &support::exact(),
         prefer,
     );
     (run, plan.unwrap_or_else(|| start.clone()))
@@ -97,7 +97,7 @@ fn the_count_by_specialty_is_the_whole_models_count() {
             "{what}: the count is not proven"
         );
         assert_checked(&instance, &plan, &what);
-        match max_p1_by_specialty(&instance, &start, &common::exact(), None) {
+        match max_p1_by_specialty(&instance, &start, &support::exact(), None) {
             Some((run, plan)) => {
                 by_specialty += 1;
                 assert_eq!(run.status, RunStatus::Optimal);

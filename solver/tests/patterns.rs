@@ -16,10 +16,10 @@ use clinicplan_solver::theatre::models::patterns::{
 use clinicplan_solver::theatre::models::theatre_list::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 
-mod common;
+use crate::support;
 
 fn instance(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
-    common::generated(theatres, patients, seed, pins)
+    support::generated(theatres, patients, seed, pins)
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
         let tolerance = 1e-6 * nothing;
         let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         // The most P1 any plan schedules, and a plan with that many.
-        let p1_plan = common::most_p1(&instance, &start);
+        let p1_plan = support::most_p1(&instance, &start);
         let most_p1 = p1_plan.counts_by_priority(&instance)[0];
         if most_p1 > 0 && most_p1 as usize == schedulable_p1(&instance).len() {
             forced += 1;
@@ -57,7 +57,7 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
                 [floor, 0, 0, 0],
                 true,
                 Some(seed_plan),
-                &common::exact(),
+                &support::exact(),
                 None,
             );
             assert_eq!(
@@ -118,7 +118,7 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
     {
         let instance = instance(theatres, patients, seed, pins);
         let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
-        let p1_plan = common::most_p1(&instance, &start);
+        let p1_plan = support::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let far = Instant::now() + Duration::from_secs(120);
         let lp = solve_lp(&instance, &p1_plan, floor, far, 1, false).expect("the LP solves");
@@ -185,7 +185,7 @@ fn a_rounding_short_of_the_p1_floor_is_mended_by_specialty() {
     for (theatres, patients, seed) in [(3, 300, 21), (6, 900, 22), (6, 1200, 23)] {
         let instance = instance(theatres, patients, seed, false);
         let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
-        let p1_plan = common::most_p1(&instance, &start);
+        let p1_plan = support::most_p1(&instance, &start);
         let floor = p1_plan.counts_by_priority(&instance)[0];
         let order = clinicplan_solver::theatre::constructive::density_order(&instance);
         let mut short =

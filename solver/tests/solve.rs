@@ -7,10 +7,10 @@ use clinicplan_solver::theatre::Instance;
 use clinicplan_solver::theatre::check::{ProposedPlan, check};
 use clinicplan_solver::theatre::solve::{InProcess, SolveStatus, solve};
 
-mod common;
+use crate::support;
 
 fn instance(theatres: u32, patients: u32, seed: u64) -> Instance {
-    common::generated(theatres, patients, seed, false)
+    support::generated(theatres, patients, seed, false)
 }
 
 fn code_of(report: &clinicplan_solver::theatre::check::CheckReport) -> Vec<&'static str> {
@@ -161,7 +161,7 @@ fn column_generation_reaches_the_whole_lp_optimum() {
         (6, 900, 3, false),
         (3, 200, 4, true),
     ] {
-        let instance = common::generated(theatres, patients, seed, with_pins);
+        let instance = support::generated(theatres, patients, seed, with_pins);
         let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let p1_floor = if with_pins {
             start.counts_by_priority(&instance)[0]

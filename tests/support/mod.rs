@@ -6,8 +6,10 @@ pub mod brute;
 pub mod build;
 pub mod checker;
 pub mod model;
+pub mod processes;
 pub mod server;
 pub mod tiny;
+pub mod violations;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -111,10 +113,22 @@ pub fn generated(
     seed: u64,
     time_limit_ms: u32,
 ) -> proto::PlanTheatreListsRequest {
+    generated_for_days(theatres, patients, 5, seed, time_limit_ms)
+}
+
+/// A generated request over `horizon_days` days from Monday 2 March 2026, converted to
+/// the wire, with `time_limit_ms` and one thread.
+pub fn generated_for_days(
+    theatres: u32,
+    patients: u32,
+    horizon_days: u32,
+    seed: u64,
+    time_limit_ms: u32,
+) -> proto::PlanTheatreListsRequest {
     let request = theatre_request(&GeneratorConfig {
         theatres,
         patients,
-        horizon_days: 5,
+        horizon_days,
         seed,
         shape: WeekShape::baseline(),
     });

@@ -1,4 +1,5 @@
-//! Generated weeks for the solver's tests.
+//! Shared helpers of the solver's tests: generated weeks, exact HiGHS options, the most-P1
+//! plan.
 
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
@@ -10,7 +11,6 @@ use std::time::Duration;
 
 /// The generator's week; with `pins`, every third booking of its constructive plan pinned
 /// (a set of pins that is feasible by construction).
-#[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
     let mut request = theatre_request(&GeneratorConfig {
         theatres,
@@ -36,7 +36,6 @@ pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instanc
 }
 
 /// HiGHS run to optimality (one thread, no gap), for counts and optima the tests compare.
-#[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn exact() -> RunOptions {
     RunOptions {
         time_limit: Duration::from_secs(120),
@@ -49,7 +48,6 @@ pub fn exact() -> RunOptions {
 
 /// A plan with the most P1 patients any plan can book (the count proven by HiGHS run to
 /// optimality), from `start` (which it is, if no plan books more).
-#[allow(dead_code)] // not every test crate that includes this module uses it
 pub fn most_p1(instance: &Instance, start: &Assignment) -> Assignment {
     let (count, plan) = max_count(instance, Priority::P1, [0; 4], start, &exact(), None);
     assert_eq!(count.status, RunStatus::Optimal, "the P1 count is proven");

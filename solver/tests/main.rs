@@ -1,0 +1,20 @@
+//! The solver's integration tests: one test binary (`solver`), one module per subject,
+//! and the helpers they share in `support`.
+//!
+//! - `appointments_model`: the network simplex against the full LP and the HiGHS
+//!   transshipment LP.
+//! - `lp_floor`: the LP bound with its P1 floor raised while column generation runs.
+//! - `model_doc`: every constraint family and error code is documented.
+//! - `p1_count`: the P1 count by specialty equals the whole model's.
+//! - `patterns`: the pattern relaxation's bound, diving and mending.
+//! - `simulate`: the scenario simulation in process.
+//! - `solve`: the solver end to end in process, checked.
+
+mod appointments_model;
+mod lp_floor;
+mod model_doc;
+mod p1_count;
+mod patterns;
+mod simulate;
+mod solve;
+mod support;

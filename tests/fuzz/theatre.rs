@@ -1,0 +1,175 @@
+//! Theatre requests: small generated weeks (or nothing at all) with adversarial edits.
+
+use clinicplan_service::proto;
+use proptest::prelude::*;
+
+use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
+use crate::support::generated_for_days;
+
+pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
+    let generated = (
+        1u32..=2,
+        1u32..=10,
+        1u32..=3,
+        any::<u64>(),
+        prop::sample::select(vec![0u32, 50, 200, 500, 1_000]),
+    )
+        .prop_map(|(theatres, patients, horizon_days, seed, limit)| {
+            generated_for_days(theatres, patients, horizon_days, seed, limit)
+        });
+    let empty = any::<bool>().prop_map(|dated| proto::PlanTheatreListsRequest {
+        planning_start: if dated {
+            "2026-03-02".into()
+        } else {
+            String::new()
+        },
+        horizon_days: 2,
+        ..Default::default()
+    });
+    prop_oneof![4 => generated, 1 => empty]
+}
+
+pub(super) fn theatre_case() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
+    edited(theatre_base(), edit_theatre)
+}
+
+fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
+    let patient_ids: Vec<String> = r.patients.iter().map(|p| p.id.clone()).collect();
+    let session_ids: Vec<String> = r.sessions.iter().map(|s| s.id.clone()).collect();
+    let surgeon_ids: Vec<String> = r.surgeons.iter().map(|s| s.id.clone()).collect();
+    let theatre_ids: Vec<String> = r.theatres.iter().map(|t| t.id.clone()).collect();
+    let specialties: Vec<String> = r.specialties.iter().map(|s| s.code.clone()).collect();
+    let options = r.options.get_or_insert_with(Default::default);
+    match e.kind % 40 {
+        0 => at(&mut r.patients, &e.at, |p| p.id = e.id_from(&patient_ids)),
+        1 => at(&mut r.patients, &e.at, |p| {
+            p.surgeon_id = e.id_from(&session_ids)
+        }),
+        2 => at(&mut r.patients, &e.at, |p| {
+            p.specialty = e.id_from(&specialties)
+        }),
+        3 => at(&mut r.patients, &e.at, |p| {
+            p.expected_duration_min = e.number()
+        }),
+        4 => at(&mut r.patients, &e.at, |p| p.priority = e.enum_value()),
+        5 => at(&mut r.patients, &e.at, |p| p.listed_date = e.date()),
+        6 => at(&mut r.patients, &e.at, |p| {
+            p.length_of_stay_days = e.number()
+        }),
+        7 => at(&mut r.patients, &e.at, |p| {
+            p.unavailable_dates.push(e.date())
+        }),
+        8 => at(&mut r.patients, &e.at, |p| p.flags.push(e.enum_value())),
+        9 => at(&mut r.patients, &e.at, |p| p.equipment.push(e.id())),
+        10 => at(&mut r.sessions, &e.at, |s| {
+            s.theatre_id = e.id_from(&theatre_ids)
+        }),
+        11 => at(&mut r.sessions, &e.at, |s| s.date = e.date()),
+        12 => at(&mut r.sessions, &e.at, |s| s.start_time = e.time()),
+        13 => at(&mut r.sessions, &e.at, |s| s.end_time = e.time()),
+        14 => at(&mut r.sessions, &e.at, |s| {
+            s.specialty = e.id_from(&specialties)
+        }),
+        15 => at(&mut r.sessions, &e.at, |s| {
+            s.surgeon_id = e.id_from(&surgeon_ids)
+        }),
+        16 => at(&mut r.sessions, &e.at, |s| s.id = e.id_from(&session_ids)),
+        17 => at(&mut r.surgeons, &e.at, |s| s.id = e.id_from(&surgeon_ids)),
+        18 => at(&mut r.surgeons, &e.at, |s| {
+            s.max_minutes_per_day = e.number()
+        }),
+        19 => at(&mut r.surgeons, &e.at, |s| {
+            s.unavailable_dates.push(e.date())
+        }),
+        20 => at(&mut r.theatres, &e.at, |t| t.id = e.id_from(&theatre_ids)),
+        21 => at(&mut r.specialties, &e.at, |s| s.turnaround_min = e.number()),
+        22 => at(&mut r.specialties, &e.at, |s| {
+            s.code = e.id_from(&specialties)
+        }),
+        23 => r.ward_beds.push(proto::WardBeds {
+            date: e.date(),
+            free_beds: *e.pick.get(U32S),
+        }),
+        24 => r.pinned.push(proto::Booking {
+            patient_id: e.id_from(&patient_ids),
+            session_id: if session_ids.is_empty() {
+                e.id()
+            } else {
+                session_ids[e.pick.index(session_ids.len())].clone()
+            },
+        }),
+        25 => r.horizon_days = e.number(),
+        26 => r.planning_start = e.date(),
+        27 => options.time_limit_ms = *e.value.get(LIMITS),
+        28 => options.threads = e.number(),
+        29 => options.mip_rel_gap = Some(e.float()),
+        30 => options.objective = e.enum_value(),
+        31 => {
+            let w = options.weights.get_or_insert_with(Default::default);
+            match e.pick.index(8) {
+                0 => w.weight_p1 = Some(e.float()),
+                1 => w.weight_p2 = Some(e.float()),
+                2 => w.weight_p3 = Some(e.float()),
+                3 => w.weight_p4 = Some(e.float()),
+                4 => w.target_days_p1 = Some(e.number()),
+                5 => w.target_days_p2 = Some(e.number()),
+                6 => w.target_days_p3 = Some(e.number()),
+                _ => w.target_days_p4 = Some(e.number()),
+            }
+        }
+        32 => {
+            // Drop one element of one list.
+            let at = &e.at;
+            match e.pick.index(5) {
+                0 if !r.theatres.is_empty() => drop(r.theatres.remove(at.index(r.theatres.len()))),
+                1 if !r.surgeons.is_empty() => drop(r.surgeons.remove(at.index(r.surgeons.len()))),
+                2 if !r.sessions.is_empty() => drop(r.sessions.remove(at.index(r.sessions.len()))),
+                3 if !r.specialties.is_empty() => {
+                    drop(r.specialties.remove(at.index(r.specialties.len())))
+                }
+                _ if !r.patients.is_empty() => drop(r.patients.remove(at.index(r.patients.len()))),
+                _ => {}
+            }
+        }
+        33 => r.options = None,
+        34 => options.solver_log = true,
+        35 => r.patients.push(proto::Patient {
+            id: e.id_from(&patient_ids),
+            specialty: e.id_from(&specialties),
+            procedure: e.id(),
+            expected_duration_min: *e.pick.get(U32S),
+            priority: *e.at.get(ENUMS),
+            listed_date: e.date(),
+            ..Default::default()
+        }),
+        36 => r.sessions.push(proto::Session {
+            id: e.id_from(&session_ids),
+            theatre_id: if theatre_ids.is_empty() {
+                e.id()
+            } else {
+                theatre_ids[e.pick.index(theatre_ids.len())].clone()
+            },
+            date: e.at.get(DATES).to_string(),
+            start_time: e.time(),
+            end_time: e.pick.get(TIMES).to_string(),
+            specialty: specialties.first().cloned().unwrap_or_default(),
+            surgeon_id: surgeon_ids.first().cloned().unwrap_or_default(),
+        }),
+        37 => r.theatres.push(proto::Theatre {
+            id: e.id_from(&theatre_ids),
+            name: e.id(),
+            equipment: vec![e.id()],
+        }),
+        38 => r.surgeons.push(proto::Surgeon {
+            id: e.id_from(&surgeon_ids),
+            name: e.id(),
+            specialty: e.id_from(&specialties),
+            max_minutes_per_day: e.number(),
+            unavailable_dates: vec![],
+        }),
+        _ => r.specialties.push(proto::Specialty {
+            code: e.id_from(&specialties),
+            turnaround_min: e.number(),
+        }),
+    }
+}
