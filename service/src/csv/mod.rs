@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use ::csv::StringRecord;
 use chrono::{NaiveDate, NaiveTime};
 use clinicplan_solver::appointments::input::*;
-use csv::StringRecord;
 use serde::{Deserialize, Serialize};
 
 use crate::proto;
@@ -187,9 +187,9 @@ fn normalise_header(h: &str) -> String {
 /// reported and left out.
 fn read_table(path: &Path, required: &[&str], problems: &mut Vec<CsvProblem>) -> Option<Table> {
     let file = display_name(path);
-    let mut reader = match csv::ReaderBuilder::new()
+    let mut reader = match ::csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
+        .trim(::csv::Trim::All)
         .from_path(path)
     {
         Ok(r) => r,
@@ -272,7 +272,7 @@ fn read_table(path: &Path, required: &[&str], problems: &mut Vec<CsvProblem>) ->
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line());
-                let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                let fatal = matches!(e.kind(), ::csv::ErrorKind::Io(_));
                 problems.push(CsvProblem {
                     file: file.clone(),
                     line,
@@ -292,10 +292,10 @@ fn read_table(path: &Path, required: &[&str], problems: &mut Vec<CsvProblem>) ->
     })
 }
 
-fn io_message(e: &csv::Error) -> String {
+fn io_message(e: &::csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Io(io) => io.to_string(),
-        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
+        ::csv::ErrorKind::Io(io) => io.to_string(),
+        ::csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
         _ => e.to_string(),
     }
 }
@@ -753,7 +753,7 @@ fn urgency_name(u: UrgencyInput) -> String {
 }
 
 fn write_rows<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_path(path).map_err(std::io::Error::other)?;
+    let mut writer = ::csv::Writer::from_path(path).map_err(std::io::Error::other)?;
     for row in rows {
         writer.serialize(row).map_err(std::io::Error::other)?;
     }

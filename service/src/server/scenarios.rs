@@ -25,15 +25,16 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
 use tracing::{Instrument, info, info_span, warn};
 
-use super::gp::{parse_gp, selected_gp_variants};
-use super::{
-    CsvProblem, LoadError, parse_scenario_with, ptl, run_scenario, scenario_kind, selected_variants,
-};
+use super::state::{Shared, with_request_id};
 use crate::convert::scenarios as convert;
 use crate::error::{FieldProblem, ServiceError, to_status};
 use crate::proto;
 use crate::proto::scenario_runner_server::ScenarioRunner;
-use crate::server::{Shared, with_request_id};
+use crate::scenario::gp::{parse_gp, selected_gp_variants};
+use crate::scenario::{
+    CsvProblem, LoadError, THEATRE_KIND, parse_scenario_with, ptl, run_scenario, scenario_kind,
+    selected_variants,
+};
 
 /// The name problems give the TOML text.
 const SHOWN: &str = "scenario_toml";
@@ -42,7 +43,7 @@ const SHOWN: &str = "scenario_toml";
 const CHANNEL_DEPTH: usize = 64;
 
 /// The ScenarioRunner service, sharing the server's solve pool.
-pub(crate) struct Runner(pub(crate) Arc<Shared>);
+pub(super) struct ScenarioRunnerService(pub(super) Arc<Shared>);
 
 /// A scenario's problems as field violations: TOML syntax at `scenario_toml`, CSV rows
 /// at `waiting_list_csv` (the description gives line and column), and the rest at
@@ -292,7 +293,7 @@ fn simulate_gp(
 }
 
 #[tonic::async_trait]
-impl ScenarioRunner for Runner {
+impl ScenarioRunner for ScenarioRunnerService {
     type RunScenarioStream = Pin<Box<dyn Stream<Item = EventResult> + Send + 'static>>;
 
     async fn run_scenario(
@@ -324,7 +325,7 @@ impl ScenarioRunner for Runner {
             let (name, kind) = match &scenario {
                 Parsed::Theatre(s) => {
                     shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
-                    (s.name.clone(), super::THEATRE_KIND)
+                    (s.name.clone(), THEATRE_KIND)
                 }
                 Parsed::Gp(s) => (s.name.clone(), GP_KIND),
             };
