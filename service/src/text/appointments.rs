@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+use super::summary::{push_more, push_reason_counts, solve_status_name};
 use crate::proto;
 
 fn urgency_name(v: i32) -> &'static str {
@@ -78,6 +79,31 @@ pub fn balance_text(
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
+    let rows = practice_rows(request, response, &site_index, &request_index);
+    let mut out = practice_table(&request.sites, &rows).to_string();
+    out.push('\n');
+
+    if let Some(m) = &response.metrics {
+        urgency_text(&mut out, m);
+    }
+
+    if !response.unassigned.is_empty() {
+        unbooked_text(&mut out, request, response, &request_index, max_unassigned);
+    }
+
+    if let Some(s) = &response.solve {
+        quality_text(&mut out, s);
+    }
+    out
+}
+
+/// Each practice's requests, bookings (and those away from home), slots and slots used.
+fn practice_rows(
+    request: &proto::BalanceAppointmentsRequest,
+    response: &proto::BalanceAppointmentsResponse,
+    site_index: &HashMap<&str, usize>,
+    request_index: &HashMap<&str, usize>,
+) -> Vec<PracticeRow> {
     let mut rows: Vec<PracticeRow> = request.sites.iter().map(|_| Default::default()).collect();
     for r in &request.requests {
         if let Some(&s) = site_index.get(r.home_site_id.as_str()) {
@@ -106,6 +132,11 @@ pub fn balance_text(
         }
     }
 
+    rows
+}
+
+/// One row per practice, then the network's totals.
+fn practice_table(sites: &[proto::Site], rows: &[PracticeRow]) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "Practice",
@@ -116,7 +147,7 @@ pub fn balance_text(
         "Slots used",
     ]);
     let mut total = PracticeRow::default();
-    for (site, row) in request.sites.iter().zip(&rows) {
+    for (site, row) in sites.iter().zip(rows) {
         let name = if site.name.is_empty() {
             site.id.clone()
         } else {
@@ -149,130 +180,123 @@ pub fn balance_text(
         format!("{} ({})", total.used, percent(total.used, total.slots)),
     ]);
     right_align(&mut table, 1);
-    let mut out = table.to_string();
-    out.push('\n');
+    table
+}
 
-    if let Some(m) = &response.metrics {
+/// Bookings and waits per urgency, then the network's shares.
+fn urgency_text(out: &mut String, m: &proto::BalanceMetrics) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "Urgency",
+        "Requests",
+        "Booked",
+        "Mean wait",
+        "Within target",
+    ]);
+    for u in &m.by_urgency {
+        table.add_row(vec![
+            urgency_name(u.urgency).to_string(),
+            u.requests.to_string(),
+            u.assigned.to_string(),
+            format!("{:.2} days", u.mean_wait_days),
+            format!(
+                "{:.1}% (≤ {} day{})",
+                100.0 * u.share_within_target,
+                u.target_days,
+                if u.target_days == 1 { "" } else { "s" }
+            ),
+        ]);
+    }
+    right_align(&mut table, 1);
+    out.push('\n');
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out.push_str(&format!(
+        "\nBooked {} of {} requests; {:.1}% booked away from their home practice (mean face-to-face travel {:.1} min); continuity with the named clinician {:.1}%; slot utilisation {:.1}%; weighted cost {:.2}\n",
+        m.assigned,
+        m.assigned + m.unassigned,
+        100.0 * m.share_away_from_home,
+        m.mean_travel_min,
+        100.0 * m.continuity_rate,
+        100.0 * m.slot_utilisation,
+        m.weighted_cost
+    ));
+}
+
+/// The unbooked requests: the count per reason, then the most urgent by name.
+fn unbooked_text(
+    out: &mut String,
+    request: &proto::BalanceAppointmentsRequest,
+    response: &proto::BalanceAppointmentsResponse,
+    request_index: &HashMap<&str, usize>,
+    max_unassigned: usize,
+) {
+    out.push_str(&format!(
+        "\nUnbooked ({} requests):\n",
+        response.unassigned.len()
+    ));
+    push_reason_counts(
+        out,
+        response.unassigned.iter().map(|u| reason_name(u.reason)),
+    );
+    let mut shown: Vec<(&proto::Unassigned, Option<&proto::AppointmentRequest>)> = response
+        .unassigned
+        .iter()
+        .map(|u| {
+            let r = request_index
+                .get(u.request_id.as_str())
+                .map(|&i| &request.requests[i]);
+            (u, r)
+        })
+        .collect();
+    // Most urgent first (same day, urgent, routine), then in request order.
+    shown.sort_by_key(|(_, r)| r.map_or(i32::MAX, |r| r.urgency));
+    if max_unassigned > 0 {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            "Urgency",
-            "Requests",
-            "Booked",
-            "Mean wait",
-            "Within target",
+            "Request", "Home", "Role", "Urgency", "Asked", "Reason", "Detail",
         ]);
-        for u in &m.by_urgency {
+        for (u, r) in shown.iter().take(max_unassigned) {
+            let field = |f: fn(&proto::AppointmentRequest) -> String| r.map(f).unwrap_or_default();
             table.add_row(vec![
-                urgency_name(u.urgency).to_string(),
-                u.requests.to_string(),
-                u.assigned.to_string(),
-                format!("{:.2} days", u.mean_wait_days),
-                format!(
-                    "{:.1}% (≤ {} day{})",
-                    100.0 * u.share_within_target,
-                    u.target_days,
-                    if u.target_days == 1 { "" } else { "s" }
-                ),
+                u.request_id.clone(),
+                field(|r| r.home_site_id.clone()),
+                field(|r| r.role.clone()),
+                r.map(|r| urgency_name(r.urgency))
+                    .unwrap_or("?")
+                    .to_string(),
+                field(|r| r.request_date.clone()),
+                reason_name(u.reason).to_string(),
+                u.detail.clone(),
             ]);
         }
-        right_align(&mut table, 1);
-        out.push('\n');
         out.push_str(&table.to_string());
         out.push('\n');
-        out.push_str(&format!(
-            "\nBooked {} of {} requests; {:.1}% booked away from their home practice (mean face-to-face travel {:.1} min); continuity with the named clinician {:.1}%; slot utilisation {:.1}%; weighted cost {:.2}\n",
-            m.assigned,
-            m.assigned + m.unassigned,
-            100.0 * m.share_away_from_home,
-            m.mean_travel_min,
-            100.0 * m.continuity_rate,
-            100.0 * m.slot_utilisation,
-            m.weighted_cost
-        ));
     }
+    push_more(out, shown.len(), max_unassigned);
+}
 
-    if !response.unassigned.is_empty() {
-        out.push_str(&format!(
-            "\nUnbooked ({} requests):\n",
-            response.unassigned.len()
-        ));
-        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
-        for u in &response.unassigned {
-            *by_reason.entry(reason_name(u.reason)).or_default() += 1;
+/// The proof of quality and the size of the grouped network.
+fn quality_text(out: &mut String, s: &proto::BalanceSolveSummary) {
+    let status = solve_status_name(s.status);
+    out.push_str(&format!(
+        "\nProof of quality: {status}; weighted cost {:.2}, bound {:.2}, gap {:.3}%, {} ms{}\n",
+        s.objective,
+        s.bound,
+        100.0 * s.gap,
+        s.solve_ms,
+        if s.deadline_reached {
+            "; the deadline stopped the solve"
+        } else {
+            ""
         }
-        for (reason, n) in by_reason {
-            out.push_str(&format!("  {n:>6}  {reason}\n"));
-        }
-        let mut shown: Vec<(&proto::Unassigned, Option<&proto::AppointmentRequest>)> = response
-            .unassigned
-            .iter()
-            .map(|u| {
-                let r = request_index
-                    .get(u.request_id.as_str())
-                    .map(|&i| &request.requests[i]);
-                (u, r)
-            })
-            .collect();
-        // Most urgent first (same day, urgent, routine), then in request order.
-        shown.sort_by_key(|(_, r)| r.map_or(i32::MAX, |r| r.urgency));
-        if max_unassigned > 0 {
-            let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-                "Request", "Home", "Role", "Urgency", "Asked", "Reason", "Detail",
-            ]);
-            for (u, r) in shown.iter().take(max_unassigned) {
-                let field =
-                    |f: fn(&proto::AppointmentRequest) -> String| r.map(f).unwrap_or_default();
-                table.add_row(vec![
-                    u.request_id.clone(),
-                    field(|r| r.home_site_id.clone()),
-                    field(|r| r.role.clone()),
-                    r.map(|r| urgency_name(r.urgency))
-                        .unwrap_or("?")
-                        .to_string(),
-                    field(|r| r.request_date.clone()),
-                    reason_name(u.reason).to_string(),
-                    u.detail.clone(),
-                ]);
-            }
-            out.push_str(&table.to_string());
-            out.push('\n');
-        }
-        if shown.len() > max_unassigned {
-            out.push_str(&format!(
-                "  … and {} more (all are in the JSON output)\n",
-                shown.len() - max_unassigned
-            ));
-        }
-    }
-
-    if let Some(s) = &response.solve {
-        let status = match proto::SolveStatus::try_from(s.status) {
-            Ok(proto::SolveStatus::Optimal) => "optimal",
-            Ok(proto::SolveStatus::Feasible) => "feasible (time limit before proof)",
-            Ok(proto::SolveStatus::Infeasible) => "infeasible",
-            _ => "unknown",
-        };
-        out.push_str(&format!(
-            "\nProof of quality: {status}; weighted cost {:.2}, bound {:.2}, gap {:.3}%, {} ms{}\n",
-            s.objective,
-            s.bound,
-            100.0 * s.gap,
-            s.solve_ms,
-            if s.deadline_reached {
-                "; the deadline stopped the solve"
-            } else {
-                ""
-            }
-        ));
-        out.push_str(&format!(
-            "Grouped network: {} request groups, {} slot groups, {} eligible arcs; solved as the {} with {} columns\n",
-            s.request_groups,
-            s.slot_groups,
-            s.arcs,
-            method_name(s.method),
-            s.arcs_in_lp,
-        ));
-    }
-    out
+    ));
+    out.push_str(&format!(
+        "Grouped network: {} request groups, {} slot groups, {} eligible arcs; solved as the {} with {} columns\n",
+        s.request_groups,
+        s.slot_groups,
+        s.arcs,
+        method_name(s.method),
+        s.arcs_in_lp,
+    ));
 }

@@ -2,4 +2,5 @@
 //! lists and its proof of quality) and [`appointments`] (a balanced network's bookings).
 
 pub mod appointments;
+mod summary;
 pub mod theatre;
