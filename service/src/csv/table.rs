@@ -60,76 +60,10 @@ fn read_table(path: &Path, required: &[&str], problems: &mut Vec<CsvProblem>) ->
             return None;
         }
     };
-    if headers.iter().all(str::is_empty) {
-        problems.push(CsvProblem {
-            file,
-            line: Some(1),
-            column: None,
-            message: format!(
-                "the file is empty: it needs a header row naming the columns {}",
-                required.join(",")
-            ),
-        });
+    if !header_is_complete(&file, &headers, required, problems) {
         return None;
     }
-    let mut complete = true;
-    for &column in required {
-        if !headers.iter().any(|h| h == column) {
-            problems.push(CsvProblem {
-                file: file.clone(),
-                line: Some(1),
-                column: Some(column.to_string()),
-                message: format!(
-                    "the required column '{column}' is missing (the header has: {})",
-                    headers.iter().collect::<Vec<_>>().join(",")
-                ),
-            });
-            complete = false;
-        }
-    }
-    if !complete {
-        return None;
-    }
-    let mut rows = Vec::new();
-    let mut record = StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                if record.iter().all(str::is_empty) {
-                    continue;
-                }
-                if record.len() != headers.len() {
-                    problems.push(CsvProblem {
-                        file: file.clone(),
-                        line: Some(line),
-                        column: None,
-                        message: format!(
-                            "{} values, but the header names {} columns",
-                            record.len(),
-                            headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                rows.push((line, record.clone()));
-            }
-            Err(e) => {
-                let line = e.position().map(|p| p.line());
-                let fatal = matches!(e.kind(), ::csv::ErrorKind::Io(_));
-                problems.push(CsvProblem {
-                    file: file.clone(),
-                    line,
-                    column: None,
-                    message: format!("cannot be read ({})", io_message(&e)),
-                });
-                if fatal {
-                    break;
-                }
-            }
-        }
-    }
+    let rows = read_records(&mut reader, &file, &headers, problems);
     Some(Table {
         file,
         headers,
@@ -165,4 +99,93 @@ pub(super) fn rows<T: serde::de::DeserializeOwned>(
         }
     }
     Some((table.file, out))
+}
+
+/// Whether the header names every required column; each one missing (or an empty
+/// file) is reported.
+fn header_is_complete(
+    file: &str,
+    headers: &StringRecord,
+    required: &[&str],
+    problems: &mut Vec<CsvProblem>,
+) -> bool {
+    if headers.iter().all(str::is_empty) {
+        problems.push(CsvProblem {
+            file: file.to_string(),
+            line: Some(1),
+            column: None,
+            message: format!(
+                "the file is empty: it needs a header row naming the columns {}",
+                required.join(",")
+            ),
+        });
+        return false;
+    }
+    let mut complete = true;
+    for &column in required {
+        if !headers.iter().any(|h| h == column) {
+            problems.push(CsvProblem {
+                file: file.to_string(),
+                line: Some(1),
+                column: Some(column.to_string()),
+                message: format!(
+                    "the required column '{column}' is missing (the header has: {})",
+                    headers.iter().collect::<Vec<_>>().join(",")
+                ),
+            });
+            complete = false;
+        }
+    }
+    complete
+}
+
+/// The rows after the header, each with its line: blank rows are skipped, and a row
+/// with the wrong number of values or that cannot be read is reported and left out.
+fn read_records(
+    reader: &mut ::csv::Reader<std::fs::File>,
+    file: &str,
+    headers: &StringRecord,
+    problems: &mut Vec<CsvProblem>,
+) -> Vec<(u64, StringRecord)> {
+    let mut rows = Vec::new();
+    let mut record = StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                if record.iter().all(str::is_empty) {
+                    continue;
+                }
+                if record.len() != headers.len() {
+                    problems.push(CsvProblem {
+                        file: file.to_string(),
+                        line: Some(line),
+                        column: None,
+                        message: format!(
+                            "{} values, but the header names {} columns",
+                            record.len(),
+                            headers.len()
+                        ),
+                    });
+                    continue;
+                }
+                rows.push((line, record.clone()));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                let fatal = matches!(e.kind(), ::csv::ErrorKind::Io(_));
+                problems.push(CsvProblem {
+                    file: file.to_string(),
+                    line,
+                    column: None,
+                    message: format!("cannot be read ({})", io_message(&e)),
+                });
+                if fatal {
+                    break;
+                }
+            }
+        }
+    }
+    rows
 }
