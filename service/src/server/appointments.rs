@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use tracing::{Instrument, info};
+use tracing::info;
 
-use super::state::{Call, Shared, Tally, with_request_id};
+use super::state::{Call, Shared};
 use crate::convert;
 use crate::engine::balance_appointments;
 use crate::error::ServiceError;
@@ -24,18 +24,9 @@ impl AppointmentBalancer for AppointmentBalancerService {
         request: Request<proto::BalanceAppointmentsRequest>,
     ) -> Result<Response<proto::BalanceAppointmentsResponse>, Status> {
         let shared = &self.0;
-        let Call {
-            id,
-            span,
-            started,
-            deadline,
-        } = Call::start(shared, request.metadata(), "BalanceAppointments");
-        let mut tally = Tally {
-            metrics: &shared.metrics,
-            rpc: "BalanceAppointments",
-            done: false,
-        };
-        let answer = async move {
+        let call = Call::start(shared, request.metadata(), "BalanceAppointments");
+        let (started, deadline) = (call.started, call.deadline);
+        let handler = async move {
             let mut request = convert::appointments::request_from_proto(request.into_inner());
             shared.check_limits(
                 &[
@@ -73,11 +64,7 @@ impl AppointmentBalancer for AppointmentBalancerService {
             Ok(Response::new(convert::appointments::response_to_proto(
                 &network, &plan,
             )))
-        }
-        .instrument(span.clone())
-        .await;
-        let answer = with_request_id(answer, &id);
-        tally.answered(&answer);
-        answer
+        };
+        call.answer(&shared.metrics, handler).await
     }
 }

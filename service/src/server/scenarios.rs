@@ -195,6 +195,22 @@ impl Drop for Events {
     }
 }
 
+/// Ends a run with INTERNAL and `message`; returns the code.
+fn send_failure(tx: &mpsc::Sender<EventResult>, message: String) -> Code {
+    let status = to_status(ServiceError::Internal(message));
+    let code = status.code();
+    let _ = tx.blocking_send(Err(status));
+    code
+}
+
+/// Sends the run's summary; CANCELLED if the client has gone.
+fn send_summary(tx: &mpsc::Sender<EventResult>, summary: proto::RunScenarioEvent) -> Code {
+    match tx.blocking_send(Ok(summary)) {
+        Ok(()) => Code::Ok,
+        Err(_) => Code::Cancelled,
+    }
+}
+
 /// Runs the variants one after the other, sending each week and then the summary.
 /// Returns the code the call ended with.
 fn simulate(
@@ -229,18 +245,12 @@ fn simulate(
             Ok(run) => summaries.extend(run.variants.into_iter().map(|v| v.summary)),
             Err(e) => {
                 warn!(error = %e, variant = %name, "scenario run failed");
-                let status = to_status(ServiceError::Internal(e.to_string()));
-                let code = status.code();
-                let _ = tx.blocking_send(Err(status));
-                return code;
+                return send_failure(tx, e.to_string());
             }
         }
     }
     let summary = convert::summary_to_proto(scenario, &summaries);
-    match tx.blocking_send(Ok(convert::summary_event(summary))) {
-        Ok(()) => Code::Ok,
-        Err(_) => Code::Cancelled,
-    }
+    send_summary(tx, convert::summary_event(summary))
 }
 
 /// [`simulate`] for a GP-network scenario: each variant's weeks, one after the other,
@@ -258,10 +268,7 @@ fn simulate_gp(
             return Code::Cancelled;
         }
         let Some(variant) = scenario.variant(name) else {
-            let status = to_status(ServiceError::Internal(format!("no variant '{name}'")));
-            let code = status.code();
-            let _ = tx.blocking_send(Err(status));
-            return code;
+            return send_failure(tx, format!("no variant '{name}'"));
         };
         let options = RunOptions {
             weeks,
@@ -278,18 +285,12 @@ fn simulate_gp(
             Ok(run) => summaries.push(run.summary),
             Err(e) => {
                 warn!(error = %e, variant = %name, "GP-network scenario run failed");
-                let status = to_status(ServiceError::Internal(e.to_string()));
-                let code = status.code();
-                let _ = tx.blocking_send(Err(status));
-                return code;
+                return send_failure(tx, e.to_string());
             }
         }
     }
     let summary = convert::gp_summary_to_proto(scenario, &summaries);
-    match tx.blocking_send(Ok(convert::gp_summary_event(summary))) {
-        Ok(()) => Code::Ok,
-        Err(_) => Code::Cancelled,
-    }
+    send_summary(tx, convert::gp_summary_event(summary))
 }
 
 #[tonic::async_trait]

@@ -1,6 +1,7 @@
 //! What every gRPC service shares: the solve pool and its queue ([`Admission`]), the
 //! limits, the request ids and the metrics handle.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::metadata::MetadataMap;
 use tonic::{Code, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tracing::warn;
+use tracing::{Instrument, warn};
 
 use super::config::ServerConfig;
 use crate::engine::{CancelToken, EngineConfig};
@@ -116,10 +117,11 @@ pub(super) fn request_id(counter: &AtomicU64, metadata: &MetadataMap) -> String 
 /// A unary call as it arrives: its id, its tracing span, when it started and the
 /// client's deadline (if any) as an instant.
 pub(super) struct Call {
-    pub(super) id: String,
-    pub(super) span: tracing::Span,
+    id: String,
+    span: tracing::Span,
     pub(super) started: Instant,
     pub(super) deadline: Option<Instant>,
+    rpc: &'static str,
 }
 
 impl Call {
@@ -134,20 +136,39 @@ impl Call {
             span,
             started,
             deadline,
+            rpc,
         }
+    }
+
+    /// Runs the call's `handler` in its span; the answer gets the request id and is
+    /// counted (as CANCELLED if this future is dropped first).
+    pub(super) async fn answer<T>(
+        self,
+        metrics: &Metrics,
+        handler: impl Future<Output = Result<Response<T>, Status>>,
+    ) -> Result<Response<T>, Status> {
+        let mut tally = Tally {
+            metrics,
+            rpc: self.rpc,
+            done: false,
+        };
+        let answer = handler.instrument(self.span.clone()).await;
+        let answer = with_request_id(answer, &self.id);
+        tally.answered(&answer);
+        answer
     }
 }
 
 /// Counts an answer when it is given, or as CANCELLED when the handler's future is
 /// dropped first (the client cancelled or went away).
-pub(super) struct Tally<'a> {
-    pub(super) metrics: &'a Metrics,
-    pub(super) rpc: &'static str,
-    pub(super) done: bool,
+struct Tally<'a> {
+    metrics: &'a Metrics,
+    rpc: &'static str,
+    done: bool,
 }
 
 impl Tally<'_> {
-    pub(super) fn answered<T>(&mut self, answer: &Result<T, Status>) {
+    fn answered<T>(&mut self, answer: &Result<T, Status>) {
         let code = match answer {
             Ok(_) => Code::Ok,
             Err(status) => status.code(),

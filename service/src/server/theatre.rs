@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
-use tracing::{Instrument, info};
+use tracing::info;
 
-use super::state::{Call, Shared, Tally, with_request_id};
+use super::state::{Call, Shared};
 use crate::convert;
 use crate::engine::plan_theatres;
 use crate::proto;
@@ -22,18 +22,9 @@ impl TheatreScheduler for TheatreSchedulerService {
         request: Request<proto::PlanTheatreListsRequest>,
     ) -> Result<Response<proto::PlanTheatreListsResponse>, Status> {
         let shared = &self.0;
-        let Call {
-            id,
-            span,
-            started,
-            deadline,
-        } = Call::start(shared, request.metadata(), "PlanTheatreLists");
-        let mut tally = Tally {
-            metrics: &shared.metrics,
-            rpc: "PlanTheatreLists",
-            done: false,
-        };
-        let answer = async move {
+        let call = Call::start(shared, request.metadata(), "PlanTheatreLists");
+        let (started, deadline) = (call.started, call.deadline);
+        let handler = async move {
             let mut request = convert::request_from_proto(request.into_inner());
             shared.check_limits(
                 &[
@@ -71,11 +62,7 @@ impl TheatreScheduler for TheatreSchedulerService {
             Ok(Response::new(convert::response_to_proto(
                 &instance, &outcome,
             )))
-        }
-        .instrument(span.clone())
-        .await;
-        let answer = with_request_id(answer, &id);
-        tally.answered(&answer);
-        answer
+        };
+        call.answer(&shared.metrics, handler).await
     }
 }
