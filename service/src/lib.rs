@@ -5,14 +5,13 @@
 //! and domain types meet; [`error`] is the only place solver errors become gRPC statuses.
 
 pub mod convert;
-pub mod csv_import;
+pub mod csv;
 pub mod engine;
 pub mod error;
-pub mod output;
-pub mod output_appointments;
 pub mod scenario;
 pub mod server;
 pub mod telemetry;
+pub mod text;
 pub mod worker;
 
 /// Types generated from `proto/clinicplan/v1/*.proto` (package `clinicplan.v1`), with

@@ -3,7 +3,7 @@
 
 use clinicplan_solver::appointments::domain::{Mode, Network, Urgency};
 use clinicplan_solver::appointments::input::*;
-use clinicplan_solver::appointments::solve::{BalancePlan, UnassignedReason};
+use clinicplan_solver::appointments::solve::{BalanceMetrics, BalancePlan, UnassignedReason};
 
 use crate::proto;
 
@@ -222,6 +222,31 @@ fn reason_out(r: UnassignedReason) -> proto::UnassignedReason {
     }
 }
 
+/// The network's measures, overall and per urgency.
+fn metrics_to_proto(m: &BalanceMetrics) -> proto::BalanceMetrics {
+    proto::BalanceMetrics {
+        weighted_cost: m.weighted_cost,
+        assigned: m.assigned,
+        unassigned: m.unassigned,
+        by_urgency: m
+            .by_urgency
+            .iter()
+            .map(|u| proto::UrgencyMetrics {
+                urgency: urgency_out(u.urgency) as i32,
+                requests: u.requests,
+                assigned: u.assigned,
+                mean_wait_days: u.mean_wait_days,
+                share_within_target: u.share_within_target,
+                target_days: u.urgency.target_days(),
+            })
+            .collect(),
+        share_away_from_home: m.share_away_from_home,
+        continuity_rate: m.continuity_rate,
+        mean_travel_min: m.mean_travel_min,
+        slot_utilisation: m.slot_utilisation,
+    }
+}
+
 /// A checked plan as the wire response.
 pub fn response_to_proto(
     network: &Network,
@@ -259,28 +284,7 @@ pub fn response_to_proto(
             cost: network.unbooked_cost30(u.request) as f64 / scale,
         })
         .collect();
-    let m = &plan.metrics;
-    let metrics = proto::BalanceMetrics {
-        weighted_cost: m.weighted_cost,
-        assigned: m.assigned,
-        unassigned: m.unassigned,
-        by_urgency: m
-            .by_urgency
-            .iter()
-            .map(|u| proto::UrgencyMetrics {
-                urgency: urgency_out(u.urgency) as i32,
-                requests: u.requests,
-                assigned: u.assigned,
-                mean_wait_days: u.mean_wait_days,
-                share_within_target: u.share_within_target,
-                target_days: u.urgency.target_days(),
-            })
-            .collect(),
-        share_away_from_home: m.share_away_from_home,
-        continuity_rate: m.continuity_rate,
-        mean_travel_min: m.mean_travel_min,
-        slot_utilisation: m.slot_utilisation,
-    };
+    let metrics = metrics_to_proto(&plan.metrics);
     let s = &plan.summary;
     let status = if s.optimal {
         proto::SolveStatus::Optimal

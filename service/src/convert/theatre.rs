@@ -4,7 +4,7 @@ use clinicplan_solver::theatre::check::{ProposedCase, ProposedPlan, ProposedSess
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::explain::Reason;
 use clinicplan_solver::theatre::input::*;
-use clinicplan_solver::theatre::solve::{Outcome, PlanSource, SolveStatus};
+use clinicplan_solver::theatre::solve::{Outcome, PlanSource, SolveReport, SolveStatus};
 
 use crate::proto;
 
@@ -64,6 +64,22 @@ fn options_in(o: Option<proto::SolveOptions>) -> OptionsInput {
 }
 
 /// Wire request → solver input (nothing is checked here: [`clinicplan_solver::theatre::validate`] does that).
+fn patient_in(p: proto::Patient) -> PatientInput {
+    PatientInput {
+        id: p.id,
+        specialty: p.specialty,
+        procedure: p.procedure,
+        expected_duration_min: p.expected_duration_min,
+        priority: priority_in(p.priority),
+        listed_date: p.listed_date,
+        surgeon_id: p.surgeon_id,
+        equipment: p.equipment,
+        length_of_stay_days: p.length_of_stay_days,
+        unavailable_dates: p.unavailable_dates,
+        flags: p.flags.into_iter().map(flag_in).collect(),
+    }
+}
+
 pub fn request_from_proto(r: proto::PlanTheatreListsRequest) -> TheatreRequest {
     TheatreRequest {
         planning_start: r.planning_start,
@@ -101,23 +117,7 @@ pub fn request_from_proto(r: proto::PlanTheatreListsRequest) -> TheatreRequest {
                 surgeon_id: s.surgeon_id,
             })
             .collect(),
-        patients: r
-            .patients
-            .into_iter()
-            .map(|p| PatientInput {
-                id: p.id,
-                specialty: p.specialty,
-                procedure: p.procedure,
-                expected_duration_min: p.expected_duration_min,
-                priority: priority_in(p.priority),
-                listed_date: p.listed_date,
-                surgeon_id: p.surgeon_id,
-                equipment: p.equipment,
-                length_of_stay_days: p.length_of_stay_days,
-                unavailable_dates: p.unavailable_dates,
-                flags: p.flags.into_iter().map(flag_in).collect(),
-            })
-            .collect(),
+        patients: r.patients.into_iter().map(patient_in).collect(),
         specialties: r
             .specialties
             .into_iter()
@@ -147,23 +147,70 @@ pub fn request_from_proto(r: proto::PlanTheatreListsRequest) -> TheatreRequest {
 }
 
 /// Solver input → wire request (generated requests, scenario runs against a server).
-pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
-    let priority = |p: PriorityInput| match p {
+fn priority_to_proto(p: PriorityInput) -> i32 {
+    match p {
         PriorityInput::Unspecified => 0,
         PriorityInput::P1 => proto::Priority::P1 as i32,
         PriorityInput::P2 => proto::Priority::P2 as i32,
         PriorityInput::P3 => proto::Priority::P3 as i32,
         PriorityInput::P4 => proto::Priority::P4 as i32,
         PriorityInput::Unknown(v) => v,
-    };
-    let flag = |f: &FlagInput| match f {
+    }
+}
+
+fn flag_to_proto(f: &FlagInput) -> i32 {
+    match f {
         FlagInput::LatexAllergy => proto::CaseFlag::LatexAllergy as i32,
         FlagInput::Paediatric => proto::CaseFlag::Paediatric as i32,
         FlagInput::Diabetic => proto::CaseFlag::Diabetic as i32,
         FlagInput::Infected => proto::CaseFlag::Infected as i32,
         FlagInput::Unknown(v) => *v,
-    };
-    let o = &r.options;
+    }
+}
+
+fn patient_to_proto(p: &PatientInput) -> proto::Patient {
+    proto::Patient {
+        id: p.id.clone(),
+        specialty: p.specialty.clone(),
+        procedure: p.procedure.clone(),
+        expected_duration_min: p.expected_duration_min,
+        priority: priority_to_proto(p.priority),
+        listed_date: p.listed_date.clone(),
+        surgeon_id: p.surgeon_id.clone(),
+        equipment: p.equipment.clone(),
+        length_of_stay_days: p.length_of_stay_days,
+        unavailable_dates: p.unavailable_dates.clone(),
+        flags: p.flags.iter().map(flag_to_proto).collect(),
+    }
+}
+
+fn options_to_proto(o: &OptionsInput) -> proto::SolveOptions {
+    proto::SolveOptions {
+        time_limit_ms: o.time_limit_ms,
+        mip_rel_gap: o.mip_rel_gap,
+        threads: o.threads,
+        objective: match o.objective {
+            ObjectiveInput::Unspecified => 0,
+            ObjectiveInput::WeightedWait => proto::Objective::WeightedWait as i32,
+            ObjectiveInput::PriorityOrder => proto::Objective::PriorityOrder as i32,
+            ObjectiveInput::Unknown(v) => v,
+        },
+        weights: Some(proto::ObjectiveWeights {
+            weight_p1: o.weights[0],
+            weight_p2: o.weights[1],
+            weight_p3: o.weights[2],
+            weight_p4: o.weights[3],
+            target_days_p1: o.target_days[0],
+            target_days_p2: o.target_days[1],
+            target_days_p3: o.target_days[2],
+            target_days_p4: o.target_days[3],
+        }),
+        solver_log: o.solver_log,
+        local_search_only: o.local_search_only,
+    }
+}
+
+pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
     proto::PlanTheatreListsRequest {
         planning_start: r.planning_start.clone(),
         horizon_days: r.horizon_days,
@@ -200,23 +247,7 @@ pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
                 surgeon_id: s.surgeon_id.clone(),
             })
             .collect(),
-        patients: r
-            .patients
-            .iter()
-            .map(|p| proto::Patient {
-                id: p.id.clone(),
-                specialty: p.specialty.clone(),
-                procedure: p.procedure.clone(),
-                expected_duration_min: p.expected_duration_min,
-                priority: priority(p.priority),
-                listed_date: p.listed_date.clone(),
-                surgeon_id: p.surgeon_id.clone(),
-                equipment: p.equipment.clone(),
-                length_of_stay_days: p.length_of_stay_days,
-                unavailable_dates: p.unavailable_dates.clone(),
-                flags: p.flags.iter().map(flag).collect(),
-            })
-            .collect(),
+        patients: r.patients.iter().map(patient_to_proto).collect(),
         specialties: r
             .specialties
             .iter()
@@ -241,29 +272,7 @@ pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
                 session_id: b.session_id.clone(),
             })
             .collect(),
-        options: Some(proto::SolveOptions {
-            time_limit_ms: o.time_limit_ms,
-            mip_rel_gap: o.mip_rel_gap,
-            threads: o.threads,
-            objective: match o.objective {
-                ObjectiveInput::Unspecified => 0,
-                ObjectiveInput::WeightedWait => proto::Objective::WeightedWait as i32,
-                ObjectiveInput::PriorityOrder => proto::Objective::PriorityOrder as i32,
-                ObjectiveInput::Unknown(v) => v,
-            },
-            weights: Some(proto::ObjectiveWeights {
-                weight_p1: o.weights[0],
-                weight_p2: o.weights[1],
-                weight_p3: o.weights[2],
-                weight_p4: o.weights[3],
-                target_days_p1: o.target_days[0],
-                target_days_p2: o.target_days[1],
-                target_days_p3: o.target_days[2],
-                target_days_p4: o.target_days[3],
-            }),
-            solver_log: o.solver_log,
-            local_search_only: o.local_search_only,
-        }),
+        options: Some(options_to_proto(&r.options)),
     }
 }
 
@@ -280,6 +289,29 @@ fn reason_out(r: Reason) -> proto::UnscheduledReason {
 
 fn hhmm(t: chrono::NaiveTime) -> String {
     t.format("%H:%M").to_string()
+}
+
+/// The solve's status, bound and notes.
+fn solve_summary(r: &SolveReport) -> proto::SolveSummary {
+    proto::SolveSummary {
+        status: match r.status {
+            SolveStatus::Optimal => proto::SolveStatus::Optimal,
+            SolveStatus::Feasible => proto::SolveStatus::Feasible,
+        } as i32,
+        objective: r.objective,
+        best_bound: r.best_bound,
+        gap: r.gap,
+        solve_ms: r.solve_ms,
+        source: match r.source {
+            PlanSource::Constructive => proto::PlanSource::Constructive,
+            PlanSource::LocalSearch => proto::PlanSource::LocalSearch,
+            PlanSource::Mip => proto::PlanSource::Mip,
+        } as i32,
+        deadline_reached: r.deadline_reached,
+        local_search_cut: r.local_search_cut,
+        notes: r.notes.clone(),
+        bound_source: r.bound_source.name().to_string(),
+    }
 }
 
 /// Solved plan → wire response.
@@ -334,7 +366,6 @@ pub fn response_to_proto(
         })
         .collect();
     let m = &plan.metrics;
-    let r = &outcome.report;
     proto::PlanTheatreListsResponse {
         sessions,
         unscheduled,
@@ -355,25 +386,7 @@ pub fn response_to_proto(
             patients_unscheduled: m.patients_unscheduled,
             session_minutes: m.session_minutes,
         }),
-        solve: Some(proto::SolveSummary {
-            status: match r.status {
-                SolveStatus::Optimal => proto::SolveStatus::Optimal,
-                SolveStatus::Feasible => proto::SolveStatus::Feasible,
-            } as i32,
-            objective: r.objective,
-            best_bound: r.best_bound,
-            gap: r.gap,
-            solve_ms: r.solve_ms,
-            source: match r.source {
-                PlanSource::Constructive => proto::PlanSource::Constructive,
-                PlanSource::LocalSearch => proto::PlanSource::LocalSearch,
-                PlanSource::Mip => proto::PlanSource::Mip,
-            } as i32,
-            deadline_reached: r.deadline_reached,
-            local_search_cut: r.local_search_cut,
-            notes: r.notes.clone(),
-            bound_source: r.bound_source.name().to_string(),
-        }),
+        solve: Some(solve_summary(&outcome.report)),
     }
 }
 

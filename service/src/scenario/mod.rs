@@ -14,7 +14,6 @@
 //!   report hook [`report::write_report`].
 
 pub mod gp;
-pub mod grpc;
 pub mod output;
 pub mod ptl;
 pub mod remote;

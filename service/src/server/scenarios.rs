@@ -25,15 +25,16 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
 use tracing::{Instrument, info, info_span, warn};
 
-use super::gp::{parse_gp, selected_gp_variants};
-use super::{
-    CsvProblem, LoadError, parse_scenario_with, ptl, run_scenario, scenario_kind, selected_variants,
-};
+use super::state::{Shared, with_request_id};
 use crate::convert::scenarios as convert;
 use crate::error::{FieldProblem, ServiceError, to_status};
 use crate::proto;
 use crate::proto::scenario_runner_server::ScenarioRunner;
-use crate::server::{Shared, with_request_id};
+use crate::scenario::gp::{parse_gp, selected_gp_variants};
+use crate::scenario::{
+    CsvProblem, LoadError, THEATRE_KIND, parse_scenario_with, ptl, run_scenario, scenario_kind,
+    selected_variants,
+};
 
 /// The name problems give the TOML text.
 const SHOWN: &str = "scenario_toml";
@@ -42,7 +43,7 @@ const SHOWN: &str = "scenario_toml";
 const CHANNEL_DEPTH: usize = 64;
 
 /// The ScenarioRunner service, sharing the server's solve pool.
-pub(crate) struct Runner(pub(crate) Arc<Shared>);
+pub(super) struct ScenarioRunnerService(pub(super) Arc<Shared>);
 
 /// A scenario's problems as field violations: TOML syntax at `scenario_toml`, CSV rows
 /// at `waiting_list_csv` (the description gives line and column), and the rest at
@@ -194,6 +195,22 @@ impl Drop for Events {
     }
 }
 
+/// Ends a run with INTERNAL and `message`; returns the code.
+fn send_failure(tx: &mpsc::Sender<EventResult>, message: String) -> Code {
+    let status = to_status(ServiceError::Internal(message));
+    let code = status.code();
+    let _ = tx.blocking_send(Err(status));
+    code
+}
+
+/// Sends the run's summary; CANCELLED if the client has gone.
+fn send_summary(tx: &mpsc::Sender<EventResult>, summary: proto::RunScenarioEvent) -> Code {
+    match tx.blocking_send(Ok(summary)) {
+        Ok(()) => Code::Ok,
+        Err(_) => Code::Cancelled,
+    }
+}
+
 /// Runs the variants one after the other, sending each week and then the summary.
 /// Returns the code the call ended with.
 fn simulate(
@@ -228,18 +245,12 @@ fn simulate(
             Ok(run) => summaries.extend(run.variants.into_iter().map(|v| v.summary)),
             Err(e) => {
                 warn!(error = %e, variant = %name, "scenario run failed");
-                let status = to_status(ServiceError::Internal(e.to_string()));
-                let code = status.code();
-                let _ = tx.blocking_send(Err(status));
-                return code;
+                return send_failure(tx, e.to_string());
             }
         }
     }
     let summary = convert::summary_to_proto(scenario, &summaries);
-    match tx.blocking_send(Ok(convert::summary_event(summary))) {
-        Ok(()) => Code::Ok,
-        Err(_) => Code::Cancelled,
-    }
+    send_summary(tx, convert::summary_event(summary))
 }
 
 /// [`simulate`] for a GP-network scenario: each variant's weeks, one after the other,
@@ -257,10 +268,7 @@ fn simulate_gp(
             return Code::Cancelled;
         }
         let Some(variant) = scenario.variant(name) else {
-            let status = to_status(ServiceError::Internal(format!("no variant '{name}'")));
-            let code = status.code();
-            let _ = tx.blocking_send(Err(status));
-            return code;
+            return send_failure(tx, format!("no variant '{name}'"));
         };
         let options = RunOptions {
             weeks,
@@ -277,22 +285,16 @@ fn simulate_gp(
             Ok(run) => summaries.push(run.summary),
             Err(e) => {
                 warn!(error = %e, variant = %name, "GP-network scenario run failed");
-                let status = to_status(ServiceError::Internal(e.to_string()));
-                let code = status.code();
-                let _ = tx.blocking_send(Err(status));
-                return code;
+                return send_failure(tx, e.to_string());
             }
         }
     }
     let summary = convert::gp_summary_to_proto(scenario, &summaries);
-    match tx.blocking_send(Ok(convert::gp_summary_event(summary))) {
-        Ok(()) => Code::Ok,
-        Err(_) => Code::Cancelled,
-    }
+    send_summary(tx, convert::gp_summary_event(summary))
 }
 
 #[tonic::async_trait]
-impl ScenarioRunner for Runner {
+impl ScenarioRunner for ScenarioRunnerService {
     type RunScenarioStream = Pin<Box<dyn Stream<Item = EventResult> + Send + 'static>>;
 
     async fn run_scenario(
@@ -324,7 +326,7 @@ impl ScenarioRunner for Runner {
             let (name, kind) = match &scenario {
                 Parsed::Theatre(s) => {
                     shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
-                    (s.name.clone(), super::THEATRE_KIND)
+                    (s.name.clone(), THEATRE_KIND)
                 }
                 Parsed::Gp(s) => (s.name.clone(), GP_KIND),
             };

@@ -3,6 +3,7 @@
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
+use super::summary::{push_more, push_reason_counts, solve_status_name};
 use crate::proto;
 
 fn priority_name(v: i32) -> &'static str {
@@ -30,6 +31,19 @@ fn reason_name(v: i32) -> &'static str {
 /// The lists as a table (session, time, patient, procedure, priority), then who waits
 /// and the proof of quality. `max_unscheduled` caps the waiting patients listed by name.
 pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: usize) -> String {
+    let mut out = lists_table(response).to_string();
+    out.push('\n');
+
+    if !response.unscheduled.is_empty() {
+        waiting_text(&mut out, &response.unscheduled, max_unscheduled);
+    }
+
+    quality_text(&mut out, response);
+    out
+}
+
+/// One row per case, the session's columns on its first case only.
+fn lists_table(response: &proto::PlanTheatreListsResponse) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "Session",
@@ -76,45 +90,38 @@ pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: us
             ]);
         }
     }
-    let mut out = table.to_string();
-    out.push('\n');
+    table
+}
 
-    if !response.unscheduled.is_empty() {
-        out.push_str(&format!(
-            "\nWaiting ({} patients not scheduled):\n",
-            response.unscheduled.len()
-        ));
-        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
-        for u in &response.unscheduled {
-            *by_reason.entry(reason_name(u.reason)).or_default() += 1;
-        }
-        for (reason, n) in by_reason {
-            out.push_str(&format!("  {n:>6}  {reason}\n"));
-        }
-        let mut waiting = Table::new();
-        waiting
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_header(vec!["Patient", "Pri", "Reason", "Detail"]);
-        let mut shown: Vec<&proto::Unscheduled> = response.unscheduled.iter().collect();
-        shown.sort_by_key(|u| u.priority);
-        for u in shown.iter().take(max_unscheduled) {
-            waiting.add_row(vec![
-                u.patient_id.clone(),
-                priority_name(u.priority).into(),
-                reason_name(u.reason).into(),
-                u.detail.clone(),
-            ]);
-        }
-        out.push_str(&waiting.to_string());
-        out.push('\n');
-        if shown.len() > max_unscheduled {
-            out.push_str(&format!(
-                "  … and {} more (all are in the JSON output)\n",
-                shown.len() - max_unscheduled
-            ));
-        }
+/// Who waits: the count per reason, then the patients by priority (at most
+/// `max_unscheduled` of them).
+fn waiting_text(out: &mut String, unscheduled: &[proto::Unscheduled], max_unscheduled: usize) {
+    out.push_str(&format!(
+        "\nWaiting ({} patients not scheduled):\n",
+        unscheduled.len()
+    ));
+    push_reason_counts(out, unscheduled.iter().map(|u| reason_name(u.reason)));
+    let mut waiting = Table::new();
+    waiting
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_header(vec!["Patient", "Pri", "Reason", "Detail"]);
+    let mut shown: Vec<&proto::Unscheduled> = unscheduled.iter().collect();
+    shown.sort_by_key(|u| u.priority);
+    for u in shown.iter().take(max_unscheduled) {
+        waiting.add_row(vec![
+            u.patient_id.clone(),
+            priority_name(u.priority).into(),
+            reason_name(u.reason).into(),
+            u.detail.clone(),
+        ]);
     }
+    out.push_str(&waiting.to_string());
+    out.push('\n');
+    push_more(out, shown.len(), max_unscheduled);
+}
 
+/// The plan's metrics by priority, and its proof of quality.
+fn quality_text(out: &mut String, response: &proto::PlanTheatreListsResponse) {
     if let Some(m) = &response.metrics {
         out.push_str(&format!(
             "\nScheduled {} patients, {} operating minutes, utilisation {:.1}%",
@@ -137,12 +144,7 @@ pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: us
         out.push_str(&format!(" ({})\n", by.join(", ")));
     }
     if let Some(s) = &response.solve {
-        let status = match proto::SolveStatus::try_from(s.status) {
-            Ok(proto::SolveStatus::Optimal) => "optimal",
-            Ok(proto::SolveStatus::Feasible) => "feasible (time limit before proof)",
-            Ok(proto::SolveStatus::Infeasible) => "infeasible",
-            _ => "unknown",
-        };
+        let status = solve_status_name(s.status);
         out.push_str(&format!(
             "Proof of quality: {status}; weighted wait {:.1}, best bound {:.1} ({}), gap {:.2}% of the wait removable, {} ms{}\n",
             s.objective,
@@ -157,5 +159,4 @@ pub fn plan_text(response: &proto::PlanTheatreListsResponse, max_unscheduled: us
             }
         ));
     }
-    out
 }

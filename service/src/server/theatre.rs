@@ -1,0 +1,68 @@
+//! `clinicplan.v1.TheatreScheduler`: plans theatre lists, one solve per call.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+use tracing::info;
+
+use super::state::{Call, Shared};
+use crate::convert;
+use crate::engine::plan_theatres;
+use crate::proto;
+use crate::proto::theatre_scheduler_server::TheatreScheduler;
+
+/// The TheatreScheduler service, sharing the server's solve pool.
+#[derive(Clone)]
+pub(super) struct TheatreSchedulerService(pub(super) Arc<Shared>);
+
+#[tonic::async_trait]
+impl TheatreScheduler for TheatreSchedulerService {
+    async fn plan_theatre_lists(
+        &self,
+        request: Request<proto::PlanTheatreListsRequest>,
+    ) -> Result<Response<proto::PlanTheatreListsResponse>, Status> {
+        let shared = &self.0;
+        let call = Call::start(shared, request.metadata(), "PlanTheatreLists");
+        let (started, deadline) = (call.started, call.deadline);
+        let handler = async move {
+            let mut request = convert::request_from_proto(request.into_inner());
+            shared.check_limits(
+                &[
+                    ("theatres", request.theatres.len()),
+                    ("surgeons", request.surgeons.len()),
+                    ("sessions", request.sessions.len()),
+                    ("patients", request.patients.len()),
+                    ("specialties", request.specialties.len()),
+                    ("ward_beds", request.ward_beds.len()),
+                    ("pinned", request.pinned.len()),
+                ],
+                request.options.time_limit_ms,
+            )?;
+            let (n_patients, n_sessions) = (request.patients.len(), request.sessions.len());
+            info!(n_patients, n_sessions, "PlanTheatreLists received");
+            let requested = request.options.time_limit_ms;
+            let (instance, outcome) = shared
+                .run(requested, deadline, move |engine, token, time_limit_ms| {
+                    request.options.time_limit_ms = time_limit_ms;
+                    plan_theatres(request, engine, token)
+                })
+                .await?;
+            let r = &outcome.report;
+            shared
+                .metrics
+                .solved("PlanTheatreLists", started.elapsed(), r.gap);
+            info!(
+                status = ?r.status,
+                objective = r.objective,
+                gap = r.gap,
+                solve_ms = r.solve_ms,
+                deadline_reached = r.deadline_reached,
+                "PlanTheatreLists solved"
+            );
+            Ok(Response::new(convert::response_to_proto(
+                &instance, &outcome,
+            )))
+        };
+        call.answer(&shared.metrics, handler).await
+    }
+}

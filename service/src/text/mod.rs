@@ -1,0 +1,6 @@
+//! Readable text for people, printed by the command-line tool: [`theatre`] (a plan's
+//! lists and its proof of quality) and [`appointments`] (a balanced network's bookings).
+
+pub mod appointments;
+mod summary;
+pub mod theatre;
