@@ -323,7 +323,7 @@ impl Tree<'_> {
                     forced: forced.iter().map(|&p| (p, -self.penalty)).collect(),
                 }),
             )
-            .to_the_end();
+            .until_converged();
             // The parent's patterns that the node allows, and each pinned session's pins
             // alone, so that the master is feasible from the start (the pins fit their
             // session and their surgeon's day, and every other session may stay empty).
@@ -556,9 +556,9 @@ mod tests {
 
     use clinicplan_solver::theatre::constructive::constructive_plan;
     use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
-    use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, run_stage};
     use clinicplan_solver::theatre::models::patterns::patterns_of;
     use clinicplan_solver::theatre::models::theatre_list::Stage;
+    use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, run_stage};
 
     use super::*;
 

@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveTime;
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, SessionIdx, SurgeonIdx};
 use crate::theatre::eligibility::check_pair;
-use crate::theatre::plan::{Assignment, Plan, flag_rank};
+use crate::theatre::plan::{Plan, flag_rank};
 
 /// A plan as ids and times.
 #[derive(Clone, Debug, Default, PartialEq)]

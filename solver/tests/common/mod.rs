@@ -1,10 +1,10 @@
 //! Generated weeks for the solver's tests.
 
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::input::BookingInput;
-use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, max_count};
-use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, max_count};
 use clinicplan_solver::theatre::{Instance, validate};
 use std::time::Duration;
 
