@@ -27,14 +27,16 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
-use clinicplan_solver::theatre::mip::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::models::column_generation::{LpOptimum, solve_lp};
-use clinicplan_solver::theatre::models::patterns::{patterns_of, solve_by_specialty};
+use clinicplan_solver::theatre::models::patterns::{
+    RelaxationRun, patterns_of, solve_by_specialty,
+};
 use clinicplan_solver::theatre::models::theatre_list::Stage;
-use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::stages::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::validate;
 
 use crate::branches::Branched;
@@ -188,10 +190,12 @@ fn measure(
         &[&start],
         0,
         &lp.shared_duals,
-        Instant::now() + limit,
-        None,
-        threads,
-        false,
+        &RelaxationRun {
+            deadline: Instant::now() + limit,
+            dive_until: None,
+            threads,
+            log: false,
+        },
     )
     .context("the pattern relaxation failed")?;
     let patterns_floor = solve_by_specialty(
@@ -199,10 +203,12 @@ fn measure(
         &[&p1_plan],
         p1_floor,
         &lp_floor.shared_duals,
-        Instant::now() + limit,
-        None,
-        threads,
-        false,
+        &RelaxationRun {
+            deadline: Instant::now() + limit,
+            dive_until: None,
+            threads,
+            log: false,
+        },
     )
     .context("the pattern relaxation with the P1 floor failed")?;
     let floor = FloorLp {
@@ -276,7 +282,7 @@ fn mip_with_floor(
     MipWithFloor {
         bound: nothing + run.dual_bound,
         best: run.assignment.map(|a| a.weighted_wait(instance)),
-        optimal: run.status == clinicplan_solver::theatre::mip::RunStatus::Optimal,
+        optimal: run.status == clinicplan_solver::theatre::stages::RunStatus::Optimal,
     }
 }
 

@@ -11,15 +11,16 @@ use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres};
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{Family, GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::input::{ObjectiveInput, TheatreRequest};
-use clinicplan_solver::theatre::mip::{RunOptions, RunResult, run_stage};
 use clinicplan_solver::theatre::models::theatre_list::Stage;
-use clinicplan_solver::theatre::plan::{Assignment, build_plan};
+use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::solve::wait_removed_gap;
+use clinicplan_solver::theatre::stages::{RunOptions, RunResult, run_stage};
 use clinicplan_solver::theatre::validate;
 
 /// Marks the child's result line (HiGHS could print on standard output too).

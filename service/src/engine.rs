@@ -13,11 +13,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clinicplan_solver::appointments::{self, BalancePlan, BalanceRequest, Network};
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Instance;
 use clinicplan_solver::theatre::input::TheatreRequest;
-use clinicplan_solver::theatre::mip::MipEvent;
-use clinicplan_solver::theatre::plan::Assignment;
 use clinicplan_solver::theatre::solve::{MipRunner, Outcome, RunnerEnd, solve};
+use clinicplan_solver::theatre::stages::MipEvent;
 use clinicplan_solver::theatre::validate;
 
 use crate::error::ServiceError;

@@ -2,7 +2,7 @@
 
 use clinicplan_solver::appointments::BalanceError;
 use clinicplan_solver::theatre::solve::SolveError;
-use clinicplan_solver::theatre::validate::ValidationErrors;
+use clinicplan_solver::validation::ValidationErrors;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 

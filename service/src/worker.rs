@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::Context;
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::input::TheatreRequest;
-use clinicplan_solver::theatre::mip::{MipEvent, lp_bound, solve_stages};
-use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::stages::{MipEvent, lp_bound, solve_stages};
 use clinicplan_solver::theatre::validate;
 use serde::{Deserialize, Serialize};
 

@@ -2,11 +2,11 @@
 //! `lp_time THEATRES PATIENTS [SEED]`.
 use std::time::{Duration, Instant};
 
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
-use clinicplan_solver::theatre::mip::{RunOptions, run_stage};
 use clinicplan_solver::theatre::models::column_generation::solve_lp;
 use clinicplan_solver::theatre::models::theatre_list::Stage;
-use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::stages::{RunOptions, run_stage};
 use clinicplan_solver::theatre::validate;
 
 fn main() {

@@ -11,3 +11,4 @@
 pub mod appointments;
 pub mod simulate;
 pub mod theatre;
+pub mod validation;

@@ -1,18 +1,53 @@
 //! The documentation follows the code: every constraint family built by
 //! `models::theatre_list` has its heading in docs/model.md, and every error code that
-//! validate.rs or check.rs can return is explained in docs/errors.md.
+//! the theatre's or the appointments' validators and checkers can return is explained in
+//! docs/errors.md. The sources are read at test time, every `.rs` file under a folder, so
+//! that splitting a file changes nothing here.
 
 use clinicplan_solver::theatre::models::theatre_list::Family;
 
 const MODEL_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/model.md");
 const ERRORS_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md");
-const VALIDATE_RS: &str = include_str!("../src/theatre/validate.rs");
-const CHECK_RS: &str = include_str!("../src/theatre/check.rs");
-const APPOINTMENT_VALIDATE_RS: &str = include_str!("../src/appointments/validate.rs");
-const APPOINTMENT_CHECK_RS: &str = include_str!("../src/appointments/check.rs");
+const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// Every `.rs` file under `dir`, recursively, sorted by path.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {dir:?}: {e}"));
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The text of every `.rs` file of `paths` (folders read recursively), relative to
+/// solver/src, joined in sorted order.
+fn sources(paths: &[&str]) -> String {
+    let mut files = Vec::new();
+    for path in paths {
+        let path = std::path::Path::new(SRC).join(path);
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|f| read(f.to_str().expect("a UTF-8 path")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The markdown heading lines of `text`, leaving out lines inside fenced code blocks.
@@ -74,32 +109,28 @@ fn every_constraint_family_has_a_heading_in_model_md() {
 #[test]
 fn every_error_code_is_documented_in_errors_md() {
     let doc = read(ERRORS_DOC);
-    let validation = error_codes(VALIDATE_RS);
-    let check = error_codes(CHECK_RS);
-    let appointment_validation = error_codes(APPOINTMENT_VALIDATE_RS);
-    let appointment_check = error_codes(APPOINTMENT_CHECK_RS);
+    let theatre = error_codes(&sources(&["theatre", "validation.rs"]));
+    let appointments = error_codes(&sources(&["appointments", "validation.rs"]));
     // Guard against a scan that silently finds nothing.
     assert!(
-        validation.iter().any(|c| c.starts_with("CP1")),
-        "no CP1xxx code found in validate.rs"
+        theatre.iter().any(|c| c.starts_with("CP1")),
+        "no CP1xxx code found in solver/src/theatre"
     );
     assert!(
-        check.iter().any(|c| c.starts_with("CP2")),
-        "no CP2xxx code found in check.rs"
+        theatre.iter().any(|c| c.starts_with("CP2")),
+        "no CP2xxx code found in solver/src/theatre"
     );
     assert!(
-        appointment_validation.iter().any(|c| c.starts_with("CP3")),
-        "no CP3xxx code found in appointments/validate.rs"
+        appointments.iter().any(|c| c.starts_with("CP3")),
+        "no CP3xxx code found in solver/src/appointments"
     );
     assert!(
-        appointment_check.iter().any(|c| c.starts_with("CP4")),
-        "no CP4xxx code found in appointments/check.rs"
+        appointments.iter().any(|c| c.starts_with("CP4")),
+        "no CP4xxx code found in solver/src/appointments"
     );
-    let missing: Vec<&String> = validation
+    let missing: Vec<&String> = theatre
         .iter()
-        .chain(&check)
-        .chain(&appointment_validation)
-        .chain(&appointment_check)
+        .chain(&appointments)
         .filter(|code| error_codes(&doc).iter().all(|d| d != *code))
         .collect();
     assert!(

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::input::PriorityInput;
-use clinicplan_solver::theatre::mip::{RunStatus, max_count, max_p1_by_specialty, run_stage};
 use clinicplan_solver::theatre::models::theatre_list::Stage;
-use clinicplan_solver::theatre::plan::{Assignment, build_plan};
+use clinicplan_solver::theatre::plan::build_plan;
+use clinicplan_solver::theatre::stages::{RunStatus, max_count, max_p1_by_specialty, run_stage};
 use clinicplan_solver::theatre::{Instance, validate};
 
 use crate::support;
@@ -35,7 +36,7 @@ fn count(
     instance: &Instance,
     start: &Assignment,
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
-) -> (clinicplan_solver::theatre::mip::RunResult, Assignment) {
+) -> (clinicplan_solver::theatre::stages::RunResult, Assignment) {
     let (run, plan) = max_count(
         instance,
         Priority::P1,

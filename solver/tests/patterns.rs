@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::theatre::Instance;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::Priority;
-use clinicplan_solver::theatre::mip::{RunStatus, best_of_roundings, round_patterns, run_stage};
 use clinicplan_solver::theatre::models::column_generation::solve_lp;
 use clinicplan_solver::theatre::models::patterns::{
-    Part, patterns_of, schedulable_p1, solve_by_specialty, solve_relaxation,
+    Part, RelaxationRun, patterns_of, schedulable_p1, solve_by_specialty, solve_relaxation,
 };
 use clinicplan_solver::theatre::models::theatre_list::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
+use clinicplan_solver::theatre::stages::{RunStatus, best_of_roundings, round_patterns, run_stage};
 
 use crate::support;
 
@@ -80,10 +80,12 @@ fn the_pattern_bound_lies_between_the_lp_and_the_integer_optimum() {
                 &[seed_plan],
                 floor,
                 &lp.shared_duals,
-                far(),
-                None,
-                2,
-                false,
+                &RelaxationRun {
+                    deadline: far(),
+                    dive_until: None,
+                    threads: 2,
+                    log: false,
+                },
             )
             .expect("the split relaxation solves");
             for (name, bound) in [("whole", whole.bound), ("by specialty", split.bound)] {
@@ -127,10 +129,12 @@ fn diving_gives_a_checked_plan_with_the_most_p1() {
             &[&p1_plan],
             floor,
             &lp.shared_duals,
-            far,
-            Some(far),
-            2,
-            false,
+            &RelaxationRun {
+                deadline: far,
+                dive_until: Some(far),
+                threads: 2,
+                log: false,
+            },
         )
         .expect("the relaxation solves");
         assert!(relaxation.converged);

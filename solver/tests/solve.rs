@@ -149,10 +149,10 @@ fn the_same_request_gives_the_same_plan() {
 
 #[test]
 fn column_generation_reaches_the_whole_lp_optimum() {
-    use clinicplan_solver::theatre::mip::{RunOptions, run_stage};
+    use clinicplan_solver::theatre::assignment::Assignment;
     use clinicplan_solver::theatre::models::column_generation::solve_lp;
     use clinicplan_solver::theatre::models::theatre_list::Stage;
-    use clinicplan_solver::theatre::plan::Assignment;
+    use clinicplan_solver::theatre::stages::{RunOptions, run_stage};
     use std::time::Instant;
 
     for (theatres, patients, seed, with_pins) in [

@@ -1,11 +1,11 @@
 //! Shared helpers of the solver's tests: generated weeks, exact HiGHS options, the most-P1
 //! plan.
 
+use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::input::BookingInput;
-use clinicplan_solver::theatre::mip::{RunOptions, RunStatus, max_count};
-use clinicplan_solver::theatre::plan::Assignment;
+use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, max_count};
 use clinicplan_solver::theatre::{Instance, validate};
 use std::time::Duration;
 

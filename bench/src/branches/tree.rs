@@ -157,7 +157,7 @@ impl Tree<'_> {
                 forced: forced.iter().map(|&p| (p, -self.penalty)).collect(),
             }),
         )
-        .to_the_end()
+        .until_converged()
     }
 }
 

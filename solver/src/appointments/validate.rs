@@ -10,7 +10,7 @@ use chrono::NaiveTime;
 
 use super::domain::*;
 use super::input::*;
-use crate::theatre::validate::{Collector, MAX_HORIZON_DAYS, ValidationErrors, unknown};
+use crate::validation::{Collector, MAX_HORIZON_DAYS, ValidationErrors, unknown};
 
 /// Longest travel time or travel limit accepted, in minutes (a day).
 pub const MAX_TRAVEL_MIN: u32 = 24 * 60;

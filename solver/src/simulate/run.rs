@@ -130,7 +130,7 @@ pub enum SimulationError {
     #[error("week {week}: internal error, the week's request is invalid: {errors}")]
     InvalidWeek {
         week: u32,
-        errors: crate::theatre::validate::ValidationErrors,
+        errors: crate::validation::ValidationErrors,
     },
     /// `error` is not a `#[source]`: the message already carries it, once.
     #[error("week {week}: {error}")]

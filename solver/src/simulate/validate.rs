@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 use super::config::*;
 use super::scenario::*;
 use crate::theatre::domain::{ObjectivePolicy, Priority};
-use crate::theatre::validate::{MAX_DURATION_MIN, MAX_LENGTH_OF_STAY_DAYS};
+use crate::validation::{MAX_DURATION_MIN, MAX_LENGTH_OF_STAY_DAYS};
 
 /// Longest simulation accepted, in weeks (ten years).
 pub const MAX_HORIZON_WEEKS: u32 = 520;

@@ -15,9 +15,9 @@ use crate::appointments::domain::{RequestIdx, SlotIdx};
 use crate::appointments::input::BalanceRequest;
 use crate::appointments::solve::BalanceMetrics;
 use crate::appointments::{Network, balance};
+use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
 use crate::theatre::input::TheatreRequest;
-use crate::theatre::plan::Assignment;
 use crate::theatre::solve::{NoMip, solve};
 
 /// Why a week's solve failed, as the solver reported it.

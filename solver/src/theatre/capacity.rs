@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, SessionIdx, SurgeonIdx};
-use crate::theatre::plan::Assignment;
 
 /// Which shared capacity a booking would overrun.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveTime;
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, SessionIdx, SurgeonIdx};
 use crate::theatre::eligibility::check_pair;
-use crate::theatre::plan::{Assignment, Plan, flag_rank};
+use crate::theatre::plan::{Plan, flag_rank, order_cases};
 
 /// A plan as ids and times.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,48 +101,89 @@ fn minutes(a: NaiveTime, b: NaiveTime) -> i64 {
     (b - a).num_minutes()
 }
 
-/// Checks `plan` against `instance`.
+/// Checks `plan` against `instance`: each session and its cases in the plan's order,
+/// then the rules across sessions (surgeon days, ward beds, pins), then the metrics.
 pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
-    let mut v = Vec::new();
-    let mut warnings = Vec::new();
-    let push = |v: &mut Vec<Violation>, code, path: String, message: String| {
-        v.push(Violation {
-            code,
-            path,
-            message,
-        })
-    };
-    let session_by_id: HashMap<&str, SessionIdx> = instance
-        .session_indices()
-        .map(|s| (instance.session(s).id.as_str(), s))
-        .collect();
-    let patient_by_id: HashMap<&str, PatientIdx> = instance
-        .patient_indices()
-        .map(|p| (instance.patient(p).id.as_str(), p))
-        .collect();
-
-    let mut assignment = Assignment::empty(instance);
-    let mut seen_sessions: HashMap<SessionIdx, usize> = HashMap::new();
-    let mut seen_patients: HashMap<PatientIdx, String> = HashMap::new();
-    let mut used_total: i64 = 0;
-    let mut minutes_scheduled = 0u32;
-    let mut surgeon_day: BTreeMap<(SurgeonIdx, u32), u32> = BTreeMap::new();
-    let mut beds: BTreeMap<i64, u32> = BTreeMap::new();
-
+    let mut checker = Checker::new(instance);
     for (i, ps) in plan.sessions.iter().enumerate() {
+        checker.session(i, ps);
+    }
+    checker.surgeon_days();
+    checker.ward_beds();
+    checker.pins();
+    checker.report()
+}
+
+/// The check's running state: what was found so far, and the tallies of the cases read.
+struct Checker<'a> {
+    instance: &'a Instance,
+    violations: Vec<Violation>,
+    warnings: Vec<Violation>,
+    session_by_id: HashMap<&'a str, SessionIdx>,
+    patient_by_id: HashMap<&'a str, PatientIdx>,
+    assignment: Assignment,
+    seen_sessions: HashMap<SessionIdx, usize>,
+    seen_patients: HashMap<PatientIdx, String>,
+    used_total: i64,
+    minutes_scheduled: u32,
+    surgeon_day: BTreeMap<(SurgeonIdx, u32), u32>,
+    beds: BTreeMap<i64, u32>,
+}
+
+/// A case whose times parsed: (start, end, patient, case index).
+type TimedCase = (NaiveTime, NaiveTime, PatientIdx, usize);
+
+fn push(v: &mut Vec<Violation>, code: &'static str, path: String, message: String) {
+    v.push(Violation {
+        code,
+        path,
+        message,
+    })
+}
+
+impl<'a> Checker<'a> {
+    fn new(instance: &'a Instance) -> Self {
+        let session_by_id: HashMap<&str, SessionIdx> = instance
+            .session_indices()
+            .map(|s| (instance.session(s).id.as_str(), s))
+            .collect();
+        let patient_by_id: HashMap<&str, PatientIdx> = instance
+            .patient_indices()
+            .map(|p| (instance.patient(p).id.as_str(), p))
+            .collect();
+        Checker {
+            instance,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            session_by_id,
+            patient_by_id,
+            assignment: Assignment::empty(instance),
+            seen_sessions: HashMap::new(),
+            seen_patients: HashMap::new(),
+            used_total: 0,
+            minutes_scheduled: 0,
+            surgeon_day: BTreeMap::new(),
+            beds: BTreeMap::new(),
+        }
+    }
+
+    /// One listed session: its id (CP2001, CP2002), its cases, their turnarounds
+    /// (CP2013), its load (CP2014), its used minutes and its list order (CP2101).
+    fn session(&mut self, i: usize, ps: &ProposedSession) {
+        let instance = self.instance;
         let path = format!("sessions[{i}]");
-        let Some(&s) = session_by_id.get(ps.session_id.as_str()) else {
+        let Some(&s) = self.session_by_id.get(ps.session_id.as_str()) else {
             push(
-                &mut v,
+                &mut self.violations,
                 "CP2001",
                 format!("{path}.session_id"),
                 format!("unknown session '{}'", ps.session_id),
             );
-            continue;
+            return;
         };
-        if let Some(first) = seen_sessions.insert(s, i) {
+        if let Some(first) = self.seen_sessions.insert(s, i) {
             push(
-                &mut v,
+                &mut self.violations,
                 "CP2002",
                 format!("{path}.session_id"),
                 format!(
@@ -149,109 +191,136 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
                     ps.session_id
                 ),
             );
-            continue;
+            return;
         }
         let session = instance.session(s);
         let turnaround = i64::from(instance.turnaround(s));
-        // (start, end, patient, case index) of the cases that parsed.
-        let mut timed: Vec<(NaiveTime, NaiveTime, PatientIdx, usize)> = Vec::new();
+        let mut timed: Vec<TimedCase> = Vec::new();
         for (j, case) in ps.cases.iter().enumerate() {
             let cpath = format!("{path}.cases[{j}]");
-            let Some(&p) = patient_by_id.get(case.patient_id.as_str()) else {
-                push(
-                    &mut v,
-                    "CP2003",
-                    format!("{cpath}.patient_id"),
-                    format!("unknown patient '{}'", case.patient_id),
-                );
-                continue;
-            };
-            if let Some(first) = seen_patients.insert(p, cpath.clone()) {
-                push(
-                    &mut v,
-                    "CP2004",
-                    format!("{cpath}.patient_id"),
-                    format!(
-                        "patient '{}' is booked twice (also {first}): a patient goes at most once",
-                        case.patient_id
-                    ),
-                );
-                continue;
+            if let Some(t) = self.case(s, j, cpath, case) {
+                timed.push(t);
             }
-            let patient = instance.patient(p);
-            if let Err(why) = check_pair(instance, p, s) {
-                push(
-                    &mut v,
-                    "CP2010",
-                    format!("{cpath}.patient_id"),
-                    format!(
-                        "patient '{}' cannot go to session '{}': {}",
-                        patient.id,
-                        session.id,
-                        why.describe()
-                    ),
-                );
-            }
-            assignment.set(p, Some(s));
-            minutes_scheduled += patient.duration_min;
-            *surgeon_day
-                .entry((session.surgeon, session.day))
-                .or_insert(0) += patient.duration_min;
-            for day in instance.bed_days(p, session.day) {
-                if instance.free_beds.contains_key(&day) {
-                    *beds.entry(day).or_insert(0) += 1;
-                }
-            }
-            let start = NaiveTime::parse_from_str(&case.start_time, "%H:%M");
-            let end = NaiveTime::parse_from_str(&case.end_time, "%H:%M");
-            let (Ok(start), Ok(end)) = (start, end) else {
-                push(
-                    &mut v,
-                    "CP2005",
-                    cpath,
-                    "start_time and end_time must be HH:MM".to_string(),
-                );
-                continue;
-            };
-            if minutes(start, end) != i64::from(patient.duration_min) {
-                push(
-                    &mut v,
-                    "CP2011",
-                    cpath.clone(),
-                    format!(
-                        "the case runs {}–{} ({} min) but is expected to take {} min",
-                        case.start_time,
-                        case.end_time,
-                        minutes(start, end),
-                        patient.duration_min
-                    ),
-                );
-            }
-            if start < session.start || end > session.end || end < start {
-                push(
-                    &mut v,
-                    "CP2012",
-                    cpath.clone(),
-                    format!(
-                        "the case runs {}–{}, outside the session's {}–{}",
-                        case.start_time,
-                        case.end_time,
-                        session.start.format("%H:%M"),
-                        session.end.format("%H:%M")
-                    ),
-                );
-            }
-            timed.push((start, end, p, j));
         }
         // Cases in time order: each starts at least one turnaround after the last ends.
         let listed: Vec<PatientIdx> = timed.iter().map(|t| t.2).collect();
         timed.sort_by_key(|t| (t.0, t.3));
+        self.turnarounds(&path, &timed, turnaround);
+        self.session_load(&path, ps, s);
+        if let Some(last) = timed.iter().map(|t| t.1).max() {
+            self.used_total += minutes(session.start, last).clamp(0, i64::from(session.length_min));
+        }
+        self.list_order(&path, &timed, listed);
+    }
+
+    /// One case: its patient's id (CP2003, CP2004), the pair (CP2010), the tallies, its
+    /// times (CP2005, CP2011, CP2012). The case with its times, when they parsed.
+    fn case(
+        &mut self,
+        s: SessionIdx,
+        j: usize,
+        cpath: String,
+        case: &ProposedCase,
+    ) -> Option<TimedCase> {
+        let instance = self.instance;
+        let session = instance.session(s);
+        let v = &mut self.violations;
+        let Some(&p) = self.patient_by_id.get(case.patient_id.as_str()) else {
+            push(
+                v,
+                "CP2003",
+                format!("{cpath}.patient_id"),
+                format!("unknown patient '{}'", case.patient_id),
+            );
+            return None;
+        };
+        if let Some(first) = self.seen_patients.insert(p, cpath.clone()) {
+            push(
+                v,
+                "CP2004",
+                format!("{cpath}.patient_id"),
+                format!(
+                    "patient '{}' is booked twice (also {first}): a patient goes at most once",
+                    case.patient_id
+                ),
+            );
+            return None;
+        }
+        let patient = instance.patient(p);
+        if let Err(why) = check_pair(instance, p, s) {
+            push(
+                v,
+                "CP2010",
+                format!("{cpath}.patient_id"),
+                format!(
+                    "patient '{}' cannot go to session '{}': {}",
+                    patient.id,
+                    session.id,
+                    why.describe()
+                ),
+            );
+        }
+        self.assignment.set(p, Some(s));
+        self.minutes_scheduled += patient.duration_min;
+        *self
+            .surgeon_day
+            .entry((session.surgeon, session.day))
+            .or_insert(0) += patient.duration_min;
+        for day in instance.bed_days(p, session.day) {
+            if instance.free_beds.contains_key(&day) {
+                *self.beds.entry(day).or_insert(0) += 1;
+            }
+        }
+        let start = NaiveTime::parse_from_str(&case.start_time, "%H:%M");
+        let end = NaiveTime::parse_from_str(&case.end_time, "%H:%M");
+        let (Ok(start), Ok(end)) = (start, end) else {
+            push(
+                v,
+                "CP2005",
+                cpath,
+                "start_time and end_time must be HH:MM".to_string(),
+            );
+            return None;
+        };
+        if minutes(start, end) != i64::from(patient.duration_min) {
+            push(
+                v,
+                "CP2011",
+                cpath.clone(),
+                format!(
+                    "the case runs {}–{} ({} min) but is expected to take {} min",
+                    case.start_time,
+                    case.end_time,
+                    minutes(start, end),
+                    patient.duration_min
+                ),
+            );
+        }
+        if start < session.start || end > session.end || end < start {
+            push(
+                v,
+                "CP2012",
+                cpath.clone(),
+                format!(
+                    "the case runs {}–{}, outside the session's {}–{}",
+                    case.start_time,
+                    case.end_time,
+                    session.start.format("%H:%M"),
+                    session.end.format("%H:%M")
+                ),
+            );
+        }
+        Some((start, end, p, j))
+    }
+
+    /// CP2013: in time order, each case starts at least one turnaround after the last ends.
+    fn turnarounds(&mut self, path: &str, timed: &[TimedCase], turnaround: i64) {
         for w in timed.windows(2) {
             let (_, prev_end, _, _) = w[0];
             let (next_start, _, _, j) = w[1];
             if minutes(prev_end, next_start) < turnaround {
                 push(
-                    &mut v,
+                    &mut self.violations,
                     "CP2013",
                     format!("{path}.cases[{j}]"),
                     format!(
@@ -261,17 +330,24 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
                 );
             }
         }
+    }
+
+    /// CP2014: the cases and their turnarounds fit the session's minutes.
+    fn session_load(&mut self, path: &str, ps: &ProposedSession, s: SessionIdx) {
+        let instance = self.instance;
+        let session = instance.session(s);
+        let turnaround = i64::from(instance.turnaround(s));
         let load: i64 = ps
             .cases
             .iter()
-            .filter_map(|c| patient_by_id.get(c.patient_id.as_str()))
+            .filter_map(|c| self.patient_by_id.get(c.patient_id.as_str()))
             .map(|&p| i64::from(instance.patient(p).duration_min) + turnaround)
             .sum();
         if load > i64::from(session.length_min) + turnaround {
             push(
-                &mut v,
+                &mut self.violations,
                 "CP2014",
-                path.clone(),
+                path.to_string(),
                 format!(
                     "cases and turnarounds need {} min, the session has {} min",
                     load - turnaround,
@@ -279,13 +355,14 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
                 ),
             );
         }
-        if let Some(last) = timed.iter().map(|t| t.1).max() {
-            used_total += minutes(session.start, last).clamp(0, i64::from(session.length_min));
-        }
-        // The documented list order (a warning, not a hard rule).
+    }
+
+    /// CP2101: the documented list order (a warning, not a hard rule).
+    fn list_order(&mut self, path: &str, timed: &[TimedCase], listed: Vec<PatientIdx>) {
+        let instance = self.instance;
         let by_time: Vec<PatientIdx> = timed.iter().map(|t| t.2).collect();
-        let mut expected = listed.clone();
-        crate::theatre::plan::order_cases(instance, &mut expected);
+        let mut expected = listed;
+        order_cases(instance, &mut expected);
         let ranks = |order: &[PatientIdx]| -> Vec<u8> {
             order
                 .iter()
@@ -294,72 +371,92 @@ pub fn check(instance: &Instance, plan: &ProposedPlan) -> CheckReport {
         };
         if ranks(&by_time) != ranks(&expected) {
             push(
-                &mut warnings,
+                &mut self.warnings,
                 "CP2101",
-                path.clone(),
+                path.to_string(),
                 "the cases are not in the documented order (latex allergy, children, diabetics, others, infected last)".to_string(),
             );
         }
     }
 
-    for ((k, day), used) in &surgeon_day {
-        let max = instance.surgeons[k.idx()].max_minutes_per_day;
-        if *used > max {
-            push(
-                &mut v,
-                "CP2015",
-                format!("surgeons[{}]", instance.surgeons[k.idx()].id),
-                format!(
-                    "operates {used} min on {} but may do {max} min a day",
-                    instance.planning_start + chrono::Days::new(u64::from(*day))
-                ),
-            );
-        }
-    }
-    for (day, used) in &beds {
-        let free = instance.free_beds[day];
-        if *used > free {
-            push(
-                &mut v,
-                "CP2016",
-                format!("ward_beds[{day}]"),
-                format!("{used} inpatients need a bed on day {day} of the plan, {free} are free"),
-            );
-        }
-    }
-    for &(p, s) in &instance.pinned {
-        if assignment.get(p) != Some(s) {
-            push(
-                &mut v,
-                "CP2017",
-                format!("pinned[{}]", instance.patient(p).id),
-                format!(
-                    "patient '{}' is pinned to session '{}' but the plan does not keep it",
-                    instance.patient(p).id,
-                    instance.session(s).id
-                ),
-            );
+    /// CP2015: each surgeon's minutes on each day.
+    fn surgeon_days(&mut self) {
+        let instance = self.instance;
+        for ((k, day), used) in &self.surgeon_day {
+            let max = instance.surgeons[k.idx()].max_minutes_per_day;
+            if *used > max {
+                push(
+                    &mut self.violations,
+                    "CP2015",
+                    format!("surgeons[{}]", instance.surgeons[k.idx()].id),
+                    format!(
+                        "operates {used} min on {} but may do {max} min a day",
+                        instance.planning_start + chrono::Days::new(u64::from(*day))
+                    ),
+                );
+            }
         }
     }
 
-    let session_minutes: i64 = instance
-        .sessions
-        .iter()
-        .map(|s| i64::from(s.length_min))
-        .sum();
-    let patients_scheduled = assignment.scheduled().count() as u32;
-    CheckReport {
-        violations: v,
-        warnings,
-        weighted_wait: assignment.weighted_wait(instance),
-        patients_scheduled,
-        minutes_scheduled,
-        utilisation: if session_minutes == 0 {
-            0.0
-        } else {
-            used_total as f64 / session_minutes as f64
-        },
-        scheduled_by_priority: assignment.counts_by_priority(instance),
-        assignment,
+    /// CP2016: the ward beds on each day.
+    fn ward_beds(&mut self) {
+        for (day, used) in &self.beds {
+            let free = self.instance.free_beds[day];
+            if *used > free {
+                push(
+                    &mut self.violations,
+                    "CP2016",
+                    format!("ward_beds[{day}]"),
+                    format!(
+                        "{used} inpatients need a bed on day {day} of the plan, {free} are free"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// CP2017: every pin kept.
+    fn pins(&mut self) {
+        let instance = self.instance;
+        for &(p, s) in &instance.pinned {
+            if self.assignment.get(p) != Some(s) {
+                push(
+                    &mut self.violations,
+                    "CP2017",
+                    format!("pinned[{}]", instance.patient(p).id),
+                    format!(
+                        "patient '{}' is pinned to session '{}' but the plan does not keep it",
+                        instance.patient(p).id,
+                        instance.session(s).id
+                    ),
+                );
+            }
+        }
+    }
+
+    /// The metrics, recomputed from the cases read.
+    fn report(self) -> CheckReport {
+        let instance = self.instance;
+        let session_minutes: i64 = instance
+            .sessions
+            .iter()
+            .map(|s| i64::from(s.length_min))
+            .sum();
+        let assignment = self.assignment;
+        let patients_scheduled = assignment.scheduled().count() as u32;
+        CheckReport {
+            violations: self.violations,
+            warnings: self.warnings,
+            weighted_wait: assignment.weighted_wait(instance),
+            patients_scheduled,
+            minutes_scheduled: self.minutes_scheduled,
+            utilisation: if session_minutes == 0 {
+                0.0
+            } else {
+                self.used_total as f64 / session_minutes as f64
+            },
+            scheduled_by_priority: assignment.counts_by_priority(instance),
+            assignment,
+        }
     }
 }

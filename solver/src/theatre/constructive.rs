@@ -2,9 +2,9 @@
 //! first within a priority, then id), each into the first session, in session order,
 //! where every hard rule still holds. Fast, always feasible, and the solver's start.
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::capacity::Loads;
 use crate::theatre::domain::{Instance, PatientIdx};
-use crate::theatre::plan::Assignment;
 
 /// Patients in constructive order: priority, then longest wait, then id.
 pub fn priority_order(instance: &Instance) -> Vec<PatientIdx> {

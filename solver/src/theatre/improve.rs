@@ -12,9 +12,10 @@
 
 use std::time::Instant;
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::capacity::Loads;
 use crate::theatre::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
-use crate::theatre::plan::Assignment;
+use crate::theatre::knapsack::knapsack;
 
 /// The weighted wait saved by booking p into s rather than leaving them waiting.
 fn saving(instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
@@ -102,6 +103,16 @@ pub fn repack_sessions(
     search.kept
 }
 
+/// One re-pack to try: session `s`, from the patients `eligible` for it, with the pins
+/// kept, after moving the case of `relocate` (if any) to another session.
+#[derive(Clone, Copy)]
+struct SessionRepack<'a> {
+    eligible: &'a [PatientIdx],
+    pinned: &'a std::collections::HashSet<PatientIdx>,
+    s: SessionIdx,
+    relocate: Option<(PatientIdx, SessionIdx)>,
+}
+
 /// The local search's running state.
 struct Search {
     loads: Loads,
@@ -123,17 +134,20 @@ impl Search {
         s: SessionIdx,
         relocate: Option<(PatientIdx, SessionIdx)>,
     ) -> bool {
+        let job = SessionRepack {
+            eligible,
+            pinned,
+            s,
+            relocate,
+        };
         let result = repack_one(
             instance,
             assignment,
             &mut self.loads,
             &mut self.members,
-            eligible,
-            pinned,
-            s,
             self.counts,
             self.wait,
-            relocate,
+            job,
         );
         if let Some((counts, wait)) = result {
             self.counts = counts;
@@ -144,19 +158,21 @@ impl Search {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn repack_one(
     instance: &Instance,
     assignment: &mut Assignment,
     loads: &mut Loads,
     members: &mut [Vec<PatientIdx>],
-    eligible: &[PatientIdx],
-    pinned: &std::collections::HashSet<PatientIdx>,
-    s: SessionIdx,
     counts: [u32; 4],
     wait: f64,
-    relocate: Option<(PatientIdx, SessionIdx)>,
+    job: SessionRepack,
 ) -> Option<([u32; 4], f64)> {
+    let SessionRepack {
+        eligible,
+        pinned,
+        s,
+        relocate,
+    } = job;
     let session = instance.session(s);
     let relocated = relocate.map(|(a, _)| a);
     let turnaround = instance.turnaround(s);
@@ -346,116 +362,4 @@ fn best_relocation(
         });
     loads.add(instance, a, from);
     to
-}
-
-/// Exact 0-1 knapsack over integer weights: the indices of the best set.
-pub(crate) fn knapsack(items: &[(PatientIdx, u32, f64)], capacity: u32) -> Vec<usize> {
-    let cap = capacity as usize;
-    let mut best = vec![0.0f64; cap + 1];
-    let mut take = vec![false; items.len() * (cap + 1)];
-    for (k, &(_, w, v)) in items.iter().enumerate() {
-        let w = w as usize;
-        if w > cap {
-            continue;
-        }
-        for c in (w..=cap).rev() {
-            let candidate = best[c - w] + v;
-            if candidate > best[c] + 1e-12 {
-                best[c] = candidate;
-                take[k * (cap + 1) + c] = true;
-            }
-        }
-    }
-    let mut chosen = Vec::new();
-    let mut c = cap;
-    for k in (0..items.len()).rev() {
-        if take[k * (cap + 1) + c] {
-            chosen.push(k);
-            c -= items[k].1 as usize;
-        }
-    }
-    chosen.reverse();
-    chosen
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn brute(items: &[(PatientIdx, u32, f64)], capacity: u32) -> f64 {
-        let n = items.len();
-        (0u32..1 << n)
-            .map(|mask| {
-                let (w, v) = (0..n)
-                    .filter(|k| mask & (1 << k) != 0)
-                    .fold((0, 0.0), |(w, v), k| (w + items[k].1, v + items[k].2));
-                if w <= capacity { v } else { f64::NEG_INFINITY }
-            })
-            .fold(0.0, f64::max)
-    }
-
-    /// Items numbered in order from (weight, value) pairs.
-    fn numbered(raw: &[(u32, f64)]) -> Vec<(PatientIdx, u32, f64)> {
-        raw.iter()
-            .enumerate()
-            .map(|(k, &(w, v))| (PatientIdx(k as u32), w, v))
-            .collect()
-    }
-
-    /// `knapsack_reduced`'s value, once its set is checked: within the capacity, and worth
-    /// the value it reports.
-    fn reduced_value(
-        items: &[(PatientIdx, u32, f64)],
-        capacity: u32,
-    ) -> Result<f64, TestCaseError> {
-        let (value, chosen) = crate::theatre::models::patterns::knapsack_reduced(items, capacity);
-        let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
-        let sum: f64 = chosen.iter().map(|&k| items[k].2).sum();
-        prop_assert!(weight <= capacity);
-        prop_assert!(
-            (value - sum).abs() < 1e-9 * sum.max(1.0),
-            "{value} vs {sum}"
-        );
-        Ok(value)
-    }
-
-    proptest! {
-        #[test]
-        fn knapsack_matches_brute_force(
-            raw in prop::collection::vec((1u32..60, 0.0f64..100.0), 0..12),
-            capacity in 0u32..200,
-        ) {
-            let items = numbered(&raw);
-            let chosen = knapsack(&items, capacity);
-            let weight: u32 = chosen.iter().map(|&k| items[k].1).sum();
-            let value: f64 = chosen.iter().map(|&k| items[k].2).sum();
-            prop_assert!(weight <= capacity);
-            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
-        }
-
-        #[test]
-        fn the_reduced_knapsack_matches_brute_force(
-            raw in prop::collection::vec((1u32..80, 0.001f64..100.0), 0..14),
-            capacity in 0u32..250,
-        ) {
-            // models::patterns prices with it: exact after its reduction.
-            let items = numbered(&raw);
-            let value = reduced_value(&items, capacity)?;
-            prop_assert!((value - brute(&items, capacity)).abs() < 1e-6);
-        }
-
-        #[test]
-        fn the_reduced_knapsack_matches_the_full_programme_on_many_items(
-            raw in prop::collection::vec((10u32..90, 0.001f64..100.0), 0..400),
-            capacity in 0u32..500,
-        ) {
-            // More items than it sorts at first (a session's candidates): the partial
-            // sort and the reduction at the critical density must still be exact.
-            let items = numbered(&raw);
-            let value = reduced_value(&items, capacity)?;
-            let full: f64 = knapsack(&items, capacity).iter().map(|&k| items[k].2).sum();
-            prop_assert!((value - full).abs() < 1e-6 * full.max(1.0), "{value} vs {full}");
-        }
-    }
 }

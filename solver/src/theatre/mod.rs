@@ -2,6 +2,7 @@
 //! [`domain::Instance`] by [`validate::validate`] (the only way to build one), and come
 //! out as a [`plan::Plan`], which [`check::check`] re-verifies.
 
+pub mod assignment;
 pub mod capacity;
 pub mod check;
 pub mod constructive;
@@ -11,13 +12,18 @@ pub mod explain;
 pub mod generate;
 pub mod improve;
 pub mod input;
-pub mod mip;
+pub mod knapsack;
+
 pub mod models;
 pub mod plan;
+pub mod policy;
 pub mod solve;
+pub mod stages;
 pub mod validate;
 
+pub use crate::validation::{ValidationError, ValidationErrors};
+pub use assignment::Assignment;
 pub use domain::Instance;
 pub use input::TheatreRequest;
-pub use plan::{Assignment, Plan};
-pub use validate::{ValidationError, ValidationErrors, validate};
+pub use plan::Plan;
+pub use validate::validate;

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::capacity::Loads;
 use crate::theatre::check::{CheckReport, check};
 use crate::theatre::constructive::{
@@ -11,8 +12,9 @@ use crate::theatre::constructive::{
 };
 use crate::theatre::domain::Instance;
 use crate::theatre::improve::repack_sessions;
-use crate::theatre::mip::{MipEvent, RunStatus, StageName, solve_staged};
-use crate::theatre::plan::{Assignment, Plan, build_plan};
+use crate::theatre::plan::{Plan, build_plan};
+use crate::theatre::policy::{REPACK_PASSES, policy_worse};
+use crate::theatre::stages::{MipEvent, RunStatus, StageName, solve_staged};
 
 /// Status of the returned plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +99,7 @@ pub enum RunnerEnd {
     Failed(String),
 }
 
-/// Runs the MIP work ([`crate::theatre::mip::lp_bound`] and [`crate::theatre::mip::solve_stages`], or
+/// Runs the MIP work ([`crate::theatre::stages::lp_bound`] and [`crate::theatre::stages::solve_stages`], or
 /// [`solve_staged`] for both) somewhere and relays its events, giving up at `deadline`.
 pub trait MipRunner {
     /// Called as soon as the start plan exists, before the local search: a runner that
@@ -157,32 +159,9 @@ pub enum SolveError {
     PlanFailedCheck(String),
 }
 
-/// Passes of session re-packing before the MIP.
-pub const REPACK_PASSES: usize = 50;
-
 /// Time kept back from the limit to build, check and send the answer.
 pub fn answer_margin(time_limit: Duration) -> Duration {
     (time_limit / 20).clamp(Duration::from_millis(50), Duration::from_millis(500))
-}
-
-/// Whether plan `a` ranks below plan `b` under the instance's policy: by the P1
-/// count (weighted wait policy) or the P1..P4 counts in turn (priority order), then by
-/// the weighted wait.
-pub fn policy_worse(instance: &Instance, a: &Assignment, b: &Assignment) -> bool {
-    let (ca, cb) = (
-        a.counts_by_priority(instance),
-        b.counts_by_priority(instance),
-    );
-    let ranks = match instance.options.policy {
-        crate::theatre::domain::ObjectivePolicy::WeightedWait => 1,
-        crate::theatre::domain::ObjectivePolicy::PriorityOrder => 4,
-    };
-    for r in 0..ranks {
-        if ca[r] != cb[r] {
-            return ca[r] < cb[r];
-        }
-    }
-    a.weighted_wait(instance) > b.weighted_wait(instance) + 1e-9
 }
 
 /// A bound needing no solver: every patient at their earliest eligible day (pinned

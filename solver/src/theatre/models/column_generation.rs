@@ -18,8 +18,9 @@ use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::theatre::plan::Assignment;
+use crate::theatre::models::highs_ext::{set_row_upper, set_time_limit};
 
 /// The LP optimum found by column generation.
 #[derive(Clone, Debug)]
@@ -286,7 +287,7 @@ pub fn solve_lp_raising_floor(
         for (p, s) in plan.scheduled() {
             master.add(instance, &rows, &pinned, model, p, s)?;
         }
-        super::set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
+        set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
         p1_floor = count;
         Some(())
     };
@@ -300,7 +301,7 @@ pub fn solve_lp_raising_floor(
         if left.is_zero() {
             return None;
         }
-        super::set_time_limit(&mut model, left)?;
+        set_time_limit(&mut model, left)?;
         let solved = model.try_solve().ok()?;
         if solved.status() != HighsModelStatus::Optimal {
             return None;

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, constraint, variable};
 
+use crate::theatre::assignment::Assignment;
 use crate::theatre::capacity::Loads;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::theatre::plan::Assignment;
 
 /// What a solve of the model optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,51 @@
+//! Which session each patient goes to: the plan before it is ordered and timed, the
+//! form every stage, rounding and local search works on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::theatre::domain::{Instance, PatientIdx, SessionIdx};
+
+/// Which session each patient goes to (`None`: left waiting), indexed by patient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment(pub Vec<Option<SessionIdx>>);
+
+impl Assignment {
+    pub fn empty(instance: &Instance) -> Self {
+        Assignment(vec![None; instance.patients.len()])
+    }
+
+    pub fn get(&self, p: PatientIdx) -> Option<SessionIdx> {
+        self.0[p.idx()]
+    }
+
+    pub fn set(&mut self, p: PatientIdx, s: Option<SessionIdx>) {
+        self.0[p.idx()] = s;
+    }
+
+    pub fn scheduled(&self) -> impl Iterator<Item = (PatientIdx, SessionIdx)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(|(p, s)| s.map(|s| (PatientIdx(p as u32), s)))
+    }
+
+    /// Weighted wait of this assignment (docs/model.md, "Objective").
+    pub fn weighted_wait(&self, instance: &Instance) -> f64 {
+        instance
+            .patient_indices()
+            .map(|p| match self.get(p) {
+                Some(s) => instance.cost_scheduled(p, s),
+                None => instance.cost_unscheduled(p),
+            })
+            .sum()
+    }
+
+    /// Patients scheduled per priority, indexed by [`crate::theatre::domain::Priority::rank`].
+    pub fn counts_by_priority(&self, instance: &Instance) -> [u32; 4] {
+        let mut counts = [0; 4];
+        for (p, _) in self.scheduled() {
+            counts[instance.patient(p).priority.rank()] += 1;
+        }
+        counts
+    }
+}

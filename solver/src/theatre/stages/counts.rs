@@ -1,0 +1,240 @@
+//! Count stages (docs/model.md, "Count stages"): the most patients of one priority, by
+//! specialty for P1 where that is proven, else over the whole model.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::theatre::assignment::Assignment;
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
+use crate::theatre::models::theatre_list::{Scope, Stage};
+use crate::theatre::stages::booking::Booking;
+use crate::theatre::stages::run::{RunOptions, RunResult, RunStatus, run_stage};
+
+/// Maximises the count of `priority` (docs/model.md, "Count stages"). The model holds
+/// only the patients of that priority and the more urgent ones (whose counts keep
+/// their floors) plus the pins: less urgent patients only take capacity, so leaving
+/// them out changes no count and makes the MIP small. Returns the run and, when the
+/// count rose above the incumbent's, the new bookings of the patients in the model
+/// (everyone else unbooked).
+pub fn max_count(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> (RunResult, Option<Assignment>) {
+    let r = priority.rank();
+    let have = incumbent.counts_by_priority(instance)[r];
+    let started = Instant::now();
+    // The whole model, proven to within one patient; a preference there gets what HiGHS
+    // finds on the way.
+    let whole = |options: &RunOptions| {
+        let in_scope: Vec<bool> = instance
+            .patients
+            .iter()
+            .map(|p| p.priority <= priority)
+            .collect();
+        let count = CountScope {
+            priority,
+            floors,
+            in_scope: &in_scope,
+            abs_gap: 0.999,
+        };
+        count_in_scope(instance, incumbent, options, prefer, count)
+    };
+    let by_specialty = (priority == Priority::P1)
+        .then(|| max_p1_by_specialty(instance, incumbent, options, prefer))
+        .flatten();
+    let (result, plan) = match by_specialty {
+        Some((result, plan)) => (result, Some(plan)),
+        None => whole(&RunOptions {
+            time_limit: options.time_limit.saturating_sub(started.elapsed()),
+            ..options.clone()
+        }),
+    };
+    let improved =
+        plan.filter(|plan| plan.counts_by_priority(instance)[r] > have || prefer.is_some());
+    (result, improved)
+}
+
+/// The absolute gap (in patients) of a specialty's count with a preference: the count
+/// is still exact, and the preference (all of it worth less than one patient) is within
+/// this fraction of its range of its best. Small MIPs reach it quickly; the whole model
+/// does not, and stops at the count.
+const PREFER_GAP: f64 = 0.05;
+
+/// What one count MIP counts: the patients of `priority` among those `in_scope`, the
+/// other counts kept at `floors`, proven to within `abs_gap` patients.
+#[derive(Clone, Copy)]
+struct CountScope<'a> {
+    priority: Priority,
+    floors: [u32; 4],
+    in_scope: &'a [bool],
+    abs_gap: f64,
+}
+
+/// The count MIP over the patients `in_scope` (with only the pins booked outside it),
+/// run until its gap is below `abs_gap` patients: the run, and its plan (the pins and
+/// the model's bookings).
+fn count_in_scope(
+    instance: &Instance,
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+    count: CountScope,
+) -> (RunResult, Option<Assignment>) {
+    let CountScope {
+        priority,
+        floors,
+        in_scope,
+        abs_gap,
+    } = count;
+    let pinned: std::collections::HashSet<PatientIdx> =
+        instance.pinned.iter().map(|&(p, _)| p).collect();
+    // Outside the model only the pins stay booked.
+    let mut fixed = Assignment::empty(instance);
+    for &(p, s) in &instance.pinned {
+        fixed.set(p, Some(s));
+    }
+    let scope = Scope {
+        in_scope,
+        fixed: &fixed,
+        prefer,
+    };
+    // A count is exact only when proven to within one patient: no relative gap.
+    let count_options = RunOptions {
+        mip_rel_gap: 0.0,
+        mip_abs_gap: Some(abs_gap),
+        ..options.clone()
+    };
+    let result = run_stage(
+        instance,
+        Stage::MaxCount(priority),
+        floors,
+        true,
+        Some(incumbent),
+        &count_options,
+        Some(&scope),
+    );
+    let plan = result.assignment.as_ref().map(|a| {
+        // The pins (in the model or not) and the model's own bookings.
+        let mut plan = fixed.clone();
+        for p in instance.patient_indices() {
+            if in_scope[p.idx()] && !pinned.contains(&p) {
+                plan.set(p, a.get(p));
+            }
+        }
+        plan
+    });
+    (result, plan)
+}
+
+/// The P1 count specialty by specialty (docs/model.md, "Count stages"): one small MIP
+/// per specialty over its P1 patients, each with only the pins booked beside them, so
+/// each is a relaxation of the whole count (patients and sessions never cross
+/// specialties; the ward beds and a surgeon's day across specialties are what it
+/// relaxes). Their plans are then booked together under `Loads::check`. `Some` only when
+/// every MIP was solved and every booking fits: then the plan's count is the sum of the
+/// parts' maxima, which bounds every plan, so it is the proven maximum. `None` leaves the
+/// count to the whole model.
+pub fn max_p1_by_specialty(
+    instance: &Instance,
+    incumbent: &Assignment,
+    options: &RunOptions,
+    prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
+) -> Option<(RunResult, Assignment)> {
+    let started = Instant::now();
+    // At most half the time: the whole model, should it be needed, keeps the rest.
+    let deadline = started + options.time_limit / 2;
+    let mut specialties: Vec<usize> = instance
+        .patients
+        .iter()
+        .filter(|p| p.priority == Priority::P1)
+        .map(|p| p.specialty.idx())
+        .collect();
+    specialties.sort_unstable();
+    specialties.dedup();
+    if specialties.len() <= 1 {
+        return None;
+    }
+    let mut plans = Vec::with_capacity(specialties.len());
+    let mut bound = 0u32;
+    for (i, &k) in specialties.iter().enumerate() {
+        let mut left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        if prefer.is_some() {
+            // The preference can keep a MIP busy after its count is proven: a fair share.
+            left /= (specialties.len() - i) as u32;
+        }
+        let in_scope: Vec<bool> = instance
+            .patients
+            .iter()
+            .map(|p| p.priority == Priority::P1 && p.specialty.idx() == k)
+            .collect();
+        let options = RunOptions {
+            time_limit: left,
+            ..options.clone()
+        };
+        let count = CountScope {
+            priority: Priority::P1,
+            floors: [0; 4],
+            in_scope: &in_scope,
+            abs_gap: if prefer.is_some() { PREFER_GAP } else { 0.999 },
+        };
+        let (result, plan) = count_in_scope(instance, incumbent, &options, prefer, count);
+        // The part's P1 (its pins among them: the model holds them, at 1).
+        let count = plan
+            .as_ref()?
+            .scheduled()
+            .filter(|&(p, _)| in_scope[p.idx()])
+            .count() as u32;
+        // Proven when no plan of the part books one more (the preference, if any, is
+        // worth less than one patient in all).
+        if !(result.dual_bound.is_finite() && -result.dual_bound < f64::from(count) + 1.0 - 1e-6) {
+            return None;
+        }
+        bound += count;
+        plans.push((in_scope, plan?));
+    }
+    // All together: the pins, then each specialty's bookings, every one checked.
+    let mut booking = Booking::with_pins(instance);
+    for (in_scope, plan) in &plans {
+        for (p, s) in plan.scheduled() {
+            if in_scope[p.idx()] {
+                booking.book(p, s);
+            }
+        }
+    }
+    // Where the beds (or a surgeon's day across specialties) turn a booking away, the
+    // incumbent's session, then any with room.
+    for (p, s) in incumbent.scheduled() {
+        if instance.patient(p).priority == Priority::P1 {
+            booking.book(p, s);
+        }
+    }
+    booking.seat_waiting_p1();
+    let plan = booking.assignment;
+    let count = plan.counts_by_priority(instance)[0];
+    tracing::debug!(
+        specialties = specialties.len(),
+        count,
+        bound,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "P1 count by specialty"
+    );
+    (count == bound).then(|| {
+        (
+            RunResult {
+                status: RunStatus::Optimal,
+                assignment: Some(plan.clone()),
+                objective: -f64::from(count),
+                dual_bound: -f64::from(count),
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            },
+            plan,
+        )
+    })
+}

@@ -1,0 +1,208 @@
+//! The LP worker's work: the P1 count beside the LP bound by column generation, the LP
+//! roundings, then the pattern bound by specialty and its rounding.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::theatre::assignment::Assignment;
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
+use crate::theatre::models::column_generation::solve_lp_raising_floor;
+use crate::theatre::models::patterns::{RelaxationRun, solve_by_specialty};
+use crate::theatre::stages::counts::max_count;
+use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds};
+use crate::theatre::stages::rounding::{best_of_roundings, round_lp, round_patterns};
+use crate::theatre::stages::run::{RunStatus, run_options};
+
+/// The LP relaxation of the whole weighted-wait model with the P1 floor of `floor_plan`
+/// (at least as many P1 patients as it schedules): a bound on the weighted wait of every
+/// plan the policy accepts, since those schedule as many P1 as any plan can. Reported as
+/// [`MipEvent::LpBound`]; then a plan rounded from its solution (docs/model.md, "LP
+/// rounding"), reported as a [`StageName::LpRounding`] stage.
+pub fn lp_bound(
+    instance: &Instance,
+    floor_plan: &Assignment,
+    limit: Duration,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let t0 = Instant::now();
+    // The most P1 patients that fit (a MIP) is the LP's floor and the rounding's seed. It
+    // runs beside the LP, which starts from the floor plan's count and raises its floor
+    // when the count is known (`solve_lp_raising_floor`).
+    let start_floor = floor_plan.counts_by_priority(instance)[0];
+    let mut p1_plan = floor_plan.clone();
+    // How long the count took: about what placing P1 near the patterns will take.
+    let mut count_took = Duration::ZERO;
+    let lp = std::thread::scope(|scope| {
+        let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
+            scope.spawn(|| {
+                let started = Instant::now();
+                let options = run_options(instance, limit / 4);
+                let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
+                (plan, started.elapsed())
+            })
+        });
+        let mut update = |wait: bool| {
+            let handle = counting.take()?;
+            if !wait && !handle.is_finished() {
+                counting = Some(handle);
+                return None;
+            }
+            // A count with no better plan leaves the floor as it is; a panic stays one.
+            let (improved, took) = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            count_took = took;
+            if let Some(plan) = &improved {
+                p1_plan = plan.clone();
+            }
+            tracing::debug!(
+                elapsed_ms = t0.elapsed().as_millis() as u64,
+                p1_floor = p1_plan.counts_by_priority(instance)[0],
+                "P1 maximised"
+            );
+            Some(improved)
+        };
+        solve_lp_raising_floor(
+            instance,
+            floor_plan,
+            start_floor,
+            Some(&mut update),
+            t0 + limit,
+            instance.options.threads,
+            instance.options.solver_log,
+        )
+    });
+    let Some(lp) = lp else {
+        return;
+    };
+    let p1_floor = p1_plan.counts_by_priority(instance)[0];
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        rounds = lp.rounds,
+        columns = lp.columns,
+        "LP bound"
+    );
+    on_event(MipEvent::LpBound {
+        weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
+        p1_floor,
+    });
+    // Round twice, side by side: P1 placed where the LP puts them, and P1 placed as in the
+    // plan that set the floor (which always meets it); keep the better under the policy.
+    // (Placing the floor's P1 near the LP first, a count with a preference, cost large
+    // weeks 1.5 s and gave worse final plans on 14 of 15 weeks: docs/benchmarks.md.)
+    let until = Instant::now() + (t0 + limit).saturating_duration_since(Instant::now()) / 2;
+    let round = |seed_p1: bool| {
+        let started = Instant::now();
+        let plan = round_lp(instance, &p1_plan, seed_p1, &lp.values, until);
+        (plan, started.elapsed())
+    };
+    let ((from_lp, rounding), (seeded, _)) = std::thread::scope(|scope| {
+        let seeded = scope.spawn(|| round(true));
+        let from_lp = round(false);
+        (from_lp, seeded.join().expect("the rounding does not panic"))
+    });
+    tracing::debug!(
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        rounding_ms = rounding.as_millis() as u64,
+        "LP roundings"
+    );
+    let plan = best_of_roundings(instance, from_lp, seeded, p1_floor, t0 + limit);
+    on_event(MipEvent::StageDone {
+        stage: StageName::LpRounding,
+        status: RunStatus::Limit,
+        plan: Some(plan.clone()),
+        weighted_wait_bound: None,
+        counts_proven: false,
+        elapsed_ms: t0.elapsed().as_millis() as u64,
+    });
+    // The pattern relaxation, one master per specialty from the LP's duals: a tighter
+    // bound, and a plan rounded from its solution, after diving where a part's relaxation
+    // converged in time (docs/model.md, "Pattern bound and diving").
+    let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    // Keep back what placing P1 near the patterns (about as long as the count) and
+    // rounding the patterns (two roundings side by side, each about as long as an LP
+    // rounding) will take: the rest is the relaxation's and the dive's.
+    let reserve = (rounding + count_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
+    let until = Instant::now() + left.saturating_sub(reserve);
+    if let Some(relaxation) = solve_by_specialty(
+        instance,
+        &[&p1_plan, &plan],
+        p1_floor,
+        &lp.shared_duals,
+        &RelaxationRun {
+            deadline: until,
+            dive_until: Some(until),
+            threads,
+            log: instance.options.solver_log,
+        },
+    ) {
+        tracing::debug!(
+            elapsed_ms = t0.elapsed().as_millis() as u64,
+            rounds = relaxation.rounds,
+            converged = relaxation.converged,
+            "pattern bound"
+        );
+        on_event(MipEvent::PatternBound {
+            weighted_wait: instance.nothing_scheduled_cost() + relaxation.bound,
+            p1_floor,
+            converged: relaxation.converged,
+        });
+        // The floor's P1 placed as close to the pattern relaxation as the count allows:
+        // the seed of the rounding that always meets the floor.
+        if p1_floor > 0 {
+            let mut prefer: HashMap<(PatientIdx, SessionIdx), f64> = HashMap::new();
+            let fixed = relaxation.fixed.iter().map(|k| (k, 1.0));
+            let valued = relaxation
+                .pool
+                .iter()
+                .zip(relaxation.values.iter().copied());
+            for (pattern, value) in fixed.chain(valued).filter(|(_, v)| *v > 1e-6) {
+                for &p in &pattern.patients {
+                    if instance.patient(p).priority == Priority::P1 {
+                        let w = prefer.entry((p, pattern.session)).or_insert(0.0);
+                        *w = (*w + value).min(1.0);
+                    }
+                }
+            }
+            let left = (t0 + limit).saturating_duration_since(Instant::now());
+            place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 2);
+            tracing::debug!(
+                elapsed_ms = t0.elapsed().as_millis() as u64,
+                "P1 placed near the patterns"
+            );
+        }
+        let plan = round_patterns(instance, &relaxation, &p1_plan, p1_floor, t0 + limit);
+        on_event(MipEvent::StageDone {
+            stage: StageName::PatternRounding,
+            status: RunStatus::Limit,
+            plan: Some(plan),
+            weighted_wait_bound: None,
+            counts_proven: false,
+            elapsed_ms: t0.elapsed().as_millis() as u64,
+        });
+    }
+}
+
+/// Replaces `p1_plan` by a plan with at least `p1_floor` P1 whose P1 bookings carry the
+/// most of `prefer` (a count with a preference, see "Count stages"), if one is found
+/// within `limit`.
+fn place_p1_near(
+    instance: &Instance,
+    p1_plan: &mut Assignment,
+    p1_floor: u32,
+    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+    limit: Duration,
+) {
+    let (_, near) = max_count(
+        instance,
+        Priority::P1,
+        [0; 4],
+        p1_plan,
+        &run_options(instance, limit),
+        Some(prefer),
+    );
+    if let Some(near) = near.filter(|a| a.counts_by_priority(instance)[0] >= p1_floor) {
+        *p1_plan = near;
+    }
+}

@@ -1,0 +1,182 @@
+//! One HiGHS run of the theatre-list model (a stage, its LP relaxation, or a sub-model):
+//! its options, and its outcome read back as an [`Assignment`].
+
+use std::time::{Duration, Instant};
+
+use good_lp::{SolverModel, solvers::highs::highs};
+use highs::HighsModelStatus;
+use serde::{Deserialize, Serialize};
+
+use crate::theatre::assignment::Assignment;
+use crate::theatre::domain::Instance;
+use crate::theatre::models::theatre_list::{Scope, Stage, build};
+
+/// How a HiGHS run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunStatus {
+    /// Proven optimal (within the relative gap asked for).
+    Optimal,
+    /// Stopped by a limit with a feasible solution.
+    Limit,
+    /// Stopped with no solution, or HiGHS failed.
+    NoSolution,
+}
+
+/// One solve's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub status: RunStatus,
+    /// The solution, when there is one (MIP only).
+    pub assignment: Option<Assignment>,
+    /// The stage objective of the solution.
+    pub objective: f64,
+    /// A proven lower bound on the stage objective (−∞ when none).
+    pub dual_bound: f64,
+    pub elapsed_ms: u64,
+}
+
+/// Options for one HiGHS run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub time_limit: Duration,
+    pub mip_rel_gap: f64,
+    /// Absolute gap at which HiGHS may stop (count stages: just under one patient).
+    pub mip_abs_gap: Option<f64>,
+    pub threads: u32,
+    pub log: bool,
+}
+
+/// Solves one stage: the MIP (`integer`) or its LP relaxation, optionally from a start.
+pub fn run_stage(
+    instance: &Instance,
+    stage: Stage,
+    floors: [u32; 4],
+    integer: bool,
+    start: Option<&Assignment>,
+    options: &RunOptions,
+    scope: Option<&Scope>,
+) -> RunResult {
+    let started = Instant::now();
+    let formulation = build(instance, stage, floors, integer, scope);
+    let n_columns = formulation.columns.len();
+    if n_columns == 0 {
+        return RunResult {
+            status: RunStatus::Optimal,
+            assignment: Some(Assignment::empty(instance)),
+            objective: 0.0,
+            dual_bound: 0.0,
+            elapsed_ms: 0,
+        };
+    }
+    let mut problem = formulation
+        .variables
+        .minimise(formulation.objective)
+        .using(highs);
+    for (_, _, c) in formulation.constraints {
+        problem = problem.with(c);
+    }
+    // into_inner drops every option set through good_lp: set them on the HiGHS model.
+    let mut model = match problem.try_into_inner() {
+        Ok(m) => m,
+        Err(_) => return no_solution(started),
+    };
+    let seconds = options.time_limit.as_secs_f64().max(0.001);
+    let set = |model: &mut highs::Model| -> Result<(), highs::TrySetOptionError> {
+        model.try_set_option("time_limit", seconds)?;
+        model.try_set_option("threads", options.threads.max(1) as i32)?;
+        model.try_set_option("random_seed", 0)?;
+        model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
+        if let Some(gap) = options.mip_abs_gap {
+            model.try_set_option("mip_abs_gap", gap)?;
+        }
+        model.try_set_option("output_flag", options.log)?;
+        model.try_set_option("log_to_console", options.log)?;
+        Ok(())
+    };
+    if set(&mut model).is_err() {
+        return no_solution(started);
+    }
+    if let (Some(start), true) = (start, integer) {
+        let mut cols = vec![0.0; n_columns];
+        for (k, &(p, s)) in formulation.columns.iter().enumerate() {
+            if start.get(p) == Some(s) {
+                cols[k] = 1.0;
+            }
+        }
+        // A start HiGHS rejects only costs it the head start.
+        let _ = model.try_set_solution(Some(&cols), None, None, None);
+    }
+    let solved = match model.try_solve() {
+        Ok(s) => s,
+        Err(_) => return no_solution(started),
+    };
+    let status = solved.status();
+    let has_solution = matches!(
+        solved.primal_solution_status(),
+        highs::HighsSolutionStatus::Feasible
+    );
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let objective = solved.objective_value();
+    if !integer {
+        return match status {
+            HighsModelStatus::Optimal => RunResult {
+                status: RunStatus::Optimal,
+                assignment: None,
+                objective,
+                dual_bound: objective,
+                elapsed_ms,
+            },
+            _ => no_solution(started),
+        };
+    }
+    let dual_bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite())
+        .unwrap_or(f64::NEG_INFINITY);
+    if !has_solution {
+        return RunResult {
+            dual_bound,
+            ..no_solution(started)
+        };
+    }
+    let values = solved.get_solution();
+    let mut assignment = Assignment::empty(instance);
+    for (k, &(p, s)) in formulation.columns.iter().enumerate() {
+        if values.columns()[k] > 0.5 {
+            assignment.set(p, Some(s));
+        }
+    }
+    RunResult {
+        status: if status == HighsModelStatus::Optimal {
+            RunStatus::Optimal
+        } else {
+            RunStatus::Limit
+        },
+        assignment: Some(assignment),
+        objective,
+        dual_bound,
+        elapsed_ms,
+    }
+}
+
+fn no_solution(started: Instant) -> RunResult {
+    RunResult {
+        status: RunStatus::NoSolution,
+        assignment: None,
+        objective: f64::NAN,
+        dual_bound: f64::NEG_INFINITY,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// Options for a HiGHS run of this instance.
+pub(crate) fn run_options(instance: &Instance, limit: Duration) -> RunOptions {
+    RunOptions {
+        time_limit: limit,
+        mip_rel_gap: instance.options.mip_rel_gap,
+        mip_abs_gap: None,
+        threads: instance.options.threads,
+        log: instance.options.solver_log,
+    }
+}

@@ -1,0 +1,134 @@
+//! Specialty sub-models (docs/model.md, "Sub-models"): one specialty re-optimised at a
+//! time, every other booking fixed.
+
+use std::time::{Duration, Instant};
+
+use crate::theatre::assignment::Assignment;
+use crate::theatre::domain::Instance;
+use crate::theatre::models::theatre_list::{Scope, Stage};
+use crate::theatre::policy::protected_ranks;
+use crate::theatre::stages::events::{MipEvent, StageName};
+use crate::theatre::stages::run::{RunOptions, RunStatus, run_stage};
+
+/// Re-optimises one specialty at a time (docs/model.md, "Sub-models"): every other
+/// patient keeps their booking, and the specialty's protected counts may not fall, so
+/// each kept result is at least as good under the policy. Rounds repeat while some
+/// specialty improves and time remains.
+pub(crate) fn improve_by_submodels(
+    instance: &Instance,
+    incumbent: &mut Assignment,
+    until: Instant,
+    opts: &dyn Fn(Duration) -> RunOptions,
+    counts_proven: bool,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let mut groups: Vec<usize> = (0..instance.specialties.len())
+        .filter(|&k| {
+            instance.patient_indices().any(|p| {
+                instance.patient(p).specialty.idx() == k && !instance.eligible[p.idx()].is_empty()
+            })
+        })
+        .collect();
+    groups.sort_by(|&a, &b| {
+        instance.specialties[a]
+            .code
+            .cmp(&instance.specialties[b].code)
+    });
+    if groups.len() <= 1 {
+        return;
+    }
+    let ranks = protected_ranks(instance);
+    // Groups proven optimal since the last change anywhere need no new solve.
+    let mut settled = vec![false; groups.len()];
+    for _round in 0..4 {
+        let mut improved_any = false;
+        for (g, &k) in groups.iter().enumerate() {
+            let now = Instant::now();
+            if now >= until {
+                return;
+            }
+            if settled[g] {
+                continue;
+            }
+            let left = settled[g..].iter().filter(|s| !**s).count().max(1) as u32;
+            let limit = (until - now) / left;
+            let in_scope = submodel_scope(instance, incumbent, k);
+            let mut floors = [0u32; 4];
+            for (p, _) in incumbent.scheduled() {
+                let r = instance.patient(p).priority.rank();
+                if in_scope[p.idx()] && r < ranks {
+                    floors[r] += 1;
+                }
+            }
+            let scope = Scope {
+                in_scope: &in_scope,
+                fixed: incumbent,
+                prefer: None,
+            };
+            let result = run_stage(
+                instance,
+                Stage::WeightedWait,
+                floors,
+                true,
+                Some(incumbent),
+                &opts(limit),
+                Some(&scope),
+            );
+            let Some(sub) = result.assignment else {
+                continue;
+            };
+            let mut merged = incumbent.clone();
+            for p in instance.patient_indices() {
+                if in_scope[p.idx()] {
+                    merged.set(p, sub.get(p));
+                }
+            }
+            let better = merged.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-6;
+            if better {
+                *incumbent = merged.clone();
+                improved_any = true;
+                settled.iter_mut().for_each(|s| *s = false);
+            }
+            settled[g] = result.status == RunStatus::Optimal;
+            on_event(MipEvent::StageDone {
+                stage: StageName::SubModel,
+                status: result.status,
+                plan: better.then_some(merged),
+                weighted_wait_bound: None,
+                counts_proven,
+                elapsed_ms: result.elapsed_ms,
+            });
+        }
+        if !improved_any {
+            return;
+        }
+    }
+}
+
+/// The patients of specialty k that a sub-model re-optimises: every one booked now, and
+/// the unbooked ones with the highest urgency per operating minute, twice as many as
+/// are booked (plus 20). Unbooked patients of lower density would displace denser ones
+/// for the same minutes, so leaving them out keeps the MIP small where it matters.
+fn submodel_scope(instance: &Instance, incumbent: &Assignment, k: usize) -> Vec<bool> {
+    let mut in_scope = vec![false; instance.patients.len()];
+    let mut waiting = Vec::new();
+    let mut booked = 0usize;
+    for p in instance.patient_indices() {
+        let patient = instance.patient(p);
+        if patient.specialty.idx() != k || instance.eligible[p.idx()].is_empty() {
+            continue;
+        }
+        if incumbent.get(p).is_some() {
+            in_scope[p.idx()] = true;
+            booked += 1;
+        } else {
+            let minutes = patient.duration_min + instance.specialties[k].turnaround_min;
+            waiting.push((instance.urgency[p.idx()] / f64::from(minutes), p));
+        }
+    }
+    waiting.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, p) in waiting.iter().take(2 * booked + 20) {
+        in_scope[p.idx()] = true;
+    }
+    in_scope
+}
