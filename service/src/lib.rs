@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod output;
 pub mod output_appointments;
+pub mod report;
 pub mod scenario;
 pub mod server;
 pub mod telemetry;
