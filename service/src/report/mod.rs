@@ -22,9 +22,6 @@ mod tables;
 mod theatre;
 
 pub use gp::{GpChart, gp_chart_specs, render_gp, write_gp_report};
-pub use page::escape;
+pub use page::{REPORT_FILE, escape};
 pub use tables::{gp_summary_table, summary_table};
 pub use theatre::{ChartSpec, chart_specs, render, rerun_command, write_report};
-
-/// The file written into the output folder.
-pub const REPORT_FILE: &str = "report.html";

@@ -10,6 +10,9 @@ use clinicplan_solver::simulate::VariantRunOf;
 
 use super::charts::{self, Series, YAxis};
 
+/// The file written into the output folder.
+pub const REPORT_FILE: &str = "report.html";
+
 /// Text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

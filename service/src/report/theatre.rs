@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clinicplan_solver::simulate::{Scenario, VariantRun, WeekResult};
 
-use super::REPORT_FILE;
 use super::charts::YAxis;
 use super::page::{
-    Chart, RunFacts, charts_section, escape, in_force, page_start, rerun, run_section,
+    Chart, REPORT_FILE, RunFacts, charts_section, escape, in_force, page_start, rerun, run_section,
     summary_section,
 };
 use super::tables::summary_table;

@@ -32,6 +32,3 @@ pub use results::{
 pub use scenario::*;
 pub use validate::validate_gp;
 pub use week::run_gp_variant;
-
-/// The `kind` of a GP-network scenario file.
-pub const GP_KIND: &str = "gp-network";

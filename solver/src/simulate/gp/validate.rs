@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::GP_KIND;
 use super::config::*;
 use super::scenario::*;
 use crate::appointments::domain::Urgency;
