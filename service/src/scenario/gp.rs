@@ -6,60 +6,31 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use clinicplan_solver::simulate::WeekSolver;
 use clinicplan_solver::simulate::gp::{
     GpScenario, GpScenarioConfig, GpSimulationError, GpVariantRun, GpVariantSummary, GpWeekLedger,
-    GpWeekResult, run_gp_variant, validate_gp,
+    GpWeekResult, validate_gp,
 };
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use clinicplan_solver::simulate::{ParallelRun, WeekSolver, run_variants};
 use serde::Serialize;
 
-use super::LoadError;
-use super::run::in_parallel;
+use super::output::write_files;
+use super::{LoadError, read_scenario_file, toml_problem};
+pub use crate::report::gp_summary_table;
 
 /// Parses and validates GP-network scenario TOML text; `shown` names it in problems.
 pub fn parse_gp(text: &str, shown: &str) -> Result<GpScenario, LoadError> {
-    let config: GpScenarioConfig = toml::from_str(text).map_err(|e| LoadError::Toml {
-        file: shown.to_string(),
-        message: e.to_string().trim_end().to_string(),
-    })?;
+    let config: GpScenarioConfig = toml::from_str(text).map_err(|e| toml_problem(shown, e))?;
     validate_gp(&config).map_err(LoadError::Invalid)
 }
 
 pub fn load_gp(path: &Path) -> Result<GpScenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_scenario_file(path)?;
     parse_gp(&text, &path.display().to_string())
 }
 
-/// The variants to run: all (baseline first) when `wanted` is `None`, else those named.
-pub fn selected_gp_variants(
-    scenario: &GpScenario,
-    wanted: Option<&[String]>,
-) -> Result<Vec<String>, String> {
-    let known = scenario.variant_names();
-    let Some(names) = wanted else {
-        return Ok(known);
-    };
-    let mut out: Vec<String> = Vec::new();
-    for n in names {
-        if !known.contains(n) {
-            return Err(format!(
-                "no variant '{n}' in scenario '{}': it has {}",
-                scenario.name,
-                known.join(", ")
-            ));
-        }
-        if !out.contains(n) {
-            out.push(n.clone());
-        }
-    }
-    Ok(out)
-}
+pub use clinicplan_solver::simulate::selected_variants as selected_gp_variants;
 
 /// Runs `variants` for `weeks` weeks side by side, each week booked by `solver`, calling
 /// `on_week(variant position, week, ledger)` after each simulated week. Results do not
@@ -72,24 +43,13 @@ pub fn run_gp(
     solver: &dyn WeekSolver,
     on_week: &(dyn Fn(usize, &GpWeekResult, &GpWeekLedger) + Sync),
 ) -> Result<Vec<GpVariantRun>, GpSimulationError> {
-    let chosen = variants
-        .iter()
-        .map(|n| {
-            scenario
-                .variant(n)
-                .ok_or_else(|| GpSimulationError::UnknownVariant(n.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    in_parallel(variants.len(), weeks, cancel, solver, &|idx, options| {
-        run_gp_variant(scenario, chosen[idx], options, |w, l| {
-            if let Some(stop) = options.cancel
-                && cancel.load(Ordering::Relaxed)
-            {
-                stop.store(true, Ordering::Relaxed);
-            }
-            on_week(idx, w, l)
-        })
-    })
+    let run = ParallelRun {
+        variants,
+        weeks,
+        cancel,
+        solver,
+    };
+    run_variants(scenario, &run, on_week)
 }
 
 /// One row of the GP kind's `weeks.csv`: the week's figures, with one
@@ -181,7 +141,6 @@ pub fn write_gp_outputs(
     runs: &[GpVariantRun],
 ) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let weeks: Vec<&GpWeekResult> = runs.iter().flat_map(|r| r.weeks.iter()).collect();
     let summary = GpSummaryFile {
         scenario: &scenario.name,
@@ -192,98 +151,24 @@ pub fn write_gp_outputs(
         seed: scenario.seed,
         variants: runs.iter().map(|r| &r.summary).collect(),
     };
-    let mut written = Vec::new();
-    for (name, bytes) in [
-        ("weeks.csv", gp_weeks_csv(scenario, runs)?),
-        (
-            "weeks.json",
-            (serde_json::to_string_pretty(&weeks)? + "\n").into_bytes(),
-        ),
-        (
-            "summary.json",
-            (serde_json::to_string_pretty(&summary)? + "\n").into_bytes(),
-        ),
-    ] {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path);
-    }
-    let report = super::report::write_gp_report(dir, file, scenario, runs)
+    let mut written = write_files(
+        dir,
+        [
+            ("weeks.csv", gp_weeks_csv(scenario, runs)?),
+            (
+                "weeks.json",
+                (serde_json::to_string_pretty(&weeks)? + "\n").into_bytes(),
+            ),
+            (
+                "summary.json",
+                (serde_json::to_string_pretty(&summary)? + "\n").into_bytes(),
+            ),
+        ],
+    )?;
+    let report = crate::report::write_gp_report(dir, file, scenario, runs)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     written.push(report);
     Ok(written)
-}
-
-type Figure = Box<dyn Fn(&GpVariantSummary) -> String>;
-
-/// The side-by-side table: one column per variant.
-pub fn gp_summary_table(scenario: &GpScenario, runs: &[GpVariantRun]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    let mut header = vec![Cell::new("")];
-    header.extend(runs.iter().map(|r| Cell::new(&r.variant)));
-    table.set_header(header);
-    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
-    let mut rows: Vec<(String, Figure)> = vec![
-        ("weeks".into(), Box::new(|s| s.weeks.to_string())),
-        ("requests".into(), Box::new(|s| s.arrivals.to_string())),
-        ("booked".into(), Box::new(|s| s.booked.to_string())),
-        (
-            "same-day expired".into(),
-            Box::new(|s| s.expired.to_string()),
-        ),
-        (
-            "waiting at end".into(),
-            Box::new(|s| s.final_waiting.to_string()),
-        ),
-        (
-            "mean slot utilisation".into(),
-            Box::new(move |s| pct(s.mean_slot_utilisation)),
-        ),
-        (
-            "routine within 14 days (mean)".into(),
-            Box::new(move |s| pct(s.mean_within_target_routine)),
-        ),
-        (
-            "away from home (mean)".into(),
-            Box::new(move |s| pct(s.mean_share_away_from_home)),
-        ),
-        (
-            "continuity (mean)".into(),
-            Box::new(move |s| pct(s.mean_continuity_rate)),
-        ),
-    ];
-    for role in &scenario.roles {
-        let r = role.clone();
-        rows.push((
-            format!("booked {role}"),
-            Box::new(move |s| s.booked_by_role.get(&r).copied().unwrap_or(0).to_string()),
-        ));
-        let r = role.clone();
-        rows.push((
-            format!("waiting {role} at end"),
-            Box::new(move |s| {
-                s.final_waiting_by_role
-                    .get(&r)
-                    .copied()
-                    .unwrap_or(0)
-                    .to_string()
-            }),
-        ));
-    }
-    rows.push((
-        "weeks the safety net struck".into(),
-        Box::new(|s| s.weeks_safety_net_struck.to_string()),
-    ));
-    for (label, value) in rows {
-        let mut row = vec![Cell::new(label)];
-        row.extend(
-            runs.iter()
-                .map(|r| Cell::new(value(&r.summary)).set_alignment(CellAlignment::Right)),
-        );
-        table.add_row(row);
-    }
-    table
 }
 
 fn load_or_report(file: &Path) -> Result<GpScenario, ExitCode> {

@@ -11,13 +11,12 @@
 //! - [`gp`]: GP-network scenarios (`kind = "gp-network"`): appointments balanced
 //!   week by week across a primary care network.
 //! - [`output::write_outputs`]: `weeks.csv`, `weeks.json`, `summary.json`, and the
-//!   report hook [`report::write_report`].
+//!   report, `crate::report::write_report`.
 
 pub mod gp;
 pub mod output;
 pub mod ptl;
 pub mod remote;
-pub mod report;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -78,12 +77,25 @@ pub fn file_kind(path: &Path) -> String {
 /// Reads and validates a scenario file, with its CSV waiting list (a path relative to
 /// the file).
 pub fn load_scenario(path: &Path) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_scenario_file(path)?;
     let shown = path.display().to_string();
     parse_scenario(&text, &shown, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// A scenario file's text (of either kind).
+pub(crate) fn read_scenario_file(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A TOML error of the file `shown`, with its line and column.
+pub(crate) fn toml_problem(shown: &str, e: toml::de::Error) -> LoadError {
+    LoadError::Toml {
+        file: shown.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    }
 }
 
 /// Parses and validates scenario TOML text; `shown` names it in problems, and a CSV
@@ -102,10 +114,7 @@ pub fn parse_scenario_with(
     shown: &str,
     read_csv: impl FnOnce(&str) -> Result<Vec<ListedPatient>, LoadError>,
 ) -> Result<Scenario, LoadError> {
-    let toml_error = |e: toml::de::Error| LoadError::Toml {
-        file: shown.to_string(),
-        message: e.to_string().trim_end().to_string(),
-    };
+    let toml_error = |e: toml::de::Error| toml_problem(shown, e);
     let config: ScenarioConfig = match toml::from_str::<toml::Table>(text) {
         // `kind` is not a field of the theatre format: check it and read the rest.
         Ok(mut table) if table.contains_key("kind") => {

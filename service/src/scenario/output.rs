@@ -1,12 +1,15 @@
 //! What a scenario run writes: `weeks.csv` and `weeks.json` (one row per variant per
 //! week, variants in run order), `summary.json`, and the side-by-side table printed at
-//! the end. Every figure is deterministic: no timings are written.
+//! the end ([`summary_table`], drawn by the report). Every figure is deterministic: no
+//! timings are written.
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clinicplan_solver::simulate::{Scenario, VariantRun, VariantSummary, WeekResult};
-use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
+
+pub use crate::report::summary_table;
 
 /// `summary.json`.
 #[derive(Clone, Debug, Serialize)]
@@ -56,19 +59,15 @@ pub fn write_outputs(
     scenario: &Scenario,
     runs: &[VariantRun],
 ) -> anyhow::Result<Vec<PathBuf>> {
-    use anyhow::Context;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut written = Vec::new();
-    for (name, bytes) in [
-        ("weeks.csv", weeks_csv(runs)?),
-        ("weeks.json", weeks_json(runs)?.into_bytes()),
-        ("summary.json", summary_json(scenario, runs)?.into_bytes()),
-    ] {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path);
-    }
-    if let Some(report) = super::report::write_report(dir, file, scenario, runs)
+    let mut written = write_files(
+        dir,
+        [
+            ("weeks.csv", weeks_csv(runs)?),
+            ("weeks.json", weeks_json(runs)?.into_bytes()),
+            ("summary.json", summary_json(scenario, runs)?.into_bytes()),
+        ],
+    )?;
+    if let Some(report) = crate::report::write_report(dir, file, scenario, runs)
         .with_context(|| format!("writing the report into {}", dir.display()))?
     {
         written.push(report);
@@ -76,81 +75,17 @@ pub fn write_outputs(
     Ok(written)
 }
 
-/// One row of the summary table: a figure of a variant's summary, as text.
-type Figure = Box<dyn Fn(&VariantSummary) -> String>;
-
-/// The side-by-side table: one column per variant, one row per figure.
-pub fn summary_table(runs: &[VariantRun]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    let mut header = vec![Cell::new("")];
-    header.extend(runs.iter().map(|r| Cell::new(&r.variant)));
-    table.set_header(header);
-    let rows: Vec<(&str, Figure)> = vec![
-        ("weeks", Box::new(|s| s.weeks.to_string())),
-        (
-            "list at start",
-            Box::new(|s| s.starting_list_size.to_string()),
-        ),
-        ("list at end", Box::new(|s| s.final_list_size.to_string())),
-        ("added", Box::new(|s| s.arrivals.to_string())),
-        ("treated", Box::new(|s| s.treated.to_string())),
-        (
-            "cancelled on the day",
-            Box::new(|s| s.cancelled.to_string()),
-        ),
-        ("removed by validation", Box::new(|s| s.removed.to_string())),
-        (
-            "mean utilisation",
-            Box::new(|s| format!("{:.1}%", 100.0 * s.mean_utilisation)),
-        ),
-        (
-            "median wait (weeks)",
-            Box::new(|s| format!("{:.1}", s.final_median_wait_weeks)),
-        ),
-        (
-            "92nd percentile wait (weeks)",
-            Box::new(|s| format!("{:.1}", s.final_p92_wait_weeks)),
-        ),
-        (
-            "within 18 weeks",
-            Box::new(|s| format!("{:.1}%", 100.0 * s.final_within_18_weeks_share)),
-        ),
-        (
-            "52-week waiters",
-            Box::new(|s| s.final_over_52_weeks.to_string()),
-        ),
-        (
-            "65-week waiters",
-            Box::new(|s| s.final_over_65_weeks.to_string()),
-        ),
-        (
-            "peak 52-week waiters",
-            Box::new(|s| s.peak_over_52_weeks.to_string()),
-        ),
-        (
-            "no 52-week waiters from week",
-            Box::new(|s| {
-                s.clear_of_52_week_waiters_from_week
-                    .map_or("never".into(), |w| w.to_string())
-            }),
-        ),
-        (
-            "past priority target",
-            Box::new(|s| s.final_breaches.to_string()),
-        ),
-        (
-            "weeks the safety net struck",
-            Box::new(|s| s.weeks_safety_net_struck.to_string()),
-        ),
-    ];
-    for (label, value) in rows {
-        let mut row = vec![Cell::new(label)];
-        row.extend(
-            runs.iter()
-                .map(|r| Cell::new(value(&r.summary)).set_alignment(CellAlignment::Right)),
-        );
-        table.add_row(row);
+/// Creates `dir` if missing and writes each named file into it; returns their paths.
+pub fn write_files<const N: usize>(
+    dir: &Path,
+    files: [(&str, Vec<u8>); N],
+) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path);
     }
-    table
+    Ok(written)
 }

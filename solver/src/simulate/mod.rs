@@ -1,42 +1,39 @@
-//! Capacity scenarios: the waiting list simulated week by week, each week's theatre
-//! lists planned by [`crate::theatre::solve::solve`], under a baseline and named variants.
+//! Capacity scenarios: a waiting list simulated week by week under a baseline and named
+//! variants, each week planned by the solver. Two kinds share one shape:
 //!
-//! - [`config`]: the scenario as written (serde types, shaped for TOML; the service
-//!   reads the file).
-//! - [`validate_scenario`]: every problem collected with its location, and the
-//!   [`Scenario`] built.
-//! - [`week_setting`]: a variant laid over the baseline for one week (a variant states
-//!   only what differs, from `from_week` to `to_week`).
-//! - [`run_variant`]: the weekly loop (additions, plan, cancellations on the day,
-//!   treated off the list, validation removals, clock), calling back after each week
-//!   with a [`WeekResult`] and a [`WeekLedger`], and stopping when a cancel flag is set.
+//! - [`theatre`]: theatre-list scenarios, each week's lists planned by
+//!   [`crate::theatre::solve::solve`]. Its items are re-exported here.
+//! - [`gp`]: GP-network scenarios, a primary care network's appointments balanced
+//!   each week by [`crate::appointments::balance`].
+//!
+//! The core both use:
+//! - [`ScenarioKind`]: what a kind supplies (its week, its summary); the drivers
+//!   [`run_kind_variant`] (one variant's weekly loop, with a cancel flag) and
+//!   [`run_variants`] (variants side by side on scoped threads, at most
+//!   `available_parallelism`), and [`selected_variants`].
+//! - [`ScenarioProblem`]: problems with their locations, and the checks both kinds share.
 //! - [`random`]: seeded streams that give the same numbers on every machine.
+//! - [`WeekSolver`]: where each week's plan is made, [`InProcess`] or a remote server
+//!   (the service crate's), which must give the same plan. A theatre week asks for
+//!   `local_search_only` (no MIP: the constructive plan and exact session re-packing,
+//!   bounded by a pass count).
 //!
-//! Each week's plan comes from a [`WeekSolver`]: [`InProcess`], or a remote server
-//! (the service crate's), which must give the same plan. A theatre week asks for
-//! `local_search_only` (no MIP: the constructive plan and exact session re-packing,
-//! bounded by a pass count). Same scenario and seed, same results, bit for
-//! bit; the wall-clock limit is a safety net that each week reports when it strikes.
-//! The model is written out in `docs/scenarios.md`.
-//!
-//! [`gp`]: GP-network scenarios, the same idea for a primary care network's
-//! appointments, balanced each week by [`crate::appointments::balance`].
+//! Same scenario and seed, same results, bit for bit; the wall-clock limit is a safety
+//! net that each week reports when it strikes. The model is written out in
+//! `docs/scenarios.md`.
 
-pub mod config;
+mod driver;
 pub mod gp;
+mod problems;
 pub mod random;
-mod run;
-mod scenario;
-mod validate;
+pub mod theatre;
 mod weeks;
 
-pub use run::{
-    RunOptions, SimulationError, VariantRun, VariantSummary, WeekLedger, WeekResult, arrivals,
-    percentile_weeks, run_variant, summarise,
+pub use driver::{
+    BASELINE, KindRun, ParallelRun, RunOptions, ScenarioKind, VariantRunOf, run_kind_variant,
+    run_variants, selected_variants,
 };
-pub use scenario::*;
-pub use validate::{
-    ListedPatient, MAX_HORIZON_WEEKS, MAX_PER_WEEK, ScenarioProblem, parse_priority, parse_weekday,
-    validate_scenario,
-};
+pub use problems::{MAX_HORIZON_WEEKS, MAX_PER_WEEK, ScenarioProblem, parse_weekday};
+pub use theatre::config;
+pub use theatre::*;
 pub use weeks::{GpWeekPlan, InProcess, TheatreWeekPlan, WeekSolveError, WeekSolver};

@@ -1,5 +1,6 @@
 //! A validated scenario: dates, times and weekdays parsed, names resolved, the variants'
-//! changes ready to lay over the baseline. Build it with [`super::validate_scenario`].
+//! changes ready to lay over the baseline. Build it with [`super::validate_scenario`];
+//! [`week_setting`] lays a variant over the baseline for one week.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
+use crate::simulate::driver::{baseline_then, find_variant, in_force, week_start};
 use crate::theatre::domain::{ObjectivePolicy, Priority};
 
 /// A checked scenario, ready to simulate.
@@ -29,27 +31,19 @@ pub struct Scenario {
 impl Scenario {
     /// "baseline", then every variant's name, in file order.
     pub fn variant_names(&self) -> Vec<String> {
-        std::iter::once(BASELINE.to_string())
-            .chain(self.variants.iter().map(|v| v.name.clone()))
-            .collect()
+        baseline_then(self.variants.iter().map(|v| v.name.as_str()))
     }
 
     /// The variant of that name; `Some(None)` for the baseline, `None` if unknown.
     pub fn variant(&self, name: &str) -> Option<Option<&Variant>> {
-        if name == BASELINE {
-            return Some(None);
-        }
-        self.variants.iter().find(|v| v.name == name).map(Some)
+        find_variant(&self.variants, name, |v| &v.name)
     }
 
     /// The Monday of week `week`.
     pub fn week_start(&self, week: u32) -> NaiveDate {
-        self.start + chrono::Duration::days(7 * i64::from(week))
+        week_start(self.start, week)
     }
 }
-
-/// The name of the scenario without changes.
-pub const BASELINE: &str = "baseline";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hospital {
@@ -181,7 +175,7 @@ pub struct Variant {
 impl Variant {
     /// Whether the variant's changes hold in week `week`.
     pub fn active(&self, week: u32) -> bool {
-        week >= self.from_week && self.to_week.is_none_or(|to| week <= to)
+        in_force(self.from_week, self.to_week, week)
     }
 }
 

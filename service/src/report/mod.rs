@@ -1,0 +1,27 @@
+//! The HTML report of a scenario run: `report.html`, one self-contained page, for
+//! theatre-list scenarios ([`render`]) and GP-network scenarios ([`render_gp`]).
+//!
+//! Charts of the weekly figures, one line per variant (waiting-list size, share within
+//! 18 weeks, 52-week waiters, theatre utilisation, median wait), each an inline `<svg>`
+//! drawn by `plotters` ([`charts`]) inside a `<figure id="chart-…">`; under them the
+//! side-by-side summary table ([`summary_table`]), and the run: name, start date, seed,
+//! weeks, variants and the command that runs it again.
+//!
+//! The page needs no network: no scripts, no external styles, images or fonts, and a
+//! Content-Security-Policy that forbids fetching anything. Every text from the scenario
+//! file is escaped. The page depends only on the scenario and the results: the same run
+//! gives the same bytes (no dates or timings are written).
+//!
+//! Its input is the solver's scenarios and runs; it uses nothing of
+//! [`crate::scenario`], which writes it.
+
+mod charts;
+mod gp;
+mod page;
+mod tables;
+mod theatre;
+
+pub use gp::{GpChart, gp_chart_specs, render_gp, write_gp_report};
+pub use page::{REPORT_FILE, escape};
+pub use tables::{gp_summary_table, summary_table};
+pub use theatre::{ChartSpec, chart_specs, render, rerun_command, write_report};
