@@ -160,21 +160,15 @@ impl Simplex {
 
     /// Pushes `delta` around the cycle.
     fn push_flow(&mut self, cycle: &Cycle, delta: i64) {
-        let Cycle {
-            entering: e,
-            increase,
-            first,
-            second,
-            apex,
-        } = *cycle;
-        self.flow[e] += if increase { delta } else { -delta };
-        let mut u = first;
+        let apex = cycle.apex;
+        self.flow[cycle.entering] += if cycle.increase { delta } else { -delta };
+        let mut u = cycle.first;
         while u != apex {
             let a = self.pred[u as usize] as usize;
             self.flow[a] += if self.up[u as usize] { -delta } else { delta };
             u = self.parent[u as usize];
         }
-        let mut u = second;
+        let mut u = cycle.second;
         while u != apex {
             let a = self.pred[u as usize] as usize;
             self.flow[a] += if self.up[u as usize] { delta } else { -delta };

@@ -1,6 +1,6 @@
 //! The grouped assignment model (docs/model.md, "Appointment balancing") and its
 //! solvers: an equivalent min-cost flow over request classes and day chains, solved by
-//! our network simplex (`flow.rs`, the default) or as an LP on the `highs` crate
+//! our network simplex (`appointments::flow`, the default) or as an LP on the `highs` crate
 //! directly (for comparison), and the whole grouped LP built with good_lp (the
 //! reference).
 //!

@@ -9,7 +9,7 @@ use crate::appointments::domain::*;
 use crate::appointments::flow::{FlowNetwork, FlowStatus, UNBOUNDED};
 
 /// The grouped model as a min-cost flow over request classes and day chains, solved by
-/// the network simplex of `flow.rs` (the default method; docs/model.md, "Appointment
+/// the network simplex of `appointments::flow` (the default method; docs/model.md, "Appointment
 /// balancing", has the formulation).
 ///
 /// Requests' c' = booking − unbooked cost is 30 w (slot day − D) − 30 + travel + 30
