@@ -128,8 +128,35 @@ pub fn validate(req: &BalanceRequest) -> Result<Network, ValidationErrors> {
     if !c.errors.is_empty() {
         return Err(ValidationErrors(c.errors));
     }
-    let clinicians = req
-        .clinicians
+    Ok(Network {
+        planning_start: start.expect("validated"),
+        horizon_days: req.horizon_days,
+        sites: sites(req),
+        travel,
+        roles: roles.names,
+        clinicians: validated_clinicians(req, clinicians),
+        slots,
+        requests,
+        options: options(req),
+    })
+}
+
+fn sites(req: &BalanceRequest) -> Vec<Site> {
+    req.sites
+        .iter()
+        .map(|s| Site {
+            id: s.id.clone(),
+            name: s.name.clone(),
+        })
+        .collect()
+}
+
+/// The clinicians, once every site and role is known to be valid.
+fn validated_clinicians(
+    req: &BalanceRequest,
+    clinicians: Vec<(Option<u32>, Option<RoleIdx>)>,
+) -> Vec<Clinician> {
+    req.clinicians
         .iter()
         .zip(clinicians)
         .map(|(k, (site, role))| Clinician {
@@ -138,29 +165,16 @@ pub fn validate(req: &BalanceRequest) -> Result<Network, ValidationErrors> {
             site: SiteIdx(site.expect("validated")),
             role: role.expect("validated"),
         })
-        .collect();
-    Ok(Network {
-        planning_start: start.expect("validated"),
-        horizon_days: req.horizon_days,
-        sites: req
-            .sites
-            .iter()
-            .map(|s| Site {
-                id: s.id.clone(),
-                name: s.name.clone(),
-            })
-            .collect(),
-        travel,
-        roles: roles.names,
-        clinicians,
-        slots,
-        requests,
-        options: BalanceOptions {
-            time_limit_ms: (req.options.time_limit_ms > 0).then_some(req.options.time_limit_ms),
-            method: req.options.method,
-            log_solver: req.options.log_solver,
-        },
-    })
+        .collect()
+}
+
+/// The options; a time limit of 0 means the caller's default.
+fn options(req: &BalanceRequest) -> BalanceOptions {
+    BalanceOptions {
+        time_limit_ms: (req.options.time_limit_ms > 0).then_some(req.options.time_limit_ms),
+        method: req.options.method,
+        log_solver: req.options.log_solver,
+    }
 }
 
 /// What slots and requests are checked against: the request, the ids seen, each

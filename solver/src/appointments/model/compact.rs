@@ -193,91 +193,91 @@ fn request_classes(network: &Network, grouping: &Grouping) -> (Vec<Vec<u32>>, Ve
     (classes, supply)
 }
 
-/// Arcs out of class `c` (represented by request `r`) into the first day it may take of
-/// every chain it may use, at c' plus the missed-preference cost.
-fn chain_entries(
-    network: &Network,
-    grouping: &Grouping,
-    chains: &Chains,
-    (c, r): (u32, RequestIdx),
-    arcs: &mut Vec<ClassArc>,
-) {
-    let request = network.request(r);
-    let unbooked = network.unbooked_cost30(r);
-    let d0 = first_day(request);
-    let n_sites = chains.n_sites;
-    for mode in request.modes.iter() {
-        let sites = if mode == Mode::FaceToFace {
-            0..n_sites
-        } else {
-            n_sites..n_sites + 1
-        };
-        for site in sites {
-            let site = (site < n_sites).then_some(SiteIdx(site as u32));
-            // Beyond the travel limit (or out of reach) no slot there passes.
-            if let Some(site) = site
-                && network
-                    .travel_min(request.home, site)
-                    .is_none_or(|t| t > request.max_travel_min)
-            {
-                continue;
-            }
-            let key = ChainKey {
-                role: request.role,
-                mode,
-                site,
-                urgency: request.urgency,
-            };
-            let Some((start, len)) = chains.run(key) else {
-                continue;
-            };
-            let run = &chains.nodes[start as usize..(start + len) as usize];
-            let pos = run.partition_point(|n| n.day < d0);
-            if pos == run.len() {
-                continue;
-            }
-            let v = start as usize + pos;
-            let s = grouping.slot_rep(chains.nodes[v].slots[0] as usize);
-            if check_pair(network, r, s).is_err() {
-                continue;
-            }
-            let missed = match request.preferred {
-                Some(k) if k != network.slot(s).clinician => COST_SCALE,
-                _ => 0,
-            };
-            let penalty = if request.preferred.is_some() {
-                COST_SCALE
-            } else {
-                0
-            };
-            arcs.push(ClassArc {
-                class: c,
-                head: Head::Node(v as u32),
-                cost: network.booking_cost30(r, s) - missed + penalty - unbooked,
-            });
-        }
-    }
+/// Collects the arcs out of the request classes.
+struct ClassArcs<'a> {
+    network: &'a Network,
+    grouping: &'a Grouping,
+    chains: &'a Chains,
+    arcs: Vec<ClassArc>,
 }
 
-/// Arcs out of class `c` straight to the slot groups of its preferred clinician, at c'.
-fn preferred_arcs(
-    network: &Network,
-    grouping: &Grouping,
-    chains: &Chains,
-    (c, r): (u32, RequestIdx),
-    arcs: &mut Vec<ClassArc>,
-) {
-    let request = network.request(r);
-    let unbooked = network.unbooked_cost30(r);
-    if let Some(k) = request.preferred {
-        for &h in &chains.by_clinician[k.idx()] {
-            let s = grouping.slot_rep(h as usize);
-            if check_pair(network, r, s).is_ok() {
-                arcs.push(ClassArc {
+impl ClassArcs<'_> {
+    /// Arcs out of class `c` (represented by request `r`) into the first day it may take of
+    /// every chain it may use, at c' plus the missed-preference cost.
+    fn chain_entries(&mut self, c: u32, r: RequestIdx) {
+        let (network, grouping, chains) = (self.network, self.grouping, self.chains);
+        let request = network.request(r);
+        let unbooked = network.unbooked_cost30(r);
+        let d0 = first_day(request);
+        let n_sites = chains.n_sites;
+        for mode in request.modes.iter() {
+            let sites = if mode == Mode::FaceToFace {
+                0..n_sites
+            } else {
+                n_sites..n_sites + 1
+            };
+            for site in sites {
+                let site = (site < n_sites).then_some(SiteIdx(site as u32));
+                // Beyond the travel limit (or out of reach) no slot there passes.
+                if let Some(site) = site
+                    && network
+                        .travel_min(request.home, site)
+                        .is_none_or(|t| t > request.max_travel_min)
+                {
+                    continue;
+                }
+                let key = ChainKey {
+                    role: request.role,
+                    mode,
+                    site,
+                    urgency: request.urgency,
+                };
+                let Some((start, len)) = chains.run(key) else {
+                    continue;
+                };
+                let run = &chains.nodes[start as usize..(start + len) as usize];
+                let pos = run.partition_point(|n| n.day < d0);
+                if pos == run.len() {
+                    continue;
+                }
+                let v = start as usize + pos;
+                let s = grouping.slot_rep(chains.nodes[v].slots[0] as usize);
+                if check_pair(network, r, s).is_err() {
+                    continue;
+                }
+                let missed = match request.preferred {
+                    Some(k) if k != network.slot(s).clinician => COST_SCALE,
+                    _ => 0,
+                };
+                let penalty = if request.preferred.is_some() {
+                    COST_SCALE
+                } else {
+                    0
+                };
+                self.arcs.push(ClassArc {
                     class: c,
-                    head: Head::Slot(h),
-                    cost: network.booking_cost30(r, s) - unbooked,
+                    head: Head::Node(v as u32),
+                    cost: network.booking_cost30(r, s) - missed + penalty - unbooked,
                 });
+            }
+        }
+    }
+
+    /// Arcs out of class `c` straight to the slot groups of its preferred clinician, at c'.
+    fn preferred_arcs(&mut self, c: u32, r: RequestIdx) {
+        let (network, grouping, chains) = (self.network, self.grouping, self.chains);
+        let request = network.request(r);
+        let unbooked = network.unbooked_cost30(r);
+        if let Some(k) = request.preferred {
+            for &h in &chains.by_clinician[k.idx()] {
+                let s = grouping.slot_rep(h as usize);
+                if check_pair(network, r, s).is_ok() {
+                    self.arcs.push(ClassArc {
+                        class: c,
+                        head: Head::Slot(h),
+                        cost: network.booking_cost30(r, s) - unbooked,
+                    });
+                }
             }
         }
     }
@@ -287,12 +287,18 @@ impl Compact {
     pub(super) fn new(network: &Network, grouping: &Grouping) -> Self {
         let chains = Chains::new(network, grouping);
         let (classes, supply) = request_classes(network, grouping);
-        let mut arcs: Vec<ClassArc> = Vec::new();
+        let mut class_arcs = ClassArcs {
+            network,
+            grouping,
+            chains: &chains,
+            arcs: Vec::new(),
+        };
         for (c, groups) in classes.iter().enumerate() {
-            let class = (c as u32, grouping.request_rep(groups[0] as usize));
-            chain_entries(network, grouping, &chains, class, &mut arcs);
-            preferred_arcs(network, grouping, &chains, class, &mut arcs);
+            let r = grouping.request_rep(groups[0] as usize);
+            class_arcs.chain_entries(c as u32, r);
+            class_arcs.preferred_arcs(c as u32, r);
         }
+        let arcs = class_arcs.arcs;
         Compact {
             classes,
             supply,
