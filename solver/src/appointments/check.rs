@@ -14,7 +14,7 @@ pub struct BookingViolation {
 }
 
 /// Checks `bookings`; on success returns the plan's total cost in thirtieths (bookings
-/// plus unbooked requests).
+/// plus unbooked requests). Each booking is checked rule by rule, in code order.
 pub fn check(
     network: &Network,
     bookings: &[(RequestIdx, SlotIdx)],
@@ -24,48 +24,13 @@ pub fn check(
     let mut booked = vec![false; network.requests.len()];
     let mut cost = 0i64;
     for &(r, s) in bookings {
-        if r.idx() >= network.requests.len() || s.idx() >= network.slots.len() {
-            violations.push(BookingViolation {
-                code: "CP4001",
-                message: format!("booking ({}, {}) names no request or slot", r.0, s.0),
-            });
+        if let Err(v) = booking_names_a_request_and_slot(network, r, s) {
+            violations.push(v);
             continue;
         }
-        let request = network.request(r);
-        let slot = network.slot(s);
-        if std::mem::replace(&mut booked[r.idx()], true) {
-            violations.push(BookingViolation {
-                code: "CP4002",
-                message: format!("request '{}' is booked more than once", request.id),
-            });
-        }
-        if let Some(other) = slot_taken.insert(s, r) {
-            violations.push(BookingViolation {
-                code: "CP4003",
-                message: format!(
-                    "slot '{}' holds both '{}' and '{}'",
-                    slot.id,
-                    network.request(other).id,
-                    request.id
-                ),
-            });
-        }
-        if let Err(why) = check_pair(network, r, s) {
-            violations.push(BookingViolation {
-                code: "CP4004",
-                message: format!(
-                    "request '{}' may not take slot '{}': {}",
-                    request.id,
-                    slot.id,
-                    match why {
-                        Ineligible::Role => "the roles differ",
-                        Ineligible::Mode => "the slot's mode is not one the request accepts",
-                        Ineligible::Date => "the slot's date is before the request (or not the same day, for a same-day request)",
-                        Ineligible::Travel => "the slot's site is beyond the request's travel limit",
-                    }
-                ),
-            });
-        }
+        violations.extend(request_booked_once(network, r, &mut booked));
+        violations.extend(slot_holds_one_request(network, r, s, &mut slot_taken));
+        violations.extend(request_may_take_slot(network, r, s));
         cost += network.booking_cost30(r, s);
     }
     for (i, b) in booked.iter().enumerate() {
@@ -78,4 +43,73 @@ pub fn check(
     } else {
         Err(violations)
     }
+}
+
+/// CP4001: the booking names a request and a slot of the network.
+fn booking_names_a_request_and_slot(
+    network: &Network,
+    r: RequestIdx,
+    s: SlotIdx,
+) -> Result<(), BookingViolation> {
+    if r.idx() >= network.requests.len() || s.idx() >= network.slots.len() {
+        return Err(BookingViolation {
+            code: "CP4001",
+            message: format!("booking ({}, {}) names no request or slot", r.0, s.0),
+        });
+    }
+    Ok(())
+}
+
+/// CP4002: no request is booked twice (`booked` marks those seen).
+fn request_booked_once(
+    network: &Network,
+    r: RequestIdx,
+    booked: &mut [bool],
+) -> Option<BookingViolation> {
+    std::mem::replace(&mut booked[r.idx()], true).then(|| BookingViolation {
+        code: "CP4002",
+        message: format!(
+            "request '{}' is booked more than once",
+            network.request(r).id
+        ),
+    })
+}
+
+/// CP4003: no slot holds two requests (`slot_taken` holds the first of each).
+fn slot_holds_one_request(
+    network: &Network,
+    r: RequestIdx,
+    s: SlotIdx,
+    slot_taken: &mut HashMap<SlotIdx, RequestIdx>,
+) -> Option<BookingViolation> {
+    let other = slot_taken.insert(s, r)?;
+    Some(BookingViolation {
+        code: "CP4003",
+        message: format!(
+            "slot '{}' holds both '{}' and '{}'",
+            network.slot(s).id,
+            network.request(other).id,
+            network.request(r).id
+        ),
+    })
+}
+
+/// CP4004: the request may take the slot (role, mode, date, travel).
+fn request_may_take_slot(network: &Network, r: RequestIdx, s: SlotIdx) -> Option<BookingViolation> {
+    let why = check_pair(network, r, s).err()?;
+    Some(BookingViolation {
+        code: "CP4004",
+        message: format!(
+            "request '{}' may not take slot '{}': {}",
+            network.request(r).id,
+            network.slot(s).id,
+            match why {
+                Ineligible::Role => "the roles differ",
+                Ineligible::Mode => "the slot's mode is not one the request accepts",
+                Ineligible::Date =>
+                    "the slot's date is before the request (or not the same day, for a same-day request)",
+                Ineligible::Travel => "the slot's site is beyond the request's travel limit",
+            }
+        ),
+    })
 }

@@ -121,7 +121,34 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
     let start = NaiveDate::from_ymd_opt(2026, 3, 2).expect("a valid date");
     let n_sites = config.practices.max(1) as usize;
     let horizon = config.horizon_days.max(1);
+    let practices = practices(&mut rng, n_sites);
+    let travel = travel_times(&practices);
+    let n_clinicians = config.clinicians.max(config.practices).max(1) as usize;
+    let (clinicians, role_of) = clinicians(&mut rng, n_clinicians, &practices.sites);
+    let slots = slots(&mut rng, &clinicians, &role_of, (start, horizon));
+    let requests = (0..config.requests)
+        .map(|i| request(&mut rng, i, &practices, &clinicians, (start, horizon)))
+        .collect();
+    BalanceRequest {
+        planning_start: iso(start),
+        horizon_days: horizon,
+        sites: practices.sites,
+        travel,
+        clinicians,
+        slots,
+        requests,
+        options: BalanceOptionsInput::default(),
+    }
+}
 
+/// The practices: their sites, places on the square (km) and list sizes.
+struct Practices {
+    sites: Vec<SiteInput>,
+    position: Vec<(f64, f64)>,
+    list_size: Vec<f64>,
+}
+
+fn practices(rng: &mut ChaCha8Rng, n_sites: usize) -> Practices {
     let mut sites = Vec::new();
     let mut position = Vec::new();
     let mut list_size = Vec::new();
@@ -139,6 +166,17 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
         position.push((rng.random_range(0.0..12.0), rng.random_range(0.0..12.0)));
         list_size.push(rng.random_range(0.6..1.6f64));
     }
+    Practices {
+        sites,
+        position,
+        list_size,
+    }
+}
+
+/// Every pair of practices once: 5 minutes plus 3 per km, rounded.
+fn travel_times(practices: &Practices) -> Vec<TravelInput> {
+    let (sites, position) = (&practices.sites, &practices.position);
+    let n_sites = sites.len();
     let mut travel = Vec::new();
     for a in 0..n_sites {
         for b in a + 1..n_sites {
@@ -152,9 +190,26 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
             });
         }
     }
+    travel
+}
 
-    // Clinicians: every practice gets a GP first, the rest by role share.
-    let n_clinicians = config.clinicians.max(config.practices).max(1) as usize;
+/// The first index at which the running sum of `weights` passes `roll`.
+fn cumulative_pick(roll: f64, weights: impl IntoIterator<Item = f64>) -> Option<usize> {
+    let mut acc = 0.0;
+    weights.into_iter().position(|w| {
+        acc += w;
+        roll < acc
+    })
+}
+
+/// Clinicians: every practice gets a GP first, the rest by role share. Also returns
+/// each clinician's index in `ROLES`.
+fn clinicians(
+    rng: &mut ChaCha8Rng,
+    n_clinicians: usize,
+    sites: &[SiteInput],
+) -> (Vec<ClinicianInput>, Vec<usize>) {
+    let n_sites = sites.len();
     let mut clinicians: Vec<ClinicianInput> = Vec::new();
     let mut role_of: Vec<usize> = Vec::new();
     let mut counter = vec![0u32; ROLES.len()];
@@ -164,14 +219,7 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
             0
         } else {
             let roll: f64 = rng.random();
-            let mut acc = 0.0;
-            ROLES
-                .iter()
-                .position(|r| {
-                    acc += r.staff;
-                    roll < acc
-                })
-                .unwrap_or(0)
+            cumulative_pick(roll, ROLES.iter().map(|r| r.staff)).unwrap_or(0)
         };
         counter[role] += 1;
         clinicians.push(ClinicianInput {
@@ -182,8 +230,16 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
         });
         role_of.push(role);
     }
+    (clinicians, role_of)
+}
 
-    // Slots: four of five weekdays, a morning and an afternoon session.
+/// Slots: four of five weekdays, a morning and an afternoon session.
+fn slots(
+    rng: &mut ChaCha8Rng,
+    clinicians: &[ClinicianInput],
+    role_of: &[usize],
+    (start, horizon): (NaiveDate, u32),
+) -> Vec<SlotInput> {
     let mut slots = Vec::new();
     let modes = [ModeInput::FaceToFace, ModeInput::Phone, ModeInput::Video];
     for (k, clinician) in clinicians.iter().enumerate() {
@@ -222,90 +278,70 @@ pub fn network_request(config: &NetworkConfig) -> BalanceRequest {
             }
         }
     }
+    slots
+}
 
-    // Requests: a backlog dated before the start, the rest arriving day by day.
+/// Request `i`: a backlog dated before the start, the rest arriving day by day.
+fn request(
+    rng: &mut ChaCha8Rng,
+    i: u32,
+    practices: &Practices,
+    clinicians: &[ClinicianInput],
+    (start, horizon): (NaiveDate, u32),
+) -> RequestInput {
+    let (sites, list_size) = (&practices.sites, &practices.list_size);
     let total_list: f64 = list_size.iter().sum();
-    let mut requests = Vec::new();
     let travel_limits = [10u32, 20, 20, 30, 45];
-    for i in 0..config.requests {
-        let roll: f64 = rng.random::<f64>() * total_list;
-        let mut acc = 0.0;
-        let home = list_size
+    let roll: f64 = rng.random::<f64>() * total_list;
+    let home = cumulative_pick(roll, list_size.iter().copied()).unwrap_or(sites.len() - 1);
+    let roll: f64 = rng.random();
+    let role = cumulative_pick(roll, ROLES.iter().map(|r| r.demand)).unwrap_or(0);
+    let roll: f64 = rng.random();
+    let urgency = if roll < 0.15 {
+        UrgencyInput::SameDay
+    } else if roll < 0.4 {
+        UrgencyInput::Urgent
+    } else {
+        UrgencyInput::Routine
+    };
+    // Practices take requests on weekdays.
+    let backlog = urgency == UrgencyInput::Routine && rng.random_bool(0.3);
+    let day: i64 = loop {
+        let day = if backlog {
+            -rng.random_range(1..=14)
+        } else {
+            rng.random_range(0..i64::from(horizon))
+        };
+        let weekday = (start + chrono::Duration::days(day)).weekday();
+        if !matches!(weekday, Weekday::Sat | Weekday::Sun) {
+            break day;
+        }
+    };
+    let roll: f64 = rng.random();
+    let request_modes = if ROLES[role].role == "PHYSIO" || roll < 0.25 {
+        vec![ModeInput::FaceToFace]
+    } else if roll < 0.75 {
+        vec![ModeInput::FaceToFace, ModeInput::Phone, ModeInput::Video]
+    } else {
+        vec![ModeInput::Phone, ModeInput::Video]
+    };
+    let preferred_clinician_id = if ROLES[role].role == "GP" && rng.random_bool(0.4) {
+        let own: Vec<&ClinicianInput> = clinicians
             .iter()
-            .position(|&s| {
-                acc += s;
-                roll < acc
-            })
-            .unwrap_or(n_sites - 1);
-        let roll: f64 = rng.random();
-        let mut acc = 0.0;
-        let role = ROLES
-            .iter()
-            .position(|r| {
-                acc += r.demand;
-                roll < acc
-            })
-            .unwrap_or(0);
-        let roll: f64 = rng.random();
-        let urgency = if roll < 0.15 {
-            UrgencyInput::SameDay
-        } else if roll < 0.4 {
-            UrgencyInput::Urgent
-        } else {
-            UrgencyInput::Routine
-        };
-        // Practices take requests on weekdays.
-        let backlog = urgency == UrgencyInput::Routine && rng.random_bool(0.3);
-        let day: i64 = loop {
-            let day = if backlog {
-                -rng.random_range(1..=14)
-            } else {
-                rng.random_range(0..i64::from(horizon))
-            };
-            let weekday = (start + chrono::Duration::days(day)).weekday();
-            if !matches!(weekday, Weekday::Sat | Weekday::Sun) {
-                break day;
-            }
-        };
-        let roll: f64 = rng.random();
-        let request_modes = if ROLES[role].role == "PHYSIO" || roll < 0.25 {
-            vec![ModeInput::FaceToFace]
-        } else if roll < 0.75 {
-            vec![ModeInput::FaceToFace, ModeInput::Phone, ModeInput::Video]
-        } else {
-            vec![ModeInput::Phone, ModeInput::Video]
-        };
-        let preferred_clinician_id = if ROLES[role].role == "GP" && rng.random_bool(0.4) {
-            let own: Vec<&ClinicianInput> = clinicians
-                .iter()
-                .filter(|k| k.site_id == sites[home].id && k.role == "GP")
-                .collect();
-            own.choose(&mut rng)
-                .map(|k| k.id.clone())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        requests.push(RequestInput {
-            id: format!("R{:06}", i + 1),
-            home_site_id: sites[home].id.clone(),
-            role: ROLES[role].role.to_string(),
-            urgency,
-            request_date: iso(start + chrono::Duration::days(day)),
-            modes: request_modes,
-            max_travel_min: *travel_limits.choose(&mut rng).expect("non-empty"),
-            preferred_clinician_id,
-        });
-    }
-
-    BalanceRequest {
-        planning_start: iso(start),
-        horizon_days: horizon,
-        sites,
-        travel,
-        clinicians,
-        slots,
-        requests,
-        options: BalanceOptionsInput::default(),
+            .filter(|k| k.site_id == sites[home].id && k.role == "GP")
+            .collect();
+        own.choose(rng).map(|k| k.id.clone()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    RequestInput {
+        id: format!("R{:06}", i + 1),
+        home_site_id: sites[home].id.clone(),
+        role: ROLES[role].role.to_string(),
+        urgency,
+        request_date: iso(start + chrono::Duration::days(day)),
+        modes: request_modes,
+        max_travel_min: *travel_limits.choose(rng).expect("non-empty"),
+        preferred_clinician_id,
     }
 }

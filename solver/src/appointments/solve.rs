@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use super::check::{BookingViolation, check};
 use super::domain::*;
 use super::input::BalanceMethod;
-use super::model::{self, ClassNetwork, EligibleSlots, Flow, Grouping, ModelError};
+use super::model::{
+    self, ClassNetwork, EligibleSlots, Flow, GroupedSolution, Grouping, ModelError,
+};
 
 /// Why a request was left unbooked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,15 +111,9 @@ pub fn balance_cancellable(
         slot_groups = grouping.slot_groups.len(),
         "grouped the network"
     );
-    let log = network.options.log_solver;
-    let mut solution = match network.options.method {
-        BalanceMethod::Transshipment => model::solve_transshipment(network, &grouping, || {
-            cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
-        })?,
-        BalanceMethod::FullLp => model::solve_full_lp(network, &grouping, deadline, log)?,
-    };
+    let mut solution = solve_grouped(network, &grouping, deadline, cancel)?;
     if !solution.optimal {
-        fill(network, &grouping, &mut solution.flows);
+        model::fill(network, &grouping, &mut solution.flows);
     }
     let bookings = model::hand_out(&grouping, &solution.flows);
     let cost30 = check(network, &bookings).map_err(BalanceError::Check)?;
@@ -148,16 +144,7 @@ pub fn balance_cancellable(
         rounds: solution.rounds,
         deadline_reached: solution.deadline_reached,
     };
-    tracing::debug!(
-        requests = network.requests.len(),
-        slots = network.slots.len(),
-        assigned = metrics.assigned,
-        objective,
-        bound,
-        optimal = summary.optimal,
-        solve_ms = summary.solve_ms,
-        "balanced appointments"
-    );
+    log_balanced(network, &metrics, &summary);
     Ok(BalancePlan {
         bookings,
         unassigned,
@@ -166,53 +153,34 @@ pub fn balance_cancellable(
     })
 }
 
-/// After a deadline: books unbooked requests (most urgent first) into free eligible
-/// slots that cost less than waiting. A no-op on an optimal plan.
-fn fill(network: &Network, grouping: &Grouping, flows: &mut Vec<Flow>) {
-    let mut free: Vec<u32> = grouping
-        .slot_groups
-        .iter()
-        .map(|m| m.len() as u32)
-        .collect();
-    let mut left: Vec<u32> = grouping
-        .request_groups
-        .iter()
-        .map(|m| m.len() as u32)
-        .collect();
-    for f in flows.iter() {
-        free[f.slot_group as usize] -= f.count;
-        left[f.request_group as usize] -= f.count;
+/// The grouped model solved by the request's method: the network simplex stops at the
+/// deadline or when `cancel` is set, the full LP at the deadline only.
+fn solve_grouped(
+    network: &Network,
+    grouping: &Grouping,
+    deadline: Instant,
+    cancel: &AtomicBool,
+) -> Result<GroupedSolution, ModelError> {
+    let log = network.options.log_solver;
+    match network.options.method {
+        BalanceMethod::Transshipment => model::solve_transshipment(network, grouping, || {
+            cancel.load(Ordering::Relaxed) || Instant::now() >= deadline
+        }),
+        BalanceMethod::FullLp => model::solve_full_lp(network, grouping, deadline, log),
     }
-    let mut order: Vec<usize> = (0..grouping.request_groups.len())
-        .filter(|&g| left[g] > 0)
-        .collect();
-    order.sort_by_key(|&g| {
-        let r = network.request(grouping.request_rep(g));
-        (r.urgency, r.day, g)
-    });
-    let mut arcs: Vec<(i64, usize)> = Vec::new();
-    for g in order {
-        arcs.clear();
-        grouping.for_each_arc(network, g, |h, c| {
-            if c < 0 && free[h] > 0 {
-                arcs.push((c, h));
-            }
-        });
-        arcs.sort();
-        for &(_, h) in &arcs {
-            let take = left[g].min(free[h]);
-            if take > 0 {
-                left[g] -= take;
-                free[h] -= take;
-                flows.push(Flow {
-                    request_group: g as u32,
-                    slot_group: h as u32,
-                    count: take,
-                });
-            }
-        }
-    }
-    flows.sort();
+}
+
+fn log_balanced(network: &Network, metrics: &BalanceMetrics, summary: &BalanceSummary) {
+    tracing::debug!(
+        requests = network.requests.len(),
+        slots = network.slots.len(),
+        assigned = metrics.assigned,
+        objective = summary.objective,
+        bound = summary.bound,
+        optimal = summary.optimal,
+        solve_ms = summary.solve_ms,
+        "balanced appointments"
+    );
 }
 
 fn list_modes(modes: ModeSet) -> String {
@@ -232,14 +200,9 @@ fn explain(
     flows: &[Flow],
     classes: Option<&ClassNetwork>,
 ) -> Vec<Unassigned> {
-    let mut free: Vec<u32> = grouping
-        .slot_groups
-        .iter()
-        .map(|m| m.len() as u32)
-        .collect();
+    let free = grouping.free_slots(flows);
     let mut booked: Vec<u32> = vec![0; grouping.request_groups.len()];
     for f in flows {
-        free[f.slot_group as usize] -= f.count;
         booked[f.request_group as usize] += f.count;
     }
     let eligible = match classes {
@@ -252,40 +215,7 @@ fn explain(
         if unbooked.is_empty() {
             continue;
         }
-        let r = grouping.request_rep(g);
-        let request = network.request(r);
-        let role = network.role(request.role);
-        let EligibleSlots {
-            slots: eligible,
-            cheapest_free,
-        } = eligible[g];
-        let (reason, detail) = if eligible == 0 {
-            (
-                UnassignedReason::NoEligibleSlot,
-                no_slot_detail(network, grouping, r),
-            )
-        } else if let Some((_, h)) = cheapest_free {
-            let s = grouping.slot_rep(h as usize);
-            (
-                UnassignedReason::CostsMoreThanWaiting,
-                format!(
-                    "the cheapest free slot it may take ('{}', {} at {}, {} minutes away) costs {:.2}, more than waiting ({:.2})",
-                    network.slot(s).id,
-                    network.slot(s).date,
-                    network.site(network.slot(s).site).id,
-                    network.booking_travel(r, s),
-                    network.booking_cost30(r, s) as f64 / COST_SCALE as f64,
-                    network.unbooked_cost30(r) as f64 / COST_SCALE as f64
-                ),
-            )
-        } else {
-            (
-                UnassignedReason::EligibleSlotsTaken,
-                format!(
-                    "all {eligible} {role} slot(s) it may take are booked, each for a request it serves at least as well"
-                ),
-            )
-        };
+        let (reason, detail) = reason_for(network, grouping, g, eligible[g]);
         for &member in unbooked {
             out.push(Unassigned {
                 request: member,
@@ -296,6 +226,49 @@ fn explain(
     }
     out.sort_by_key(|u| u.request);
     out
+}
+
+/// Why request group `g`'s unbooked members wait, and the detail in words.
+fn reason_for(
+    network: &Network,
+    grouping: &Grouping,
+    g: usize,
+    eligible: EligibleSlots,
+) -> (UnassignedReason, String) {
+    let r = grouping.request_rep(g);
+    let request = network.request(r);
+    let role = network.role(request.role);
+    let EligibleSlots {
+        slots: eligible,
+        cheapest_free,
+    } = eligible;
+    if eligible == 0 {
+        (
+            UnassignedReason::NoEligibleSlot,
+            no_slot_detail(network, grouping, r),
+        )
+    } else if let Some((_, h)) = cheapest_free {
+        let s = grouping.slot_rep(h as usize);
+        (
+            UnassignedReason::CostsMoreThanWaiting,
+            format!(
+                "the cheapest free slot it may take ('{}', {} at {}, {} minutes away) costs {:.2}, more than waiting ({:.2})",
+                network.slot(s).id,
+                network.slot(s).date,
+                network.site(network.slot(s).site).id,
+                network.booking_travel(r, s),
+                network.booking_cost30(r, s) as f64 / COST_SCALE as f64,
+                network.unbooked_cost30(r) as f64 / COST_SCALE as f64
+            ),
+        )
+    } else {
+        (
+            UnassignedReason::EligibleSlotsTaken,
+            format!(
+                "all {eligible} {role} slot(s) it may take are booked, each for a request it serves at least as well"
+            ),
+        )
+    }
 }
 
 /// The furthest rule every slot of the request's role fails, in words.
@@ -338,40 +311,50 @@ fn share(part: usize, whole: usize) -> f64 {
     }
 }
 
+/// Requests of one urgency: how many were booked, their mean wait and the share
+/// booked within the urgency's target.
+fn urgency_metrics(
+    network: &Network,
+    bookings: &[(RequestIdx, SlotIdx)],
+    urgency: Urgency,
+) -> UrgencyMetrics {
+    let requests = network
+        .requests
+        .iter()
+        .filter(|r| r.urgency == urgency)
+        .count();
+    let waits: Vec<i64> = bookings
+        .iter()
+        .filter(|(r, _)| network.request(*r).urgency == urgency)
+        .map(|&(r, s)| network.slot(s).day - network.request(r).day)
+        .collect();
+    let within = waits
+        .iter()
+        .filter(|&&w| w <= i64::from(urgency.target_days()))
+        .count();
+    UrgencyMetrics {
+        urgency,
+        requests: requests as u32,
+        assigned: waits.len() as u32,
+        mean_wait_days: if waits.is_empty() {
+            0.0
+        } else {
+            waits.iter().sum::<i64>() as f64 / waits.len() as f64
+        },
+        share_within_target: share(within, requests),
+    }
+}
+
 /// The plan's measures (docs/model.md, "Appointment metrics").
 pub fn measure(
     network: &Network,
     bookings: &[(RequestIdx, SlotIdx)],
     cost30: i64,
 ) -> BalanceMetrics {
-    let mut by_urgency = Vec::new();
-    for urgency in Urgency::ALL {
-        let requests = network
-            .requests
-            .iter()
-            .filter(|r| r.urgency == urgency)
-            .count();
-        let waits: Vec<i64> = bookings
-            .iter()
-            .filter(|(r, _)| network.request(*r).urgency == urgency)
-            .map(|&(r, s)| network.slot(s).day - network.request(r).day)
-            .collect();
-        let within = waits
-            .iter()
-            .filter(|&&w| w <= i64::from(urgency.target_days()))
-            .count();
-        by_urgency.push(UrgencyMetrics {
-            urgency,
-            requests: requests as u32,
-            assigned: waits.len() as u32,
-            mean_wait_days: if waits.is_empty() {
-                0.0
-            } else {
-                waits.iter().sum::<i64>() as f64 / waits.len() as f64
-            },
-            share_within_target: share(within, requests),
-        });
-    }
+    let by_urgency = Urgency::ALL
+        .into_iter()
+        .map(|urgency| urgency_metrics(network, bookings, urgency))
+        .collect();
     let away = bookings
         .iter()
         .filter(|&&(r, s)| network.slot(s).site != network.request(r).home)
