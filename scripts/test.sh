@@ -8,6 +8,8 @@ scripts/setup.sh
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
 fi
+# No file imports from a file that imports it back (ARCHITECTURE.md, "Code map").
+python3 scripts/import-cycles.py
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -40,7 +40,8 @@ use clinicplan_solver::theatre::stages::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::validate;
 
 use crate::branches::Branched;
-use crate::{SIZES, SizeArg, machine, target};
+use crate::machine::{self, publish};
+use crate::sizes::{SIZES, SizeArg, target};
 
 #[derive(Args)]
 pub struct BoundsArgs {
@@ -479,5 +480,5 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
         machine::describe(),
         table(&rows)
     );
-    crate::publish(&md, args.markdown.as_deref())
+    publish(&md, args.markdown.as_deref())
 }

@@ -28,7 +28,9 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::{WorkerCopy, locate_clinicplan, machine, parse_case};
+use crate::machine::{self, publish};
+use crate::sizes::parse_case;
+use crate::worker_exe::{WorkerCopy, locate_clinicplan};
 
 #[derive(Args)]
 pub struct LoadArgs {
@@ -339,7 +341,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<()> {
         .row(&format!("large ({large_theatres}×{large_patients})"));
     md += &answers.health.row("health probe");
     md += &format!("\nServer exit after SIGTERM: {exit}.\n\n");
-    crate::publish(&md, args.markdown.as_deref())
+    publish(&md, args.markdown.as_deref())
 }
 
 /// What the clients and the probe came to, and how long they ran.

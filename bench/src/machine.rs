@@ -1,6 +1,9 @@
 //! Where and when a run was measured: the machine, the load on it, the commit.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -123,4 +126,19 @@ pub fn describe() -> String {
         .unwrap_or(0.0);
     let rustc = command_output("rustc", &["--version"]).unwrap_or_else(|| "rustc unknown".into());
     format!("{cpus} CPUs ({model}), {mem_gib:.1} GiB memory, {rustc}")
+}
+
+/// Prints a run's markdown and appends it to `markdown`, if given.
+pub fn publish(md: &str, markdown: Option<&Path>) -> anyhow::Result<()> {
+    println!("\n{md}");
+    if let Some(path) = markdown {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.write_all(md.as_bytes())?;
+        println!("appended to {}", path.display());
+    }
+    Ok(())
 }

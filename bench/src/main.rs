@@ -27,18 +27,21 @@ mod load;
 mod machine;
 mod measure;
 mod process;
+mod sizes;
 mod tables;
+mod worker_exe;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use child::{ChildArgs, Policy};
 use clinicplan_solver::theatre::generate::Family;
+use machine::publish;
 use measure::{Ctx, InstanceMeasure, measure_instance};
-use tables::Target;
+use sizes::{SIZES, Size, SizeArg, parse_case, target};
+use worker_exe::{WorkerCopy, locate_clinicplan};
 
 #[derive(Parser)]
 #[command(
@@ -69,26 +72,6 @@ enum Cmd {
     /// One measured appointment run (used by `appointments`).
     #[command(hide = true)]
     AppointmentsChild(appointments::AppointmentChildArgs),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum SizeArg {
-    Small,
-    Medium,
-    Large,
-    All,
-}
-
-impl SizeArg {
-    /// Whether the size called `label` is chosen.
-    fn includes(self, label: &str) -> bool {
-        match self {
-            SizeArg::All => true,
-            SizeArg::Small => label == "small",
-            SizeArg::Medium => label == "medium",
-            SizeArg::Large => label == "large",
-        }
-    }
 }
 
 #[derive(Args)]
@@ -137,101 +120,6 @@ struct TheatreArgs {
     /// Print the clinicplan path's solve notes.
     #[arg(long)]
     verbose: bool,
-}
-
-struct Size {
-    label: &'static str,
-    theatres: u32,
-    patients: u32,
-}
-
-const SIZES: [Size; 3] = [
-    Size {
-        label: "small",
-        theatres: 10,
-        patients: 2_500,
-    },
-    Size {
-        label: "medium",
-        theatres: 30,
-        patients: 12_000,
-    },
-    Size {
-        label: "large",
-        theatres: 60,
-        patients: 40_000,
-    },
-];
-
-/// The targets of issue 3 (default objective).
-fn target(label: &str) -> Option<Target> {
-    match label {
-        "small" => Some(Target {
-            gap: 0.01,
-            limit_s: 3.0,
-            peak_gib: None,
-        }),
-        "medium" => Some(Target {
-            gap: 0.01,
-            limit_s: 10.0,
-            peak_gib: None,
-        }),
-        "large" => Some(Target {
-            gap: 0.015,
-            limit_s: 30.0,
-            peak_gib: Some(2.0),
-        }),
-        _ => None,
-    }
-}
-
-/// A private copy of the worker executable, removed at the end: a concurrent
-/// `cargo build` replacing target/release/clinicplan mid-run must not mix versions.
-struct WorkerCopy(PathBuf);
-
-impl WorkerCopy {
-    fn new(original: &Path) -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("clinicplan-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let copy = dir.join("clinicplan");
-        std::fs::copy(original, &copy)
-            .with_context(|| format!("copying {}", original.display()))?;
-        Ok(WorkerCopy(copy))
-    }
-}
-
-impl Drop for WorkerCopy {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
-fn parse_case(text: &str) -> anyhow::Result<(u32, u32)> {
-    let (t, p) = text
-        .split_once(['x', 'X', '×'])
-        .with_context(|| format!("scaling case {text:?}: expected THEATRESxPATIENTS"))?;
-    Ok((t.trim().parse()?, p.trim().parse()?))
-}
-
-/// The `clinicplan` executable to run: `given`, or the one next to this executable.
-fn locate_clinicplan(exe: &Path, given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
-    let original = match given {
-        Some(p) => p.clone(),
-        None => exe
-            .parent()
-            .context("this executable has no directory")?
-            .join("clinicplan"),
-    };
-    if !original.is_file() {
-        bail!(
-            "{} not found: build it first with `cargo build --release -p clinicplan-service` \
-             (or run scripts/bench.sh), or pass --clinicplan PATH",
-            original.display()
-        );
-    }
-    Ok(original)
 }
 
 fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
@@ -378,21 +266,6 @@ fn theatre_markdown(args: &TheatreArgs, run: &RunHeader, measures: &[InstanceMea
     }
     md += "\n";
     md
-}
-
-/// Prints a run's markdown and appends it to `markdown`, if given.
-fn publish(md: &str, markdown: Option<&Path>) -> anyhow::Result<()> {
-    println!("\n{md}");
-    if let Some(path) = markdown {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
-        file.write_all(md.as_bytes())?;
-        println!("appended to {}", path.display());
-    }
-    Ok(())
 }
 
 fn main() -> anyhow::Result<()> {

@@ -4,14 +4,7 @@ use std::fmt::Write;
 
 use crate::measure::InstanceMeasure;
 use crate::process::ChildRun;
-
-/// A target of issue 3 for one size.
-#[derive(Clone, Copy, Debug)]
-pub struct Target {
-    pub gap: f64,
-    pub limit_s: f64,
-    pub peak_gib: Option<f64>,
-}
+use crate::sizes::Target;
 
 pub fn pct(x: Option<f64>) -> String {
     match x {
