@@ -1,19 +1,19 @@
 //! The columns of the transshipment network (its arcs, as both solvers number them),
 //! their optimal flows decomposed into request-group flows, and what both
-//! transshipment solvers share (`Prepared`).
+//! transshipment solvers share (`TransshipmentLayout`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::compact::{ClassNetwork, Compact, Head};
+use super::class_network::{ArcHead, ClassNetwork, TransshipmentNetwork};
 use super::grouping::{Flow, Grouping, flows_cost};
 use super::solution::GroupedSolution;
 use crate::appointments::domain::*;
 
-/// What a column of the compact LP (an arc of the flow network) is.
+/// What a column of the transshipment LP (an arc of the flow network) is.
 #[derive(Clone, Copy)]
 pub(super) enum Column {
-    /// Index into `Compact::arcs`.
+    /// Index into `TransshipmentNetwork::arcs`.
     Class(u32),
     /// Node to the next day of its chain.
     Link(u32),
@@ -23,23 +23,25 @@ pub(super) enum Column {
 
 /// The chain nodes some class can reach (the others carry nothing), and the columns:
 /// class arcs in class order, then per reachable node its link and its out arcs.
-fn layout(compact: &Compact) -> (Vec<bool>, Vec<Column>) {
-    let n_nodes = compact.nodes.len();
+fn layout(transshipment: &TransshipmentNetwork) -> (Vec<bool>, Vec<Column>) {
+    let n_nodes = transshipment.nodes.len();
     let mut alive = vec![false; n_nodes];
-    for arc in &compact.arcs {
-        if let Head::Node(v) = arc.head {
+    for arc in &transshipment.arcs {
+        if let ArcHead::Node(v) = arc.head {
             alive[v as usize] = true;
         }
     }
     for v in 0..n_nodes {
         if alive[v]
-            && let Some(next) = compact.nodes[v].next
+            && let Some(next) = transshipment.nodes[v].next
         {
             alive[next as usize] = true;
         }
     }
-    let mut columns: Vec<Column> = (0..compact.arcs.len() as u32).map(Column::Class).collect();
-    for (v, node) in compact.nodes.iter().enumerate() {
+    let mut columns: Vec<Column> = (0..transshipment.arcs.len() as u32)
+        .map(Column::Class)
+        .collect();
+    for (v, node) in transshipment.nodes.iter().enumerate() {
         if !alive[v] {
             continue;
         }
@@ -53,16 +55,16 @@ fn layout(compact: &Compact) -> (Vec<bool>, Vec<Column>) {
     (alive, columns)
 }
 
-/// Integral flows on the compact network's columns, split into (request group, slot
+/// Integral flows on the transshipment network's columns, split into (request group, slot
 /// group) flows. `None` if the flows do not balance (never for a feasible flow).
 fn decompose(
-    compact: &Compact,
+    transshipment: &TransshipmentNetwork,
     grouping: &Grouping,
     columns: &[Column],
     counts: &[i64],
 ) -> Option<Vec<Flow>> {
-    let pairs = class_slot_pairs(compact, columns, counts)?;
-    let flows = split_classes_into_groups(compact, grouping, pairs)?;
+    let pairs = class_slot_pairs(transshipment, columns, counts)?;
+    let flows = split_classes_into_groups(transshipment, grouping, pairs)?;
     Some(merge_flows(flows))
 }
 
@@ -70,11 +72,11 @@ fn decompose(
 /// each chain, requests that entered earlier take the earlier slots. `None` if a chain
 /// does not balance.
 fn class_slot_pairs(
-    compact: &Compact,
+    transshipment: &TransshipmentNetwork,
     columns: &[Column],
     counts: &[i64],
 ) -> Option<Vec<(u32, u32, i64)>> {
-    let n_nodes = compact.nodes.len();
+    let n_nodes = transshipment.nodes.len();
     let mut entering: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_nodes];
     let mut leaving: Vec<Vec<(u32, i64)>> = vec![Vec::new(); n_nodes];
     let mut link = vec![0i64; n_nodes];
@@ -86,10 +88,10 @@ fn class_slot_pairs(
         }
         match column {
             Column::Class(a) => {
-                let arc = &compact.arcs[a as usize];
+                let arc = &transshipment.arcs[a as usize];
                 match arc.head {
-                    Head::Node(n) => entering[n as usize].push((arc.class, count)),
-                    Head::Slot(h) => pairs.push((arc.class, h, count)),
+                    ArcHead::Node(n) => entering[n as usize].push((arc.class, count)),
+                    ArcHead::Slot(h) => pairs.push((arc.class, h, count)),
                 }
             }
             Column::Link(n) => link[n as usize] = count,
@@ -117,10 +119,10 @@ fn class_slot_pairs(
             }
         }
         let left: i64 = queue.iter().map(|p| p.1).sum();
-        if left != link[v] || (left > 0 && compact.nodes[v].next.is_none()) {
+        if left != link[v] || (left > 0 && transshipment.nodes[v].next.is_none()) {
             return None;
         }
-        if let Some(next) = compact.nodes[v].next {
+        if let Some(next) = transshipment.nodes[v].next {
             carried[next as usize] = left;
         }
     }
@@ -129,15 +131,15 @@ fn class_slot_pairs(
 
 /// Each class's pairs handed to its request groups, members group by group.
 fn split_classes_into_groups(
-    compact: &Compact,
+    transshipment: &TransshipmentNetwork,
     grouping: &Grouping,
     mut pairs: Vec<(u32, u32, i64)>,
 ) -> Option<Vec<Flow>> {
     pairs.sort_unstable();
-    let mut used = vec![(0usize, 0u32); compact.classes.len()];
+    let mut used = vec![(0usize, 0u32); transshipment.classes.len()];
     let mut flows: Vec<Flow> = Vec::new();
     for (c, h, mut count) in pairs {
-        let groups = &compact.classes[c as usize];
+        let groups = &transshipment.classes[c as usize];
         let (i, taken) = &mut used[c as usize];
         while count > 0 {
             let g = *groups.get(*i)?;
@@ -176,24 +178,24 @@ fn merge_flows(mut flows: Vec<Flow>) -> Vec<Flow> {
     merged
 }
 
-/// The compact network, its layout and the Lagrangian bound at z = 0, shared by both
+/// The transshipment network, its layout and the Lagrangian bound at z = 0, shared by both
 /// transshipment solvers.
-pub(super) struct Prepared {
-    pub(super) compact: Arc<Compact>,
+pub(super) struct TransshipmentLayout {
+    pub(super) transshipment: Arc<TransshipmentNetwork>,
     pub(super) alive: Vec<bool>,
     pub(super) columns: Vec<Column>,
     arcs_total: u64,
     zero_bound: i64,
 }
 
-impl Prepared {
+impl TransshipmentLayout {
     pub(super) fn new(network: &Network, grouping: &Grouping) -> Self {
-        let compact = Arc::new(Compact::new(network, grouping));
-        let arcs_total = compact.eligible_arcs();
-        let zero_bound = compact.lagrangian(grouping, &vec![0; grouping.slot_groups.len()]);
-        let (alive, columns) = layout(&compact);
-        Prepared {
-            compact,
+        let transshipment = Arc::new(TransshipmentNetwork::new(network, grouping));
+        let arcs_total = transshipment.eligible_arcs();
+        let zero_bound = transshipment.lagrangian(grouping, &vec![0; grouping.slot_groups.len()]);
+        let (alive, columns) = layout(&transshipment);
+        TransshipmentLayout {
+            transshipment,
             alive,
             columns,
             arcs_total,
@@ -212,7 +214,7 @@ impl Prepared {
             arcs: self.arcs_total,
             arcs_in_lp: self.columns.len() as u64,
             rounds: 1,
-            classes: Some(ClassNetwork(self.compact.clone())),
+            classes: Some(ClassNetwork(self.transshipment.clone())),
         }
     }
 
@@ -225,10 +227,10 @@ impl Prepared {
         counts: &[i64],
         z: &[i64],
     ) -> Option<GroupedSolution> {
-        let flows = decompose(&self.compact, grouping, &self.columns, counts)?;
+        let flows = decompose(&self.transshipment, grouping, &self.columns, counts)?;
         let cost = flows_cost(network, grouping, &flows);
         let bound30 = self
-            .compact
+            .transshipment
             .lagrangian(grouping, z)
             .max(self.zero_bound)
             .min(cost);
@@ -241,7 +243,7 @@ impl Prepared {
             arcs: self.arcs_total,
             arcs_in_lp: self.columns.len() as u64,
             rounds: 1,
-            classes: Some(ClassNetwork(self.compact.clone())),
+            classes: Some(ClassNetwork(self.transshipment.clone())),
         })
     }
 }

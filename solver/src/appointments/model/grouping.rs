@@ -140,7 +140,7 @@ pub struct EligibleSlots {
 }
 
 /// Per request group, from its eligible arcs (`for_each_arc`): what the transshipment
-/// network gives faster through `ClassNetwork::eligible_slots` (compact.rs).
+/// network gives faster through `ClassNetwork::eligible_slots` (transshipment.rs).
 pub fn eligible_slots(network: &Network, grouping: &Grouping, free: &[u32]) -> Vec<EligibleSlots> {
     (0..grouping.request_groups.len())
         .map(|g| {

@@ -11,11 +11,12 @@
 //! transportation problem between groups: x[g,h] ≥ 0 requests of group g booked into
 //! slots of group h, Σ_h x[g,h] ≤ |g|, Σ_g x[g,h] ≤ |h|, minimise Σ c'[g,h] x[g,h] with
 //! c' = booking cost − unbooked cost. Its constraint matrix is totally unimodular, so a
-//! basic optimal solution (simplex) is integral.//!
+//! basic optimal solution (simplex) is integral.
+//!
 //! The files, each using only those listed before it:
 //! - `grouping`: request and slot groups, their eligible arcs, the greedy fill and the
 //!   hand-out of individual slots;
-//! - `compact`: the transshipment network of request classes and day chains, its
+//! - `class_network`: the transshipment network of request classes and day chains, its
 //!   Lagrangian bound and the eligible slots for explanations;
 //! - `solution`: what every solver returns, and its error;
 //! - `columns`: the network's columns, their decomposition into group flows, and what
@@ -24,15 +25,15 @@
 //! - `transshipment_lp`: the same network as a HiGHS LP (for comparison);
 //! - `full_lp`: the whole grouped LP through good_lp (the reference).
 
+mod class_network;
 mod columns;
-mod compact;
 mod full_lp;
 mod grouping;
 mod solution;
 mod transshipment;
 mod transshipment_lp;
 
-pub use compact::ClassNetwork;
+pub use class_network::ClassNetwork;
 pub use full_lp::solve_full_lp;
 pub use grouping::{EligibleSlots, Flow, Grouping, eligible_slots, fill, greedy, hand_out};
 pub use solution::{GroupedSolution, ModelError};

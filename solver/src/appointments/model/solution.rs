@@ -1,6 +1,6 @@
 //! What every solver of the grouped model returns, and how it fails.
 
-use super::compact::ClassNetwork;
+use super::class_network::ClassNetwork;
 use super::grouping::Flow;
 
 /// What a solve of the grouped model gives.

@@ -1,8 +1,8 @@
 //! The default solver: the transshipment network as one min-cost flow per role, solved
 //! by our network simplex (`appointments::flow`).
 
-use super::columns::{Column, Prepared};
-use super::compact::{Compact, Head};
+use super::class_network::{ArcHead, TransshipmentNetwork};
+use super::columns::{Column, TransshipmentLayout};
 use super::grouping::Grouping;
 use super::solution::{GroupedSolution, ModelError};
 use crate::appointments::domain::*;
@@ -38,27 +38,27 @@ pub fn solve_transshipment(
     grouping: &Grouping,
     mut stop: impl FnMut() -> bool,
 ) -> Result<GroupedSolution, ModelError> {
-    let prepared = Prepared::new(network, grouping);
-    if prepared.compact.arcs.is_empty() {
-        return Ok(prepared.fallback(false));
+    let laid_out = TransshipmentLayout::new(network, grouping);
+    if laid_out.transshipment.arcs.is_empty() {
+        return Ok(laid_out.fallback(false));
     }
     if stop() {
-        return Ok(prepared.fallback(true));
+        return Ok(laid_out.fallback(true));
     }
     let n_h = grouping.slot_groups.len();
     // Roles never share a slot, so each role is a network of its own.
-    let roles = Roles::new(network, grouping, &prepared.compact);
+    let roles = Roles::new(network, grouping, &laid_out.transshipment);
     let mut local = LocalIndex {
-        class: vec![0u32; prepared.compact.classes.len()],
+        class: vec![0u32; laid_out.transshipment.classes.len()],
         slot: vec![0u32; n_h],
-        node: vec![u32::MAX; prepared.compact.nodes.len()],
+        node: vec![u32::MAX; laid_out.transshipment.nodes.len()],
     };
-    let mut counts = vec![0i64; prepared.columns.len()];
+    let mut counts = vec![0i64; laid_out.columns.len()];
     let mut z = vec![0i64; n_h];
     let mut pivots = 0u64;
     for role in 0..network.roles.len() {
-        let total: i64 = prepared
-            .compact
+        let total: i64 = laid_out
+            .transshipment
             .supply
             .iter()
             .zip(&roles.class)
@@ -68,14 +68,14 @@ pub fn solve_transshipment(
         if total == 0 {
             continue;
         }
-        let built = role_network(&prepared, grouping, &roles, (role, total), &mut local);
+        let built = role_network(&laid_out, grouping, &roles, (role, total), &mut local);
         let solved = built
             .net
             .solve(&mut stop)
             .map_err(|e| ModelError::Flow(e.to_string()))?;
         match solved.status {
             FlowStatus::Optimal => {}
-            FlowStatus::Interrupted => return Ok(prepared.fallback(true)),
+            FlowStatus::Interrupted => return Ok(laid_out.fallback(true)),
             other => return Err(ModelError::Flow(format!("the network ended {other:?}"))),
         }
         pivots += solved.pivots;
@@ -90,8 +90,8 @@ pub fn solve_transshipment(
             }
         }
     }
-    tracing::debug!(columns = prepared.columns.len(), pivots, "network simplex");
-    prepared
+    tracing::debug!(columns = laid_out.columns.len(), pivots, "network simplex");
+    laid_out
         .finish(network, grouping, &counts, &z)
         .ok_or_else(|| ModelError::Flow("the optimal flow did not decompose".to_string()))
 }
@@ -104,11 +104,11 @@ struct Roles {
 }
 
 impl Roles {
-    fn new(network: &Network, grouping: &Grouping, compact: &Compact) -> Self {
+    fn new(network: &Network, grouping: &Grouping, transshipment: &TransshipmentNetwork) -> Self {
         let slot: Vec<usize> = (0..grouping.slot_groups.len())
             .map(|h| network.slot(grouping.slot_rep(h)).role.idx())
             .collect();
-        let class: Vec<usize> = compact
+        let class: Vec<usize> = transshipment
             .classes
             .iter()
             .map(|groups| {
@@ -118,7 +118,7 @@ impl Roles {
                     .idx()
             })
             .collect();
-        let node: Vec<usize> = compact
+        let node: Vec<usize> = transshipment
             .nodes
             .iter()
             .map(|node| slot[node.slots[0] as usize])
@@ -126,9 +126,9 @@ impl Roles {
         Roles { slot, class, node }
     }
 
-    fn of_column(&self, compact: &Compact, column: Column) -> usize {
+    fn of_column(&self, transshipment: &TransshipmentNetwork, column: Column) -> usize {
         match column {
-            Column::Class(a) => self.class[compact.arcs[a as usize].class as usize],
+            Column::Class(a) => self.class[transshipment.arcs[a as usize].class as usize],
             Column::Link(v) | Column::Out(v, _) => self.node[v as usize],
         }
     }
@@ -153,13 +153,13 @@ struct RoleNetwork {
 /// slot groups, reachable chain nodes; arcs this role's columns in column order, then
 /// supplies, slots and the bypass.
 fn role_network(
-    prepared: &Prepared,
+    laid_out: &TransshipmentLayout,
     grouping: &Grouping,
     roles: &Roles,
     (role, total): (usize, i64),
     local: &mut LocalIndex,
 ) -> RoleNetwork {
-    let compact = &prepared.compact;
+    let transshipment = &laid_out.transshipment;
     let mut net = FlowNetwork::new();
     let source = net.add_node(total);
     let sink = net.add_node(-total);
@@ -174,19 +174,19 @@ fn role_network(
         }
     }
     for (v, &r) in roles.node.iter().enumerate() {
-        if r == role && prepared.alive[v] {
+        if r == role && laid_out.alive[v] {
             local.node[v] = net.add_node(0);
         }
     }
     let mut columns: Vec<u32> = Vec::new();
-    for (i, &column) in prepared.columns.iter().enumerate() {
-        if roles.of_column(compact, column) != role {
+    for (i, &column) in laid_out.columns.iter().enumerate() {
+        if roles.of_column(transshipment, column) != role {
             continue;
         }
         columns.push(i as u32);
-        add_column_arc(&mut net, compact, local, column);
+        add_column_arc(&mut net, transshipment, local, column);
     }
-    for (c, &n) in compact.supply.iter().enumerate() {
+    for (c, &n) in transshipment.supply.iter().enumerate() {
         if roles.class[c] == role {
             net.add_arc(source, local.class[c], n, 0);
         }
@@ -201,18 +201,23 @@ fn role_network(
 }
 
 /// The flow arc of one column.
-fn add_column_arc(net: &mut FlowNetwork, compact: &Compact, local: &LocalIndex, column: Column) {
+fn add_column_arc(
+    net: &mut FlowNetwork,
+    transshipment: &TransshipmentNetwork,
+    local: &LocalIndex,
+    column: Column,
+) {
     match column {
         Column::Class(a) => {
-            let arc = &compact.arcs[a as usize];
+            let arc = &transshipment.arcs[a as usize];
             let head = match arc.head {
-                Head::Node(v) => local.node[v as usize],
-                Head::Slot(h) => local.slot[h as usize],
+                ArcHead::Node(v) => local.node[v as usize],
+                ArcHead::Slot(h) => local.slot[h as usize],
             };
             net.add_arc(local.class[arc.class as usize], head, UNBOUNDED, arc.cost);
         }
         Column::Link(v) => {
-            let node = &compact.nodes[v as usize];
+            let node = &transshipment.nodes[v as usize];
             let next = node.next.expect("a link has a next day") as usize;
             net.add_arc(
                 local.node[v as usize],

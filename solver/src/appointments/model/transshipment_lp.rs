@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use highs::{ColProblem, HighsModelStatus, Row, Sense};
 
-use super::columns::{Column, Prepared};
-use super::compact::Head;
+use super::class_network::ArcHead;
+use super::columns::{Column, TransshipmentLayout};
 use super::grouping::Grouping;
 use super::solution::{GroupedSolution, ModelError};
 use crate::appointments::domain::*;
@@ -25,15 +25,15 @@ pub fn solve_transshipment_highs(
     deadline: Instant,
     log: bool,
 ) -> Result<GroupedSolution, ModelError> {
-    let prepared = Prepared::new(network, grouping);
-    if prepared.compact.arcs.is_empty() {
-        return Ok(prepared.fallback(false));
+    let laid_out = TransshipmentLayout::new(network, grouping);
+    if laid_out.transshipment.arcs.is_empty() {
+        return Ok(laid_out.fallback(false));
     }
     let n_h = grouping.slot_groups.len();
-    let (problem, first_slot_row) = transshipment_problem(&prepared, grouping);
+    let (problem, first_slot_row) = transshipment_problem(&laid_out, grouping);
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
-        return Ok(prepared.fallback(true));
+        return Ok(laid_out.fallback(true));
     }
     let mut model = problem.optimise(Sense::Minimise);
     model.try_set_option("output_flag", log).map_err(err)?;
@@ -47,7 +47,7 @@ pub fn solve_transshipment_highs(
     let solved = model.try_solve().map_err(err)?;
     if solved.status() != HighsModelStatus::Optimal {
         if Instant::now() >= deadline {
-            return Ok(prepared.fallback(true));
+            return Ok(laid_out.fallback(true));
         }
         return Err(ModelError::Highs(format!(
             "the transshipment LP ended {:?}",
@@ -60,7 +60,7 @@ pub fn solve_transshipment_highs(
         .iter()
         .map(|&d| (d.round() as i64).min(0))
         .collect();
-    prepared
+    laid_out
         .finish(network, grouping, &counts, &z)
         .ok_or_else(|| ModelError::Highs("the LP optimum came back unbalanced".to_string()))
 }
@@ -68,10 +68,13 @@ pub fn solve_transshipment_highs(
 /// The LP: a row per class (≤ its supply), per slot group (≤ its size) and per
 /// reachable chain node (balance), a column per network arc. Also returns the first
 /// slot group row, for the duals.
-fn transshipment_problem(prepared: &Prepared, grouping: &Grouping) -> (ColProblem, usize) {
-    let compact = &prepared.compact;
+fn transshipment_problem(
+    laid_out: &TransshipmentLayout,
+    grouping: &Grouping,
+) -> (ColProblem, usize) {
+    let transshipment = &laid_out.transshipment;
     let mut problem = ColProblem::default();
-    let class_rows: Vec<Row> = compact
+    let class_rows: Vec<Row> = transshipment
         .supply
         .iter()
         .map(|&n| problem.add_row(..=n as f64))
@@ -82,18 +85,18 @@ fn transshipment_problem(prepared: &Prepared, grouping: &Grouping) -> (ColProble
         .map(|m| problem.add_row(..=m.len() as f64))
         .collect();
     let first_slot_row = class_rows.len();
-    let node_rows: Vec<Option<Row>> = prepared
+    let node_rows: Vec<Option<Row>> = laid_out
         .alive
         .iter()
         .map(|&a| a.then(|| problem.add_row(0.0..=0.0)))
         .collect();
-    for &column in &prepared.columns {
+    for &column in &laid_out.columns {
         match column {
             Column::Class(a) => {
-                let arc = &compact.arcs[a as usize];
+                let arc = &transshipment.arcs[a as usize];
                 let head = match arc.head {
-                    Head::Node(v) => node_rows[v as usize].expect("entered"),
-                    Head::Slot(h) => slot_rows[h as usize],
+                    ArcHead::Node(v) => node_rows[v as usize].expect("entered"),
+                    ArcHead::Slot(h) => slot_rows[h as usize],
                 };
                 problem.add_column(
                     arc.cost as f64,
@@ -102,7 +105,7 @@ fn transshipment_problem(prepared: &Prepared, grouping: &Grouping) -> (ColProble
                 );
             }
             Column::Link(v) => {
-                let node = &compact.nodes[v as usize];
+                let node = &transshipment.nodes[v as usize];
                 let row = node_rows[v as usize].expect("alive");
                 let next = node.next.expect("a link has a next day");
                 let next_row = node_rows[next as usize].expect("alive after an alive node");

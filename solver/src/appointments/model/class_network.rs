@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::grouping::{EligibleSlots, Grouping};
 use crate::appointments::domain::*;
 
-/// A day chain of the compact network: the slot groups of one role, one mode and (face
+/// A day chain of the transshipment network: the slot groups of one role, one mode and (face
 /// to face only) one site, as seen by requests of one urgency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct ChainKey {
@@ -31,7 +31,7 @@ pub(super) struct Node {
 }
 
 #[derive(Clone, Copy)]
-pub(super) enum Head {
+pub(super) enum ArcHead {
     Node(u32),
     Slot(u32),
 }
@@ -39,13 +39,13 @@ pub(super) enum Head {
 /// An arc out of a request class.
 pub(super) struct ClassArc {
     pub(super) class: u32,
-    pub(super) head: Head,
+    pub(super) head: ArcHead,
     pub(super) cost: i64,
 }
 
 /// The transshipment network equivalent to the grouped transportation problem (see
 /// `solve_transshipment`).
-pub(super) struct Compact {
+pub(super) struct TransshipmentNetwork {
     /// Request groups of each class, in group order.
     pub(super) classes: Vec<Vec<u32>>,
     pub(super) supply: Vec<i64>,
@@ -256,7 +256,7 @@ impl ClassArcs<'_> {
                 };
                 self.arcs.push(ClassArc {
                     class: c,
-                    head: Head::Node(v as u32),
+                    head: ArcHead::Node(v as u32),
                     cost: network.booking_cost30(r, s) - missed + penalty - unbooked,
                 });
             }
@@ -274,7 +274,7 @@ impl ClassArcs<'_> {
                 if check_pair(network, r, s).is_ok() {
                     self.arcs.push(ClassArc {
                         class: c,
-                        head: Head::Slot(h),
+                        head: ArcHead::Slot(h),
                         cost: network.booking_cost30(r, s) - unbooked,
                     });
                 }
@@ -283,7 +283,7 @@ impl ClassArcs<'_> {
     }
 }
 
-impl Compact {
+impl TransshipmentNetwork {
     pub(super) fn new(network: &Network, grouping: &Grouping) -> Self {
         let chains = Chains::new(network, grouping);
         let (classes, supply) = request_classes(network, grouping);
@@ -299,7 +299,7 @@ impl Compact {
             class_arcs.preferred_arcs(c as u32, r);
         }
         let arcs = class_arcs.arcs;
-        Compact {
+        TransshipmentNetwork {
             classes,
             supply,
             nodes: chains.nodes,
@@ -328,8 +328,8 @@ impl Compact {
         let mut best = vec![0i64; self.classes.len()];
         for arc in &self.arcs {
             let tail = match arc.head {
-                Head::Node(v) => reach[v as usize],
-                Head::Slot(h) => -z[h as usize],
+                ArcHead::Node(v) => reach[v as usize],
+                ArcHead::Slot(h) => -z[h as usize],
             };
             let b = &mut best[arc.class as usize];
             *b = (*b).min(arc.cost.saturating_add(tail));
@@ -359,8 +359,10 @@ impl Compact {
         self.arcs
             .iter()
             .map(|arc| match arc.head {
-                Head::Node(v) => reach[v as usize] * self.classes[arc.class as usize].len() as u64,
-                Head::Slot(_) => 0,
+                ArcHead::Node(v) => {
+                    reach[v as usize] * self.classes[arc.class as usize].len() as u64
+                }
+                ArcHead::Slot(_) => 0,
             })
             .sum()
     }
@@ -369,7 +371,7 @@ impl Compact {
 /// The request classes and day chains of the transshipment network, kept for
 /// explanations.
 #[derive(Clone)]
-pub struct ClassNetwork(pub(super) Arc<Compact>);
+pub struct ClassNetwork(pub(super) Arc<TransshipmentNetwork>);
 
 impl std::fmt::Debug for ClassNetwork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -389,12 +391,12 @@ impl ClassNetwork {
     /// (backwards, in integers) and then over the class's arcs; every group of a class
     /// has the same eligible slot groups at the same c'.
     pub fn eligible_slots(&self, grouping: &Grouping, free: &[u32]) -> Vec<EligibleSlots> {
-        let compact = &*self.0;
-        let n_nodes = compact.nodes.len();
+        let transshipment = &*self.0;
+        let n_nodes = transshipment.nodes.len();
         let mut reach = vec![0u64; n_nodes];
         let mut best: Vec<Option<(i64, i64, u32)>> = vec![None; n_nodes];
         for v in (0..n_nodes).rev() {
-            let node = &compact.nodes[v];
+            let node = &transshipment.nodes[v];
             let mut b: Option<(i64, i64, u32)> = node
                 .slots
                 .iter()
@@ -419,15 +421,15 @@ impl ClassNetwork {
         }
         // Per class: eligible slots, and the least (c', day, slot group) that is free.
         type Cheapest = Option<(i64, i64, u32)>;
-        let mut per_class: Vec<(u64, Cheapest)> = vec![(0, None); compact.classes.len()];
-        for arc in &compact.arcs {
+        let mut per_class: Vec<(u64, Cheapest)> = vec![(0, None); transshipment.classes.len()];
+        for arc in &transshipment.arcs {
             let (slots, cheapest) = &mut per_class[arc.class as usize];
             let candidate = match arc.head {
-                Head::Node(v) => {
+                ArcHead::Node(v) => {
                     *slots += reach[v as usize];
                     best[v as usize].map(|(c, d, h)| (c + arc.cost, d, h))
                 }
-                Head::Slot(h) => (free[h as usize] > 0)
+                ArcHead::Slot(h) => (free[h as usize] > 0)
                     .then(|| (arc.cost, grouping.slot_group_day[h as usize], h)),
             };
             if let Some(candidate) = candidate {
@@ -441,7 +443,7 @@ impl ClassNetwork {
             };
             grouping.request_groups.len()
         ];
-        for (c, groups) in compact.classes.iter().enumerate() {
+        for (c, groups) in transshipment.classes.iter().enumerate() {
             let (slots, cheapest) = per_class[c];
             for &g in groups {
                 out[g as usize] = EligibleSlots {
