@@ -56,9 +56,10 @@ pub(super) struct GenerateRequestArgs {
     horizon_days: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The kind of week (the benchmark's week families, solver/src/theatre/generate/families.rs): baseline, half-days,
-    /// room-days, cataracts, major-cases, ... A family that fixes the list length
-    /// (short-lists, long-lists) sets the patients from the theatres.
+    /// The kind of week, one of the benchmark's week families: baseline, half-days,
+    /// room-days, cataracts, major-cases, ... (solver/src/theatre/generate/families.rs).
+    /// A family that fixes the list length (short-lists, long-lists) sets the patients
+    /// from the theatres.
     #[arg(long, default_value = "baseline")]
     family: clinicplan_solver::theatre::generate::Family,
 }
