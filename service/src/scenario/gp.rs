@@ -171,24 +171,9 @@ pub fn write_gp_outputs(
     Ok(written)
 }
 
-fn load_or_report(file: &Path) -> Result<GpScenario, ExitCode> {
-    load_gp(file).map_err(|e| {
-        let problems = e.problems();
-        eprintln!(
-            "clinicplan: {} has {} problem(s):",
-            file.display(),
-            problems.len()
-        );
-        for p in problems {
-            eprintln!("  {p}");
-        }
-        ExitCode::from(2)
-    })
-}
-
 /// `clinicplan scenario validate FILE` for a GP-network file.
 pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match super::load_or_report(file, load_gp) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -214,7 +199,7 @@ pub fn run_cli(
     out: Option<PathBuf>,
     solver: &dyn WeekSolver,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match super::load_or_report(file, load_gp) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };

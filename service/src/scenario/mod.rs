@@ -20,6 +20,7 @@ pub mod remote;
 mod run;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clinicplan_solver::simulate::config::ScenarioConfig;
 use clinicplan_solver::simulate::gp::GP_KIND;
@@ -54,6 +55,26 @@ impl LoadError {
             other => vec![other.to_string()],
         }
     }
+}
+
+/// Loads a scenario file with `load`, or prints its problems (one a line, under the
+/// file's name) and returns exit code 2: how the command line reads a scenario file.
+pub fn load_or_report<T>(
+    file: &Path,
+    load: impl FnOnce(&Path) -> Result<T, LoadError>,
+) -> Result<T, ExitCode> {
+    load(file).map_err(|e| {
+        let problems = e.problems();
+        eprintln!(
+            "clinicplan: {} has {} problem(s):",
+            file.display(),
+            problems.len()
+        );
+        for p in problems {
+            eprintln!("  {p}");
+        }
+        ExitCode::from(2)
+    })
 }
 
 /// The `kind` of a theatre-list scenario (the default when a file gives none).
