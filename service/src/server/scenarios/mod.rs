@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario, run_gp_variant};
+use clinicplan_solver::simulate::gp::{GpScenario, run_gp_variant};
 use clinicplan_solver::simulate::{InProcess, RunOptions, Scenario};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
@@ -27,151 +27,20 @@ use tracing::{Instrument, info, info_span, warn};
 
 use super::state::{Shared, with_request_id};
 use crate::convert::scenarios as convert;
-use crate::error::{FieldProblem, ServiceError, to_status};
+use crate::error::{ServiceError, to_status};
 use crate::proto;
 use crate::proto::scenario_runner_server::ScenarioRunner;
-use crate::scenario::gp::{parse_gp, selected_gp_variants};
-use crate::scenario::{
-    CsvProblem, LoadError, THEATRE_KIND, parse_scenario_with, ptl, run_scenario, scenario_kind,
-    selected_variants,
-};
+use crate::scenario::run_scenario;
+use crate::telemetry::Metrics;
+use parse::{Parsed, parse_blocking};
 
-/// The name problems give the TOML text.
-const SHOWN: &str = "scenario_toml";
+mod parse;
 
 /// Events waiting to be sent before the simulation waits for the client.
 const CHANNEL_DEPTH: usize = 64;
 
 /// The ScenarioRunner service, sharing the server's solve pool.
 pub(super) struct ScenarioRunnerService(pub(super) Arc<Shared>);
-
-/// A scenario's problems as field violations: TOML syntax at `scenario_toml`, CSV rows
-/// at `waiting_list_csv` (the description gives line and column), and the rest at
-/// their location in the scenario (`hospital.sessions[3].weekday`).
-fn load_problems(error: LoadError, csv_name: Option<&str>) -> Vec<FieldProblem> {
-    let csv_field = |message: String| FieldProblem {
-        field: "waiting_list_csv".into(),
-        message,
-    };
-    match error {
-        LoadError::Toml { message, .. } => vec![FieldProblem {
-            field: "scenario_toml".into(),
-            message,
-        }],
-        LoadError::Csv(problems) => problems.iter().map(|p| csv_field(p.to_string())).collect(),
-        LoadError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| match csv_name {
-                Some(name) if p.location.starts_with(&format!("{name} line")) => {
-                    csv_field(p.to_string())
-                }
-                _ => FieldProblem {
-                    field: p.location,
-                    message: p.message,
-                },
-            })
-            .collect(),
-        LoadError::Io { .. } => vec![FieldProblem {
-            field: "scenario_toml".into(),
-            message: error.to_string(),
-        }],
-    }
-}
-
-/// A scenario of either kind.
-enum Parsed {
-    Theatre(Scenario),
-    Gp(GpScenario),
-}
-
-/// Parses and validates the TOML text of either kind with the CSV text sent beside it
-/// (none for a GP-network scenario).
-fn parse_any(toml_text: &str, csv_text: &str) -> Result<Parsed, ServiceError> {
-    if scenario_kind(toml_text) != GP_KIND {
-        return parse(toml_text, csv_text).map(Parsed::Theatre);
-    }
-    if !csv_text.is_empty() {
-        return Err(ServiceError::Scenario(vec![FieldProblem {
-            field: "waiting_list_csv".into(),
-            message: "a CSV was sent with a GP-network scenario, which reads none: send no CSV"
-                .into(),
-        }]));
-    }
-    parse_gp(toml_text, SHOWN)
-        .map(Parsed::Gp)
-        .map_err(|e| ServiceError::Scenario(load_problems(e, None)))
-}
-
-/// Parses and validates theatre-list TOML text with the CSV text sent beside it.
-fn parse(toml_text: &str, csv_text: &str) -> Result<Scenario, ServiceError> {
-    let mut named_csv: Option<String> = None;
-    let parsed = parse_scenario_with(toml_text, SHOWN, |file| {
-        named_csv = Some(file.to_string());
-        if csv_text.is_empty() {
-            return Err(LoadError::Csv(vec![CsvProblem {
-                file: file.to_string(),
-                line: 0,
-                column: None,
-                message: format!(
-                    "the scenario's [waiting_list] names the CSV file '{file}', which this \
-                     server cannot read: send its text in waiting_list_csv"
-                ),
-            }]));
-        }
-        ptl::parse_ptl(csv_text.as_bytes(), file).map_err(LoadError::Csv)
-    });
-    let scenario =
-        parsed.map_err(|e| ServiceError::Scenario(load_problems(e, named_csv.as_deref())))?;
-    if named_csv.is_none() && !csv_text.is_empty() {
-        return Err(ServiceError::Scenario(vec![FieldProblem {
-            field: "waiting_list_csv".into(),
-            message: "a CSV was sent but the scenario's [waiting_list] names no csv file: \
-                      add `csv = \"<name>\"` to it, or send no CSV"
-                .into(),
-        }]));
-    }
-    Ok(scenario)
-}
-
-/// The variants and weeks asked for, checked against the scenario (`select` picks the
-/// variants, `horizon_weeks` is its horizon).
-fn run_choice(
-    select: impl FnOnce(Option<&[String]>) -> Result<Vec<String>, String>,
-    horizon_weeks: u32,
-    variants: &[String],
-    weeks: u32,
-) -> Result<(Vec<String>, u32), ServiceError> {
-    let mut problems = Vec::new();
-    let wanted = (!variants.is_empty()).then_some(variants);
-    let names = select(wanted).unwrap_or_else(|message| {
-        problems.push(FieldProblem {
-            field: "variants".into(),
-            message,
-        });
-        Vec::new()
-    });
-    if weeks > horizon_weeks {
-        problems.push(FieldProblem {
-            field: "weeks".into(),
-            message: format!(
-                "{weeks} weeks: the scenario's horizon is {horizon_weeks} weeks; give at most that, or 0 for all",
-            ),
-        });
-    }
-    if !problems.is_empty() {
-        return Err(ServiceError::Scenario(problems));
-    }
-    let weeks = if weeks == 0 { horizon_weeks } else { weeks };
-    Ok((names, weeks))
-}
-
-/// Parsing a large CSV is work: off the async threads.
-async fn parse_blocking(toml_text: String, csv_text: String) -> Result<Parsed, Status> {
-    tokio::task::spawn_blocking(move || parse_any(&toml_text, &csv_text))
-        .await
-        .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?
-        .map_err(to_status)
-}
 
 type EventResult = Result<proto::RunScenarioEvent, Status>;
 
@@ -293,6 +162,55 @@ fn simulate_gp(
     send_summary(tx, convert::gp_summary_event(summary))
 }
 
+/// A run the server has admitted: the scenario, its variants and weeks, and when the
+/// call came in.
+struct Run {
+    scenario: Parsed,
+    names: Vec<String>,
+    weeks: u32,
+    started: Instant,
+}
+
+/// Runs `run` on a blocking thread (holding `permit`, within the current span) and
+/// returns the stream of its events.
+fn spawn_run(run: Run, permit: OwnedSemaphorePermit, metrics: Metrics) -> Events {
+    let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let Run {
+            scenario,
+            names,
+            weeks,
+            started,
+        } = run;
+        metrics.running.inc();
+        let code = span.in_scope(|| {
+            let code = match &scenario {
+                Parsed::Theatre(s) => simulate(s, &names, weeks, &flag, &tx),
+                Parsed::Gp(s) => simulate_gp(s, &names, weeks, &flag, &tx),
+            };
+            info!(
+                ?code,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "RunScenario ended"
+            );
+            code
+        });
+        metrics.running.dec();
+        if code == Code::Ok {
+            metrics.solved("RunScenario", started.elapsed(), 0.0);
+        }
+        metrics.answered("RunScenario", code);
+    });
+    Events {
+        rx: ReceiverStream::new(rx),
+        cancel,
+    }
+}
+
 #[tonic::async_trait]
 impl ScenarioRunner for ScenarioRunnerService {
     type RunScenarioStream = Pin<Box<dyn Stream<Item = EventResult> + Send + 'static>>;
@@ -308,28 +226,13 @@ impl ScenarioRunner for ScenarioRunnerService {
         let answer: Result<Response<Self::RunScenarioStream>, Status> = async {
             let request = request.into_inner();
             let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
-            let (names, weeks) = match &scenario {
-                Parsed::Theatre(s) => run_choice(
-                    |w| selected_variants(s, w),
-                    s.horizon_weeks,
-                    &request.variants,
-                    request.weeks,
-                ),
-                Parsed::Gp(s) => run_choice(
-                    |w| selected_gp_variants(s, w),
-                    s.horizon_weeks,
-                    &request.variants,
-                    request.weeks,
-                ),
+            let (names, weeks) = scenario
+                .run_choice(&request.variants, request.weeks)
+                .map_err(to_status)?;
+            if let Parsed::Theatre(s) = &scenario {
+                shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
             }
-            .map_err(to_status)?;
-            let (name, kind) = match &scenario {
-                Parsed::Theatre(s) => {
-                    shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
-                    (s.name.clone(), THEATRE_KIND)
-                }
-                Parsed::Gp(s) => (s.name.clone(), GP_KIND),
-            };
+            let (name, kind) = scenario.name_and_kind();
             info!(
                 scenario = %name,
                 kind,
@@ -338,36 +241,14 @@ impl ScenarioRunner for ScenarioRunnerService {
                 "RunScenario received"
             );
             let permit = shared.admission.admit().await?;
-            let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
-            let cancel = Arc::new(AtomicBool::new(false));
-            let flag = cancel.clone();
-            let metrics = shared.metrics.clone();
-            let span = tracing::Span::current();
-            tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                metrics.running.inc();
-                let code = span.in_scope(|| {
-                    let code = match &scenario {
-                        Parsed::Theatre(s) => simulate(s, &names, weeks, &flag, &tx),
-                        Parsed::Gp(s) => simulate_gp(s, &names, weeks, &flag, &tx),
-                    };
-                    info!(
-                        ?code,
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "RunScenario ended"
-                    );
-                    code
-                });
-                metrics.running.dec();
-                if code == Code::Ok {
-                    metrics.solved("RunScenario", started.elapsed(), 0.0);
-                }
-                metrics.answered("RunScenario", code);
-            });
-            let stream: Self::RunScenarioStream = Box::pin(Events {
-                rx: ReceiverStream::new(rx),
-                cancel,
-            });
+            let run = Run {
+                scenario,
+                names,
+                weeks,
+                started,
+            };
+            let stream: Self::RunScenarioStream =
+                Box::pin(spawn_run(run, permit, shared.metrics.clone()));
             Ok(Response::new(stream))
         }
         .instrument(span)
