@@ -194,6 +194,21 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
     };
     let site_ids: Vec<&str> = ["A", "B", "C"][..n_sites].to_vec();
     request.sites = site_ids.iter().map(|s| site(s)).collect();
+    tiny_travel(rng, &mut request, &site_ids, minutes);
+    tiny_clinicians(rng, &mut request, &site_ids);
+    tiny_slots(rng, &mut request, &site_ids, horizon);
+    tiny_requests(rng, &mut request, &site_ids, horizon, far);
+    request
+}
+
+/// Travel between the sites: some pairs not given, some one way, some both, some
+/// asymmetric; now and then a site to itself and a repeated entry.
+fn tiny_travel(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    minutes: &[u32],
+) {
     for (a, &from) in site_ids.iter().enumerate() {
         for &to in &site_ids[a + 1..] {
             let there = *minutes.choose(rng).expect("non-empty");
@@ -222,6 +237,14 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
     {
         request.travel.push(t);
     }
+}
+
+/// One to four clinicians, mostly GPs, each at one of the sites.
+fn tiny_clinicians(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+) {
     for k in 0..rng.random_range(1..=4) {
         let role = if rng.random_bool(0.8) { "GP" } else { "NURSE" };
         let home = site_ids.choose(rng).expect("non-empty");
@@ -229,6 +252,15 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
             .clinicians
             .push(clinician(&format!("K{k}"), home, role));
     }
+}
+
+/// Up to seven slots (rarely none), mostly at the clinician's own site.
+fn tiny_slots(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    horizon: u32,
+) {
     // Slots: one clinician's slots on one day follow each other, 20 minutes apart.
     let mut next_start: std::collections::HashMap<(String, i64), u32> = Default::default();
     let n_slots = if rng.random_bool(0.05) {
@@ -260,6 +292,17 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
             mode,
         ));
     }
+}
+
+/// Up to seven requests of mixed roles, urgencies, modes and limits, some naming a
+/// preferred clinician.
+fn tiny_requests(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    horizon: u32,
+    far: bool,
+) {
     for r in 0..rng.random_range(0..=7) {
         let roll: f64 = rng.random();
         let role = if roll < 0.03 {
@@ -307,7 +350,6 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
         }
         request.requests.push(a);
     }
-    request
 }
 
 /// How many tiny cases exercised what, so that the generator is known to reach each
