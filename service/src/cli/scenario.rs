@@ -192,18 +192,16 @@ fn run_theatre_scenario(
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let names = match scenario::selected_variants(&scenario, variants) {
-        Ok(n) => n,
-        Err(message) => {
-            eprintln!("clinicplan: {message}");
-            return Ok(ExitCode::from(2));
-        }
+    let selected = scenario::selected_variants(&scenario, variants);
+    let scenario::RunAsked {
+        names,
+        weeks,
+        out,
+        bar,
+    } = match scenario::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+        Ok(asked) => asked,
+        Err(code) => return Ok(code),
     };
-    let weeks = weeks
-        .unwrap_or(scenario.horizon_weeks)
-        .min(scenario.horizon_weeks);
-    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-    let bar = scenario::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let remote = remote.connect()?;

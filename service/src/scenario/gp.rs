@@ -203,18 +203,16 @@ pub fn run_cli(
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let names = match selected_gp_variants(&scenario, variants) {
-        Ok(n) => n,
-        Err(message) => {
-            eprintln!("clinicplan: {message}");
-            return Ok(ExitCode::from(2));
-        }
+    let selected = selected_gp_variants(&scenario, variants);
+    let super::RunAsked {
+        names,
+        weeks,
+        out,
+        bar,
+    } = match super::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+        Ok(asked) => asked,
+        Err(code) => return Ok(code),
     };
-    let weeks = weeks
-        .unwrap_or(scenario.horizon_weeks)
-        .min(scenario.horizon_weeks);
-    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-    let bar = super::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
     let runs = run_gp(&scenario, &names, weeks, &cancel, solver, &|idx, w, _| {
