@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use clinicplan_solver::simulate::gp::{GpScenario, run_gp_variant};
-use clinicplan_solver::simulate::{InProcess, RunOptions, Scenario};
+use clinicplan_solver::simulate::{InProcess, RunOptions, Scenario, SimulationError};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
@@ -80,6 +80,39 @@ fn send_summary(tx: &mpsc::Sender<EventResult>, summary: proto::RunScenarioEvent
     }
 }
 
+/// How one variant's run ended: its summaries, or the code the call ended with.
+enum Ran<S> {
+    Done(Vec<S>),
+    Ended(Code),
+}
+
+/// Runs each of `names` in turn with `run_one` unless the call is cancelled first, and
+/// gathers their summaries; `Err` holds the code the call ended with (a failure, named
+/// as a `kind` run, is sent to the client).
+fn each_variant<S, E: std::fmt::Display>(
+    names: &[String],
+    cancel: &AtomicBool,
+    tx: &mpsc::Sender<EventResult>,
+    kind: &str,
+    mut run_one: impl FnMut(&String) -> Result<Ran<S>, E>,
+) -> Result<Vec<S>, Code> {
+    let mut summaries = Vec::with_capacity(names.len());
+    for name in names {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Code::Cancelled);
+        }
+        match run_one(name) {
+            Ok(Ran::Ended(code)) => return Err(code),
+            Ok(Ran::Done(s)) => summaries.extend(s),
+            Err(e) => {
+                warn!(error = %e, variant = %name, "{kind} run failed");
+                return Err(send_failure(tx, e.to_string()));
+            }
+        }
+    }
+    Ok(summaries)
+}
+
 /// Runs the variants one after the other, sending each week and then the summary.
 /// Returns the code the call ended with.
 fn simulate(
@@ -89,11 +122,7 @@ fn simulate(
     cancel: &AtomicBool,
     tx: &mpsc::Sender<EventResult>,
 ) -> Code {
-    let mut summaries = Vec::with_capacity(names.len());
-    for name in names {
-        if cancel.load(Ordering::Relaxed) {
-            return Code::Cancelled;
-        }
+    let summaries = each_variant(names, cancel, tx, "scenario", |name| {
         let run = run_scenario(
             scenario,
             std::slice::from_ref(name),
@@ -108,18 +137,20 @@ fn simulate(
                     cancel.store(true, Ordering::Relaxed);
                 }
             },
-        );
-        match run {
-            Ok(run) if run.stopped_early => return Code::Cancelled,
-            Ok(run) => summaries.extend(run.variants.into_iter().map(|v| v.summary)),
-            Err(e) => {
-                warn!(error = %e, variant = %name, "scenario run failed");
-                return send_failure(tx, e.to_string());
-            }
+        )?;
+        Ok::<_, SimulationError>(if run.stopped_early {
+            Ran::Ended(Code::Cancelled)
+        } else {
+            Ran::Done(run.variants.into_iter().map(|v| v.summary).collect())
+        })
+    });
+    match summaries {
+        Ok(summaries) => {
+            let summary = convert::summary_to_proto(scenario, &summaries);
+            send_summary(tx, convert::summary_event(summary))
         }
+        Err(code) => code,
     }
-    let summary = convert::summary_to_proto(scenario, &summaries);
-    send_summary(tx, convert::summary_event(summary))
 }
 
 /// [`simulate`] for a GP-network scenario: each variant's weeks, one after the other,
@@ -131,13 +162,9 @@ fn simulate_gp(
     cancel: &AtomicBool,
     tx: &mpsc::Sender<EventResult>,
 ) -> Code {
-    let mut summaries = Vec::with_capacity(names.len());
-    for name in names {
-        if cancel.load(Ordering::Relaxed) {
-            return Code::Cancelled;
-        }
+    let summaries = each_variant(names, cancel, tx, "GP-network scenario", |name| {
         let Some(variant) = scenario.variant(name) else {
-            return send_failure(tx, format!("no variant '{name}'"));
+            return Ok(Ran::Ended(send_failure(tx, format!("no variant '{name}'"))));
         };
         let options = RunOptions {
             weeks,
@@ -148,18 +175,20 @@ fn simulate_gp(
             if tx.blocking_send(Ok(convert::gp_week_event(week))).is_err() {
                 cancel.store(true, Ordering::Relaxed);
             }
-        });
-        match run {
-            Ok(run) if run.stopped_early => return Code::Cancelled,
-            Ok(run) => summaries.push(run.summary),
-            Err(e) => {
-                warn!(error = %e, variant = %name, "GP-network scenario run failed");
-                return send_failure(tx, e.to_string());
-            }
+        })?;
+        Ok::<_, SimulationError>(if run.stopped_early {
+            Ran::Ended(Code::Cancelled)
+        } else {
+            Ran::Done(vec![run.summary])
+        })
+    });
+    match summaries {
+        Ok(summaries) => {
+            let summary = convert::gp_summary_to_proto(scenario, &summaries);
+            send_summary(tx, convert::gp_summary_event(summary))
         }
+        Err(code) => code,
     }
-    let summary = convert::gp_summary_to_proto(scenario, &summaries);
-    send_summary(tx, convert::gp_summary_event(summary))
 }
 
 /// A run the server has admitted: the scenario, its variants and weeks, and when the
