@@ -162,6 +162,16 @@ fn generated_networks_reach_the_per_pair_optimum() {
         "appointments: {n} generated networks ({requests} requests, {slots} slots, {pairs} eligible pairs) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    assert_no_failures(&failures);
+}
+
+const MINUTES: [u32; 9] = [0, 5, 10, 20, 30, 45, 60, 90, 300];
+/// Journeys long enough that booking can cost more than waiting.
+const FAR_MINUTES: [u32; 3] = [300, 480, 1000];
+const LIMITS: [u32; 8] = [0, 5, 10, 20, 30, 60, 300, 1440];
+
+/// Every failure, listed, or none.
+fn assert_no_failures(failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
@@ -169,11 +179,6 @@ fn generated_networks_reach_the_per_pair_optimum() {
         failures.join("\n")
     );
 }
-
-const MINUTES: [u32; 9] = [0, 5, 10, 20, 30, 45, 60, 90, 300];
-/// Journeys long enough that booking can cost more than waiting.
-const FAR_MINUTES: [u32; 3] = [300, 480, 1000];
-const LIMITS: [u32; 8] = [0, 5, 10, 20, 30, 60, 300, 1440];
 
 /// A tiny random network: 1–3 sites with travel given one way, both ways (equal or
 /// not), not at all, or repeated; 1–4 clinicians of two roles, some working away from
@@ -426,12 +431,7 @@ fn tiny_random_networks_match_the_brute_force() {
         "appointments: {n} tiny networks in {:.1} s: {seen:?}",
         started.elapsed().as_secs_f64()
     );
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     for (what, count) in [
         ("bookings away from home", seen.away_from_home),
         (

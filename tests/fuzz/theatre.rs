@@ -3,7 +3,7 @@
 use clinicplan_service::proto;
 use proptest::prelude::*;
 
-use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
+use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited, or_empty};
 use crate::support::generated_for_days;
 
 pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
@@ -17,16 +17,11 @@ pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsReq
         .prop_map(|(theatres, patients, horizon_days, seed, limit)| {
             generated_for_days(theatres, patients, horizon_days, seed, limit)
         });
-    let empty = any::<bool>().prop_map(|dated| proto::PlanTheatreListsRequest {
-        planning_start: if dated {
-            "2026-03-02".into()
-        } else {
-            String::new()
-        },
+    or_empty(generated, |planning_start| proto::PlanTheatreListsRequest {
+        planning_start,
         horizon_days: 2,
         ..Default::default()
-    });
-    prop_oneof![4 => generated, 1 => empty]
+    })
 }
 
 pub(super) fn theatre_case() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
