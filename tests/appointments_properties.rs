@@ -162,6 +162,16 @@ fn generated_networks_reach_the_per_pair_optimum() {
         "appointments: {n} generated networks ({requests} requests, {slots} slots, {pairs} eligible pairs) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    assert_no_failures(&failures);
+}
+
+const MINUTES: [u32; 9] = [0, 5, 10, 20, 30, 45, 60, 90, 300];
+/// Journeys long enough that booking can cost more than waiting.
+const FAR_MINUTES: [u32; 3] = [300, 480, 1000];
+const LIMITS: [u32; 8] = [0, 5, 10, 20, 30, 60, 300, 1440];
+
+/// Every failure, listed, or none.
+fn assert_no_failures(failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
@@ -169,11 +179,6 @@ fn generated_networks_reach_the_per_pair_optimum() {
         failures.join("\n")
     );
 }
-
-const MINUTES: [u32; 9] = [0, 5, 10, 20, 30, 45, 60, 90, 300];
-/// Journeys long enough that booking can cost more than waiting.
-const FAR_MINUTES: [u32; 3] = [300, 480, 1000];
-const LIMITS: [u32; 8] = [0, 5, 10, 20, 30, 60, 300, 1440];
 
 /// A tiny random network: 1–3 sites with travel given one way, both ways (equal or
 /// not), not at all, or repeated; 1–4 clinicians of two roles, some working away from
@@ -194,6 +199,21 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
     };
     let site_ids: Vec<&str> = ["A", "B", "C"][..n_sites].to_vec();
     request.sites = site_ids.iter().map(|s| site(s)).collect();
+    tiny_travel(rng, &mut request, &site_ids, minutes);
+    tiny_clinicians(rng, &mut request, &site_ids);
+    tiny_slots(rng, &mut request, &site_ids, horizon);
+    tiny_requests(rng, &mut request, &site_ids, horizon, far);
+    request
+}
+
+/// Travel between the sites: some pairs not given, some one way, some both, some
+/// asymmetric; now and then a site to itself and a repeated entry.
+fn tiny_travel(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    minutes: &[u32],
+) {
     for (a, &from) in site_ids.iter().enumerate() {
         for &to in &site_ids[a + 1..] {
             let there = *minutes.choose(rng).expect("non-empty");
@@ -222,6 +242,14 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
     {
         request.travel.push(t);
     }
+}
+
+/// One to four clinicians, mostly GPs, each at one of the sites.
+fn tiny_clinicians(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+) {
     for k in 0..rng.random_range(1..=4) {
         let role = if rng.random_bool(0.8) { "GP" } else { "NURSE" };
         let home = site_ids.choose(rng).expect("non-empty");
@@ -229,6 +257,15 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
             .clinicians
             .push(clinician(&format!("K{k}"), home, role));
     }
+}
+
+/// Up to seven slots (rarely none), mostly at the clinician's own site.
+fn tiny_slots(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    horizon: u32,
+) {
     // Slots: one clinician's slots on one day follow each other, 20 minutes apart.
     let mut next_start: std::collections::HashMap<(String, i64), u32> = Default::default();
     let n_slots = if rng.random_bool(0.05) {
@@ -260,6 +297,17 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
             mode,
         ));
     }
+}
+
+/// Up to seven requests of mixed roles, urgencies, modes and limits, some naming a
+/// preferred clinician.
+fn tiny_requests(
+    rng: &mut ChaCha8Rng,
+    request: &mut proto::BalanceAppointmentsRequest,
+    site_ids: &[&str],
+    horizon: u32,
+    far: bool,
+) {
     for r in 0..rng.random_range(0..=7) {
         let roll: f64 = rng.random();
         let role = if roll < 0.03 {
@@ -307,7 +355,6 @@ fn tiny_network(rng: &mut ChaCha8Rng) -> proto::BalanceAppointmentsRequest {
         }
         request.requests.push(a);
     }
-    request
 }
 
 /// How many tiny cases exercised what, so that the generator is known to reach each
@@ -384,12 +431,7 @@ fn tiny_random_networks_match_the_brute_force() {
         "appointments: {n} tiny networks in {:.1} s: {seen:?}",
         started.elapsed().as_secs_f64()
     );
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     for (what, count) in [
         ("bookings away from home", seen.away_from_home),
         (

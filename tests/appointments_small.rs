@@ -57,14 +57,10 @@ fn balance_both(
     .collect()
 }
 
-#[test]
-fn an_urgent_patient_is_booked_at_the_neighbouring_practice() {
-    // Practices A and B, 10 minutes apart, one GP each. A's only slot is on day 2, B's
-    // on day 0. U (urgent) and R (routine) both belong to A, asked on day 0, face to
-    // face within 20 minutes. Horizon 3: unbooked U = 4 × 11 + 1 = 45, R = 12.
-    //   U at B (day 0), R at A (day 2): 4 × 1 + 10/30 + 1 × 3 = 7 1/3.
-    //   U at A (day 2), R at B (day 0): 4 × 3 + 1 + 10/30 = 13 1/3.
-    // Optimum 22/3: the urgent patient travels to the neighbour, the routine one waits.
+/// Practices A and B, 10 minutes apart, one GP each. A's only slot is on day 2, B's
+/// on day 0. U (urgent) and R (routine) both belong to A, asked on day 0, face to
+/// face within 20 minutes. Horizon 3.
+fn neighbouring_practices() -> proto::BalanceAppointmentsRequest {
     let mut request = network(3);
     request.sites = vec![site("A"), site("B")];
     request.travel = vec![travel("A", "B", 10)];
@@ -77,6 +73,18 @@ fn an_urgent_patient_is_booked_at_the_neighbouring_practice() {
         appt("U", "A", "GP", URGENT, 0, &[F2F], 20),
         appt("R", "A", "GP", ROUTINE, 0, &[F2F], 20),
     ];
+    request
+}
+
+#[test]
+fn an_urgent_patient_is_booked_at_the_neighbouring_practice() {
+    // Practices A and B, 10 minutes apart, one GP each. A's only slot is on day 2, B's
+    // on day 0. U (urgent) and R (routine) both belong to A, asked on day 0, face to
+    // face within 20 minutes. Horizon 3: unbooked U = 4 × 11 + 1 = 45, R = 12.
+    //   U at B (day 0), R at A (day 2): 4 × 1 + 10/30 + 1 × 3 = 7 1/3.
+    //   U at A (day 2), R at B (day 0): 4 × 3 + 1 + 10/30 = 13 1/3.
+    // Optimum 22/3: the urgent patient travels to the neighbour, the routine one waits.
+    let request = neighbouring_practices();
     for response in balance_both("neighbouring_practice", &request, 22.0 / 3.0) {
         let u = booking_of(&response, "U").expect("U is booked");
         assert_eq!(u.slot_id, "B-0");
@@ -420,18 +428,7 @@ fn an_empty_network_costs_nothing_and_unbookable_requests_cost_their_wait() {
 fn the_checker_finds_each_rule_broken() {
     // The neighbouring-practice network's optimal answer, broken one way at a time: the
     // independent checker must report every breakage (so a clean report means something).
-    let mut request = network(3);
-    request.sites = vec![site("A"), site("B")];
-    request.travel = vec![travel("A", "B", 10)];
-    request.clinicians = vec![clinician("GA", "A", "GP"), clinician("GB", "B", "GP")];
-    request.slots = vec![
-        slot("A-2", "GA", "A", "GP", 2, "09:00", F2F),
-        slot("B-0", "GB", "B", "GP", 0, "09:00", F2F),
-    ];
-    request.requests = vec![
-        appt("U", "A", "GP", URGENT, 0, &[F2F], 20),
-        appt("R", "A", "GP", ROUTINE, 0, &[F2F], 20),
-    ];
+    let request = neighbouring_practices();
     let harness = Harness::start();
     let (good, _) = balance_valid(&harness, "checker_selftest", &request);
     type Break = fn(&mut proto::BalanceAppointmentsResponse);

@@ -63,41 +63,9 @@ fn write_plan(
     let mut placed = vec![None; model.patients.len()];
     let mut used_total = 0;
     for &(session_id, patient_ids) in lists {
-        let s = model.session_idx[session_id];
-        let session = &model.sessions[s];
-        let mut cursor = session.start_min;
-        let mut end = session.start_min;
-        let mut cases = Vec::new();
-        for &pid in patient_ids {
-            let p = model.patient_idx[pid];
-            let patient = &model.patients[p];
-            end = cursor + patient.duration_min;
-            cases.push(proto::Case {
-                patient_id: pid.into(),
-                start_time: clock(cursor),
-                end_time: clock(end),
-                procedure: patient.patient.procedure.clone(),
-                priority: patient.patient.priority,
-                duration_min: patient.duration_min as u32,
-                pinned: model.pins.contains(&(p, s)),
-            });
-            cursor = end + session.turnaround_min;
-            placed[p] = Some(s);
-        }
-        let used = end - session.start_min;
-        used_total += used;
-        response.sessions.push(proto::SessionPlan {
-            session_id: session_id.into(),
-            theatre_id: session.session.theatre_id.clone(),
-            date: session.session.date.clone(),
-            surgeon_id: session.session.surgeon_id.clone(),
-            specialty: session.session.specialty.clone(),
-            start_time: session.session.start_time.clone(),
-            end_time: session.session.end_time.clone(),
-            cases,
-            used_minutes: used as u32,
-            utilisation: used as f64 / session.length_min as f64,
-        });
+        let list = write_list(&model, session_id, patient_ids, &mut placed);
+        used_total += i64::from(list.used_minutes);
+        response.sessions.push(list);
     }
     let mut metrics = proto::PlanMetrics {
         nothing_scheduled_cost: model.nothing_scheduled_cost(),
@@ -144,6 +112,50 @@ fn write_plan(
     });
     response.metrics = Some(metrics);
     response
+}
+
+/// The list of session `session_id`: the patients back to back from its start, each
+/// placed there in `placed`.
+fn write_list(
+    model: &Model,
+    session_id: &str,
+    patient_ids: &[&str],
+    placed: &mut [Option<usize>],
+) -> proto::SessionPlan {
+    let s = model.session_idx[session_id];
+    let session = &model.sessions[s];
+    let mut cursor = session.start_min;
+    let mut end = session.start_min;
+    let mut cases = Vec::new();
+    for &pid in patient_ids {
+        let p = model.patient_idx[pid];
+        let patient = &model.patients[p];
+        end = cursor + patient.duration_min;
+        cases.push(proto::Case {
+            patient_id: pid.into(),
+            start_time: clock(cursor),
+            end_time: clock(end),
+            procedure: patient.patient.procedure.clone(),
+            priority: patient.patient.priority,
+            duration_min: patient.duration_min as u32,
+            pinned: model.pins.contains(&(p, s)),
+        });
+        cursor = end + session.turnaround_min;
+        placed[p] = Some(s);
+    }
+    let used = end - session.start_min;
+    proto::SessionPlan {
+        session_id: session_id.into(),
+        theatre_id: session.session.theatre_id.clone(),
+        date: session.session.date.clone(),
+        surgeon_id: session.session.surgeon_id.clone(),
+        specialty: session.session.specialty.clone(),
+        start_time: session.session.start_time.clone(),
+        end_time: session.session.end_time.clone(),
+        cases,
+        used_minutes: used as u32,
+        utilisation: used as f64 / session.length_min as f64,
+    }
 }
 
 /// The valid plan: F (latex allergy) first, then A and E in S1: K1 operates 180 of his

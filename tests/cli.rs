@@ -6,19 +6,12 @@
 //! writes nothing; a CSV row naming an unknown site exits 2 naming its line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use clinicplan_service::proto;
 
+use crate::support::cli::{clinicplan, text};
 use crate::support::{appointments, assert_valid};
-
-fn clinicplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs")
-}
 
 fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
@@ -70,13 +63,7 @@ fn scenarios() -> Vec<PathBuf> {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clinicplan-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir.join(name)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    crate::support::cli::scratch("cli", name)
 }
 
 #[test]
@@ -359,6 +346,23 @@ fn every_network_balances_the_same_from_json_and_from_csv() {
     }
 }
 
+/// Runs `balance-appointments --csv-dir FOLDER` with the plan to go to scratch file
+/// `plan_name`, which must exit 2; returns the plan's path and the run's output.
+fn balance_bad_csv_dir(folder: &Path, plan_name: &str) -> (PathBuf, Output) {
+    let plan = scratch(plan_name);
+    let _ = std::fs::remove_file(&plan);
+    let out = clinicplan(&[
+        "balance-appointments",
+        "--csv-dir",
+        folder.to_str().unwrap(),
+        "--output",
+        plan.to_str().unwrap(),
+    ]);
+    let message = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    (plan, out)
+}
+
 #[test]
 fn a_malformed_csv_row_exits_2_naming_file_line_and_column_and_writes_nothing() {
     let scenario = &scenarios_of(Kind::Appointments)[0];
@@ -377,17 +381,8 @@ fn a_malformed_csv_row_exits_2_naming_file_line_and_column_and_writes_nothing() 
         slots.replacen(",FACE_TO_FACE\n", ",IN PERSON\n", 1),
     )
     .unwrap();
-    let plan = scratch("malformed-csv.plan.json");
-    let _ = std::fs::remove_file(&plan);
-    let out = clinicplan(&[
-        "balance-appointments",
-        "--csv-dir",
-        folder.to_str().unwrap(),
-        "--output",
-        plan.to_str().unwrap(),
-    ]);
+    let (plan, out) = balance_bad_csv_dir(&folder, "malformed-csv.plan.json");
     let message = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{message}");
     assert!(
         message.contains(
             "requests.csv line 17, column max_travel_min: 'ten' is not a whole number of minutes"
@@ -414,17 +409,8 @@ fn a_csv_row_naming_an_unknown_site_exits_2_naming_its_line() {
         "site_id",
         "NOWHERE",
     );
-    let plan = scratch("unknown-site-csv.plan.json");
-    let _ = std::fs::remove_file(&plan);
-    let out = clinicplan(&[
-        "balance-appointments",
-        "--csv-dir",
-        folder.to_str().unwrap(),
-        "--output",
-        plan.to_str().unwrap(),
-    ]);
+    let (plan, out) = balance_bad_csv_dir(&folder, "unknown-site-csv.plan.json");
     let message = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{message}");
     assert!(
         message.contains("CP1020 slots.csv line 5 (slots[3].site_id): unknown site 'NOWHERE'"),
         "{message}"

@@ -3,24 +3,11 @@
 //! column, and two runs of the same file write identical weeks.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-fn clinicplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs")
-}
+use crate::support::cli::{clinicplan, text};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clinicplan-scenario-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir.join(name)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    crate::support::cli::scratch("scenario", name)
 }
 
 fn shipped() -> PathBuf {

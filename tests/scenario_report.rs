@@ -165,18 +165,20 @@ fn assert_chart_drawn(dom: &str, id: &str, variants: &[&str], weeks: usize) {
     }
 }
 
-#[test]
-fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
-    let browser = chromium();
-    let dir = std::env::temp_dir().join(format!("clinicplan-report-{}", std::process::id()));
+/// This process's directory `clinicplan-NAME-PID` under the temporary directory, emptied.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clinicplan-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out_dir = dir.join("out");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/dgh.toml");
+    dir
+}
+
+/// Runs `clinicplan scenario run SCENARIO --weeks WEEKS --out OUT`, which must succeed.
+fn run_scenario(scenario: &Path, weeks: usize, out: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
         .args(["scenario", "run"])
-        .arg(&scenario)
-        .args(["--weeks", &WEEKS.to_string(), "--out"])
-        .arg(&out_dir)
+        .arg(scenario)
+        .args(["--weeks", &weeks.to_string(), "--out"])
+        .arg(out)
         .stdin(Stdio::null())
         .output()
         .expect("clinicplan runs");
@@ -185,16 +187,48 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+/// Runs `scenario` for `weeks` into `dir/out`; returns its report's path, that path
+/// made canonical, and the DOM headless Chromium builds from it.
+fn rendered_report(
+    browser: &str,
+    dir: &Path,
+    scenario: &Path,
+    weeks: usize,
+) -> (PathBuf, PathBuf, String) {
+    let out_dir = dir.join("out");
+    run_scenario(scenario, weeks, &out_dir);
     let report: PathBuf = out_dir.join("report.html");
     assert!(report.is_file(), "no {}", report.display());
     let page = std::fs::canonicalize(&report).unwrap();
-
     let dom = headless(
-        &browser,
+        browser,
         &dir.join("profile-dom"),
         &["--dump-dom".to_string()],
         &page,
     );
+    (report, page, dom)
+}
+
+/// The summary table has a column for each of `variants` and each of `rows`.
+fn assert_summary_table(dom: &str, variants: &[&str], rows: &[&str]) {
+    let table = &dom[dom.find("<table>").expect("the summary table")..];
+    let header = &table[..table.find("</thead>").unwrap()];
+    for variant in variants {
+        assert!(header.contains(variant), "no column for {variant}");
+    }
+    for row in rows {
+        assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
+    }
+}
+
+#[test]
+fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
+    let browser = chromium();
+    let dir = fresh_dir("report");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/dgh.toml");
+    let (_, page, dom) = rendered_report(&browser, &dir, &scenario, WEEKS);
     assert!(
         dom.contains("<h1>Scenario dgh</h1>"),
         "not the report:\n{dom}"
@@ -203,19 +237,16 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
     for id in CHARTS {
         assert_chart_drawn(&dom, id, &VARIANTS, WEEKS);
     }
-    let table = &dom[dom.find("<table>").expect("the summary table")..];
-    let header = &table[..table.find("</thead>").unwrap()];
-    for variant in VARIANTS {
-        assert!(header.contains(variant), "no column for {variant}");
-    }
-    for row in [
-        "list at end",
-        "within 18 weeks",
-        "52-week waiters",
-        "treated",
-    ] {
-        assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
-    }
+    assert_summary_table(
+        &dom,
+        &VARIANTS,
+        &[
+            "list at end",
+            "within 18 weeks",
+            "52-week waiters",
+            "treated",
+        ],
+    );
     assert!(dom.contains("--weeks 6"), "no command to run it again");
 
     let shot = dir.join("report.png");
@@ -258,32 +289,9 @@ const GP_VARIANTS: [&str; 3] = ["baseline", "pharmacists", "winter-pressure"];
 #[test]
 fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
     let browser = chromium();
-    let dir = std::env::temp_dir().join(format!("clinicplan-gp-report-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out_dir = dir.join("out");
+    let dir = fresh_dir("gp-report");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/gp-pharmacist.toml");
-    let run = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(["scenario", "run"])
-        .arg(&scenario)
-        .args(["--weeks", &GP_WEEKS.to_string(), "--out"])
-        .arg(&out_dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report: PathBuf = out_dir.join("report.html");
-    assert!(report.is_file(), "no {}", report.display());
-    let page = std::fs::canonicalize(&report).unwrap();
-    let dom = headless(
-        &browser,
-        &dir.join("profile-dom"),
-        &["--dump-dom".to_string()],
-        &page,
-    );
+    let (report, _, dom) = rendered_report(&browser, &dir, &scenario, GP_WEEKS);
     assert!(
         dom.contains("<h1>GP-network scenario gp-pharmacist</h1>"),
         "not the GP report:\n{dom}"
@@ -297,18 +305,15 @@ fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
     for id in GP_CHARTS {
         assert_chart_drawn(&dom, id, &GP_VARIANTS, GP_WEEKS);
     }
-    let table = &dom[dom.find("<table>").expect("the summary table")..];
-    let header = &table[..table.find("</thead>").unwrap()];
-    for variant in GP_VARIANTS {
-        assert!(header.contains(variant), "no column for {variant}");
-    }
-    for row in [
-        "waiting at end",
-        "booked PHARMACIST",
-        "mean slot utilisation",
-    ] {
-        assert!(table.contains(&format!(">{row}</th>")), "no row {row}");
-    }
+    assert_summary_table(
+        &dom,
+        &GP_VARIANTS,
+        &[
+            "waiting at end",
+            "booked PHARMACIST",
+            "mean slot utilisation",
+        ],
+    );
     assert!(dom.contains("--weeks 5"), "no command to run it again");
     assert!(
         dom.contains(&format!("clinicplan scenario run {}", scenario.display())),
@@ -316,15 +321,7 @@ fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
     );
     // The same run gives the same page, byte for byte.
     let again = dir.join("again");
-    let rerun = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(["scenario", "run"])
-        .arg(&scenario)
-        .args(["--weeks", &GP_WEEKS.to_string(), "--out"])
-        .arg(&again)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs");
-    assert!(rerun.status.success());
+    run_scenario(&scenario, GP_WEEKS, &again);
     assert!(
         std::fs::read(&report).unwrap() == std::fs::read(again.join("report.html")).unwrap(),
         "the same run wrote a different report"

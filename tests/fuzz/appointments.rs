@@ -5,7 +5,7 @@ use clinicplan_service::proto;
 use clinicplan_solver::appointments::generate::{NetworkConfig, network_request};
 use proptest::prelude::*;
 
-use super::values::{ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
+use super::values::{ENUMS, Edit, LIMITS, TIMES, U32S, at, edited, or_empty};
 
 pub(super) fn network_base() -> impl Strategy<Value = proto::BalanceAppointmentsRequest> {
     let generated = (
@@ -31,16 +31,13 @@ pub(super) fn network_base() -> impl Strategy<Value = proto::BalanceAppointments
                 .time_limit_ms = limit;
             request
         });
-    let empty = any::<bool>().prop_map(|dated| proto::BalanceAppointmentsRequest {
-        planning_start: if dated {
-            "2026-03-02".into()
-        } else {
-            String::new()
-        },
-        horizon_days: 2,
-        ..Default::default()
-    });
-    prop_oneof![4 => generated, 1 => empty]
+    or_empty(generated, |planning_start| {
+        proto::BalanceAppointmentsRequest {
+            planning_start,
+            horizon_days: 2,
+            ..Default::default()
+        }
+    })
 }
 
 pub(super) fn network_case() -> impl Strategy<Value = proto::BalanceAppointmentsRequest> {

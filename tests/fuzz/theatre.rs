@@ -3,7 +3,7 @@
 use clinicplan_service::proto;
 use proptest::prelude::*;
 
-use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited};
+use super::values::{DATES, ENUMS, Edit, LIMITS, TIMES, U32S, at, edited, or_empty};
 use crate::support::generated_for_days;
 
 pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
@@ -17,16 +17,11 @@ pub(super) fn theatre_base() -> impl Strategy<Value = proto::PlanTheatreListsReq
         .prop_map(|(theatres, patients, horizon_days, seed, limit)| {
             generated_for_days(theatres, patients, horizon_days, seed, limit)
         });
-    let empty = any::<bool>().prop_map(|dated| proto::PlanTheatreListsRequest {
-        planning_start: if dated {
-            "2026-03-02".into()
-        } else {
-            String::new()
-        },
+    or_empty(generated, |planning_start| proto::PlanTheatreListsRequest {
+        planning_start,
         horizon_days: 2,
         ..Default::default()
-    });
-    prop_oneof![4 => generated, 1 => empty]
+    })
 }
 
 pub(super) fn theatre_case() -> impl Strategy<Value = proto::PlanTheatreListsRequest> {
@@ -34,19 +29,46 @@ pub(super) fn theatre_case() -> impl Strategy<Value = proto::PlanTheatreListsReq
 }
 
 fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
-    let patient_ids: Vec<String> = r.patients.iter().map(|p| p.id.clone()).collect();
-    let session_ids: Vec<String> = r.sessions.iter().map(|s| s.id.clone()).collect();
-    let surgeon_ids: Vec<String> = r.surgeons.iter().map(|s| s.id.clone()).collect();
-    let theatre_ids: Vec<String> = r.theatres.iter().map(|t| t.id.clone()).collect();
-    let specialties: Vec<String> = r.specialties.iter().map(|s| s.code.clone()).collect();
-    let options = r.options.get_or_insert_with(Default::default);
+    let ids = Ids::of(r);
+    r.options.get_or_insert_with(Default::default);
     match e.kind % 40 {
-        0 => at(&mut r.patients, &e.at, |p| p.id = e.id_from(&patient_ids)),
+        0..=9 => edit_patient(r, e, &ids),
+        10..=22 => edit_item(r, e, &ids),
+        23..=34 => edit_request(r, e, &ids),
+        _ => add_item(r, e, &ids),
+    }
+}
+
+/// The ids of a request's items, as they were before the edit.
+struct Ids {
+    patients: Vec<String>,
+    sessions: Vec<String>,
+    surgeons: Vec<String>,
+    theatres: Vec<String>,
+    specialties: Vec<String>,
+}
+
+impl Ids {
+    fn of(r: &proto::PlanTheatreListsRequest) -> Self {
+        Ids {
+            patients: r.patients.iter().map(|p| p.id.clone()).collect(),
+            sessions: r.sessions.iter().map(|s| s.id.clone()).collect(),
+            surgeons: r.surgeons.iter().map(|s| s.id.clone()).collect(),
+            theatres: r.theatres.iter().map(|t| t.id.clone()).collect(),
+            specialties: r.specialties.iter().map(|s| s.code.clone()).collect(),
+        }
+    }
+}
+
+/// Edits 0 to 9: one field of one patient.
+fn edit_patient(r: &mut proto::PlanTheatreListsRequest, e: &Edit, ids: &Ids) {
+    match e.kind % 40 {
+        0 => at(&mut r.patients, &e.at, |p| p.id = e.id_from(&ids.patients)),
         1 => at(&mut r.patients, &e.at, |p| {
-            p.surgeon_id = e.id_from(&session_ids)
+            p.surgeon_id = e.id_from(&ids.sessions)
         }),
         2 => at(&mut r.patients, &e.at, |p| {
-            p.specialty = e.id_from(&specialties)
+            p.specialty = e.id_from(&ids.specialties)
         }),
         3 => at(&mut r.patients, &e.at, |p| {
             p.expected_duration_min = e.number()
@@ -60,42 +82,56 @@ fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
             p.unavailable_dates.push(e.date())
         }),
         8 => at(&mut r.patients, &e.at, |p| p.flags.push(e.enum_value())),
-        9 => at(&mut r.patients, &e.at, |p| p.equipment.push(e.id())),
+        _ => at(&mut r.patients, &e.at, |p| p.equipment.push(e.id())),
+    }
+}
+
+/// Edits 10 to 22: one field of one session, surgeon, theatre or specialty.
+fn edit_item(r: &mut proto::PlanTheatreListsRequest, e: &Edit, ids: &Ids) {
+    match e.kind % 40 {
         10 => at(&mut r.sessions, &e.at, |s| {
-            s.theatre_id = e.id_from(&theatre_ids)
+            s.theatre_id = e.id_from(&ids.theatres)
         }),
         11 => at(&mut r.sessions, &e.at, |s| s.date = e.date()),
         12 => at(&mut r.sessions, &e.at, |s| s.start_time = e.time()),
         13 => at(&mut r.sessions, &e.at, |s| s.end_time = e.time()),
         14 => at(&mut r.sessions, &e.at, |s| {
-            s.specialty = e.id_from(&specialties)
+            s.specialty = e.id_from(&ids.specialties)
         }),
         15 => at(&mut r.sessions, &e.at, |s| {
-            s.surgeon_id = e.id_from(&surgeon_ids)
+            s.surgeon_id = e.id_from(&ids.surgeons)
         }),
-        16 => at(&mut r.sessions, &e.at, |s| s.id = e.id_from(&session_ids)),
-        17 => at(&mut r.surgeons, &e.at, |s| s.id = e.id_from(&surgeon_ids)),
+        16 => at(&mut r.sessions, &e.at, |s| s.id = e.id_from(&ids.sessions)),
+        17 => at(&mut r.surgeons, &e.at, |s| s.id = e.id_from(&ids.surgeons)),
         18 => at(&mut r.surgeons, &e.at, |s| {
             s.max_minutes_per_day = e.number()
         }),
         19 => at(&mut r.surgeons, &e.at, |s| {
             s.unavailable_dates.push(e.date())
         }),
-        20 => at(&mut r.theatres, &e.at, |t| t.id = e.id_from(&theatre_ids)),
+        20 => at(&mut r.theatres, &e.at, |t| t.id = e.id_from(&ids.theatres)),
         21 => at(&mut r.specialties, &e.at, |s| s.turnaround_min = e.number()),
-        22 => at(&mut r.specialties, &e.at, |s| {
-            s.code = e.id_from(&specialties)
+        _ => at(&mut r.specialties, &e.at, |s| {
+            s.code = e.id_from(&ids.specialties)
         }),
+    }
+}
+
+/// Edits 23 to 34: the request's own fields, its options, its beds and pins, or one
+/// element dropped.
+fn edit_request(r: &mut proto::PlanTheatreListsRequest, e: &Edit, ids: &Ids) {
+    let options = r.options.get_or_insert_with(Default::default);
+    match e.kind % 40 {
         23 => r.ward_beds.push(proto::WardBeds {
             date: e.date(),
             free_beds: *e.pick.get(U32S),
         }),
         24 => r.pinned.push(proto::Booking {
-            patient_id: e.id_from(&patient_ids),
-            session_id: if session_ids.is_empty() {
+            patient_id: e.id_from(&ids.patients),
+            session_id: if ids.sessions.is_empty() {
                 e.id()
             } else {
-                session_ids[e.pick.index(session_ids.len())].clone()
+                ids.sessions[e.pick.index(ids.sessions.len())].clone()
             },
         }),
         25 => r.horizon_days = e.number(),
@@ -132,10 +168,16 @@ fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
             }
         }
         33 => r.options = None,
-        34 => options.solver_log = true,
+        _ => options.solver_log = true,
+    }
+}
+
+/// Edits 35 to 39: one item added.
+fn add_item(r: &mut proto::PlanTheatreListsRequest, e: &Edit, ids: &Ids) {
+    match e.kind % 40 {
         35 => r.patients.push(proto::Patient {
-            id: e.id_from(&patient_ids),
-            specialty: e.id_from(&specialties),
+            id: e.id_from(&ids.patients),
+            specialty: e.id_from(&ids.specialties),
             procedure: e.id(),
             expected_duration_min: *e.pick.get(U32S),
             priority: *e.at.get(ENUMS),
@@ -143,32 +185,32 @@ fn edit_theatre(r: &mut proto::PlanTheatreListsRequest, e: &Edit) {
             ..Default::default()
         }),
         36 => r.sessions.push(proto::Session {
-            id: e.id_from(&session_ids),
-            theatre_id: if theatre_ids.is_empty() {
+            id: e.id_from(&ids.sessions),
+            theatre_id: if ids.theatres.is_empty() {
                 e.id()
             } else {
-                theatre_ids[e.pick.index(theatre_ids.len())].clone()
+                ids.theatres[e.pick.index(ids.theatres.len())].clone()
             },
             date: e.at.get(DATES).to_string(),
             start_time: e.time(),
             end_time: e.pick.get(TIMES).to_string(),
-            specialty: specialties.first().cloned().unwrap_or_default(),
-            surgeon_id: surgeon_ids.first().cloned().unwrap_or_default(),
+            specialty: ids.specialties.first().cloned().unwrap_or_default(),
+            surgeon_id: ids.surgeons.first().cloned().unwrap_or_default(),
         }),
         37 => r.theatres.push(proto::Theatre {
-            id: e.id_from(&theatre_ids),
+            id: e.id_from(&ids.theatres),
             name: e.id(),
             equipment: vec![e.id()],
         }),
         38 => r.surgeons.push(proto::Surgeon {
-            id: e.id_from(&surgeon_ids),
+            id: e.id_from(&ids.surgeons),
             name: e.id(),
-            specialty: e.id_from(&specialties),
+            specialty: e.id_from(&ids.specialties),
             max_minutes_per_day: e.number(),
             unavailable_dates: vec![],
         }),
         _ => r.specialties.push(proto::Specialty {
-            code: e.id_from(&specialties),
+            code: e.id_from(&ids.specialties),
             turnaround_min: e.number(),
         }),
     }

@@ -137,6 +137,22 @@ pub(super) fn at<T>(list: &mut [T], index: &Index, f: impl FnOnce(&mut T)) {
     }
 }
 
+/// `generated` four times in five, else `empty` with a planning start or none: a
+/// request with nothing in it.
+pub(super) fn or_empty<R: Clone + std::fmt::Debug + 'static>(
+    generated: impl Strategy<Value = R> + 'static,
+    empty: fn(String) -> R,
+) -> impl Strategy<Value = R> {
+    let empty = any::<bool>().prop_map(move |dated| {
+        empty(if dated {
+            "2026-03-02".into()
+        } else {
+            String::new()
+        })
+    });
+    prop_oneof![4 => generated, 1 => empty]
+}
+
 /// `base` with up to five edits, each applied by `apply`.
 pub(super) fn edited<R: Clone + std::fmt::Debug>(
     base: impl Strategy<Value = R>,

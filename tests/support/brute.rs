@@ -158,39 +158,9 @@ pub fn optimum_for(request: &proto::PlanTheatreListsRequest, policy: Policy) -> 
         counts[model.patients[p].priority_idx] += 1;
         cost += model.cost(p, Some(s));
     }
-    let mut order: Vec<usize> = (0..model.patients.len())
-        .filter(|&p| pinned[p].is_none())
-        .collect();
-    order.sort_by(|&a, &b| {
-        let (pa, pb) = (&model.patients[a], &model.patients[b]);
-        pa.priority_idx
-            .cmp(&pb.priority_idx)
-            .then(pb.urgency.total_cmp(&pa.urgency))
-            .then(a.cmp(&b))
-    });
-    let options: Vec<Vec<usize>> = order
-        .iter()
-        .map(|&p| {
-            let mut eligible = model.eligible(p);
-            eligible.sort_by(|&a, &b| model.cost(p, Some(a)).total_cmp(&model.cost(p, Some(b))));
-            eligible
-        })
-        .collect();
+    let (order, options) = search_order(&model, &pinned);
     let n = order.len();
-    let mut suffix_counts = vec![[0u32; 4]; n + 1];
-    let mut suffix_min_cost = vec![0.0; n + 1];
-    for i in (0..n).rev() {
-        let p = order[i];
-        suffix_counts[i] = suffix_counts[i + 1];
-        if !options[i].is_empty() {
-            suffix_counts[i][model.patients[p].priority_idx] += 1;
-        }
-        let least = options[i]
-            .iter()
-            .map(|&s| model.cost(p, Some(s)))
-            .fold(model.cost(p, None), f64::min);
-        suffix_min_cost[i] = suffix_min_cost[i + 1] + least;
-    }
+    let (suffix_counts, suffix_min_cost) = suffix_bounds(&model, &order, &options);
     let mut search = Search {
         model: &model,
         policy,
@@ -226,4 +196,53 @@ pub fn optimum_for(request: &proto::PlanTheatreListsRequest, policy: Policy) -> 
         weighted_wait: key.weighted_wait,
         assignment,
     }
+}
+
+/// The patients not pinned, by priority then urgency (most urgent first), and each
+/// one's eligible sessions, cheapest first.
+fn search_order(model: &Model, pinned: &[Option<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let mut order: Vec<usize> = (0..model.patients.len())
+        .filter(|&p| pinned[p].is_none())
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (&model.patients[a], &model.patients[b]);
+        pa.priority_idx
+            .cmp(&pb.priority_idx)
+            .then(pb.urgency.total_cmp(&pa.urgency))
+            .then(a.cmp(&b))
+    });
+    let options: Vec<Vec<usize>> = order
+        .iter()
+        .map(|&p| {
+            let mut eligible = model.eligible(p);
+            eligible.sort_by(|&a, &b| model.cost(p, Some(a)).total_cmp(&model.cost(p, Some(b))));
+            eligible
+        })
+        .collect();
+    (order, options)
+}
+
+/// For each position of `order`: how many of the patients from there on could be
+/// scheduled, by priority, and the least they could cost.
+fn suffix_bounds(
+    model: &Model,
+    order: &[usize],
+    options: &[Vec<usize>],
+) -> (Vec<[u32; 4]>, Vec<f64>) {
+    let n = order.len();
+    let mut suffix_counts = vec![[0u32; 4]; n + 1];
+    let mut suffix_min_cost = vec![0.0; n + 1];
+    for i in (0..n).rev() {
+        let p = order[i];
+        suffix_counts[i] = suffix_counts[i + 1];
+        if !options[i].is_empty() {
+            suffix_counts[i][model.patients[p].priority_idx] += 1;
+        }
+        let least = options[i]
+            .iter()
+            .map(|&s| model.cost(p, Some(s)))
+            .fold(model.cost(p, None), f64::min);
+        suffix_min_cost[i] = suffix_min_cost[i + 1] + least;
+    }
+    (suffix_counts, suffix_min_cost)
 }

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod brute;
 pub mod build;
 pub mod checker;
+pub mod cli;
 pub mod model;
 pub mod processes;
 pub mod server;

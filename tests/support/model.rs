@@ -114,7 +114,6 @@ impl<'a> Model<'a> {
     pub fn new(request: &'a proto::PlanTheatreListsRequest) -> Result<Self, String> {
         let planning_start = parse_date(&request.planning_start)
             .ok_or_else(|| format!("planning_start '{}' is not a date", request.planning_start))?;
-        let (weights, target_days) = weights_of(request);
 
         let turnaround: HashMap<&str, i64> = request
             .specialties
@@ -131,82 +130,11 @@ impl<'a> Model<'a> {
                 )
             })
             .collect();
-        let mut surgeons = HashMap::new();
-        for s in &request.surgeons {
-            let unavailable = parse_dates(&s.unavailable_dates)
-                .map_err(|d| format!("surgeon {}: '{d}' is not a date", s.id))?;
-            surgeons.insert(
-                s.id.as_str(),
-                SurgeonView {
-                    max_minutes_per_day: i64::from(s.max_minutes_per_day),
-                    unavailable,
-                },
-            );
-        }
-
-        let mut sessions = Vec::new();
-        let mut session_idx = HashMap::new();
-        for s in &request.sessions {
-            let date = parse_date(&s.date).ok_or_else(|| format!("session {}: bad date", s.id))?;
-            let start_min = parse_clock_min(&s.start_time)
-                .ok_or_else(|| format!("session {}: bad start", s.id))?;
-            let end_min =
-                parse_clock_min(&s.end_time).ok_or_else(|| format!("session {}: bad end", s.id))?;
-            let turnaround_min = *turnaround
-                .get(s.specialty.as_str())
-                .ok_or_else(|| format!("session {}: unknown specialty", s.id))?;
-            session_idx.insert(s.id.as_str(), sessions.len());
-            sessions.push(SessionView {
-                session: s,
-                date,
-                day_idx: (date - planning_start).num_days(),
-                start_min,
-                end_min,
-                length_min: end_min - start_min,
-                turnaround_min,
-            });
-        }
-
-        let mut patients = Vec::new();
-        let mut patient_idx = HashMap::new();
-        for p in &request.patients {
-            let priority_idx = priority_rank(p.priority)
-                .ok_or_else(|| format!("patient {}: no priority", p.id))?;
-            let listed = parse_date(&p.listed_date)
-                .ok_or_else(|| format!("patient {}: bad listed_date", p.id))?;
-            let waited_days = (planning_start - listed).num_days();
-            let urgency = weights[priority_idx]
-                * (1.0 + waited_days as f64 / f64::from(target_days[priority_idx]));
-            let unavailable = parse_dates(&p.unavailable_dates)
-                .map_err(|d| format!("patient {}: '{d}' is not a date", p.id))?;
-            patient_idx.insert(p.id.as_str(), patients.len());
-            patients.push(PatientView {
-                patient: p,
-                priority_idx,
-                urgency,
-                duration_min: i64::from(p.expected_duration_min),
-                stay_days: u64::from(p.length_of_stay_days),
-                unavailable,
-            });
-        }
-
-        let mut free_beds = BTreeMap::new();
-        for w in &request.ward_beds {
-            let date =
-                parse_date(&w.date).ok_or_else(|| format!("ward_beds: bad date '{}'", w.date))?;
-            free_beds.insert(date, w.free_beds);
-        }
-
-        let mut pins = Vec::new();
-        for b in &request.pinned {
-            let p = *patient_idx
-                .get(b.patient_id.as_str())
-                .ok_or_else(|| format!("pin of unknown patient {}", b.patient_id))?;
-            let s = *session_idx
-                .get(b.session_id.as_str())
-                .ok_or_else(|| format!("pin to unknown session {}", b.session_id))?;
-            pins.push((p, s));
-        }
+        let surgeons = read_surgeons(request)?;
+        let (sessions, session_idx) = read_sessions(request, planning_start, &turnaround)?;
+        let (patients, patient_idx) = read_patients(request, planning_start)?;
+        let free_beds = read_free_beds(request)?;
+        let pins = read_pins(request, &patient_idx, &session_idx)?;
 
         Ok(Model {
             horizon_days: i64::from(request.horizon_days),
@@ -303,6 +231,122 @@ impl<'a> Model<'a> {
         let date = self.sessions[s].date;
         (0..self.patients[p].stay_days).map(move |k| date + Days::new(k))
     }
+}
+
+/// The surgeons by id, with their limits and leave.
+fn read_surgeons(
+    request: &proto::PlanTheatreListsRequest,
+) -> Result<HashMap<&str, SurgeonView>, String> {
+    let mut surgeons = HashMap::new();
+    for s in &request.surgeons {
+        let unavailable = parse_dates(&s.unavailable_dates)
+            .map_err(|d| format!("surgeon {}: '{d}' is not a date", s.id))?;
+        surgeons.insert(
+            s.id.as_str(),
+            SurgeonView {
+                max_minutes_per_day: i64::from(s.max_minutes_per_day),
+                unavailable,
+            },
+        );
+    }
+    Ok(surgeons)
+}
+
+/// Views of a request's items, and their index by id.
+type Indexed<'a, T> = (Vec<T>, HashMap<&'a str, usize>);
+
+/// The sessions with their times and turnaround, and their index by id.
+fn read_sessions<'a>(
+    request: &'a proto::PlanTheatreListsRequest,
+    planning_start: NaiveDate,
+    turnaround: &HashMap<&str, i64>,
+) -> Result<Indexed<'a, SessionView<'a>>, String> {
+    let mut sessions = Vec::new();
+    let mut session_idx = HashMap::new();
+    for s in &request.sessions {
+        let date = parse_date(&s.date).ok_or_else(|| format!("session {}: bad date", s.id))?;
+        let start_min =
+            parse_clock_min(&s.start_time).ok_or_else(|| format!("session {}: bad start", s.id))?;
+        let end_min =
+            parse_clock_min(&s.end_time).ok_or_else(|| format!("session {}: bad end", s.id))?;
+        let turnaround_min = *turnaround
+            .get(s.specialty.as_str())
+            .ok_or_else(|| format!("session {}: unknown specialty", s.id))?;
+        session_idx.insert(s.id.as_str(), sessions.len());
+        sessions.push(SessionView {
+            session: s,
+            date,
+            day_idx: (date - planning_start).num_days(),
+            start_min,
+            end_min,
+            length_min: end_min - start_min,
+            turnaround_min,
+        });
+    }
+    Ok((sessions, session_idx))
+}
+
+/// The patients with their priority, urgency and leave, and their index by id.
+fn read_patients(
+    request: &proto::PlanTheatreListsRequest,
+    planning_start: NaiveDate,
+) -> Result<Indexed<'_, PatientView<'_>>, String> {
+    let (weights, target_days) = weights_of(request);
+    let mut patients = Vec::new();
+    let mut patient_idx = HashMap::new();
+    for p in &request.patients {
+        let priority_idx =
+            priority_rank(p.priority).ok_or_else(|| format!("patient {}: no priority", p.id))?;
+        let listed = parse_date(&p.listed_date)
+            .ok_or_else(|| format!("patient {}: bad listed_date", p.id))?;
+        let waited_days = (planning_start - listed).num_days();
+        let urgency = weights[priority_idx]
+            * (1.0 + waited_days as f64 / f64::from(target_days[priority_idx]));
+        let unavailable = parse_dates(&p.unavailable_dates)
+            .map_err(|d| format!("patient {}: '{d}' is not a date", p.id))?;
+        patient_idx.insert(p.id.as_str(), patients.len());
+        patients.push(PatientView {
+            patient: p,
+            priority_idx,
+            urgency,
+            duration_min: i64::from(p.expected_duration_min),
+            stay_days: u64::from(p.length_of_stay_days),
+            unavailable,
+        });
+    }
+    Ok((patients, patient_idx))
+}
+
+/// Free ward beds by date.
+fn read_free_beds(
+    request: &proto::PlanTheatreListsRequest,
+) -> Result<BTreeMap<NaiveDate, u32>, String> {
+    let mut free_beds = BTreeMap::new();
+    for w in &request.ward_beds {
+        let date =
+            parse_date(&w.date).ok_or_else(|| format!("ward_beds: bad date '{}'", w.date))?;
+        free_beds.insert(date, w.free_beds);
+    }
+    Ok(free_beds)
+}
+
+/// The pins as (patient index, session index).
+fn read_pins(
+    request: &proto::PlanTheatreListsRequest,
+    patient_idx: &HashMap<&str, usize>,
+    session_idx: &HashMap<&str, usize>,
+) -> Result<Vec<(usize, usize)>, String> {
+    let mut pins = Vec::new();
+    for b in &request.pinned {
+        let p = *patient_idx
+            .get(b.patient_id.as_str())
+            .ok_or_else(|| format!("pin of unknown patient {}", b.patient_id))?;
+        let s = *session_idx
+            .get(b.session_id.as_str())
+            .ok_or_else(|| format!("pin to unknown session {}", b.session_id))?;
+        pins.push((p, s));
+    }
+    Ok(pins)
 }
 
 /// The request's weights and target days, defaults filled in.

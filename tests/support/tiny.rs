@@ -177,12 +177,8 @@ pub fn tiny_spec(max_patients: usize) -> impl Strategy<Value = TinySpec> {
 impl TinySpec {
     /// The valid request this draw stands for.
     pub fn to_request(&self) -> proto::PlanTheatreListsRequest {
-        let codes: &[(&str, u32)] = if self.two_specialties {
-            &[("GEN", 15), ("ORTHO", 20)]
-        } else {
-            &[("GEN", 15)]
-        };
-        let code = |i: usize| codes[i % codes.len()].0;
+        let codes = self.codes();
+
         let mut request = build::request(HORIZON_DAYS);
         request.specialties = codes.iter().map(|&(c, t)| build::specialty(c, t)).collect();
         request.theatres = (0..2)
@@ -201,60 +197,15 @@ impl TinySpec {
                 unavailable_dates: s.leave_day.map(build::day).into_iter().collect(),
                 ..build::surgeon(
                     &format!("K{}", k + 1),
-                    code(s.specialty),
+                    self.code(s.specialty),
                     s.max_minutes_per_day,
                 )
             })
             .collect();
 
-        // Sessions: a morning from 08:00 or an afternoon from 13:00, so only sessions in
-        // the same half-day can overlap; those are dropped.
-        let mut taken = BTreeSet::new();
-        for s in &self.sessions {
-            let theatre = format!("T{}", s.theatre % 2 + 1);
-            let k = s.surgeon % self.surgeons.len();
-            let surgeon_id = format!("K{}", k + 1);
-            if !taken.insert((theatre.clone(), s.day, s.afternoon))
-                || !taken.insert((surgeon_id.clone(), s.day, s.afternoon))
-            {
-                continue;
-            }
-            let start_hour = if s.afternoon { 13 } else { 8 };
-            request.sessions.push(build::session(
-                &format!("S{}", request.sessions.len() + 1),
-                &theatre,
-                s.day,
-                &format!("{start_hour:02}:00"),
-                &format!("{:02}:00", start_hour + s.length_hours),
-                code(self.surgeons[k].specialty),
-                &surgeon_id,
-            ));
-        }
+        self.add_sessions(&mut request);
 
-        for (i, p) in self.patients.iter().enumerate() {
-            let priority = proto::Priority::try_from(p.priority).expect("1..=4");
-            request.patients.push(proto::Patient {
-                surgeon_id: p
-                    .named_surgeon
-                    .map(|k| format!("K{}", k % self.surgeons.len() + 1))
-                    .unwrap_or_default(),
-                equipment: if p.robot {
-                    vec!["robot".into()]
-                } else {
-                    Vec::new()
-                },
-                length_of_stay_days: p.stay_days,
-                unavailable_dates: p.unavailable_day.map(build::day).into_iter().collect(),
-                flags: p.flags.clone(),
-                ..build::patient(
-                    &format!("P{}", i + 1),
-                    code(p.specialty),
-                    p.duration_min,
-                    priority,
-                    p.waited_days,
-                )
-            });
-        }
+        self.add_patients(&mut request);
         request.ward_beds = self
             .free_beds
             .iter()
@@ -275,31 +226,98 @@ impl TinySpec {
             ..Default::default()
         });
 
-        // Pins: kept only when allowed by the per-pair rules and the capacities together
-        // with the pins kept before.
-        let pins = {
-            let model = Model::new(&request).expect("a tiny request is readable");
-            let mut loads = Loads::new(&model);
-            let mut pinned = BTreeSet::new();
-            let mut pins = Vec::new();
-            for &(p, s) in &self.pins {
-                let (p, s) = (p % model.patients.len(), s % model.sessions.len());
-                if pinned.contains(&p)
-                    || model.pair_rule(p, s).is_err()
-                    || !loads.fits(&model, p, s)
-                {
-                    continue;
-                }
-                loads.add(&model, p, s);
-                pinned.insert(p);
-                pins.push(build::pin(
-                    &model.patients[p].patient.id,
-                    &model.sessions[s].session.id,
-                ));
-            }
-            pins
-        };
-        request.pinned = pins;
+        request.pinned = self.kept_pins(&request);
         request
+    }
+
+    /// The specialties and their turnarounds.
+    fn codes(&self) -> &'static [(&'static str, u32)] {
+        if self.two_specialties {
+            &[("GEN", 15), ("ORTHO", 20)]
+        } else {
+            &[("GEN", 15)]
+        }
+    }
+
+    /// The code of specialty `i` (taken modulo the number of specialties).
+    fn code(&self, i: usize) -> &'static str {
+        let codes = self.codes();
+        codes[i % codes.len()].0
+    }
+
+    /// Sessions: a morning from 08:00 or an afternoon from 13:00, so only sessions in
+    /// the same half-day can overlap; those are dropped.
+    fn add_sessions(&self, request: &mut proto::PlanTheatreListsRequest) {
+        let mut taken = BTreeSet::new();
+        for s in &self.sessions {
+            let theatre = format!("T{}", s.theatre % 2 + 1);
+            let k = s.surgeon % self.surgeons.len();
+            let surgeon_id = format!("K{}", k + 1);
+            if !taken.insert((theatre.clone(), s.day, s.afternoon))
+                || !taken.insert((surgeon_id.clone(), s.day, s.afternoon))
+            {
+                continue;
+            }
+            let start_hour = if s.afternoon { 13 } else { 8 };
+            request.sessions.push(build::session(
+                &format!("S{}", request.sessions.len() + 1),
+                &theatre,
+                s.day,
+                &format!("{start_hour:02}:00"),
+                &format!("{:02}:00", start_hour + s.length_hours),
+                self.code(self.surgeons[k].specialty),
+                &surgeon_id,
+            ));
+        }
+    }
+
+    /// The patients, each with its named surgeon, equipment, stay, leave and flags.
+    fn add_patients(&self, request: &mut proto::PlanTheatreListsRequest) {
+        for (i, p) in self.patients.iter().enumerate() {
+            let priority = proto::Priority::try_from(p.priority).expect("1..=4");
+            request.patients.push(proto::Patient {
+                surgeon_id: p
+                    .named_surgeon
+                    .map(|k| format!("K{}", k % self.surgeons.len() + 1))
+                    .unwrap_or_default(),
+                equipment: if p.robot {
+                    vec!["robot".into()]
+                } else {
+                    Vec::new()
+                },
+                length_of_stay_days: p.stay_days,
+                unavailable_dates: p.unavailable_day.map(build::day).into_iter().collect(),
+                flags: p.flags.clone(),
+                ..build::patient(
+                    &format!("P{}", i + 1),
+                    self.code(p.specialty),
+                    p.duration_min,
+                    priority,
+                    p.waited_days,
+                )
+            });
+        }
+    }
+
+    /// Pins: kept only when allowed by the per-pair rules and the capacities together
+    /// with the pins kept before.
+    fn kept_pins(&self, request: &proto::PlanTheatreListsRequest) -> Vec<proto::Booking> {
+        let model = Model::new(request).expect("a tiny request is readable");
+        let mut loads = Loads::new(&model);
+        let mut pinned = BTreeSet::new();
+        let mut pins = Vec::new();
+        for &(p, s) in &self.pins {
+            let (p, s) = (p % model.patients.len(), s % model.sessions.len());
+            if pinned.contains(&p) || model.pair_rule(p, s).is_err() || !loads.fits(&model, p, s) {
+                continue;
+            }
+            loads.add(&model, p, s);
+            pinned.insert(p);
+            pins.push(build::pin(
+                &model.patients[p].patient.id,
+                &model.sessions[s].session.id,
+            ));
+        }
+        pins
     }
 }

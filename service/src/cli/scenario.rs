@@ -101,22 +101,6 @@ impl RemoteArgs {
     }
 }
 
-/// Loads a scenario, or prints its problems and returns the exit code.
-fn load_or_report(file: &Path) -> Result<clinicplan_solver::simulate::Scenario, ExitCode> {
-    scenario::load_scenario(file).map_err(|e| {
-        let problems = e.problems();
-        eprintln!(
-            "clinicplan: {} has {} problem(s):",
-            file.display(),
-            problems.len()
-        );
-        for p in problems {
-            eprintln!("  {p}");
-        }
-        ExitCode::from(2)
-    })
-}
-
 /// The remote week solver when there is one, else this process.
 fn week_solver(remote: &Option<scenario::remote::RemoteWeeks>) -> &dyn WeekSolver {
     match remote {
@@ -179,7 +163,7 @@ fn gp_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
 
 /// `scenario validate` for a theatre-list scenario: exit 0 valid, 2 problems.
 fn validate_theatre_scenario(file: &Path) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match scenario::load_or_report(file, scenario::load_scenario) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -204,22 +188,20 @@ fn run_theatre_scenario(
     out: Option<PathBuf>,
     remote: &RemoteArgs,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match scenario::load_or_report(file, scenario::load_scenario) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let names = match scenario::selected_variants(&scenario, variants) {
-        Ok(n) => n,
-        Err(message) => {
-            eprintln!("clinicplan: {message}");
-            return Ok(ExitCode::from(2));
-        }
+    let selected = scenario::selected_variants(&scenario, variants);
+    let scenario::RunAsked {
+        names,
+        weeks,
+        out,
+        bar,
+    } = match scenario::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+        Ok(asked) => asked,
+        Err(code) => return Ok(code),
     };
-    let weeks = weeks
-        .unwrap_or(scenario.horizon_weeks)
-        .min(scenario.horizon_weeks);
-    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-    let bar = scenario::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let remote = remote.connect()?;

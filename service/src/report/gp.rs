@@ -8,7 +8,7 @@ use clinicplan_solver::simulate::gp::{GpScenario, GpVariantRun, GpWeekResult};
 
 use super::charts::YAxis;
 use super::page::{
-    Chart, REPORT_FILE, RunFacts, charts_section, escape, in_force, page_start, rerun, run_section,
+    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start, rerun,
     summary_section,
 };
 use super::tables::gp_summary_table;
@@ -198,14 +198,8 @@ pub fn render_gp(
         &table,
     );
 
-    let in_force = in_force(runs, |variant| {
-        scenario
-            .variants
-            .iter()
-            .find(|v| v.name == variant)
-            .map(|v| (v.from_week, v.to_week))
-    });
-    run_section(
+    let windows = (scenario.variants.iter()).map(|v| (v.name.as_str(), v.from_week, v.to_week));
+    finish_page(
         &mut h,
         &RunFacts {
             name: &name,
@@ -215,15 +209,9 @@ pub fn render_gp(
             seed: scenario.seed,
             unchanged: "the network as described",
         },
-        &in_force,
+        &in_force(runs, windows),
         &rerun(file, &variants, weeks_run),
-    );
-    let _ = write!(
-        h,
-        "<footer>Written by clinicplan {}. <code>weeks.csv</code> and \
-         <code>weeks.json</code> beside this page hold every figure of every week, \
-         <code>summary.json</code> the summary.</footer>\n</main>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
+        "",
     );
     Ok(h)
 }

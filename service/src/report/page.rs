@@ -115,9 +115,6 @@ fn figure(
     Ok(())
 }
 
-/// A variant's name and the weeks its changes are in force: (from, to), `None` for the
-/// baseline.
-
 /// One chart of a report: its figure's `id`, title, caption, y axis and each week's
 /// value.
 pub(super) struct Chart<'a, W> {
@@ -177,6 +174,8 @@ pub(super) fn charts_section<W, S>(
     Ok(())
 }
 
+/// A variant's name and the weeks its changes are in force: (from, to), `None` for the
+/// baseline.
 pub(super) type InForce<'a> = (&'a str, Option<(u32, Option<u32>)>);
 
 /// What the "The run" section states about a run.
@@ -194,12 +193,7 @@ pub(super) struct RunFacts<'a> {
 /// The "The run" section, shared by both kinds of report: the scenario, its weeks and
 /// seed, when each variant's changes are in force (from week, to week), and the command
 /// that runs it again.
-pub(super) fn run_section(
-    h: &mut String,
-    facts: &RunFacts<'_>,
-    in_force: &[InForce<'_>],
-    command: &str,
-) {
+fn run_section(h: &mut String, facts: &RunFacts<'_>, in_force: &[InForce<'_>], command: &str) {
     let name = facts.name;
     h.push_str("<section id=\"run\">\n<h2>The run</h2>\n<dl>\n");
     let _ = writeln!(h, "<dt>scenario</dt><dd>{name}</dd>");
@@ -267,13 +261,38 @@ pub(super) fn summary_section(
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-/// Each run's variant and the weeks its changes are in force, from `window` (the
-/// variant's (from, to) weeks; `None` for the baseline).
-pub(super) fn in_force<'a, W, S>(
+/// Each run's variant and the weeks its changes are in force, from `windows` (each
+/// variant's name and (from, to) weeks; a run not named there, the baseline, has none).
+pub(super) fn in_force<'a, 'v, W, S>(
     runs: &'a [VariantRunOf<W, S>],
-    window: impl Fn(&str) -> Option<(u32, Option<u32>)>,
+    windows: impl Iterator<Item = (&'v str, u32, Option<u32>)> + Clone,
 ) -> Vec<InForce<'a>> {
     runs.iter()
-        .map(|r| (r.variant.as_str(), window(&r.variant)))
+        .map(|r| {
+            let window = windows
+                .clone()
+                .find(|&(name, _, _)| name == r.variant)
+                .map(|(_, from, to)| (from, to));
+            (r.variant.as_str(), window)
+        })
         .collect()
+}
+
+/// The end of both kinds of report: the "The run" section, then the footer, whose text
+/// starts with `footer_lead` (empty, or a sentence with its trailing space).
+pub(super) fn finish_page(
+    h: &mut String,
+    facts: &RunFacts<'_>,
+    in_force: &[InForce<'_>],
+    command: &str,
+    footer_lead: &str,
+) {
+    run_section(h, facts, in_force, command);
+    let _ = write!(
+        h,
+        "<footer>Written by clinicplan {}. {footer_lead}<code>weeks.csv</code> and \
+         <code>weeks.json</code> beside this page hold every figure of every week, \
+         <code>summary.json</code> the summary.</footer>\n</main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
 }

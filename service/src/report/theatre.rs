@@ -8,7 +8,7 @@ use clinicplan_solver::simulate::{Scenario, VariantRun, WeekResult};
 
 use super::charts::YAxis;
 use super::page::{
-    Chart, REPORT_FILE, RunFacts, charts_section, escape, in_force, page_start, rerun, run_section,
+    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start, rerun,
     summary_section,
 };
 use super::tables::summary_table;
@@ -162,14 +162,8 @@ pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<S
         &table,
     );
 
-    let in_force = in_force(runs, |variant| {
-        scenario
-            .variants
-            .iter()
-            .find(|v| v.name == variant)
-            .map(|v| (v.from_week, v.to_week))
-    });
-    run_section(
+    let windows = (scenario.variants.iter()).map(|v| (v.name.as_str(), v.from_week, v.to_week));
+    finish_page(
         &mut h,
         &RunFacts {
             name: &name,
@@ -179,16 +173,9 @@ pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<S
             seed: scenario.seed,
             unchanged: "the hospital as described",
         },
-        &in_force,
+        &in_force(runs, windows),
         &rerun_command(file, runs),
-    );
-    let _ = write!(
-        h,
-        "<footer>Written by clinicplan {}. Each week's figures are taken at the next \
-         Monday; <code>weeks.csv</code> and <code>weeks.json</code> beside this page hold \
-         every figure of every week, <code>summary.json</code> the summary.</footer>\n\
-         </main>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
+        "Each week's figures are taken at the next Monday; ",
     );
     Ok(h)
 }

@@ -171,24 +171,9 @@ pub fn write_gp_outputs(
     Ok(written)
 }
 
-fn load_or_report(file: &Path) -> Result<GpScenario, ExitCode> {
-    load_gp(file).map_err(|e| {
-        let problems = e.problems();
-        eprintln!(
-            "clinicplan: {} has {} problem(s):",
-            file.display(),
-            problems.len()
-        );
-        for p in problems {
-            eprintln!("  {p}");
-        }
-        ExitCode::from(2)
-    })
-}
-
 /// `clinicplan scenario validate FILE` for a GP-network file.
 pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match super::load_or_report(file, load_gp) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -214,22 +199,20 @@ pub fn run_cli(
     out: Option<PathBuf>,
     solver: &dyn WeekSolver,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = match load_or_report(file) {
+    let scenario = match super::load_or_report(file, load_gp) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let names = match selected_gp_variants(&scenario, variants) {
-        Ok(n) => n,
-        Err(message) => {
-            eprintln!("clinicplan: {message}");
-            return Ok(ExitCode::from(2));
-        }
+    let selected = selected_gp_variants(&scenario, variants);
+    let super::RunAsked {
+        names,
+        weeks,
+        out,
+        bar,
+    } = match super::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+        Ok(asked) => asked,
+        Err(code) => return Ok(code),
     };
-    let weeks = weeks
-        .unwrap_or(scenario.horizon_weeks)
-        .min(scenario.horizon_weeks);
-    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(&scenario.name));
-    let bar = super::progress_bar(u64::from(weeks) * names.len() as u64);
     let started = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
     let runs = run_gp(&scenario, &names, weeks, &cancel, solver, &|idx, w, _| {

@@ -20,6 +20,7 @@ pub mod remote;
 mod run;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clinicplan_solver::simulate::config::ScenarioConfig;
 use clinicplan_solver::simulate::gp::GP_KIND;
@@ -54,6 +55,26 @@ impl LoadError {
             other => vec![other.to_string()],
         }
     }
+}
+
+/// Loads a scenario file with `load`, or prints its problems (one a line, under the
+/// file's name) and returns exit code 2: how the command line reads a scenario file.
+pub fn load_or_report<T>(
+    file: &Path,
+    load: impl FnOnce(&Path) -> Result<T, LoadError>,
+) -> Result<T, ExitCode> {
+    load(file).map_err(|e| {
+        let problems = e.problems();
+        eprintln!(
+            "clinicplan: {} has {} problem(s):",
+            file.display(),
+            problems.len()
+        );
+        for p in problems {
+            eprintln!("  {p}");
+        }
+        ExitCode::from(2)
+    })
 }
 
 /// The `kind` of a theatre-list scenario (the default when a file gives none).
@@ -140,6 +161,43 @@ pub fn parse_scenario_with(
         Some(file) => read_csv(file)?,
     };
     validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
+}
+
+/// What `clinicplan scenario run` asked for, checked against the scenario.
+pub struct RunAsked {
+    /// The variants, in the order to run them.
+    pub names: Vec<String>,
+    /// At most the scenario's horizon.
+    pub weeks: u32,
+    /// The folder the files go to.
+    pub out: PathBuf,
+    /// One step per variant-week.
+    pub bar: indicatif::ProgressBar,
+}
+
+/// The command line's choice for the scenario `name` of `horizon_weeks` weeks, with the
+/// variant selection's result: the weeks default to (and stop at) the horizon and the
+/// folder to `scenario-out/NAME`. A bad selection is printed and gives exit code 2.
+pub fn run_asked(
+    name: &str,
+    horizon_weeks: u32,
+    selected: Result<Vec<String>, String>,
+    weeks: Option<u32>,
+    out: Option<PathBuf>,
+) -> Result<RunAsked, ExitCode> {
+    let names = selected.map_err(|message| {
+        eprintln!("clinicplan: {message}");
+        ExitCode::from(2)
+    })?;
+    let weeks = weeks.unwrap_or(horizon_weeks).min(horizon_weeks);
+    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(name));
+    let bar = progress_bar(u64::from(weeks) * names.len() as u64);
+    Ok(RunAsked {
+        names,
+        weeks,
+        out,
+        bar,
+    })
 }
 
 /// The progress bar of `clinicplan scenario run`: one step per variant-week.

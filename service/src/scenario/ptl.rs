@@ -85,136 +85,188 @@ pub fn load_ptl(path: &Path, shown: &str) -> Result<Vec<ListedPatient>, Vec<CsvP
 
 /// Parses a PTL export held in memory.
 pub fn parse_ptl(bytes: &[u8], shown: &str) -> Result<Vec<ListedPatient>, Vec<CsvProblem>> {
-    let mut problems = Vec::new();
-    let problem = |line: u64, column: Option<(usize, String)>, message: String| CsvProblem {
-        file: shown.to_string(),
-        line,
-        column,
-        message,
-    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
         .from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![problem(1, None, format!("unreadable header: {e}"))]),
-    };
-    let position: BTreeMap<&str, usize> = headers
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| REQUIRED.contains(h) || OPTIONAL.contains(h))
-        .map(|(i, h)| (h, i))
-        .collect();
-    for name in REQUIRED {
-        if !position.contains_key(name) {
-            problems.push(problem(
-                1,
-                None,
-                format!(
-                    "no '{name}' column: the header needs {}",
-                    REQUIRED.join(", ")
-                ),
-            ));
+        Err(e) => {
+            let message = format!("unreadable header: {e}");
+            return Err(vec![problem_at(shown, 1, None, message)]);
         }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let column = |name: &str| {
-        let i = position[name];
-        (i + 1, name.to_string())
     };
+    let sheet = Sheet::new(shown, &headers)?;
+    let mut problems = Vec::new();
     let mut patients = Vec::new();
     for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
+        match record {
+            Ok(record) => patients.extend(sheet.row(&record, &mut problems)),
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(problem(line, None, format!("unreadable row: {e}")));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| -> &str {
-            position
-                .get(name)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-        };
-        let mut row_ok = true;
-        for name in REQUIRED {
-            if get(name).is_empty() {
-                problems.push(problem(line, Some(column(name)), "is empty".into()));
-                row_ok = false;
+                let message = format!("unreadable row: {e}");
+                problems.push(problem_at(shown, line, None, message));
             }
         }
-        let mut number = |name: &str, default: Option<u32>| -> u32 {
-            let text = get(name);
-            if text.is_empty() {
-                return default.unwrap_or(0);
-            }
-            match text.parse::<u32>() {
-                Ok(v) => v,
-                Err(_) => {
-                    problems.push(problem(
-                        line,
-                        Some(column(name)),
-                        format!("'{text}' is not a whole number"),
-                    ));
-                    row_ok = false;
-                    0
-                }
-            }
+    }
+    if problems.is_empty() {
+        Ok(patients)
+    } else {
+        Err(problems)
+    }
+}
+
+fn problem_at(
+    shown: &str,
+    line: u64,
+    column: Option<(usize, String)>,
+    message: String,
+) -> CsvProblem {
+    CsvProblem {
+        file: shown.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A PTL file's name and where its known columns are.
+struct Sheet<'h> {
+    shown: &'h str,
+    position: BTreeMap<&'h str, usize>,
+}
+
+/// One row being read: its line, its cells, and whether it is still whole.
+struct Row<'r> {
+    line: u64,
+    record: &'r csv::StringRecord,
+    ok: bool,
+}
+
+impl<'h> Sheet<'h> {
+    /// The known columns of `headers`, or a problem for each required one missing.
+    fn new(shown: &'h str, headers: &'h csv::StringRecord) -> Result<Self, Vec<CsvProblem>> {
+        let position: BTreeMap<&str, usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| REQUIRED.contains(h) || OPTIONAL.contains(h))
+            .map(|(i, h)| (h, i))
+            .collect();
+        let problems: Vec<CsvProblem> = REQUIRED
+            .iter()
+            .filter(|name| !position.contains_key(*name))
+            .map(|name| {
+                let message = format!(
+                    "no '{name}' column: the header needs {}",
+                    REQUIRED.join(", ")
+                );
+                problem_at(shown, 1, None, message)
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(Sheet { shown, position })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The 1-based number and name of a known column.
+    fn column(&self, name: &str) -> (usize, String) {
+        (self.position[name] + 1, name.to_string())
+    }
+
+    fn get<'r>(&self, row: &Row<'r>, name: &str) -> &'r str {
+        self.position
+            .get(name)
+            .and_then(|&i| row.record.get(i))
+            .unwrap_or("")
+    }
+
+    /// Notes a problem with the cell of `name` in `row`, which is then dropped.
+    fn fault(&self, row: &mut Row, name: &str, message: String, problems: &mut Vec<CsvProblem>) {
+        let column = Some(self.column(name));
+        problems.push(problem_at(self.shown, row.line, column, message));
+        row.ok = false;
+    }
+
+    /// A whole number, `default` when the cell is empty (0 with none).
+    fn number(
+        &self,
+        row: &mut Row,
+        name: &str,
+        default: Option<u32>,
+        problems: &mut Vec<CsvProblem>,
+    ) -> u32 {
+        let text = self.get(row, name);
+        if text.is_empty() {
+            return default.unwrap_or(0);
+        }
+        text.parse::<u32>().unwrap_or_else(|_| {
+            let message = format!("'{text}' is not a whole number");
+            self.fault(row, name, message, problems);
+            0
+        })
+    }
+
+    /// One row as a listed patient, or `None` after noting its problems.
+    fn row(
+        &self,
+        record: &csv::StringRecord,
+        problems: &mut Vec<CsvProblem>,
+    ) -> Option<ListedPatient> {
+        let line = record.position().map_or(0, |p| p.line());
+        let mut row = Row {
+            line,
+            record,
+            ok: true,
         };
-        let duration_min = number("expected_duration_min", None);
-        let length_of_stay_days = if position.contains_key("length_of_stay_days") {
-            number("length_of_stay_days", Some(0))
+        for name in REQUIRED {
+            if self.get(&row, name).is_empty() {
+                self.fault(&mut row, name, "is empty".into(), problems);
+            }
+        }
+        let duration_min = self.number(&mut row, "expected_duration_min", None, problems);
+        let length_of_stay_days = if self.position.contains_key("length_of_stay_days") {
+            self.number(&mut row, "length_of_stay_days", Some(0), problems)
         } else {
             0
         };
-        let priority = get("priority");
+        let priority = self.get(&row, "priority");
         if !priority.is_empty() && parse_priority(priority).is_none() {
-            problems.push(problem(
-                line,
-                Some(column("priority")),
-                format!("'{priority}' is not a priority: give P1 to P4"),
-            ));
-            row_ok = false;
+            let message = format!("'{priority}' is not a priority: give P1 to P4");
+            self.fault(&mut row, "priority", message, problems);
         }
-        let clock_start = get("clock_start");
+        let clock_start = self.get(&row, "clock_start");
         if !clock_start.is_empty()
             && chrono::NaiveDate::parse_from_str(clock_start, "%Y-%m-%d").is_err()
         {
-            problems.push(problem(
-                line,
-                Some(column("clock_start")),
-                format!("'{clock_start}' is not a date: give YYYY-MM-DD"),
-            ));
-            row_ok = false;
+            let message = format!("'{clock_start}' is not a date: give YYYY-MM-DD");
+            self.fault(&mut row, "clock_start", message, problems);
         }
-        if !row_ok {
-            continue;
+        if !row.ok {
+            return None;
         }
-        let consultant = get("consultant");
-        patients.push(ListedPatient {
-            location: format!("{shown} line {line}"),
-            columns: position
+        let consultant = self.get(&row, "consultant");
+        Some(ListedPatient {
+            location: format!("{} line {line}", self.shown),
+            columns: self
+                .position
                 .keys()
                 .map(|&name| {
-                    let (n, name) = column(name);
+                    let (n, name) = self.column(name);
                     (field_of(&name).to_string(), format!("column {n} ({name})"))
                 })
                 .collect(),
             patient: PatientConfig {
-                id: get("pathway_id").to_string(),
-                specialty: get("specialty").to_string(),
-                procedure: get("procedure").to_string(),
+                id: self.get(&row, "pathway_id").to_string(),
+                specialty: self.get(&row, "specialty").to_string(),
+                procedure: self.get(&row, "procedure").to_string(),
                 duration_min,
                 priority: priority.to_string(),
                 listed_date: clock_start.to_string(),
                 surgeon: (!consultant.is_empty()).then(|| consultant.to_string()),
-                equipment: get("equipment")
+                equipment: self
+                    .get(&row, "equipment")
                     .split(';')
                     .map(str::trim)
                     .filter(|e| !e.is_empty())
@@ -222,12 +274,7 @@ pub fn parse_ptl(bytes: &[u8], shown: &str) -> Result<Vec<ListedPatient>, Vec<Cs
                     .collect(),
                 length_of_stay_days,
             },
-        });
-    }
-    if problems.is_empty() {
-        Ok(patients)
-    } else {
-        Err(problems)
+        })
     }
 }
 

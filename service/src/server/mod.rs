@@ -170,13 +170,26 @@ pub async fn serve_with_metrics(
         }
         () = shutdown => {}
     }
+    let result = wind_down(server, &health_reporter, stop_accepting, grace).await;
+    let _ = metrics_stop.send(());
+    result
+}
+
+/// After the shutdown signal: health NOT_SERVING, no new connections, and up to `grace`
+/// for the running solves to finish before they are stopped.
+async fn wind_down(
+    server: std::pin::Pin<&mut impl Future<Output = Result<(), tonic::transport::Error>>>,
+    health_reporter: &HealthReporter,
+    stop_accepting: tokio::sync::oneshot::Sender<()>,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
     info!("shutting down: health NOT_SERVING, no new connections, running solves may finish");
-    set_solvers_serving(&health_reporter, false).await;
+    set_solvers_serving(health_reporter, false).await;
     health_reporter
         .set_service_status("", tonic_health::ServingStatus::NotServing)
         .await;
     let _ = stop_accepting.send(());
-    let result = match tokio::time::timeout(grace, &mut server).await {
+    match tokio::time::timeout(grace, server).await {
         Ok(result) => result.map_err(anyhow::Error::from),
         Err(_) => {
             warn!(
@@ -185,7 +198,5 @@ pub async fn serve_with_metrics(
             );
             Ok(())
         }
-    };
-    let _ = metrics_stop.send(());
-    result
+    }
 }

@@ -176,6 +176,11 @@ pub struct ParallelRun<'a> {
     pub solver: &'a dyn WeekSolver,
 }
 
+/// What `run_variants` calls from its worker threads after every simulated week, with
+/// the variant's position, the week and the ledger.
+pub type OnWeek<'f, K> =
+    dyn Fn(usize, &<K as ScenarioKind>::Week, &<K as ScenarioKind>::Ledger) + Sync + 'f;
+
 /// Runs the variants side by side, each week planned by `run.solver`, calling
 /// `on_week(variant position, week, ledger)` from the worker threads after every
 /// simulated week. Setting `run.cancel` stops every variant before its next week; the
@@ -184,7 +189,7 @@ pub struct ParallelRun<'a> {
 pub fn run_variants<K: ScenarioKind>(
     scenario: &K,
     run: &ParallelRun,
-    on_week: &(dyn Fn(usize, &K::Week, &K::Ledger) + Sync),
+    on_week: &OnWeek<'_, K>,
 ) -> Result<Vec<KindRun<K>>, K::Error> {
     let chosen = run
         .variants

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 
+use super::driver::BASELINE;
+
 /// Longest simulation accepted, in weeks (ten years).
 pub const MAX_HORIZON_WEEKS: u32 = 520;
 /// Most additions per week accepted for one stream.
@@ -89,6 +91,19 @@ impl Problems {
             self.push(location, format!("{s} is a {}: give a Monday", s.weekday()));
         }
         start
+    }
+
+    /// A variant's name, which may not be blank, the baseline's or hold a comma; whether
+    /// it is a name a variant may have (each kind then checks it is not used twice).
+    pub(crate) fn variant_name(&mut self, at: &str, name: &str) -> bool {
+        let allowed = !(name.trim().is_empty() || name == BASELINE || name.contains(','));
+        if !allowed {
+            self.push(
+                format!("{at}.name"),
+                format!("'{name}': give a name other than '{BASELINE}', without commas"),
+            );
+        }
+        allowed
     }
 
     /// A variant's `to_week`, which may not come before its `from_week`.

@@ -23,6 +23,23 @@ use crate::theatre::solve::{NoMip, solve};
 /// Why a week's solve failed, as the solver reported it.
 pub type WeekSolveError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Why a simulation stopped, for both kinds of scenario.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulationError {
+    #[error("variant '{0}' is not in the scenario")]
+    UnknownVariant(String),
+    /// A week's request failed validation: a bug in the simulation, reported.
+    #[error("week {week}: internal error, the week's request is invalid: {errors}")]
+    InvalidWeek {
+        week: u32,
+        errors: crate::validation::ValidationErrors,
+    },
+    /// The week's plan (theatre lists or GP bookings) could not be made. `error` is not a
+    /// `#[source]`: the message already carries it, once.
+    #[error("week {week}: {error}")]
+    Solve { week: u32, error: WeekSolveError },
+}
+
 /// A week's theatre plan, as the simulation needs it.
 #[derive(Clone, Debug)]
 pub struct TheatreWeekPlan {

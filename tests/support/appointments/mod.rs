@@ -13,6 +13,7 @@
 mod build;
 mod call;
 mod check;
+mod grouped;
 mod net;
 mod optima;
 mod units;
@@ -20,6 +21,7 @@ mod units;
 pub use build::*;
 pub use call::*;
 pub use check::*;
+pub use grouped::*;
 pub use net::*;
 pub use optima::*;
 pub use units::*;

@@ -120,25 +120,6 @@ pub fn week_request(
     week: u32,
 ) -> BalanceRequest {
     let monday = scenario.week_start(week);
-    let mut slots = Vec::new();
-    for c in clinicians {
-        for (wd, day) in c.week.iter().enumerate() {
-            let date = monday + chrono::Duration::days(wd as i64);
-            for (k, s) in day.iter().enumerate() {
-                slots.push(SlotInput {
-                    id: format!("{}-{}-{k:02}", c.id, date.format("%Y%m%d")),
-                    clinician_id: c.id.clone(),
-                    site_id: c.practice.clone(),
-                    role: c.role.clone(),
-                    date: date.format("%Y-%m-%d").to_string(),
-                    start_time: s.start.format("%H:%M").to_string(),
-                    duration_min: s.minutes,
-                    mode: s.mode,
-                });
-            }
-        }
-    }
-    let working: BTreeSet<&str> = clinicians.iter().map(|c| c.id.as_str()).collect();
     BalanceRequest {
         planning_start: monday.format("%Y-%m-%d").to_string(),
         horizon_days: 7,
@@ -168,29 +149,58 @@ pub fn week_request(
                 name: c.name.clone(),
             })
             .collect(),
-        slots,
-        requests: waiting
-            .iter()
-            .map(|r| RequestInput {
-                id: r.id.clone(),
-                home_site_id: r.home.clone(),
-                role: r.role.clone(),
-                urgency: urgency_input(r.urgency),
-                request_date: r.date.format("%Y-%m-%d").to_string(),
-                modes: r.modes.clone(),
-                max_travel_min: r.max_travel_min,
-                preferred_clinician_id: r
-                    .preferred
-                    .as_deref()
-                    .filter(|p| working.contains(p))
-                    .unwrap_or("")
-                    .to_string(),
-            })
-            .collect(),
+        slots: week_slots(clinicians, monday),
+        requests: week_requests(clinicians, waiting),
         options: BalanceOptionsInput {
             time_limit_ms: scenario.week_time_limit_ms,
             method: BalanceMethod::Transshipment,
             log_solver: false,
         },
     }
+}
+
+/// Each working clinician's slots on the week's dates.
+fn week_slots(clinicians: &[&GpClinician], monday: NaiveDate) -> Vec<SlotInput> {
+    let mut slots = Vec::new();
+    for c in clinicians {
+        for (wd, day) in c.week.iter().enumerate() {
+            let date = monday + chrono::Duration::days(wd as i64);
+            for (k, s) in day.iter().enumerate() {
+                slots.push(SlotInput {
+                    id: format!("{}-{}-{k:02}", c.id, date.format("%Y%m%d")),
+                    clinician_id: c.id.clone(),
+                    site_id: c.practice.clone(),
+                    role: c.role.clone(),
+                    date: date.format("%Y-%m-%d").to_string(),
+                    start_time: s.start.format("%H:%M").to_string(),
+                    duration_min: s.minutes,
+                    mode: s.mode,
+                });
+            }
+        }
+    }
+    slots
+}
+
+/// The waiting requests, a preferred clinician kept only when working this week.
+fn week_requests(clinicians: &[&GpClinician], waiting: &[GpRequest]) -> Vec<RequestInput> {
+    let working: BTreeSet<&str> = clinicians.iter().map(|c| c.id.as_str()).collect();
+    waiting
+        .iter()
+        .map(|r| RequestInput {
+            id: r.id.clone(),
+            home_site_id: r.home.clone(),
+            role: r.role.clone(),
+            urgency: urgency_input(r.urgency),
+            request_date: r.date.format("%Y-%m-%d").to_string(),
+            modes: r.modes.clone(),
+            max_travel_min: r.max_travel_min,
+            preferred_clinician_id: r
+                .preferred
+                .as_deref()
+                .filter(|p| working.contains(p))
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect()
 }

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::simulate::driver::VariantRunOf;
-use crate::simulate::weeks::WeekSolveError;
 
 /// One week of one variant: the row of the GP kind's `weeks.csv` / `weeks.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,20 +78,8 @@ pub struct GpVariantSummary {
 /// One variant's run.
 pub type GpVariantRun = VariantRunOf<GpWeekResult, GpVariantSummary>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum GpSimulationError {
-    #[error("variant '{0}' is not in the scenario")]
-    UnknownVariant(String),
-    /// A week's request failed validation: a bug in the simulation, reported.
-    #[error("week {week}: internal error, the week's request is invalid: {errors}")]
-    InvalidWeek {
-        week: u32,
-        errors: crate::validation::ValidationErrors,
-    },
-    /// `error` is not a `#[source]`: the message already carries it, once.
-    #[error("week {week}: {error}")]
-    Balance { week: u32, error: WeekSolveError },
-}
+/// Why a GP simulation stopped: the same failures as a theatre one.
+pub type GpSimulationError = crate::simulate::weeks::SimulationError;
 
 pub(super) fn by_role(
     roles: &[String],

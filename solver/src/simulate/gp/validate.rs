@@ -10,7 +10,6 @@ use super::config::*;
 use super::scenario::*;
 use crate::appointments::domain::Urgency;
 use crate::appointments::input::ModeInput;
-use crate::simulate::driver::BASELINE;
 use crate::simulate::problems::{
     MAX_HORIZON_WEEKS, MAX_PER_WEEK, Problems, ScenarioProblem, parse_weekday,
 };
@@ -350,7 +349,7 @@ fn check_clinicians(
             continue;
         }
         ids.insert(c.id.clone(), at.clone());
-        if let Some(k) = clinician(p, &at, c, &practices, &templates) {
+        if let Some(k) = clinician(p, &at, c, practices, templates) {
             clinicians.push(k);
         }
     }
@@ -442,15 +441,7 @@ fn check_variants(p: &mut Problems, config: &GpScenarioConfig, known: &Known) ->
     let mut variants = Vec::new();
     for (i, v) in config.variants.iter().enumerate() {
         let at = format!("variants[{i}]");
-        if v.name.trim().is_empty() || v.name == BASELINE || v.name.contains(',') {
-            p.push(
-                format!("{at}.name"),
-                format!(
-                    "'{}': give a name other than 'baseline', without commas",
-                    v.name
-                ),
-            );
-        } else if !names.insert(v.name.as_str()) {
+        if p.variant_name(&at, &v.name) && !names.insert(v.name.as_str()) {
             p.push(
                 format!("{at}.name"),
                 format!("'{}' is already used", v.name),

@@ -92,7 +92,7 @@ fn simulate_week(
         validate(&request).map_err(|errors| GpSimulationError::InvalidWeek { week, errors })?;
     let plan = solver
         .balance(week, &request, &network)
-        .map_err(|error| GpSimulationError::Balance { week, error })?;
+        .map_err(|error| GpSimulationError::Solve { week, error })?;
     let mut booked = vec![false; waiting.len()];
     for (r, _) in &plan.bookings {
         booked[r.idx()] = true;

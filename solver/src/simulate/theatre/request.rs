@@ -30,6 +30,56 @@ pub(super) fn week_request(
         .iter()
         .map(|k| (k.id.as_str(), *k))
         .collect();
+    let (sessions, lost) = week_sessions(setting, &roster, monday);
+    let request = TheatreRequest {
+        planning_start: date_text(monday),
+        horizon_days: 7,
+        theatres: setting
+            .theatres
+            .iter()
+            .map(|t| TheatreInput {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                equipment: t.equipment.clone(),
+            })
+            .collect(),
+        surgeons: week_surgeons(setting, monday),
+        sessions,
+        patients: week_patients(waiting, &roster),
+        specialties: setting
+            .specialties
+            .iter()
+            .map(|(code, t)| SpecialtyInput {
+                code: code.clone(),
+                turnaround_min: *t,
+            })
+            .collect(),
+        ward_beds: week_ward_beds(setting, monday, waiting, occupied),
+        pinned: Vec::new(),
+        options: OptionsInput {
+            time_limit_ms: scenario
+                .week_time_limit
+                .as_millis()
+                .min(u128::from(u32::MAX)) as u32,
+            threads: 1,
+            local_search_only: true,
+            objective: match setting.policy {
+                ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
+                ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
+            },
+            ..OptionsInput::default()
+        },
+    };
+    (request, lost)
+}
+
+/// The template's sessions on the week's dates, less those whose surgeon is on leave
+/// (or not on the roster); and how many were lost to leave.
+fn week_sessions(
+    setting: &WeekSetting,
+    roster: &BTreeMap<&str, &SurgeonSpec>,
+    monday: NaiveDate,
+) -> (Vec<SessionInput>, u32) {
     let mut sessions = Vec::new();
     let mut lost = 0;
     for s in &setting.sessions {
@@ -56,8 +106,13 @@ pub(super) fn week_request(
             surgeon_id: s.surgeon.clone(),
         });
     }
+    (sessions, lost)
+}
+
+/// The week's surgeons, each with their leave in the week.
+fn week_surgeons(setting: &WeekSetting, monday: NaiveDate) -> Vec<SurgeonInput> {
     let week_dates: Vec<NaiveDate> = (0..7).map(|d| monday + chrono::Duration::days(d)).collect();
-    let surgeons = setting
+    setting
         .surgeons
         .iter()
         .map(|k| SurgeonInput {
@@ -71,8 +126,15 @@ pub(super) fn week_request(
                 .map(|d| date_text(*d))
                 .collect(),
         })
-        .collect();
-    let patients = waiting
+        .collect()
+}
+
+/// The whole waiting list, a named surgeon kept only when on the roster.
+fn week_patients(
+    waiting: &[WaitingPatient],
+    roster: &BTreeMap<&str, &SurgeonSpec>,
+) -> Vec<PatientInput> {
+    waiting
         .iter()
         .map(|w| PatientInput {
             id: w.id.clone(),
@@ -96,14 +158,24 @@ pub(super) fn week_request(
             unavailable_dates: Vec::new(),
             flags: Vec::new(),
         })
-        .collect();
+        .collect()
+}
+
+/// The ward beds free each day of the week and of the longest stay after it (at most
+/// `BED_LOOKAHEAD_DAYS`), less those the inpatients of earlier weeks hold.
+fn week_ward_beds(
+    setting: &WeekSetting,
+    monday: NaiveDate,
+    waiting: &[WaitingPatient],
+    occupied: &BTreeMap<NaiveDate, u32>,
+) -> Vec<WardBedsInput> {
     let lookahead = waiting
         .iter()
         .map(|w| w.length_of_stay_days)
         .max()
         .unwrap_or(0)
         .min(BED_LOOKAHEAD_DAYS);
-    let ward_beds = (0..7 + i64::from(lookahead))
+    (0..7 + i64::from(lookahead))
         .map(|d| {
             let date = monday + chrono::Duration::days(d);
             let free = setting.beds_by_weekday[date.weekday().num_days_from_monday() as usize];
@@ -112,45 +184,5 @@ pub(super) fn week_request(
                 free_beds: free.saturating_sub(occupied.get(&date).copied().unwrap_or(0)),
             }
         })
-        .collect();
-    let request = TheatreRequest {
-        planning_start: date_text(monday),
-        horizon_days: 7,
-        theatres: setting
-            .theatres
-            .iter()
-            .map(|t| TheatreInput {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                equipment: t.equipment.clone(),
-            })
-            .collect(),
-        surgeons,
-        sessions,
-        patients,
-        specialties: setting
-            .specialties
-            .iter()
-            .map(|(code, t)| SpecialtyInput {
-                code: code.clone(),
-                turnaround_min: *t,
-            })
-            .collect(),
-        ward_beds,
-        pinned: Vec::new(),
-        options: OptionsInput {
-            time_limit_ms: scenario
-                .week_time_limit
-                .as_millis()
-                .min(u128::from(u32::MAX)) as u32,
-            threads: 1,
-            local_search_only: true,
-            objective: match setting.policy {
-                ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
-                ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
-            },
-            ..OptionsInput::default()
-        },
-    };
-    (request, lost)
+        .collect()
 }

@@ -4,7 +4,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::simulate::driver::VariantRunOf;
-use crate::simulate::weeks::WeekSolveError;
 
 /// What one simulated week recorded: the row of `weeks.csv` and `weeks.json`. Waits
 /// are measured at the end of the week (the next Monday), in weeks of 7 days.
@@ -99,20 +98,7 @@ pub struct VariantSummary {
 /// One variant's run.
 pub type VariantRun = VariantRunOf<WeekResult, VariantSummary>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SimulationError {
-    #[error("variant '{0}' is not in the scenario")]
-    UnknownVariant(String),
-    /// A week's request failed validation: a bug in the simulation, reported.
-    #[error("week {week}: internal error, the week's request is invalid: {errors}")]
-    InvalidWeek {
-        week: u32,
-        errors: crate::validation::ValidationErrors,
-    },
-    /// `error` is not a `#[source]`: the message already carries it, once.
-    #[error("week {week}: {error}")]
-    Solve { week: u32, error: WeekSolveError },
-}
+pub use crate::simulate::weeks::SimulationError;
 
 /// The q-quantile of sorted waits in days, by nearest rank, in weeks (0 for an empty list).
 pub fn percentile_weeks(sorted_days: &[i64], q: f64) -> f64 {

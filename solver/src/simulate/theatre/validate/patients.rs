@@ -27,6 +27,47 @@ fn patient(
     names: &Names,
     start: Option<NaiveDate>,
 ) -> Option<WaitingPatient> {
+    let mut ok = plain_fields(p, field, c, names);
+    let priority = p.priority(field("priority"), &c.priority);
+    let listed = p.date(field("listed_date"), &c.listed_date);
+    if let (Some(l), Some(s)) = (listed, start)
+        && l > s
+    {
+        p.push(
+            field("listed_date"),
+            format!(
+                "{l} is after the start date {s}: the starting list holds patients listed by then"
+            ),
+        );
+        ok = false;
+    }
+    let surgeon = c.surgeon.clone().filter(|s| !s.trim().is_empty());
+    if let Some(k) = &surgeon {
+        ok &= surgeon_known(p, field, k, &c.specialty, names);
+    }
+    match (ok, priority, listed) {
+        (true, Some(priority), Some(listed_date)) => Some(WaitingPatient {
+            id: c.id.clone(),
+            specialty: c.specialty.clone(),
+            procedure: c.procedure.clone(),
+            duration_min: c.duration_min,
+            priority,
+            listed_date,
+            surgeon,
+            equipment: c.equipment.clone(),
+            length_of_stay_days: c.length_of_stay_days,
+        }),
+        _ => None,
+    }
+}
+
+/// A patient's id, specialty, duration and length of stay; whether all are allowed.
+fn plain_fields(
+    p: &mut Problems,
+    field: &dyn Fn(&str) -> String,
+    c: &PatientConfig,
+    names: &Names,
+) -> bool {
     let mut ok = true;
     if c.id.trim().is_empty() {
         p.push(field("id"), "is empty");
@@ -56,52 +97,34 @@ fn patient(
         );
         ok = false;
     }
-    let priority = p.priority(field("priority"), &c.priority);
-    let listed = p.date(field("listed_date"), &c.listed_date);
-    if let (Some(l), Some(s)) = (listed, start)
-        && l > s
-    {
-        p.push(
-            field("listed_date"),
-            format!(
-                "{l} is after the start date {s}: the starting list holds patients listed by then"
-            ),
-        );
-        ok = false;
-    }
-    let surgeon = c.surgeon.clone().filter(|s| !s.trim().is_empty());
-    if let Some(k) = &surgeon {
-        match names.surgeons.get(k.as_str()) {
-            None => {
-                p.push(
-                    field("surgeon"),
-                    format!("'{k}' is not a surgeon of the hospital"),
-                );
-                ok = false;
-            }
-            Some(&sp) if sp != c.specialty => {
-                p.push(
-                    field("surgeon"),
-                    format!("'{k}' is a {sp} surgeon, not {}", c.specialty),
-                );
-                ok = false;
-            }
-            Some(_) => {}
+    ok
+}
+
+/// A patient's named surgeon `k`, who must be a surgeon of the hospital in the
+/// patient's `specialty`; whether they are.
+fn surgeon_known(
+    p: &mut Problems,
+    field: &dyn Fn(&str) -> String,
+    k: &str,
+    specialty: &str,
+    names: &Names,
+) -> bool {
+    match names.surgeons.get(k) {
+        None => {
+            p.push(
+                field("surgeon"),
+                format!("'{k}' is not a surgeon of the hospital"),
+            );
+            false
         }
-    }
-    match (ok, priority, listed) {
-        (true, Some(priority), Some(listed_date)) => Some(WaitingPatient {
-            id: c.id.clone(),
-            specialty: c.specialty.clone(),
-            procedure: c.procedure.clone(),
-            duration_min: c.duration_min,
-            priority,
-            listed_date,
-            surgeon,
-            equipment: c.equipment.clone(),
-            length_of_stay_days: c.length_of_stay_days,
-        }),
-        _ => None,
+        Some(&sp) if sp != specialty => {
+            p.push(
+                field("surgeon"),
+                format!("'{k}' is a {sp} surgeon, not {specialty}"),
+            );
+            false
+        }
+        Some(_) => true,
     }
 }
 

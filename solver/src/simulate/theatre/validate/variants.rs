@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::Timelike;
 
 use super::hospital::{CheckedHospital, Names, overlaps, session, surgeon};
-use crate::simulate::driver::BASELINE;
 use crate::simulate::problems::{Problems, demand_change_pct_in_range};
 use crate::simulate::theatre::config::*;
 use crate::simulate::theatre::scenario::*;
@@ -22,15 +21,9 @@ pub(super) fn check_variants(
     let mut variants = Vec::new();
     for (i, v) in config.variants.iter().enumerate() {
         let at = format!("variants[{i}]");
-        if v.name.trim().is_empty() || v.name == BASELINE || v.name.contains(',') {
-            p.push(
-                format!("{at}.name"),
-                format!(
-                    "'{}': give a name other than '{BASELINE}', without commas",
-                    v.name
-                ),
-            );
-        } else if let Some(first) = variant_names.insert(v.name.as_str(), i) {
+        if p.variant_name(&at, &v.name)
+            && let Some(first) = variant_names.insert(v.name.as_str(), i)
+        {
             variant_names.insert(v.name.as_str(), first);
             p.push(
                 format!("{at}.name"),
