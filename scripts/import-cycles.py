@@ -21,15 +21,31 @@ for src, rootfile in crates.items():
     for d, _, fs in os.walk(src):
         for f in fs:
             if f.endswith('.rs'):
-                p = os.path.join(d, f); files[tuple(modpath(src, p))] = p
+                p = os.path.join(d, f); key = tuple(modpath(src, p))
+                if key == () and f != rootfile: continue  # a library's main.rs: the root is lib.rs
+                files[key] = p
+    # Items a folder's mod.rs re-exports from a child (`pub use child::{A, B}`): a path
+    # through the re-export leads to the child's file, not to mod.rs.
+    reexports = {}
+    for mp, f in files.items():
+        if os.path.basename(f) not in ('mod.rs', 'lib.rs', 'main.rs'): continue
+        for m in re.finditer(r'pub(?:\([\w:]+\))?\s+use\s+(?:self::)?(\w+)::(\{[^}]*\}|[\w:]+)', strip(open(f).read())):
+            child = tuple(list(mp) + [m.group(1)])
+            if child not in files: continue
+            for name in re.findall(r'\w+', m.group(2)):
+                if name != 'self': reexports[(mp, name)] = child
     def resolve(parts):
         for k in range(len(parts), -1, -1):
-            if tuple(parts[:k]) in files: return files[tuple(parts[:k])]
+            if tuple(parts[:k]) in files:
+                if k < len(parts) and (tuple(parts[:k]), parts[k]) in reexports:
+                    return files[reexports[(tuple(parts[:k]), parts[k])]]
+                return files[tuple(parts[:k])]
     for mp, f in files.items():
         t = strip(open(f).read())
         isdir = os.path.basename(f) in ('mod.rs', 'lib.rs', 'main.rs')
         paths = []
-        for m in re.finditer(r'\b(crate|super|self)((?:::\w+)+)(::\{([^{}]*)\})?', t):
+        for m in re.finditer(r'\b(crate|super|self)((?:::\w+)*)(::\{([^{}]*)\})?', t):
+            if not m.group(2) and not m.group(3): continue  # pub(super), &self
             base = m.group(1); rest = [x for x in m.group(2).split('::') if x]
             groups = [g.strip().split('::')[0] for g in (m.group(4) or '').split(',') if g.strip()] or [None]
             for g in groups:

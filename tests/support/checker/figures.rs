@@ -3,7 +3,30 @@
 use clinicplan_service::proto;
 
 use super::super::model::priority_rank;
-use super::{REL_TOL, Recomputed, close};
+
+/// Relative tolerance for every floating-point comparison.
+pub const REL_TOL: f64 = 1e-6;
+
+/// Whether two numbers agree to `REL_TOL` (relative, with an absolute floor of `REL_TOL`).
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= REL_TOL * 1f64.max(a.abs()).max(b.abs())
+}
+
+/// The plan's figures as the tests compute them from the request and the lists.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recomputed {
+    pub weighted_wait: f64,
+    pub nothing_scheduled_cost: f64,
+    pub patients_scheduled: u32,
+    pub patients_unscheduled: u32,
+    pub minutes_scheduled: u32,
+    /// Indexed P1..P4.
+    pub scheduled_by_priority: [u32; 4],
+    /// Indexed P1..P4.
+    pub waiting_by_priority: [u32; 4],
+    pub session_minutes: u32,
+    pub used_minutes: u32,
+}
 
 pub(super) fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Recomputed) {
     if !close(m.weighted_wait, r.weighted_wait) {

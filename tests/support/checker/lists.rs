@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use clinicplan_service::proto;
 
 use super::super::model::{Model, PatientView, SessionView, parse_clock_min};
-use super::close;
+use super::figures::close;
 
 /// What the walk over the lists found: where each patient is, and the minutes used.
 pub(super) struct Lists {
