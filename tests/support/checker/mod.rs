@@ -14,7 +14,7 @@ mod figures;
 mod lists;
 
 use super::model::Model;
-pub use figures::{REL_TOL, Recomputed, close};
+pub use figures::{Recomputed, close};
 use figures::{check_metrics, check_solve};
 use lists::{Lists, check_lists};
 
