@@ -32,10 +32,10 @@ use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::models::column_generation::{LpOptimum, solve_lp};
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::models::patterns::{
     RelaxationRun, patterns_of, solve_by_specialty,
 };
-use clinicplan_solver::theatre::models::theatre_list::Stage;
 use clinicplan_solver::theatre::stages::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::validate;
 

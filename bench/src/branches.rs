@@ -288,8 +288,8 @@ mod tests {
 
     use clinicplan_solver::theatre::constructive::constructive_plan;
     use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
+    use clinicplan_solver::theatre::models::formulation::Stage;
     use clinicplan_solver::theatre::models::patterns::patterns_of;
-    use clinicplan_solver::theatre::models::theatre_list::Stage;
     use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, run_stage};
 
     use super::tree::{Branching, choose};

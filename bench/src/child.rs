@@ -17,7 +17,7 @@ use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{Family, GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::input::{ObjectiveInput, TheatreRequest};
-use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::solve::wait_removed_gap;
 use clinicplan_solver::theatre::stages::{RunOptions, RunResult, run_stage};

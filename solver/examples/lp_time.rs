@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::models::column_generation::solve_lp;
-use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::stages::{RunOptions, run_stage};
 use clinicplan_solver::theatre::validate;
 

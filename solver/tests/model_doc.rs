@@ -1,10 +1,10 @@
 //! The documentation follows the code: every constraint family built by
-//! `models::theatre_list` has its heading in docs/model.md, and every error code that
+//! `models::formulation` has its heading in docs/model.md, and every error code that
 //! the theatre's or the appointments' validators and checkers can return is explained in
 //! docs/errors.md. The sources are read at test time, every `.rs` file under a folder, so
 //! that splitting a file changes nothing here.
 
-use clinicplan_solver::theatre::models::theatre_list::Family;
+use clinicplan_solver::theatre::models::formulation::Family;
 
 const MODEL_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/model.md");
 const ERRORS_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/errors.md");

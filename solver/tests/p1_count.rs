@@ -9,7 +9,7 @@ use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
 use clinicplan_solver::theatre::input::PriorityInput;
-use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::stages::{RunStatus, max_count, max_p1_by_specialty, run_stage};
 use clinicplan_solver::theatre::{Instance, validate};

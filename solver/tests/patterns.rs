@@ -9,10 +9,10 @@ use clinicplan_solver::theatre::Instance;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::models::column_generation::solve_lp;
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::models::patterns::{
     Part, RelaxationRun, patterns_of, schedulable_p1, solve_by_specialty, solve_relaxation,
 };
-use clinicplan_solver::theatre::models::theatre_list::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::stages::{RunStatus, best_of_roundings, round_patterns, run_stage};
 

@@ -151,7 +151,7 @@ fn the_same_request_gives_the_same_plan() {
 fn column_generation_reaches_the_whole_lp_optimum() {
     use clinicplan_solver::theatre::assignment::Assignment;
     use clinicplan_solver::theatre::models::column_generation::solve_lp;
-    use clinicplan_solver::theatre::models::theatre_list::Stage;
+    use clinicplan_solver::theatre::models::formulation::Stage;
     use clinicplan_solver::theatre::stages::{RunOptions, run_stage};
     use std::time::Instant;
 

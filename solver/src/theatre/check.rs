@@ -222,8 +222,14 @@ impl<'a> Checker<'a> {
         cpath: String,
         case: &ProposedCase,
     ) -> Option<TimedCase> {
-        let instance = self.instance;
-        let session = instance.session(s);
+        let p = self.booked_patient(&cpath, case)?;
+        self.book(s, p, &cpath);
+        let (start, end) = self.case_times(s, p, cpath, case)?;
+        Some((start, end, p, j))
+    }
+
+    /// The case's patient: a known id (CP2003) booked once (CP2004).
+    fn booked_patient(&mut self, cpath: &str, case: &ProposedCase) -> Option<PatientIdx> {
         let v = &mut self.violations;
         let Some(&p) = self.patient_by_id.get(case.patient_id.as_str()) else {
             push(
@@ -234,7 +240,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         };
-        if let Some(first) = self.seen_patients.insert(p, cpath.clone()) {
+        if let Some(first) = self.seen_patients.insert(p, cpath.to_string()) {
             push(
                 v,
                 "CP2004",
@@ -246,10 +252,18 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
+        Some(p)
+    }
+
+    /// Books patient `p` into session `s`: the pair's rules (CP2010), then the tallies of
+    /// the assignment, minutes, surgeon-days and ward beds that later checks read.
+    fn book(&mut self, s: SessionIdx, p: PatientIdx, cpath: &str) {
+        let instance = self.instance;
+        let session = instance.session(s);
         let patient = instance.patient(p);
         if let Err(why) = check_pair(instance, p, s) {
             push(
-                v,
+                &mut self.violations,
                 "CP2010",
                 format!("{cpath}.patient_id"),
                 format!(
@@ -271,6 +285,21 @@ impl<'a> Checker<'a> {
                 *self.beds.entry(day).or_insert(0) += 1;
             }
         }
+    }
+
+    /// The case's times: clock times (CP2005), as long as the case (CP2011), inside the
+    /// session (CP2012). `None` when they do not parse.
+    fn case_times(
+        &mut self,
+        s: SessionIdx,
+        p: PatientIdx,
+        cpath: String,
+        case: &ProposedCase,
+    ) -> Option<(NaiveTime, NaiveTime)> {
+        let instance = self.instance;
+        let session = instance.session(s);
+        let patient = instance.patient(p);
+        let v = &mut self.violations;
         let start = NaiveTime::parse_from_str(&case.start_time, "%H:%M");
         let end = NaiveTime::parse_from_str(&case.end_time, "%H:%M");
         let (Ok(start), Ok(end)) = (start, end) else {
@@ -310,7 +339,7 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        Some((start, end, p, j))
+        Some((start, end))
     }
 
     /// CP2013: in time order, each case starts at least one turnaround after the last ends.

@@ -50,56 +50,74 @@ pub fn explain(instance: &Instance, loads: &Loads, p: PatientIdx) -> Explanation
         };
     }
     if eligible == 0 {
-        // Every session of the specialty is ruled out; name the rule that rules out the
-        // sessions that got furthest through the checks.
-        let furthest = worst_by_session
-            .iter()
-            .filter_map(|r| r.err())
-            .max()
-            .expect("no session is eligible, so each has a reason");
-        let n = worst_by_session.len();
-        let (reason, detail) = match furthest {
-            Ineligible::Specialty | Ineligible::Surgeon => (
-                Reason::NoSessionWithSurgeon,
-                format!(
-                    "none of the {n} sessions of the specialty is with the named surgeon {}",
-                    patient
-                        .surgeon
-                        .map(|k| instance.surgeons[k.idx()].id.as_str())
-                        .unwrap_or("")
-                ),
-            ),
-            Ineligible::Equipment => (
-                Reason::NoTheatreWithEquipment,
-                format!(
-                    "no possible session is in a theatre with all of: {}",
-                    patient
-                        .equipment
-                        .iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
-            Ineligible::TooLong => (
-                Reason::TooLong,
-                format!(
-                    "the case takes {} minutes, longer than every possible session or the surgeon's daily maximum",
-                    patient.duration_min
-                ),
-            ),
-            Ineligible::PatientUnavailable | Ineligible::SurgeonUnavailable => (
-                Reason::Unavailable,
-                "the patient or the surgeon is unavailable on every day with a possible session"
-                    .to_string(),
-            ),
-        };
-        return Explanation {
-            reason,
-            detail,
-            eligible_sessions: 0,
-        };
+        return ruled_out(instance, p, &worst_by_session);
     }
+    outranked(instance, loads, p, eligible)
+}
+
+/// No session of the specialty is eligible: the reason is the rule that rules out the
+/// sessions that got furthest through the checks (`worst_by_session`, one per session of
+/// the specialty).
+fn ruled_out(
+    instance: &Instance,
+    p: PatientIdx,
+    worst_by_session: &[Result<(), Ineligible>],
+) -> Explanation {
+    let patient = instance.patient(p);
+    // Every session of the specialty is ruled out; name the rule that rules out the
+    // sessions that got furthest through the checks.
+    let furthest = worst_by_session
+        .iter()
+        .filter_map(|r| r.err())
+        .max()
+        .expect("no session is eligible, so each has a reason");
+    let n = worst_by_session.len();
+    let (reason, detail) = match furthest {
+        Ineligible::Specialty | Ineligible::Surgeon => (
+            Reason::NoSessionWithSurgeon,
+            format!(
+                "none of the {n} sessions of the specialty is with the named surgeon {}",
+                patient
+                    .surgeon
+                    .map(|k| instance.surgeons[k.idx()].id.as_str())
+                    .unwrap_or("")
+            ),
+        ),
+        Ineligible::Equipment => (
+            Reason::NoTheatreWithEquipment,
+            format!(
+                "no possible session is in a theatre with all of: {}",
+                patient
+                    .equipment
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        Ineligible::TooLong => (
+            Reason::TooLong,
+            format!(
+                "the case takes {} minutes, longer than every possible session or the surgeon's daily maximum",
+                patient.duration_min
+            ),
+        ),
+        Ineligible::PatientUnavailable | Ineligible::SurgeonUnavailable => (
+            Reason::Unavailable,
+            "the patient or the surgeon is unavailable on every day with a possible session"
+                .to_string(),
+        ),
+    };
+    Explanation {
+        reason,
+        detail,
+        eligible_sessions: 0,
+    }
+}
+
+/// The patient had eligible sessions but none took them: says how each was filled
+/// (session minutes, surgeon's minutes, ward beds) or that it had room left.
+fn outranked(instance: &Instance, loads: &Loads, p: PatientIdx, eligible: u32) -> Explanation {
     let (mut full, mut surgeon, mut beds, mut fits) = (0, 0, 0, 0);
     for &s in &instance.eligible[p.idx()] {
         match loads.check(instance, p, s) {

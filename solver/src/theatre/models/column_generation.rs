@@ -1,7 +1,7 @@
 //! The LP relaxation of the whole theatre-list model, solved by column generation
 //! (docs/model.md, "LP bound by column generation").
 //!
-//! The rows are those of [`super::theatre_list`] with every row kept (a row that cannot
+//! The rows are those of [`super::formulation`] with every row kept (a row that cannot
 //! bind for the full set of columns has a zero dual, so keeping it costs nothing and
 //! keeps pricing exact), all written as `≤` rows so that the dual signs are HiGHS's
 //! own: for a minimisation, a binding `≤` row has a dual y ≤ 0 and a column's reduced

@@ -2,6 +2,6 @@
 //! and objective, mirrored in docs/model.md.
 
 pub mod column_generation;
+pub mod formulation;
 pub mod highs_ext;
 pub mod patterns;
-pub mod theatre_list;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
-use crate::theatre::models::theatre_list::{Scope, Stage};
+use crate::theatre::models::formulation::{Scope, Stage};
 use crate::theatre::stages::booking::Booking;
 use crate::theatre::stages::run::{RunOptions, RunResult, RunStatus, run_stage};
 

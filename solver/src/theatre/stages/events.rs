@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, ObjectivePolicy, Priority};
-use crate::theatre::models::theatre_list::Stage;
+use crate::theatre::models::formulation::Stage;
 use crate::theatre::stages::run::RunStatus;
 
 /// What the staged solve reports as it goes.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
-use crate::theatre::models::theatre_list::{Scope, Stage, build};
+use crate::theatre::models::formulation::{Scope, Stage, build};
 
 /// How a HiGHS run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

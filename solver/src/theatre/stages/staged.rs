@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
-use crate::theatre::models::theatre_list::Stage;
+use crate::theatre::models::formulation::Stage;
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::counts::max_count;
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds, stages};

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
-use crate::theatre::models::theatre_list::{Scope, Stage};
+use crate::theatre::models::formulation::{Scope, Stage};
 use crate::theatre::policy::protected_ranks;
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::run::{RunOptions, RunStatus, run_stage};

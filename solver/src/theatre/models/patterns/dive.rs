@@ -28,82 +28,14 @@ impl Master<'_> {
         let mut fixed: Vec<Pattern> = Vec::new();
         let mut minutes: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
         while Instant::now() < until {
-            let mut positive: Vec<(f64, usize)> = self
-                .values
-                .iter()
-                .enumerate()
-                .filter(|&(k, &v)| v > 1e-6 && !self.fixed_session[self.pool[k].session.idx()])
-                .map(|(k, &v)| (v, k))
-                .collect();
-            if positive.is_empty() {
-                break;
-            }
-            positive.sort_by(|a, b| {
-                b.0.total_cmp(&a.0)
-                    .then(self.pool[a.1].cmp(&self.pool[b.1]))
-            });
-            let mut chosen: Vec<usize> = Vec::new();
-            let mut passed = if fixed.is_empty() { skip } else { 0 };
-            for (v, k) in positive {
-                // Above one half no other pattern of the session or with one of its
-                // patients can be as high: all of those are fixed together.
-                if (v <= 0.5 || one_at_a_time) && !chosen.is_empty() {
-                    break;
-                }
-                let pattern = &self.pool[k];
-                let session = self.instance.session(pattern.session);
-                let key = (session.surgeon, session.day);
-                let used: u32 = pattern
-                    .patients
-                    .iter()
-                    .map(|&p| self.instance.patient(p).duration_min)
-                    .sum();
-                let max = self.instance.surgeons[session.surgeon.idx()].max_minutes_per_day;
-                let clash = chosen.iter().any(|&c| {
-                    self.pool[c].session == pattern.session
-                        || self.pool[c]
-                            .patients
-                            .iter()
-                            .any(|p| pattern.patients.contains(p))
-                });
-                // A surgeon's day must hold every pattern fixed on it.
-                let fits = minutes.get(&key).copied().unwrap_or(0) + used <= max;
-                if clash || !fits {
-                    continue;
-                }
-                if one_at_a_time && passed > 0 {
-                    passed -= 1;
-                    continue;
-                }
-                *minutes.entry(key).or_insert(0) += used;
-                chosen.push(k);
-            }
+            let passed = if fixed.is_empty() { skip } else { 0 };
+            let chosen = self.choose_to_fix(one_at_a_time, passed, &mut minutes);
             if chosen.is_empty() {
                 break;
             }
-            let Some(model) = self.model.as_mut() else {
+            if !self.fix(&chosen, &mut fixed) {
                 break;
-            };
-            for &k in &chosen {
-                model.change_column_bounds(self.columns[k], 1.0..=1.0);
-                self.fixed_session[self.pool[k].session.idx()] = true;
-                for &p in &self.pool[k].patients {
-                    self.excluded[p.idx()] = true;
-                }
-                fixed.push(self.pool[k].clone());
             }
-            // Every other column of a fixed session or with a fixed patient is out.
-            let mut is_fixed = vec![false; self.pool.len()];
-            chosen.iter().for_each(|&k| is_fixed[k] = true);
-            for (k, pattern) in self.pool.iter().enumerate() {
-                let out = !is_fixed[k]
-                    && (self.fixed_session[pattern.session.idx()]
-                        || pattern.patients.iter().any(|p| self.excluded[p.idx()]));
-                if out {
-                    model.change_column_bounds(self.columns[k], 0.0..=0.0);
-                }
-            }
-            self.after_fix = true;
             if self
                 .part
                 .sessions
@@ -127,5 +59,93 @@ impl Master<'_> {
             }
         }
         fixed
+    }
+
+    /// The patterns to fix at this step, highest LP value first: those above one half (or
+    /// the highest one), no two sharing a session or a patient, each fitting its surgeon's
+    /// day with the patterns already fixed there (`minutes`, updated). With
+    /// `one_at_a_time`, the first `passed` that could be fixed are passed over.
+    fn choose_to_fix(
+        &self,
+        one_at_a_time: bool,
+        mut passed: usize,
+        minutes: &mut HashMap<(SurgeonIdx, u32), u32>,
+    ) -> Vec<usize> {
+        let mut positive: Vec<(f64, usize)> = self
+            .values
+            .iter()
+            .enumerate()
+            .filter(|&(k, &v)| v > 1e-6 && !self.fixed_session[self.pool[k].session.idx()])
+            .map(|(k, &v)| (v, k))
+            .collect();
+        positive.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(self.pool[a.1].cmp(&self.pool[b.1]))
+        });
+        let mut chosen: Vec<usize> = Vec::new();
+        for (v, k) in positive {
+            // Above one half no other pattern of the session or with one of its
+            // patients can be as high: all of those are fixed together.
+            if (v <= 0.5 || one_at_a_time) && !chosen.is_empty() {
+                break;
+            }
+            let pattern = &self.pool[k];
+            let session = self.instance.session(pattern.session);
+            let key = (session.surgeon, session.day);
+            let used: u32 = pattern
+                .patients
+                .iter()
+                .map(|&p| self.instance.patient(p).duration_min)
+                .sum();
+            let max = self.instance.surgeons[session.surgeon.idx()].max_minutes_per_day;
+            let clash = chosen.iter().any(|&c| {
+                self.pool[c].session == pattern.session
+                    || self.pool[c]
+                        .patients
+                        .iter()
+                        .any(|p| pattern.patients.contains(p))
+            });
+            // A surgeon's day must hold every pattern fixed on it.
+            let fits = minutes.get(&key).copied().unwrap_or(0) + used <= max;
+            if clash || !fits {
+                continue;
+            }
+            if one_at_a_time && passed > 0 {
+                passed -= 1;
+                continue;
+            }
+            *minutes.entry(key).or_insert(0) += used;
+            chosen.push(k);
+        }
+        chosen
+    }
+
+    /// Fixes the `chosen` patterns at 1 (added to `fixed`) and every other column of their
+    /// sessions or with one of their patients at 0. False if there is no model to change.
+    fn fix(&mut self, chosen: &[usize], fixed: &mut Vec<Pattern>) -> bool {
+        let Some(model) = self.model.as_mut() else {
+            return false;
+        };
+        for &k in chosen {
+            model.change_column_bounds(self.columns[k], 1.0..=1.0);
+            self.fixed_session[self.pool[k].session.idx()] = true;
+            for &p in &self.pool[k].patients {
+                self.excluded[p.idx()] = true;
+            }
+            fixed.push(self.pool[k].clone());
+        }
+        // Every other column of a fixed session or with a fixed patient is out.
+        let mut is_fixed = vec![false; self.pool.len()];
+        chosen.iter().for_each(|&k| is_fixed[k] = true);
+        for (k, pattern) in self.pool.iter().enumerate() {
+            let out = !is_fixed[k]
+                && (self.fixed_session[pattern.session.idx()]
+                    || pattern.patients.iter().any(|p| self.excluded[p.idx()]));
+            if out {
+                model.change_column_bounds(self.columns[k], 0.0..=0.0);
+            }
+        }
+        self.after_fix = true;
+        true
     }
 }

@@ -8,7 +8,7 @@
 //! the rows shared between sessions stay in the master: each patient at most once, the
 //! surgeon-day minutes, the ward beds, and the P1 floor. Every plan of the model is a
 //! choice of patterns, so the master's LP is a relaxation; it is at least as tight as the
-//! LP of [`super::theatre_list`] because every pattern already respects its session's
+//! LP of [`super::formulation`] because every pattern already respects its session's
 //! minutes in whole patients.
 //!
 //! Pricing one session is a 0-1 knapsack over its minutes, solved exactly (after an exact
