@@ -110,6 +110,8 @@ pub(crate) struct DrawnCase<'a> {
 /// One session with its cases, timed in minutes after midnight.
 pub(crate) struct DrawnSession<'a> {
     pub(crate) plan: &'a proto::SessionPlan,
+    /// Its index in the plan's sessions.
+    pub(crate) plan_idx: usize,
     pub(crate) date: NaiveDate,
     pub(crate) theatre_idx: usize,
     pub(crate) theatre_name: &'a str,
@@ -117,6 +119,8 @@ pub(crate) struct DrawnSession<'a> {
     pub(crate) end: u32,
     pub(crate) turnaround_min: u32,
     pub(crate) cases: Vec<DrawnCase<'a>>,
+    /// A release candidate (set by [`render_lists`]).
+    pub(crate) release_candidate: bool,
 }
 
 impl DrawnSession<'_> {
@@ -219,6 +223,7 @@ pub(crate) fn drawn_sessions<'a>(
         }
         out.push(DrawnSession {
             plan: s,
+            plan_idx: s_idx,
             date: parse_date(&field("date"), &s.date)?,
             theatre_idx,
             theatre_name,
@@ -226,6 +231,7 @@ pub(crate) fn drawn_sessions<'a>(
             end: parse_minutes(&field("end_time"), &s.end_time)?,
             turnaround_min: turnaround.get(s.specialty.as_str()).copied().unwrap_or(0),
             cases,
+            release_candidate: false,
         });
     }
     Ok(out)
@@ -271,6 +277,7 @@ main{max-width:1440px}
 .legend span{display:inline-flex;align-items:center;gap:6px}
 aside{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;font-size:.92em}
 aside h2{margin:0 0 6px;font-size:1.1em}
+aside h2:not(:first-child){margin-top:16px}
 aside h3{margin:12px 0 4px;font-size:1em}
 aside ul{margin:0;padding-left:18px}
 aside .more{color:#555}
@@ -282,7 +289,13 @@ td.text{text-align:left}
 pub fn render_lists(report: &ListsReport<'_>) -> Result<String, ListsError> {
     let request = report.request;
     let start = parse_date("planning_start", &request.planning_start)?;
-    let sessions = drawn_sessions(request, report.plan, report.previous)?;
+    let mut sessions = drawn_sessions(request, report.plan, report.previous)?;
+    let candidates: Vec<usize> = candidates_in(start, &sessions)
+        .map(|s| s.plan_idx)
+        .collect();
+    for idx in candidates {
+        sessions[idx].release_candidate = true;
+    }
     let mut h = String::new();
     page_start_styled(
         &mut h,

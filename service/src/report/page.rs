@@ -121,9 +121,6 @@ fn figure(
     Ok(())
 }
 
-/// A variant's name and the weeks its changes are in force: (from, to), `None` for the
-/// baseline.
-
 /// One chart of a report: its figure's `id`, title, caption, y axis and each week's
 /// value.
 pub(super) struct Chart<'a, W> {
@@ -183,6 +180,8 @@ pub(super) fn charts_section<W, S>(
     Ok(())
 }
 
+/// A variant's name and the weeks its changes are in force: (from, to), `None` for the
+/// baseline.
 pub(super) type InForce<'a> = (&'a str, Option<(u32, Option<u32>)>);
 
 /// What the "The run" section states about a run.

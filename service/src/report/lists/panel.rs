@@ -110,7 +110,11 @@ pub(super) fn legend(h: &mut String, with_changes: bool) {
          stroke-width=\"2.5\"/>",
     );
     padlock(h, 6.5, 1.5, "#000");
-    h.push_str("</svg>locked (booked beforehand)</span>\n");
+    h.push_str(
+        "</svg>locked (booked beforehand)</span>\n<span><b style=\"color:#b3006b;\
+         font-size:.85em\">25%</b>under 50% booked inside four weeks: a release \
+         candidate (6-4-2 view below)</span>\n",
+    );
     if with_changes {
         h.push_str(
             "<span><svg width=\"26\" height=\"18\"><rect x=\"1\" y=\"1\" width=\"24\" \
@@ -271,9 +275,20 @@ fn session_svg(
     );
     let room = next_start_x.unwrap_or(WIDTH) - x1;
     if room >= 30.0 {
+        // A release candidate's share stands out, and says why in its tooltip.
+        let (weight, fill, why) = if s.release_candidate {
+            (
+                "700",
+                "#b3006b",
+                "<title>under 50% booked: a release candidate</title>",
+            )
+        } else {
+            ("400", "#333", "")
+        };
         let _ = write!(
             h,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#333\">{:.0}%</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" font-weight=\"{weight}\" \
+             fill=\"{fill}\">{why}{:.0}%</text>",
             x1 + 3.0,
             y + 19.0,
             100.0 * s.utilisation()
