@@ -9,6 +9,8 @@
 //! - `bad_input`: every class of invalid request gets INVALID_ARGUMENT naming its fields.
 //! - `infra`: health, reflection, shutdown and the deadline promise.
 //! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
+//! - `lists_report`: `plan-theatres --html` drawn in headless Chromium: every case and
+//!   session of the plan is an element, no script, a screenshot.
 //! - `appointments_small`: hand-made appointment networks with optima worked out by
 //!   hand (booking next door, continuity, same day, travel, reasons, urgency).
 //! - `appointments_properties`: generated and tiny random networks, checked, against
@@ -36,6 +38,7 @@ mod cli;
 mod fuzz;
 mod hardening;
 mod infra;
+mod lists_report;
 mod scale_out;
 mod scenario;
 mod scenario_gp;

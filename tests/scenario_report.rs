@@ -28,7 +28,7 @@ const VARIANTS: [&str; 4] = [
 ];
 
 /// The Chromium on PATH, or a failure that says how to install it.
-fn chromium() -> String {
+pub(super) fn chromium() -> String {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
         let found = Command::new(name)
             .arg("--version")
@@ -49,7 +49,7 @@ fn chromium() -> String {
 }
 
 /// Runs headless Chromium on `page` with `args`, for at most two minutes; returns stdout.
-fn headless(browser: &str, profile: &Path, args: &[String], page: &Path) -> String {
+pub(super) fn headless(browser: &str, profile: &Path, args: &[String], page: &Path) -> String {
     let mut child = Command::new(browser)
         .args([
             "--headless",

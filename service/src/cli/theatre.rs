@@ -31,6 +31,10 @@ pub(super) struct PlanTheatresArgs {
     /// Waiting patients listed by name in the table (all are in --output).
     #[arg(long, default_value_t = 20)]
     show_waiting: usize,
+    /// Draw the lists here as one self-contained HTML page: a row per theatre and day,
+    /// a block per case, the patients left waiting, and the 6-4-2 release candidates.
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 /// The arguments of `check`.
@@ -78,6 +82,7 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
         time_limit_ms,
         objective,
         show_waiting,
+        html,
     } = args;
     let mut request: proto::PlanTheatreListsRequest = read_json(&input, "request")?;
     let options = request.options.get_or_insert_with(Default::default);
@@ -95,13 +100,16 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
         default_time_limit_ms: 10_000,
     };
     let request = convert::request_from_proto(request);
-    match plan(request, &engine, &CancelToken::default()) {
+    match plan(request.clone(), &engine, &CancelToken::default()) {
         Ok((instance, outcome)) => {
             let response = convert::response_to_proto(&instance, &outcome);
             print!("{}", text::theatre::plan_text(&response, show_waiting));
             if let Some(path) = out {
                 write_json(&path, &response)?;
                 eprintln!("plan written to {}", path.display());
+            }
+            if let Some(path) = html {
+                write_html(&path, &request, &response)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -180,4 +188,24 @@ pub(super) fn generate_request(args: &GenerateRequestArgs) -> anyhow::Result<Exi
     let json = serde_json::to_string_pretty(&convert::request_to_proto(&request))?;
     println!("{json}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `plan-theatres --html`: the lists as a picture, with what releasing each under-booked
+/// session would cost.
+fn write_html(
+    path: &std::path::Path,
+    request: &clinicplan_solver::theatre::TheatreRequest,
+    response: &proto::PlanTheatreListsResponse,
+) -> anyhow::Result<()> {
+    use clinicplan_service::report::{ListsReport, review_releases, write_lists_report};
+    let release = review_releases(request, response)?;
+    let report = ListsReport {
+        request,
+        plan: response,
+        previous: None,
+        release: &release,
+    };
+    write_lists_report(path, &report)?;
+    eprintln!("lists drawn in {}", path.display());
+    Ok(())
 }

@@ -14,14 +14,25 @@
 //!
 //! Its input is the solver's scenarios and runs; it uses nothing of
 //! [`crate::scenario`], which writes it.
+//!
+//! The theatre lists of one plan as a picture (`plan-theatres --html`) are
+//! [`render_lists`]; [`review_releases`] finds what releasing each under-booked session
+//! would cost.
 
 mod charts;
 mod gp;
+mod lists;
 mod page;
+mod release;
 mod tables;
 mod theatre;
 
 pub use gp::{GpChart, gp_chart_specs, render_gp, write_gp_report};
+pub use lists::{
+    ListsError, ListsReport, RELEASE_BELOW_UTILISATION, RELEASE_WINDOW_DAYS, ReleaseCost,
+    ReleaseReview, WriteListsError, release_candidates, render_lists, write_lists_report,
+};
 pub use page::{REPORT_FILE, escape};
+pub use release::{RELEASE_METHOD, review_releases};
 pub use tables::{gp_summary_table, summary_table};
 pub use theatre::{ChartSpec, chart_specs, render, rerun_command, write_report};

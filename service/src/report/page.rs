@@ -77,13 +77,19 @@ footer{margin-top:32px;color:#666;font-size:.85em}
 
 /// The page's head and title, up to the opening `<main>` and its `<h1>`.
 pub(super) fn page_start(h: &mut String, kind: &str, name: &str) {
+    page_start_styled(h, kind, name, "");
+}
+
+/// [`page_start`] with `extra_style` (CSS, not escaped: the caller's own constant) after
+/// the shared style.
+pub(super) fn page_start_styled(h: &mut String, kind: &str, name: &str, extra_style: &str) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{kind} {name}: clinicplan report</title>\n<style>\n{STYLE}</style>\n\
+         <title>{kind} {name}: clinicplan report</title>\n<style>\n{STYLE}{extra_style}</style>\n\
          </head>\n<body>\n<main>\n<h1>{kind} {name}</h1>\n"
     );
 }
