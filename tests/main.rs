@@ -27,6 +27,9 @@
 //! - `scale_out`: `scenario run --server` through nginx with a server killed mid-run, and
 //!   across a server restart: the in-process results.
 //!
+//! - `theatre_csv`: theatre plans from the six CSV files: round trip, the example week
+//!   from CSV and from JSON, `--bookings-csv`, bad files exit 2 naming file, line, column.
+//!
 //! Failing cases are saved as proto3 JSON under `$TMPDIR/clinicplan-e2e/`.
 
 mod appointments_bad_input;
@@ -45,6 +48,7 @@ mod scenario_gp;
 mod scenario_grpc;
 mod scenario_report;
 mod support;
+mod theatre_csv;
 mod theatre_policies;
 mod theatre_properties;
 mod theatre_small;

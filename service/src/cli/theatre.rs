@@ -1,27 +1,38 @@
 //! `plan-theatres`, `check` and `generate-request`: theatre lists from files, without
 //! a server.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
+use anyhow::Context;
+use clap::{ArgGroup, Args, ValueEnum};
+use clinicplan_service::csv::theatre::{
+    TheatreCsvFiles, read_theatre_csv, write_theatre_bookings_csv, write_theatre_csv_dir,
+};
+use clinicplan_service::csv::{CsvOptions, Origins};
 use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres as plan};
 use clinicplan_service::error::ServiceError;
 use clinicplan_service::{convert, proto, text};
 use clinicplan_solver::theatre::check::CheckReport;
 use clinicplan_solver::theatre::validate;
 
-use super::io::{print_validation, read_json, write_json};
+use super::io::{print_validation, print_validation_located, read_json, write_json};
 
 /// The arguments of `plan-theatres`.
 #[derive(Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["input", "csv_dir", "ptl"])))]
 pub(super) struct PlanTheatresArgs {
     /// Request file (JSON).
-    #[arg(long)]
-    input: PathBuf,
+    #[arg(long, conflicts_with_all = ["planning_start", "horizon_days"])]
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    csv: TheatreCsvArgs,
     /// Write the full response (JSON) here.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Write the plan here, one CSV row per case (docs/csv.md).
+    #[arg(long)]
+    bookings_csv: Option<PathBuf>,
     /// Time limit in milliseconds (overrides the request's).
     #[arg(long)]
     time_limit_ms: Option<u32>,
@@ -35,6 +46,58 @@ pub(super) struct PlanTheatresArgs {
     /// a block per case, the patients left waiting, and the 6-4-2 release candidates.
     #[arg(long)]
     html: Option<PathBuf>,
+}
+
+/// The theatre-planning CSV files (docs/csv.md, "Theatre planning files"): a folder
+/// with the six standard names, or the six files one by one.
+#[derive(Args)]
+struct TheatreCsvArgs {
+    /// Folder holding ptl.csv, sessions.csv, surgeons.csv, theatres.csv, ward_beds.csv
+    /// and specialties.csv.
+    #[arg(long)]
+    csv_dir: Option<PathBuf>,
+    /// The waiting list (CSV, a PTL export: pathway_id,specialty,procedure,
+    /// expected_duration_min,priority,clock_start,consultant,equipment,...).
+    #[arg(long, requires_all = ["sessions", "surgeons", "theatres", "ward_beds", "specialties"])]
+    ptl: Option<PathBuf>,
+    /// Sessions (CSV: id,theatre_id,date,start_time,end_time,specialty,surgeon_id).
+    #[arg(long, requires = "ptl")]
+    sessions: Option<PathBuf>,
+    /// Surgeons (CSV: id,name,specialty,max_minutes_per_day,unavailable_dates).
+    #[arg(long, requires = "ptl")]
+    surgeons: Option<PathBuf>,
+    /// Theatres (CSV: id,name,equipment).
+    #[arg(long, requires = "ptl")]
+    theatres: Option<PathBuf>,
+    /// Free ward beds per day (CSV: date,free_beds).
+    #[arg(long, requires = "ptl")]
+    ward_beds: Option<PathBuf>,
+    /// Specialties (CSV: code,turnaround_min).
+    #[arg(long, requires = "ptl")]
+    specialties: Option<PathBuf>,
+    /// First day of the plan for CSV input (default: the earliest session date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    planning_start: Option<chrono::NaiveDate>,
+    /// Days in the plan for CSV input (default: through the latest session date).
+    #[arg(long)]
+    horizon_days: Option<u32>,
+}
+
+impl TheatreCsvArgs {
+    /// The files named, if any.
+    fn files(&self) -> Option<TheatreCsvFiles> {
+        if let Some(dir) = &self.csv_dir {
+            return Some(TheatreCsvFiles::in_dir(dir));
+        }
+        Some(TheatreCsvFiles {
+            ptl: self.ptl.clone()?,
+            sessions: self.sessions.clone()?,
+            surgeons: self.surgeons.clone()?,
+            theatres: self.theatres.clone()?,
+            ward_beds: self.ward_beds.clone()?,
+            specialties: self.specialties.clone()?,
+        })
+    }
 }
 
 /// The arguments of `check`.
@@ -66,6 +129,10 @@ pub(super) struct GenerateRequestArgs {
     /// from the theatres.
     #[arg(long, default_value = "baseline")]
     family: clinicplan_solver::theatre::generate::Family,
+    /// Write the request as the six theatre-planning CSV files in this folder instead
+    /// of JSON on standard output (the solve options are not in the files).
+    #[arg(long)]
+    csv_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,17 +141,57 @@ enum ObjectiveArg {
     PriorityOrder,
 }
 
+/// A request read from files, and where its entities came from when it was CSV; or the
+/// exit code after its problems were printed.
+type ReadRequest = Result<(proto::PlanTheatreListsRequest, Option<Origins>), ExitCode>;
+
+/// The request from `--input` (JSON) or from the CSV files; bad CSV files are printed
+/// (every problem) and give exit code 2.
+fn read_request(input: Option<&Path>, csv: &TheatreCsvArgs) -> anyhow::Result<ReadRequest> {
+    if let Some(input) = input {
+        return Ok(Ok((read_json(input, "request")?, None)));
+    }
+    let Some(files) = csv.files() else {
+        anyhow::bail!("give --input, --csv-dir, or the six files (--ptl, --sessions, ...)");
+    };
+    let options = CsvOptions {
+        planning_start: csv.planning_start,
+        horizon_days: csv.horizon_days,
+    };
+    Ok(match read_theatre_csv(&files, &options) {
+        Ok(import) => Ok((
+            convert::request_to_proto(&import.request),
+            Some(import.origins),
+        )),
+        Err(errors) => {
+            eprintln!(
+                "clinicplan: the CSV files have {} problem(s); nothing was imported:",
+                errors.0.len()
+            );
+            for p in &errors.0 {
+                eprintln!("  {p}");
+            }
+            Err(ExitCode::from(2))
+        }
+    })
+}
+
 /// `plan-theatres`: exit 0 planned, 2 invalid request.
 pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> {
     let PlanTheatresArgs {
         input,
+        csv,
         output: out,
+        bookings_csv,
         time_limit_ms,
         objective,
         show_waiting,
         html,
     } = args;
-    let mut request: proto::PlanTheatreListsRequest = read_json(&input, "request")?;
+    let (mut request, origins) = match read_request(input.as_deref(), &csv)? {
+        Ok(read) => read,
+        Err(code) => return Ok(code),
+    };
     let options = request.options.get_or_insert_with(Default::default);
     if let Some(ms) = time_limit_ms {
         options.time_limit_ms = ms;
@@ -108,13 +215,21 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
                 write_json(&path, &response)?;
                 eprintln!("plan written to {}", path.display());
             }
+            if let Some(path) = bookings_csv {
+                write_theatre_bookings_csv(&response, &path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("cases written to {}", path.display());
+            }
             if let Some(path) = html {
                 write_html(&path, &request, &response)?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(ServiceError::Invalid(errors)) => {
-            print_validation(&errors);
+            match &origins {
+                Some(origins) => print_validation_located(&errors, origins),
+                None => print_validation(&errors),
+            }
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e.into()),
@@ -177,7 +292,8 @@ fn stated_metrics_match(stated: &proto::PlanMetrics, report: &CheckReport) -> bo
         || stated.minutes_scheduled != report.minutes_scheduled)
 }
 
-/// `generate-request`: the synthetic request, as JSON on standard output.
+/// `generate-request`: the synthetic request, as JSON on standard output or as the six
+/// CSV files in `--csv-dir`.
 pub(super) fn generate_request(args: &GenerateRequestArgs) -> anyhow::Result<ExitCode> {
     let request = clinicplan_solver::theatre::generate::theatre_request(
         &clinicplan_solver::theatre::generate::GeneratorConfig {
@@ -185,6 +301,17 @@ pub(super) fn generate_request(args: &GenerateRequestArgs) -> anyhow::Result<Exi
             ..args.family.week(args.theatres, args.patients, args.seed)
         },
     );
+    if let Some(dir) = &args.csv_dir {
+        write_theatre_csv_dir(&request, dir)
+            .with_context(|| format!("writing the CSV files in {}", dir.display()))?;
+        eprintln!(
+            "request written to {} (planning start {}, {} days)",
+            dir.display(),
+            request.planning_start,
+            request.horizon_days
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let json = serde_json::to_string_pretty(&convert::request_to_proto(&request))?;
     println!("{json}");
     Ok(ExitCode::SUCCESS)

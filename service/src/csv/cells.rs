@@ -1,5 +1,5 @@
-//! One row's cells parsed into the request's values (minutes, dates, times, modes,
-//! urgencies, roles), each problem located by file, line and column.
+//! One row's cells parsed into the request's values (whole numbers, dates, times,
+//! `;`-separated lists, modes, urgencies, roles), each problem located by file, line and column.
 
 use chrono::{NaiveDate, NaiveTime};
 use clinicplan_solver::appointments::input::{ModeInput, UrgencyInput};
@@ -24,19 +24,38 @@ impl Row<'_> {
     }
 
     pub(super) fn minutes(&mut self, column: &str, text: &str, empty_is_zero: bool) -> u32 {
+        self.whole(column, text, "minutes", empty_is_zero)
+    }
+
+    /// A whole number of `unit` (minutes, days, beds); empty is 0 when `empty_is_zero`.
+    pub(super) fn whole(
+        &mut self,
+        column: &str,
+        text: &str,
+        unit: &str,
+        empty_is_zero: bool,
+    ) -> u32 {
         if text.is_empty() {
             if !empty_is_zero {
-                self.problem(column, "is empty: give a whole number of minutes".into());
+                self.problem(column, format!("is empty: give a whole number of {unit}"));
             }
             return 0;
         }
         match text.parse::<u32>() {
             Ok(v) => v,
             Err(_) => {
-                self.problem(column, format!("'{text}' is not a whole number of minutes"));
+                self.problem(column, format!("'{text}' is not a whole number of {unit}"));
                 0
             }
         }
+    }
+
+    /// A `;`-separated list of dates, each checked.
+    pub(super) fn dates(&mut self, column: &str, text: &str) -> Vec<String> {
+        list(text)
+            .into_iter()
+            .map(|d| self.date(column, &d).0)
+            .collect()
     }
 
     pub(super) fn date(&mut self, column: &str, text: &str) -> (String, Option<NaiveDate>) {
@@ -90,7 +109,16 @@ impl Row<'_> {
     }
 }
 
-fn keyword(text: &str, prefix: &str) -> String {
+/// A multi-valued cell: values separated by `;`, trimmed, empty ones dropped.
+pub(super) fn list(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub(super) fn keyword(text: &str, prefix: &str) -> String {
     let k = text.trim().to_ascii_uppercase().replace([' ', '-'], "_");
     k.strip_prefix(prefix).map(str::to_string).unwrap_or(k)
 }

@@ -10,6 +10,9 @@
 //! from 1, the header being line 1). Problems of meaning (unknown sites, overlapping slots, ...) are left to
 //! the solver's validation; [`Origins`] turns its field paths (`slots[3].date`) back
 //! into lines (`slots.csv line 5 (slots[3].date)`).
+//!
+//! [`theatre`] reads and writes the six theatre-planning files the same way, with the
+//! same table reader, cell parsers, problems and origins.
 
 mod cells;
 mod files;
@@ -17,6 +20,7 @@ mod origins;
 mod problem;
 mod read;
 mod table;
+pub mod theatre;
 mod write;
 
 pub use origins::Origins;

@@ -7,6 +7,16 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, Default)]
 pub struct Origins {
     pub(super) collections: HashMap<&'static str, Origin>,
+    /// Where the horizon comes from when not given, said after `planning_start` and
+    /// `horizon_days`; `None`: the appointment files' slots and requests.
+    pub(super) horizon_from: Option<HorizonFrom>,
+}
+
+/// What `planning_start` and `horizon_days` default to, in words.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct HorizonFrom {
+    pub(super) start: &'static str,
+    pub(super) horizon: &'static str,
 }
 
 /// The file and lines one collection (`slots`, ...) was read from.
@@ -48,6 +58,11 @@ impl Origins {
         {
             let note = origin.note.map(|n| format!(", {n}")).unwrap_or_default();
             return format!("{} line {line} ({field}{note})", origin.file);
+        }
+        match (field, self.horizon_from) {
+            ("planning_start", Some(from)) => return format!("planning_start ({})", from.start),
+            ("horizon_days", Some(from)) => return format!("horizon_days ({})", from.horizon),
+            _ => {}
         }
         match field {
             "planning_start" => {

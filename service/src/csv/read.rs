@@ -37,16 +37,18 @@ impl CsvFiles {
 /// What the files do not say.
 #[derive(Clone, Debug, Default)]
 pub struct CsvOptions {
-    /// Default: the earliest slot date.
+    /// Default: the earliest slot date (theatre files: the earliest session date).
     pub planning_start: Option<NaiveDate>,
-    /// Default: from `planning_start` through the latest slot or request date.
+    /// Default: from `planning_start` through the latest slot or request date
+    /// (theatre files: through the latest session date).
     pub horizon_days: Option<u32>,
 }
 
-/// A complete request and where each entry came from.
+/// A complete request (appointments by default, or a theatre request) and where each
+/// entry came from.
 #[derive(Clone, Debug)]
-pub struct CsvImport {
-    pub request: BalanceRequest,
+pub struct CsvImport<R = BalanceRequest> {
+    pub request: R,
     pub origins: Origins,
 }
 
