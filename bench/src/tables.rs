@@ -5,6 +5,7 @@ use std::fmt::Write;
 use crate::measure::InstanceMeasure;
 use crate::process::ChildRun;
 use crate::sizes::Target;
+use clinicplan_solver::theatre::solve::last_improvement_ms;
 
 pub fn pct(x: Option<f64>) -> String {
     match x {
@@ -166,6 +167,9 @@ fn run_cells(m: &InstanceMeasure, limit_s: f64, method: &str, run: &ChildRun) ->
             .map_or("—".into(), |p| format!("{p}/{}", m.p1_total)),
         status_cell(run),
         format!("{:.2}", run.solve_s()),
+        report
+            .and_then(|r| last_improvement_ms(&r.notes))
+            .map_or("—".into(), |ms| format!("{:.2}", ms as f64 / 1000.0)),
         format!("{:.1}", run.cpu_s),
         mib(run.peak_kib),
         mib(run.tree_peak_kib),
@@ -188,6 +192,7 @@ pub fn details(measures: &[InstanceMeasure]) -> String {
         "P1 booked",
         "status",
         "time (s)",
+        "last impr. s",
         "CPU (s)",
         "peak (MiB)",
         "Σ peak (MiB)",

@@ -1,8 +1,10 @@
 //! Runs a solve with its deadline guaranteed: validation, the start plans and the
 //! local improvement in this process; HiGHS in worker processes (`clinicplan worker`):
 //! one computes the LP bound from the start, beside the local search, the other runs
-//! the MIP stages from the improved plan. Both are killed when the deadline passes or
-//! the caller goes away, since HiGHS does not always stop at its own time limit.
+//! the MIP stages from the improved plan; then both search on the incumbent (a
+//! portfolio of two seeds), and each better plan one finds is forwarded to the other.
+//! Both are killed when the deadline passes or the caller goes away, since HiGHS does
+//! not always stop at its own time limit.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use clinicplan_solver::appointments::{self, BalancePlan, BalanceRequest, Network
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Instance;
 use clinicplan_solver::theatre::input::TheatreRequest;
+use clinicplan_solver::theatre::policy::policy_worse;
 use clinicplan_solver::theatre::solve::{MipRunner, Outcome, RunnerEnd, solve};
 use clinicplan_solver::theatre::stages::MipEvent;
 use clinicplan_solver::theatre::validate;
@@ -166,7 +169,7 @@ fn worker_budget(kind: JobKind, deadline: Instant) -> Duration {
 
 /// What the reader threads relay from the workers.
 enum Message {
-    Event(MipEvent),
+    Event(JobKind, MipEvent),
     Unreadable(String),
     /// The worker's output ended (it exited or was killed).
     Ended(JobKind),
@@ -182,14 +185,28 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// A running worker: the process, and the line to its standard input.
+///
+/// Why forward plans rather than restart the stages worker from a better plan: a
+/// restarted worker would redo its count stages (MIPs that can take seconds on large
+/// weeks) and lose the HiGHS run in progress; a forwarded plan is adopted between two
+/// small MIPs of the search, which warm-starts every one from its incumbent.
+struct Worker {
+    child: KillOnDrop,
+    /// Plans to forward; the writer thread ends (closing the input) when this drops.
+    plans: mpsc::Sender<Assignment>,
+}
+
 /// Starts a worker on `job`; its events arrive on `tx`, then `Ended(kind)`.
 fn spawn_worker(
     worker: &WorkerCommand,
     job: &Job,
     kind: JobKind,
     tx: mpsc::Sender<Message>,
-) -> Result<KillOnDrop, String> {
-    let payload = serde_json::to_vec(job).map_err(|e| format!("could not encode the job: {e}"))?;
+) -> Result<Worker, String> {
+    let mut payload =
+        serde_json::to_vec(job).map_err(|e| format!("could not encode the job: {e}"))?;
+    payload.push(b'\n');
     let mut child = Command::new(&worker.program)
         .args(&worker.args)
         .stdin(Stdio::piped())
@@ -206,8 +223,24 @@ fn spawn_worker(
     // Write and read on their own threads: a worker that stops reading or writing must
     // never hold the solve past its deadline.
     let mut stdin = child.0.stdin.take().expect("stdin is piped");
+    let (plans, to_send) = mpsc::channel::<Assignment>();
     std::thread::spawn(move || {
-        let _ = stdin.write_all(&payload);
+        if stdin
+            .write_all(&payload)
+            .and_then(|_| stdin.flush())
+            .is_err()
+        {
+            return;
+        }
+        for plan in to_send {
+            let Ok(mut line) = serde_json::to_vec(&plan) else {
+                continue;
+            };
+            line.push(b'\n');
+            if stdin.write_all(&line).and_then(|_| stdin.flush()).is_err() {
+                return;
+            }
+        }
     });
     let stdout = child.0.stdout.take().expect("stdout is piped");
     std::thread::spawn(move || {
@@ -216,7 +249,7 @@ fn spawn_worker(
             match line.strip_prefix(EVENT_PREFIX) {
                 Some(json) => {
                     let message = match serde_json::from_str(json) {
-                        Ok(event) => Message::Event(event),
+                        Ok(event) => Message::Event(kind, event),
                         Err(e) => Message::Unreadable(e.to_string()),
                     };
                     if tx.send(message).is_err() {
@@ -229,7 +262,7 @@ fn spawn_worker(
         }
         let _ = tx.send(Message::Ended(kind));
     });
-    Ok(child)
+    Ok(Worker { child, plans })
 }
 
 /// Runs the MIP stages in a child process and relays its events (and the LP worker's)
@@ -240,7 +273,7 @@ struct WorkerRunner<'a> {
     cancel: &'a CancelToken,
     events: mpsc::Receiver<Message>,
     tx: mpsc::Sender<Message>,
-    lp_worker: Option<KillOnDrop>,
+    lp_worker: Option<Worker>,
 }
 
 impl MipRunner for WorkerRunner<'_> {
@@ -257,7 +290,7 @@ impl MipRunner for WorkerRunner<'_> {
 
     fn run(
         &mut self,
-        _instance: &Instance,
+        instance: &Instance,
         start: &Assignment,
         deadline: Instant,
         on_event: &mut dyn FnMut(MipEvent),
@@ -268,11 +301,20 @@ impl MipRunner for WorkerRunner<'_> {
             start: start.clone(),
             budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
         };
+        // Ending before this (a tenth of its budget early, or 100 ms) means the stages
+        // worker stopped of its own accord, not at its budget.
+        let budget = Duration::from_millis(job.budget_ms);
+        let stages_early = Instant::now() + budget - (budget / 10).max(Duration::from_millis(100));
         let mut stages_worker =
             match spawn_worker(self.worker, &job, JobKind::Stages, self.tx.clone()) {
                 Ok(child) => child,
                 Err(e) => return RunnerEnd::Failed(e),
             };
+        // The best plan either worker has, forwarded to the other when it improves.
+        let mut best = start.clone();
+        if let Some(lp) = &self.lp_worker {
+            let _ = lp.plans.send(start.clone());
+        }
         // Until both workers end (or the deadline): the LP-bound worker's pattern
         // rounding may bring a better plan than the stages, after them.
         let mut stages_running = true;
@@ -287,14 +329,39 @@ impl MipRunner for WorkerRunner<'_> {
             }
             let wait = (deadline - now).min(Duration::from_millis(50));
             match self.events.recv_timeout(wait) {
-                Ok(Message::Event(event)) => on_event(event),
+                Ok(Message::Event(kind, event)) => {
+                    if let MipEvent::StageDone {
+                        plan: Some(plan), ..
+                    } = &event
+                        && policy_worse(instance, &best, plan)
+                    {
+                        best = plan.clone();
+                        let other = match kind {
+                            JobKind::LpBound => Some(&stages_worker),
+                            JobKind::Stages => self.lp_worker.as_ref(),
+                        };
+                        if let Some(other) = other {
+                            let _ = other.plans.send(plan.clone());
+                        }
+                    }
+                    on_event(event)
+                }
                 Ok(Message::Unreadable(e)) => {
                     return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
                 }
                 Ok(Message::Ended(JobKind::LpBound)) => lp_running = false,
                 Ok(Message::Ended(JobKind::Stages)) => {
                     stages_running = false;
-                    match stages_worker.0.wait() {
+                    match stages_worker.child.0.wait() {
+                        // Ended before its budget: the search found nothing more to
+                        // look for (the plan is optimal for its floors), so the other
+                        // worker's search is stopped too.
+                        Ok(status) if status.success() && Instant::now() < stages_early => {
+                            while let Ok(Message::Event(_, event)) = self.events.try_recv() {
+                                on_event(event);
+                            }
+                            return RunnerEnd::Finished;
+                        }
                         Ok(status) if status.success() => {}
                         Ok(status) => {
                             return RunnerEnd::Failed(format!("the worker exited with {status}"));

@@ -1,14 +1,22 @@
 //! `clinicplan worker`: the process that runs HiGHS for one solve. It reads a [`Job`]
-//! (JSON) on standard input and writes each [`MipEvent`] as one line, prefixed with
-//! [`EVENT_PREFIX`], on standard output. The parent may kill it at any moment.
+//! (JSON, one line) on standard input and writes each [`MipEvent`] as one line,
+//! prefixed with [`EVENT_PREFIX`], on standard output. Every further input line is a
+//! better plan (an [`Assignment`], JSON) found by the other worker: the anytime search
+//! adopts it when the policy ranks it higher than its own. The parent may kill it at
+//! any moment.
 
-use std::io::{Read, Write};
-use std::time::Duration;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clinicplan_solver::theatre::assignment::Assignment;
+use clinicplan_solver::theatre::domain::Instance;
 use clinicplan_solver::theatre::input::TheatreRequest;
-use clinicplan_solver::theatre::stages::{MipEvent, lp_bound, solve_stages};
+use clinicplan_solver::theatre::policy::policy_worse;
+use clinicplan_solver::theatre::stages::{
+    Anytime, Inbox, MipEvent, Search, lp_bound, search, solve_stages,
+};
 use clinicplan_solver::theatre::validate;
 use serde::{Deserialize, Serialize};
 
@@ -35,11 +43,16 @@ pub struct Job {
     pub budget_ms: u64,
 }
 
+/// Seeds of the two workers' anytime searches: a portfolio of two different runs.
+const STAGES_SEED: u64 = 0;
+const LP_BOUND_SEED: u64 = 1;
+
 /// Runs one job from `input`, writing events to `output`.
-pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
-    let mut text = Vec::new();
-    input.read_to_end(&mut text).context("reading the job")?;
-    let job: Job = serde_json::from_slice(&text).context("decoding the job")?;
+pub fn run(input: impl Read + Send + 'static, mut output: impl Write) -> anyhow::Result<()> {
+    let mut input = BufReader::new(input);
+    let mut text = String::new();
+    input.read_line(&mut text).context("reading the job")?;
+    let job: Job = serde_json::from_str(&text).context("decoding the job")?;
     let instance = validate(&job.request).context("the job's request is invalid")?;
     anyhow::ensure!(
         job.start.0.len() == instance.patients.len(),
@@ -57,18 +70,75 @@ pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
             failure.get_or_insert(e);
         }
     };
-    let budget = Duration::from_millis(job.budget_ms);
-    if job.kind == JobKind::Stages {
-        yield_cpu_to_the_bound_worker();
-    }
+    let until = Instant::now() + Duration::from_millis(job.budget_ms);
+    let inbox = listen(input, instance.patients.len());
     match job.kind {
-        JobKind::LpBound => lp_bound(&instance, &job.start, budget, &mut emit),
-        JobKind::Stages => solve_stages(&instance, job.start, budget, &mut emit),
+        JobKind::LpBound => bound_then_search(&instance, job.start, until, &inbox, &mut emit),
+        JobKind::Stages => {
+            yield_cpu_to_the_bound_worker();
+            let anytime = Anytime {
+                seed: STAGES_SEED,
+                inbox: Some(&inbox),
+            };
+            let budget = until.saturating_duration_since(Instant::now());
+            solve_stages(&instance, job.start, budget, anytime, &mut emit);
+        }
     }
     match failure {
         Some(e) => Err(e.context("writing an event")),
         None => Ok(()),
     }
+}
+
+/// Reads the plans the engine forwards, one JSON line each, into the inbox, until the
+/// input ends. A line that is not a plan of this request is ignored.
+fn listen(input: impl BufRead + Send + 'static, patients: usize) -> Arc<Inbox> {
+    let inbox = Arc::new(Inbox::default());
+    let to_fill = Arc::clone(&inbox);
+    std::thread::spawn(move || {
+        for line in input.lines() {
+            let Ok(line) = line else { return };
+            match serde_json::from_str::<Assignment>(&line) {
+                Ok(plan) if plan.0.len() == patients => to_fill.offer(plan),
+                _ => tracing::debug!("the worker ignored an input line that is not a plan"),
+            }
+        }
+    });
+    inbox
+}
+
+/// The LP worker's job: the LP bound and its roundings, then, with the time left, the
+/// anytime search from the best plan in hand (the second half of the portfolio, with a
+/// seed of its own; the stages worker runs the first).
+fn bound_then_search(
+    instance: &Instance,
+    floor_plan: Assignment,
+    until: Instant,
+    inbox: &Inbox,
+    emit: &mut dyn FnMut(MipEvent),
+) {
+    let mut best = floor_plan.clone();
+    let mut bound = f64::NEG_INFINITY;
+    let budget = until.saturating_duration_since(Instant::now());
+    lp_bound(instance, &floor_plan, budget, &mut |event| {
+        match &event {
+            MipEvent::StageDone {
+                plan: Some(plan), ..
+            } if policy_worse(instance, &best, plan) => best = plan.clone(),
+            MipEvent::LpBound { weighted_wait, .. }
+            | MipEvent::PatternBound { weighted_wait, .. } => bound = bound.max(*weighted_wait),
+            _ => {}
+        }
+        emit(event)
+    });
+    let settings = Search {
+        seed: LP_BOUND_SEED,
+        until,
+        inbox: Some(inbox),
+        bound,
+        counts_proven: false,
+    };
+    search(instance, &mut best, &settings, emit);
 }
 
 /// The stages worker runs beside the LP-bound worker, whose pattern relaxation and

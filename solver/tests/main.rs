@@ -3,6 +3,7 @@
 //!
 //! - `appointments_model`: the network simplex against the full LP and the HiGHS
 //!   transshipment LP.
+//! - `lns`: the anytime search's steps and its reach on tiny weeks.
 //! - `lp_floor`: the LP bound with its P1 floor raised while column generation runs.
 //! - `model_doc`: every constraint family and error code is documented.
 //! - `p1_count`: the P1 count by specialty equals the whole model's.
@@ -11,6 +12,7 @@
 //! - `solve`: the solver end to end in process, checked.
 
 mod appointments_model;
+mod lns;
 mod lp_floor;
 mod model_doc;
 mod p1_count;

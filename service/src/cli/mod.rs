@@ -85,7 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BalanceAppointments(args) => appointments::balance_appointments(args),
         Command::GenerateNetwork(args) => appointments::generate_network(&args),
         Command::Worker => {
-            let stdin = std::io::stdin().lock();
+            // Not locked: after the job, a thread reads the plans the engine forwards.
+            let stdin = std::io::stdin();
             let stdout = std::io::stdout().lock();
             worker::run(stdin, stdout)?;
             Ok(ExitCode::SUCCESS)

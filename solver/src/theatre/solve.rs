@@ -16,6 +16,20 @@ use crate::theatre::plan::{Plan, build_plan};
 use crate::theatre::policy::{REPACK_PASSES, policy_worse};
 use crate::theatre::stages::{MipEvent, RunStatus, StageName, solve_staged};
 
+/// How [`solve`] words the time the returned plan was first found, in
+/// [`SolveReport::notes`]: `"last improvement at N ms"`, counted from the solve's start.
+pub const LAST_IMPROVEMENT_NOTE: &str = "last improvement at ";
+
+/// The milliseconds of the "last improvement at N ms" note, when the notes carry one.
+pub fn last_improvement_ms(notes: &[String]) -> Option<u64> {
+    notes.iter().find_map(|n| {
+        n.strip_prefix(LAST_IMPROVEMENT_NOTE)?
+            .strip_suffix(" ms")?
+            .parse()
+            .ok()
+    })
+}
+
 /// Status of the returned plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SolveStatus {
@@ -242,6 +256,9 @@ pub fn solve(
         ));
     }
     let start = best.clone();
+    // When the plan in hand was first found: a plan of equal rank found later is kept
+    // but does not move it.
+    let mut improved_at = started.elapsed();
     let mut status = SolveStatus::Feasible;
     let mut deadline_reached = false;
     // The bound that holds for every plan the policy accepts, whichever the returned
@@ -313,6 +330,9 @@ pub fn solve(
                     "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
                 ));
                 if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
+                    if policy_worse(instance, &best, &plan) {
+                        improved_at = started.elapsed();
+                    }
                     best = plan;
                     source = PlanSource::Mip;
                 }
@@ -378,6 +398,10 @@ pub fn solve(
             (plan, report)
         }
     };
+    notes.push(format!(
+        "{LAST_IMPROVEMENT_NOTE}{} ms",
+        improved_at.as_millis()
+    ));
     let objective = plan.metrics.weighted_wait;
     // The LP and MIP bounds hold for plans with at least the floors' P1 count; a plan
     // with fewer (its improvement never arrived) is not the policy's optimum, and only

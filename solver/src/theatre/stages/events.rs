@@ -48,6 +48,8 @@ pub enum StageName {
     PatternRounding,
     /// The weighted wait of one specialty's patients, the rest fixed.
     SubModel,
+    /// A neighbourhood of the incumbent re-optimised, the rest fixed (the anytime search).
+    Neighbourhood,
     WeightedWait,
 }
 

@@ -11,12 +11,15 @@
 //! - [`events`]: what the stages report, and the stages a policy runs.
 //! - [`lp_bound`]: the LP worker (P1 count, LP bound, roundings, pattern bound).
 //! - [`staged`]: the stages worker (count stages, sub-models, whole model).
+//! - [`lns`], [`neighbourhoods`]: the anytime search on the incumbent.
 //! - [`counts`], [`sub_models`], [`rounding`], [`polish`]: their parts.
 
 pub mod booking;
 pub mod counts;
 pub mod events;
+pub mod lns;
 pub mod lp_bound;
+pub mod neighbourhoods;
 pub mod polish;
 pub mod rounding;
 pub mod run;
@@ -25,7 +28,8 @@ pub mod sub_models;
 
 pub use counts::{max_count, max_p1_by_specialty};
 pub use events::{MipEvent, StageName, count_upper_bounds, stages};
+pub use lns::{Inbox, Search, lns_step, search};
 pub use lp_bound::lp_bound;
 pub use rounding::{best_of_roundings, round_patterns};
 pub use run::{RunOptions, RunResult, RunStatus, run_stage};
-pub use staged::{solve_staged, solve_stages};
+pub use staged::{Anytime, solve_staged, solve_stages};

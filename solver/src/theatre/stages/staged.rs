@@ -1,5 +1,5 @@
-//! The policy's stages in order (count stages, specialty sub-models, the whole model),
-//! each warm-started from the best plan so far.
+//! The policy's stages in order (count stages, specialty sub-models, the whole model,
+//! the anytime search), each warm-started from the best plan so far.
 
 use std::time::{Duration, Instant};
 
@@ -9,9 +9,10 @@ use crate::theatre::models::formulation::Stage;
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::counts::max_count;
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds, stages};
+use crate::theatre::stages::lns::{Inbox, Search, adopt, search};
 use crate::theatre::stages::lp_bound::lp_bound;
 use crate::theatre::stages::polish::polish;
-use crate::theatre::stages::run::{run_options, run_stage};
+use crate::theatre::stages::run::{RunStatus, run_options, run_stage};
 use crate::theatre::stages::sub_models::improve_by_submodels;
 
 /// Runs the LP bound and then the policy's stages, each warm-started from the latest
@@ -38,6 +39,7 @@ pub fn solve_staged(
         instance,
         start,
         budget.saturating_sub(t0.elapsed()),
+        Anytime::default(),
         on_event,
     );
 }
@@ -48,12 +50,12 @@ pub fn solve_stages(
     instance: &Instance,
     start: Assignment,
     budget: Duration,
+    anytime: Anytime,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
     let t0 = Instant::now();
     let remaining = |t0: Instant| budget.saturating_sub(t0.elapsed());
     let opts = |limit: Duration| run_options(instance, limit);
-    let nothing = instance.nothing_scheduled_cost();
 
     let stages = stages(instance.options.policy);
     let upper = count_upper_bounds(instance);
@@ -99,53 +101,151 @@ pub fn solve_stages(
                 });
             }
             Stage::WeightedWait => {
-                // Specialty sub-models first: small MIPs HiGHS solves well, each
-                // warm-started, with most of the time left; then the whole model.
-                let until = Instant::now() + remaining(t0).mul_f64(0.6);
-                improve_by_submodels(
-                    instance,
-                    &mut incumbent,
-                    until,
-                    &opts,
-                    counts_proven,
-                    on_event,
-                );
-                let pairs: usize = instance.eligible.iter().map(Vec::len).sum();
-                if pairs > WHOLE_MODEL_MAX_PAIRS {
-                    tracing::debug!(pairs, "whole-model stage skipped");
-                    continue;
-                }
-                let result = run_stage(
-                    instance,
-                    stage,
+                let proven = Proven {
                     floors,
-                    true,
-                    Some(&incumbent),
-                    &opts(remaining(t0)),
-                    None,
-                );
-                let improved = result
-                    .assignment
-                    .as_ref()
-                    .filter(|a| {
-                        a.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-9
-                            && (0..4).all(|r| a.counts_by_priority(instance)[r] >= floors[r])
-                    })
-                    .cloned();
-                let bound = (floors_sound && result.dual_bound.is_finite())
-                    .then_some(nothing + result.dual_bound);
-                on_event(MipEvent::StageDone {
-                    stage: StageName::WeightedWait,
-                    status: result.status,
-                    plan: improved,
-                    weighted_wait_bound: bound,
                     counts_proven,
-                    elapsed_ms: result.elapsed_ms,
-                });
+                    floors_sound,
+                };
+                let until = t0 + budget;
+                weighted_wait_stage(instance, &mut incumbent, &proven, until, anytime, on_event);
             }
         }
     }
 }
+
+/// How the stages search once the count stages are done (docs/model.md, "Anytime
+/// search (LNS)").
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Anytime<'a> {
+    /// Seeds the choice of neighbourhoods: the same seed and timings give the same run.
+    pub seed: u64,
+    /// Better plans found elsewhere, adopted when the policy ranks them higher.
+    pub inbox: Option<&'a Inbox>,
+}
+
+/// What the count stages proved.
+struct Proven {
+    floors: [u32; 4],
+    counts_proven: bool,
+    /// Whether the floors keep every policy-optimal plan feasible.
+    floors_sound: bool,
+}
+
+/// The weighted-wait stage: specialty sub-models, then (small weeks) the whole model
+/// warm-started from the incumbent, then the anytime search until `until`, and on
+/// weeks not too large for it the whole model with what is left, for its bound.
+fn weighted_wait_stage(
+    instance: &Instance,
+    incumbent: &mut Assignment,
+    proven: &Proven,
+    until: Instant,
+    anytime: Anytime,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let remaining = || until.saturating_duration_since(Instant::now());
+    let opts = |limit: Duration| run_options(instance, limit);
+    let sub_until = Instant::now() + remaining().mul_f64(SUBMODEL_SHARE);
+    improve_by_submodels(
+        instance,
+        incumbent,
+        sub_until,
+        &opts,
+        proven.counts_proven,
+        on_event,
+    );
+    adopt(instance, incumbent, anytime.inbox);
+    let pairs: usize = instance.eligible.iter().map(Vec::len).sum();
+    let small = pairs <= SMALL_WEEK_PAIRS;
+    let mut bound = f64::NEG_INFINITY;
+    if small {
+        let limit = remaining().mul_f64(SMALL_WEEK_WHOLE_SHARE);
+        match whole_model(instance, incumbent, proven, limit, on_event) {
+            (_, true) => return,
+            (b, false) => bound = b,
+        }
+    }
+    let last_whole = !small && pairs <= WHOLE_MODEL_MAX_PAIRS;
+    let search_until = if last_whole {
+        Instant::now() + remaining().mul_f64(1.0 - LAST_WHOLE_SHARE)
+    } else {
+        until
+    };
+    let settings = Search {
+        seed: anytime.seed,
+        until: search_until,
+        inbox: anytime.inbox,
+        bound,
+        counts_proven: proven.counts_proven,
+    };
+    search(instance, incumbent, &settings, on_event);
+    if last_whole {
+        adopt(instance, incumbent, anytime.inbox);
+        whole_model(instance, incumbent, proven, remaining(), on_event);
+    } else if pairs > WHOLE_MODEL_MAX_PAIRS {
+        tracing::debug!(pairs, "whole-model stage skipped");
+    }
+}
+
+/// The whole weighted-wait model warm-started from the incumbent, within `limit`; a
+/// better plan becomes the incumbent. Returns its bound on the weighted wait (−∞ when
+/// none holds) and whether it was solved to optimality.
+fn whole_model(
+    instance: &Instance,
+    incumbent: &mut Assignment,
+    proven: &Proven,
+    limit: Duration,
+    on_event: &mut dyn FnMut(MipEvent),
+) -> (f64, bool) {
+    let floors = proven.floors;
+    let result = run_stage(
+        instance,
+        Stage::WeightedWait,
+        floors,
+        true,
+        Some(incumbent),
+        &run_options(instance, limit),
+        None,
+    );
+    let improved = result
+        .assignment
+        .as_ref()
+        .filter(|a| {
+            a.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-9
+                && (0..4).all(|r| a.counts_by_priority(instance)[r] >= floors[r])
+        })
+        .cloned();
+    if let Some(a) = &improved {
+        *incumbent = a.clone();
+    }
+    let bound = (proven.floors_sound && result.dual_bound.is_finite())
+        .then_some(instance.nothing_scheduled_cost() + result.dual_bound);
+    on_event(MipEvent::StageDone {
+        stage: StageName::WeightedWait,
+        status: result.status,
+        plan: improved,
+        weighted_wait_bound: bound,
+        counts_proven: proven.counts_proven,
+        elapsed_ms: result.elapsed_ms,
+    });
+    (
+        bound.unwrap_or(f64::NEG_INFINITY),
+        result.status == RunStatus::Optimal,
+    )
+}
+
+/// The share of the weighted-wait stage's time given to the specialty sub-models.
+const SUBMODEL_SHARE: f64 = 0.2;
+
+/// At most this many eligible pairs, a week is small: the whole model, warm-started
+/// from the incumbent, gets a share of the time before the anytime search (HiGHS
+/// solves such weeks whole; on the 10 × 2,500 week (under 30,000 pairs) a whole-model
+/// run of 23 s found nothing while the search improved the plan).
+const SMALL_WEEK_PAIRS: usize = 5_000;
+const SMALL_WEEK_WHOLE_SHARE: f64 = 0.5;
+
+/// On larger weeks (up to [`WHOLE_MODEL_MAX_PAIRS`]) the whole model gets the last
+/// share of the time, for its dual bound.
+const LAST_WHOLE_SHARE: f64 = 0.2;
 
 /// Above this many eligible pairs the whole-model `WeightedWait` stage is not built: the
 /// model alone took about 400 MiB more at 1.1 million pairs (large weeks), and whole-model
