@@ -33,13 +33,39 @@ pub struct Job {
     /// start plan whose P1 count is the floor (from before the local improvement).
     pub start: Assignment,
     pub budget_ms: u64,
+    /// The request the solve serves, put on the worker's log lines.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
-/// Runs one job from `input`, writing events to `output`.
-pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
+/// Runs one job from `input`, writing events to `output`. Its standard error is the
+/// parent's log: a failure is logged here (at ERROR, its message, which may echo the
+/// request, at DEBUG only), in the request's span.
+pub fn run(input: impl Read, output: impl Write) -> anyhow::Result<()> {
+    let job = read_job(input).inspect_err(log_failure)?;
+    // The worker's lines carry the request id, as the server's do.
+    let span = match &job.request_id {
+        Some(id) => tracing::info_span!("request", request_id = %id, worker = ?job.kind),
+        None => tracing::info_span!("worker", worker = ?job.kind),
+    };
+    let _in_request = span.enter();
+    tracing::debug!(budget_ms = job.budget_ms, "worker started");
+    run_job(job, output).inspect_err(log_failure)
+}
+
+fn log_failure(error: &anyhow::Error) {
+    tracing::error!("the worker failed");
+    tracing::debug!(error = %format!("{error:#}"), "the worker's failure");
+}
+
+fn read_job(mut input: impl Read) -> anyhow::Result<Job> {
     let mut text = Vec::new();
     input.read_to_end(&mut text).context("reading the job")?;
-    let job: Job = serde_json::from_slice(&text).context("decoding the job")?;
+    serde_json::from_slice(&text).context("decoding the job")
+}
+
+/// Computes `job`, writing its events to `output`.
+fn run_job(job: Job, mut output: impl Write) -> anyhow::Result<()> {
     let instance = validate(&job.request).context("the job's request is invalid")?;
     anyhow::ensure!(
         job.start.0.len() == instance.patients.len(),
@@ -65,6 +91,7 @@ pub fn run(mut input: impl Read, mut output: impl Write) -> anyhow::Result<()> {
         JobKind::LpBound => lp_bound(&instance, &job.start, budget, &mut emit),
         JobKind::Stages => solve_stages(&instance, job.start, budget, &mut emit),
     }
+    tracing::debug!("worker done");
     match failure {
         Some(e) => Err(e.context("writing an event")),
         None => Ok(()),

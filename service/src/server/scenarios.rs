@@ -23,9 +23,9 @@ use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
-use super::state::{Shared, with_request_id};
+use super::state::{Shared, log_failure, with_request_id};
 use crate::convert::scenarios as convert;
 use crate::error::{FieldProblem, ServiceError, to_status};
 use crate::proto;
@@ -244,7 +244,9 @@ fn simulate(
             Ok(run) if run.stopped_early => return Code::Cancelled,
             Ok(run) => summaries.extend(run.variants.into_iter().map(|v| v.summary)),
             Err(e) => {
-                warn!(error = %e, variant = %name, "scenario run failed");
+                // The message and the variant's name come from the scenario: DEBUG only.
+                warn!("scenario run failed");
+                debug!(error = %e, variant = %name, "scenario run failed");
                 return send_failure(tx, e.to_string());
             }
         }
@@ -284,7 +286,9 @@ fn simulate_gp(
             Ok(run) if run.stopped_early => return Code::Cancelled,
             Ok(run) => summaries.push(run.summary),
             Err(e) => {
-                warn!(error = %e, variant = %name, "GP-network scenario run failed");
+                // The message and the variant's name come from the scenario: DEBUG only.
+                warn!("GP-network scenario run failed");
+                debug!(error = %e, variant = %name, "GP-network scenario run failed");
                 return send_failure(tx, e.to_string());
             }
         }
@@ -331,12 +335,12 @@ impl ScenarioRunner for ScenarioRunnerService {
                 Parsed::Gp(s) => (s.name.clone(), GP_KIND),
             };
             info!(
-                scenario = %name,
                 kind,
-                variants = %names.join(","),
+                n_variants = names.len(),
                 weeks,
                 "RunScenario received"
             );
+            debug!(scenario = %name, variants = %names.join(","), "RunScenario's scenario");
             let permit = shared.admission.admit().await?;
             let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
             let cancel = Arc::new(AtomicBool::new(false));
@@ -370,8 +374,11 @@ impl ScenarioRunner for ScenarioRunnerService {
             });
             Ok(Response::new(stream))
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+        if let Err(status) = &answer {
+            span.in_scope(|| log_failure("RunScenario", status));
+        }
         let answer = with_request_id(answer, &id);
         if let Err(status) = &answer {
             shared.metrics.answered("RunScenario", status.code());
@@ -394,8 +401,11 @@ impl ScenarioRunner for ScenarioRunnerService {
                 Parsed::Gp(s) => convert::gp_validated_to_proto(s),
             }))
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+        if let Err(status) = &answer {
+            span.in_scope(|| log_failure("ValidateScenario", status));
+        }
         let answer = with_request_id(answer, &id);
         shared.metrics.answered(
             "ValidateScenario",
