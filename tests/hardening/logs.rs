@@ -30,7 +30,7 @@ const DUPLICATE_BOOKING: &str = "REQ-DUPLICATE-3390";
 
 /// A small request with two patients sharing [`DUPLICATE_PATIENT`].
 fn duplicate_patient(seed: u64) -> proto::PlanTheatreListsRequest {
-    let mut request = generated_for_days(1, 10, 1, seed, 1_000);
+    let mut request = busy(seed, 1_000);
     request.patients[0].id = DUPLICATE_PATIENT.into();
     request.patients[1].id = DUPLICATE_PATIENT.into();
     request
@@ -38,14 +38,14 @@ fn duplicate_patient(seed: u64) -> proto::PlanTheatreListsRequest {
 
 /// A small request whose first patient names a surgeon nobody has heard of.
 fn unknown_surgeon(seed: u64) -> proto::PlanTheatreListsRequest {
-    let mut request = generated_for_days(1, 10, 1, seed, 1_000);
+    let mut request = busy(seed, 1_000);
     request.patients[0].surgeon_id = UNKNOWN_SURGEON.into();
     request
 }
 
 /// A small request whose first session is on a day that does not exist.
 fn bad_date(seed: u64) -> proto::PlanTheatreListsRequest {
-    let mut request = generated_for_days(1, 10, 1, seed, 1_000);
+    let mut request = busy(seed, 1_000);
     request.sessions[0].date = BAD_DATE.into();
     request
 }
@@ -349,9 +349,12 @@ async fn a_json_log_has_only_json_lines_with_the_request_id_the_workers_included
     ] {
         let found: Vec<&serde_json::Value> =
             lines.iter().filter(|l| message(l) == wanted).collect();
-        assert!(!found.is_empty(), "no line {wanted:?} in:\n{text}");
+        assert!(
+            found.iter().any(|l| request_id_of(l) == Some(id)),
+            "no line {wanted:?} of {id} in:\n{text}"
+        );
         for line in found {
-            assert_eq!(request_id_of(line), Some(id), "{line}");
+            assert!(request_id_of(line).is_some(), "no request id: {line}");
         }
     }
     // Every line of the solve, the worker processes' and the solver's included, names
