@@ -157,6 +157,7 @@ fn balance_on_the_service_path(
     let engine = EngineConfig {
         worker: WorkerCommand::current_exe()?,
         default_time_limit_ms: limit_ms,
+        request_id: None,
     };
     let started = Instant::now();
     let decoded = proto::BalanceAppointmentsRequest::decode(bytes)?;

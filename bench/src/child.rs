@@ -221,6 +221,7 @@ fn clinicplan(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let config = EngineConfig {
         worker: WorkerCommand::clinicplan(worker),
         default_time_limit_ms: u32::try_from(args.limit_ms)?,
+        request_id: None,
     };
     let t1 = Instant::now();
     let (instance, outcome) = plan_theatres(request, &config, &CancelToken::default())?;

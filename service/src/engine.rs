@@ -24,6 +24,7 @@ use clinicplan_solver::theatre::stages::MipEvent;
 use clinicplan_solver::theatre::validate;
 
 use crate::error::ServiceError;
+use crate::logging;
 use crate::worker::{EVENT_PREFIX, Job, JobKind};
 
 /// The program run as the MIP worker process (normally `clinicplan worker`).
@@ -54,6 +55,9 @@ pub struct EngineConfig {
     pub worker: WorkerCommand,
     /// Used when a request gives no time limit.
     pub default_time_limit_ms: u32,
+    /// The request this solve serves, if any: the worker processes put it on their
+    /// log lines.
+    pub request_id: Option<String>,
 }
 
 /// Set when the caller no longer wants the answer.
@@ -103,18 +107,35 @@ pub fn plan_theatres(
 ) -> Result<(Instance, Outcome), ServiceError> {
     // The time limit counts from the request's arrival: validation is part of it.
     let arrived = Instant::now();
-    let instance = validate(&request)?;
+    let mut instance = validate(&request)?;
+    let limit = instance
+        .options
+        .time_limit_ms
+        .unwrap_or(config.default_time_limit_ms);
+    let left = u128::from(limit).saturating_sub(arrived.elapsed().as_millis());
+    instance.options.time_limit_ms = Some(left.max(1) as u32);
+    plan_validated(&request, instance, config, cancel)
+}
+
+/// Solves a request already validated into `instance` (the server validates before it
+/// admits a request); the plan comes back by the instance's time limit, counted from
+/// now. `request` is what the worker processes are given (they validate it again).
+pub fn plan_validated(
+    request: &TheatreRequest,
+    instance: Instance,
+    config: &EngineConfig,
+    cancel: &CancelToken,
+) -> Result<(Instance, Outcome), ServiceError> {
     let time_limit = Duration::from_millis(u64::from(
         instance
             .options
             .time_limit_ms
             .unwrap_or(config.default_time_limit_ms),
-    ))
-    .saturating_sub(arrived.elapsed());
+    ));
     let (tx, rx) = mpsc::channel();
     let mut runner = WorkerRunner {
-        request: &request,
-        worker: &config.worker,
+        request,
+        config,
         cancel,
         events: rx,
         tx,
@@ -144,6 +165,20 @@ pub fn balance_appointments(
         .unwrap_or(config.default_time_limit_ms);
     let left = (u128::from(limit)).saturating_sub(arrived.elapsed().as_millis());
     network.options.time_limit_ms = Some(left.max(1) as u32);
+    balance_validated(network, config, cancel)
+}
+
+/// Balances a network already validated (the server validates before it admits a
+/// request), within the network's time limit counted from now.
+pub fn balance_validated(
+    network: Network,
+    config: &EngineConfig,
+    cancel: &CancelToken,
+) -> Result<(Network, BalancePlan), ServiceError> {
+    let limit = network
+        .options
+        .time_limit_ms
+        .unwrap_or(config.default_time_limit_ms);
     let plan = appointments::solve::balance_cancellable(&network, limit, cancel.flag())?;
     if cancel.is_cancelled() {
         return Err(ServiceError::Cancelled);
@@ -199,16 +234,18 @@ struct Worker {
 
 /// Starts a worker on `job`; its events arrive on `tx`, then `Ended(kind)`.
 fn spawn_worker(
-    worker: &WorkerCommand,
+    config: &EngineConfig,
     job: &Job,
     kind: JobKind,
     tx: mpsc::Sender<Message>,
 ) -> Result<Worker, String> {
+    let worker = &config.worker;
     let mut payload =
         serde_json::to_vec(job).map_err(|e| format!("could not encode the job: {e}"))?;
     payload.push(b'\n');
     let mut child = Command::new(&worker.program)
         .args(&worker.args)
+        .env(logging::FORMAT_ENV, logging::format().as_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -243,7 +280,9 @@ fn spawn_worker(
         }
     });
     let stdout = child.0.stdout.take().expect("stdout is piped");
+    let span = tracing::Span::current();
     std::thread::spawn(move || {
+        let _in_request = span.entered();
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             match line.strip_prefix(EVENT_PREFIX) {
@@ -256,8 +295,9 @@ fn spawn_worker(
                         return;
                     }
                 }
-                // HiGHS's own log, when asked for, goes to standard error.
-                None => eprintln!("{line}"),
+                // HiGHS's own log (when the request asks for it), as log lines in
+                // the request's span: numbers only, no identifiers.
+                None => tracing::info!(target: "clinicplan::highs", "{line}"),
             }
         }
         let _ = tx.send(Message::Ended(kind));
@@ -269,7 +309,7 @@ fn spawn_worker(
 /// until both are done or the deadline passes.
 struct WorkerRunner<'a> {
     request: &'a TheatreRequest,
-    worker: &'a WorkerCommand,
+    config: &'a EngineConfig,
     cancel: &'a CancelToken,
     events: mpsc::Receiver<Message>,
     tx: mpsc::Sender<Message>,
@@ -284,11 +324,31 @@ impl MipRunner for WorkerRunner<'_> {
             request: self.request.clone(),
             start: floor_plan.clone(),
             budget_ms: worker_budget(JobKind::LpBound, deadline).as_millis() as u64,
+            request_id: self.config.request_id.clone(),
         };
-        self.lp_worker = spawn_worker(self.worker, &job, JobKind::LpBound, self.tx.clone()).ok();
+        self.lp_worker = spawn_worker(self.config, &job, JobKind::LpBound, self.tx.clone()).ok();
     }
 
     fn run(
+        &mut self,
+        instance: &Instance,
+        start: &Assignment,
+        deadline: Instant,
+        on_event: &mut dyn FnMut(MipEvent),
+    ) -> RunnerEnd {
+        let end = self.run_stages(instance, start, deadline, on_event);
+        if let RunnerEnd::Failed(why) = &end {
+            // A server fault: the plan still comes back (from the local search), and the
+            // operator hears of it. The reason names no request value.
+            tracing::warn!(reason = %why, "the MIP worker failed");
+        }
+        end
+    }
+}
+
+impl WorkerRunner<'_> {
+    /// Runs the stages worker and relays both workers' events until they end.
+    fn run_stages(
         &mut self,
         instance: &Instance,
         start: &Assignment,
@@ -300,13 +360,14 @@ impl MipRunner for WorkerRunner<'_> {
             request: self.request.clone(),
             start: start.clone(),
             budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
+            request_id: self.config.request_id.clone(),
         };
         // Ending before this (a tenth of its budget early, or 100 ms) means the stages
         // worker stopped of its own accord, not at its budget.
         let budget = Duration::from_millis(job.budget_ms);
         let stages_early = Instant::now() + budget - (budget / 10).max(Duration::from_millis(100));
         let mut stages_worker =
-            match spawn_worker(self.worker, &job, JobKind::Stages, self.tx.clone()) {
+            match spawn_worker(self.config, &job, JobKind::Stages, self.tx.clone()) {
                 Ok(child) => child,
                 Err(e) => return RunnerEnd::Failed(e),
             };

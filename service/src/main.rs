@@ -9,14 +9,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,highs=error")),
-        )
-        .init();
-    match cli::run(cli::Cli::parse()) {
+    let cli = cli::Cli::parse();
+    clinicplan_service::logging::init(cli.log_format);
+    match cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("clinicplan: {e:#}");

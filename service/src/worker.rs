@@ -41,18 +41,50 @@ pub struct Job {
     /// start plan whose P1 count is the floor (from before the local improvement).
     pub start: Assignment,
     pub budget_ms: u64,
+    /// The request the solve serves, put on the worker's log lines.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// Seeds of the two workers' anytime searches: a portfolio of two different runs.
 const STAGES_SEED: u64 = 0;
 const LP_BOUND_SEED: u64 = 1;
 
-/// Runs one job from `input`, writing events to `output`.
-pub fn run(input: impl Read + Send + 'static, mut output: impl Write) -> anyhow::Result<()> {
+/// Runs one job from `input`, writing events to `output`. Its standard error is the
+/// parent's log: a failure is logged here (at ERROR, its message, which may echo the
+/// request, at DEBUG only), in the request's span.
+pub fn run(input: impl Read + Send + 'static, output: impl Write) -> anyhow::Result<()> {
     let mut input = BufReader::new(input);
+    let job = read_job(&mut input).inspect_err(log_failure)?;
+    // The worker's lines carry the request id, as the server's do.
+    let span = match &job.request_id {
+        Some(id) => tracing::info_span!("request", request_id = %id, worker = ?job.kind),
+        None => tracing::info_span!("worker", worker = ?job.kind),
+    };
+    let _in_request = span.enter();
+    tracing::debug!(budget_ms = job.budget_ms, "worker started");
+    run_job(job, input, output).inspect_err(log_failure)
+}
+
+fn log_failure(error: &anyhow::Error) {
+    tracing::error!("the worker failed");
+    tracing::debug!(error = %format!("{error:#}"), "the worker's failure");
+}
+
+/// The job: the first line of the input.
+fn read_job(input: &mut impl BufRead) -> anyhow::Result<Job> {
     let mut text = String::new();
     input.read_line(&mut text).context("reading the job")?;
-    let job: Job = serde_json::from_str(&text).context("decoding the job")?;
+    serde_json::from_str(&text).context("decoding the job")
+}
+
+/// Computes `job`, reading forwarded plans from the rest of `input` and writing its
+/// events to `output`.
+fn run_job(
+    job: Job,
+    input: impl BufRead + Send + 'static,
+    mut output: impl Write,
+) -> anyhow::Result<()> {
     let instance = validate(&job.request).context("the job's request is invalid")?;
     anyhow::ensure!(
         job.start.0.len() == instance.patients.len(),
@@ -84,6 +116,7 @@ pub fn run(input: impl Read + Send + 'static, mut output: impl Write) -> anyhow:
             solve_stages(&instance, job.start, budget, anytime, &mut emit);
         }
     }
+    tracing::debug!("worker done");
     match failure {
         Some(e) => Err(e.context("writing an event")),
         None => Ok(()),

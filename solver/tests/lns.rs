@@ -8,7 +8,7 @@ use clinicplan_solver::theatre::Instance;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::ObjectivePolicy;
-use clinicplan_solver::theatre::models::theatre_list::Stage;
+use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::policy::policy_worse;
 use clinicplan_solver::theatre::solve::{InProcess, solve};

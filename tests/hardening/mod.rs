@@ -16,6 +16,7 @@
 
 mod deadlines;
 mod limits;
+mod logs;
 mod processes;
 mod queue;
 mod request_id;

@@ -175,6 +175,7 @@ pub(super) fn balance_appointments(args: BalanceAppointmentsArgs) -> anyhow::Res
     let engine = EngineConfig {
         worker: WorkerCommand::current_exe()?,
         default_time_limit_ms: 10_000,
+        request_id: None,
     };
     let (network, plan) = match balance(&request, &engine, &CancelToken::default()) {
         Ok(r) => r,

@@ -12,6 +12,7 @@ mod theatre;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use clinicplan_service::logging::LogFormat;
 use clinicplan_service::worker;
 
 /// Plans NHS theatre lists that minimise waiting, weighted by clinical priority, and
@@ -19,6 +20,13 @@ use clinicplan_service::worker;
 #[derive(Parser)]
 #[command(name = "clinicplan", version)]
 pub struct Cli {
+    /// How log lines on standard error are written: text (coloured only on a terminal,
+    /// never with NO_COLOR set) or json (one object per line, with the request id on
+    /// every line served for a request, the worker processes' lines included). The
+    /// level is RUST_LOG's (default info); no patient or clinician identifier is
+    /// logged above debug.
+    #[arg(long, global = true, env = "CLINICPLAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,8 +96,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Not locked: after the job, a thread reads the plans the engine forwards.
             let stdin = std::io::stdin();
             let stdout = std::io::stdout().lock();
-            worker::run(stdin, stdout)?;
-            Ok(ExitCode::SUCCESS)
+            // The worker's standard error is the server's log: worker::run logs its
+            // own failure, so it is not printed again here.
+            match worker::run(stdin, stdout) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(_) => Ok(ExitCode::FAILURE),
+            }
         }
     }
 }

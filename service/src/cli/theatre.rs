@@ -205,6 +205,7 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
     let engine = EngineConfig {
         worker: WorkerCommand::current_exe()?,
         default_time_limit_ms: 10_000,
+        request_id: None,
     };
     let request = convert::request_from_proto(request);
     match plan(request.clone(), &engine, &CancelToken::default()) {

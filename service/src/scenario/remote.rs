@@ -154,9 +154,9 @@ impl RemoteWeeks {
                         week,
                         attempt,
                         code = ?status.code(),
-                        message = status.message(),
                         "{what} failed; sending it again"
                     );
+                    tracing::debug!(message = status.message(), "{what}'s failure");
                     self.retried.fetch_add(1, Ordering::Relaxed);
                     std::thread::sleep(backoff(attempt));
                     attempt += 1;

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use clinicplan_solver::appointments;
 use tonic::{Request, Response, Status};
 use tracing::info;
 
-use super::state::{Call, Shared};
+use super::state::{Admitted, Call, Shared};
 use crate::convert;
-use crate::engine::balance_appointments;
+use crate::engine::balance_validated;
 use crate::error::ServiceError;
 use crate::proto;
 use crate::proto::appointment_balancer_server::AppointmentBalancer;
@@ -25,9 +26,9 @@ impl AppointmentBalancer for AppointmentBalancerService {
     ) -> Result<Response<proto::BalanceAppointmentsResponse>, Status> {
         let shared = &self.0;
         let call = Call::start(shared, request.metadata(), "BalanceAppointments");
-        let (started, deadline) = (call.started, call.deadline);
+        let (started, deadline, id) = (call.started, call.deadline, call.id().to_string());
         let handler = async move {
-            let mut request = convert::appointments::request_from_proto(request.into_inner());
+            let request = convert::appointments::request_from_proto(request.into_inner());
             shared.check_limits(
                 &[
                     ("sites", request.sites.len()),
@@ -41,13 +42,22 @@ impl AppointmentBalancer for AppointmentBalancerService {
             let (n_requests, n_slots) = (request.requests.len(), request.slots.len());
             info!(n_requests, n_slots, "BalanceAppointments received");
             let requested = request.options.time_limit_ms;
+            let network = shared
+                .validate(move || Ok(appointments::validate(&request)?))
+                .await?;
+            let admitted = Admitted {
+                request_id: &id,
+                requested_ms: requested,
+                deadline,
+            };
             let (network, plan) = shared
-                .run(requested, deadline, move |engine, token, time_limit_ms| {
-                    request.options.time_limit_ms = time_limit_ms;
+                .run(admitted, move |engine, token, time_limit_ms| {
+                    let mut network = network;
+                    network.options.time_limit_ms = Some(time_limit_ms);
                     if token.is_cancelled() {
                         return Err(ServiceError::Cancelled);
                     }
-                    balance_appointments(&request, engine, token)
+                    balance_validated(network, engine, token)
                 })
                 .await?;
             let s = &plan.summary;

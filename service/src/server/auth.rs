@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use tonic::{Code, Request, Status};
-use tracing::warn;
+use tracing::info;
 
 use super::state::request_id;
 use crate::telemetry::Metrics;
@@ -48,7 +48,8 @@ impl tonic::service::Interceptor for TokenCheck {
             None => Status::unauthenticated("this server needs `authorization: Bearer <token>`"),
         };
         let id = request_id(&self.next_request, request.metadata());
-        warn!(request_id = %id, "refused: no valid bearer token");
+        // A client error: INFO, with the request id only (never the token).
+        info!(request_id = %id, "refused: no valid bearer token");
         if let Ok(value) = id.parse() {
             status.metadata_mut().insert("x-request-id", value);
         }

@@ -10,7 +10,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::metadata::MetadataMap;
 use tonic::{Code, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tracing::{Instrument, warn};
+use tracing::{Instrument, debug, info, warn};
 
 use super::config::ServerConfig;
 use crate::engine::{CancelToken, EngineConfig};
@@ -125,6 +125,11 @@ pub(super) struct Call {
 }
 
 impl Call {
+    /// The request id.
+    pub(super) fn id(&self) -> &str {
+        &self.id
+    }
+
     pub(super) fn start(shared: &Shared, metadata: &MetadataMap, rpc: &'static str) -> Call {
         let id = shared.request_id(metadata);
         let deadline = grpc_timeout(metadata);
@@ -153,6 +158,9 @@ impl Call {
             done: false,
         };
         let answer = handler.instrument(self.span.clone()).await;
+        if let Err(status) = &answer {
+            self.span.in_scope(|| log_failure(self.rpc, status));
+        }
         let answer = with_request_id(answer, &self.id);
         tally.answered(&answer);
         answer
@@ -186,6 +194,51 @@ impl Drop for Tally<'_> {
     }
 }
 
+/// Whether a code says the client's request (or the client) was at fault, not the
+/// server.
+fn client_fault(code: Code) -> bool {
+    match code {
+        Code::InvalidArgument
+        | Code::Cancelled
+        | Code::DeadlineExceeded
+        | Code::ResourceExhausted
+        | Code::Unauthenticated
+        | Code::PermissionDenied
+        | Code::NotFound
+        | Code::AlreadyExists
+        | Code::FailedPrecondition
+        | Code::OutOfRange
+        | Code::Aborted => true,
+        Code::Ok
+        | Code::Unknown
+        | Code::Unimplemented
+        | Code::Internal
+        | Code::Unavailable
+        | Code::DataLoss => false,
+    }
+}
+
+/// Logs a call that failed: its code (and number of field violations) at INFO for a
+/// client's fault, WARN for the server's; the message, which may echo the request's
+/// identifiers, only at DEBUG.
+pub(crate) fn log_failure(rpc: &str, status: &Status) {
+    let code = status.code();
+    let n_violations = status
+        .get_details_bad_request()
+        .map_or(0, |b| b.field_violations.len());
+    if client_fault(code) {
+        info!(rpc, ?code, n_violations, "request refused");
+    } else {
+        warn!(rpc, ?code, "request failed");
+    }
+    debug!(
+        rpc,
+        ?code,
+        message = status.message(),
+        "the refusal's message"
+    );
+}
+
 /// INVALID_ARGUMENT with one field violation.
 fn limit_violation(field: &str, message: String) -> Status {
     let mut details = ErrorDetails::new();
@@ -205,6 +258,7 @@ impl Shared {
             engine: Arc::new(EngineConfig {
                 worker: config.worker.clone(),
                 default_time_limit_ms: config.default_time_limit_ms,
+                request_id: None,
             }),
             admission: Admission {
                 solves: Arc::new(Semaphore::new(config.max_concurrent_solves.max(1))),
@@ -282,20 +336,38 @@ impl Shared {
         Ok(())
     }
 
+    /// Runs `check` (conversion and validation) on a blocking thread, before the
+    /// request takes a place in the queue: a bad request is refused at once, whatever
+    /// the load. Validating a large request (tens of thousands of patients) is CPU work
+    /// that must not hold a runtime thread.
+    pub(super) async fn validate<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, Status> {
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(check))
+            .await
+            .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?
+            .map_err(to_status)
+    }
+
     /// Admission, then `solve` on a blocking thread with its time limit (counted from
     /// now, within the client's `deadline`) and a cancel token that fires if this future
-    /// is dropped (the client cancelled or went away).
+    /// is dropped (the client cancelled or went away). The engine's worker processes
+    /// log with `request_id`.
     pub(super) async fn run<T: Send + 'static>(
         &self,
-        requested_ms: u32,
-        deadline: Option<Instant>,
+        admitted: Admitted<'_>,
         solve: impl FnOnce(&EngineConfig, &CancelToken, u32) -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, Status> {
         let cancel = CancelToken::default();
         let guard = cancel.drop_guard();
         let permit = self.admission.admit().await?;
-        let time_limit_ms = self.time_limit_now(requested_ms, deadline)?;
-        let engine = self.engine.clone();
+        let time_limit_ms = self.time_limit_now(admitted.requested_ms, admitted.deadline)?;
+        let engine = EngineConfig {
+            request_id: Some(admitted.request_id.to_string()),
+            ..(*self.engine).clone()
+        };
         let token = cancel.clone();
         let span = tracing::Span::current();
         let running = self.metrics.running.clone();
@@ -309,11 +381,16 @@ impl Shared {
         .await
         .map_err(|e| to_status(ServiceError::Internal(e.to_string())))?;
         guard.disarm();
-        result.map_err(|e| {
-            warn!(error = %e, "solve failed");
-            to_status(e)
-        })
+        result.map_err(to_status)
     }
+}
+
+/// What [`Shared::run`] needs of a validated request: its id, the time limit it asks
+/// for and the client's deadline.
+pub(super) struct Admitted<'a> {
+    pub(super) request_id: &'a str,
+    pub(super) requested_ms: u32,
+    pub(super) deadline: Option<Instant>,
 }
 
 /// Puts the request id on an answer, OK or not.

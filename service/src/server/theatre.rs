@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use clinicplan_solver::theatre::validate;
 use tonic::{Request, Response, Status};
 use tracing::info;
 
-use super::state::{Call, Shared};
+use super::state::{Admitted, Call, Shared};
 use crate::convert;
-use crate::engine::plan_theatres;
+use crate::engine::plan_validated;
 use crate::proto;
 use crate::proto::theatre_scheduler_server::TheatreScheduler;
 
@@ -23,9 +24,9 @@ impl TheatreScheduler for TheatreSchedulerService {
     ) -> Result<Response<proto::PlanTheatreListsResponse>, Status> {
         let shared = &self.0;
         let call = Call::start(shared, request.metadata(), "PlanTheatreLists");
-        let (started, deadline) = (call.started, call.deadline);
+        let (started, deadline, id) = (call.started, call.deadline, call.id().to_string());
         let handler = async move {
-            let mut request = convert::request_from_proto(request.into_inner());
+            let request = convert::request_from_proto(request.into_inner());
             shared.check_limits(
                 &[
                     ("theatres", request.theatres.len()),
@@ -41,10 +42,24 @@ impl TheatreScheduler for TheatreSchedulerService {
             let (n_patients, n_sessions) = (request.patients.len(), request.sessions.len());
             info!(n_patients, n_sessions, "PlanTheatreLists received");
             let requested = request.options.time_limit_ms;
+            let (request, instance) = shared
+                .validate(move || {
+                    let instance = validate(&request)?;
+                    Ok((request, instance))
+                })
+                .await?;
+            let admitted = Admitted {
+                request_id: &id,
+                requested_ms: requested,
+                deadline,
+            };
             let (instance, outcome) = shared
-                .run(requested, deadline, move |engine, token, time_limit_ms| {
+                .run(admitted, move |engine, token, time_limit_ms| {
+                    let mut request = request;
+                    let mut instance = instance;
                     request.options.time_limit_ms = time_limit_ms;
-                    plan_theatres(request, engine, token)
+                    instance.options.time_limit_ms = Some(time_limit_ms);
+                    plan_validated(&request, instance, engine, token)
                 })
                 .await?;
             let r = &outcome.report;

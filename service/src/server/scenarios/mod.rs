@@ -23,9 +23,9 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{Instrument, debug, info, info_span, warn};
 
-use super::state::{Shared, with_request_id};
+use super::state::{Shared, log_failure, with_request_id};
 use crate::convert::scenarios as convert;
 use crate::error::{ServiceError, to_status};
 use crate::proto;
@@ -105,7 +105,9 @@ fn each_variant<S, E: std::fmt::Display>(
             Ok(Ran::Ended(code)) => return Err(code),
             Ok(Ran::Done(s)) => summaries.extend(s),
             Err(e) => {
-                warn!(error = %e, variant = %name, "{kind} run failed");
+                // The message and the variant's name come from the scenario: DEBUG only.
+                warn!("{kind} run failed");
+                debug!(error = %e, variant = %name, "{kind} run failed");
                 return Err(send_failure(tx, e.to_string()));
             }
         }
@@ -263,12 +265,12 @@ impl ScenarioRunner for ScenarioRunnerService {
             }
             let (name, kind) = scenario.name_and_kind();
             info!(
-                scenario = %name,
                 kind,
-                variants = %names.join(","),
+                n_variants = names.len(),
                 weeks,
                 "RunScenario received"
             );
+            debug!(scenario = %name, variants = %names.join(","), "RunScenario's scenario");
             let permit = shared.admission.admit().await?;
             let run = Run {
                 scenario,
@@ -280,8 +282,11 @@ impl ScenarioRunner for ScenarioRunnerService {
                 Box::pin(spawn_run(run, permit, shared.metrics.clone()));
             Ok(Response::new(stream))
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+        if let Err(status) = &answer {
+            span.in_scope(|| log_failure("RunScenario", status));
+        }
         let answer = with_request_id(answer, &id);
         if let Err(status) = &answer {
             shared.metrics.answered("RunScenario", status.code());
@@ -304,8 +309,11 @@ impl ScenarioRunner for ScenarioRunnerService {
                 Parsed::Gp(s) => convert::gp_validated_to_proto(s),
             }))
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+        if let Err(status) = &answer {
+            span.in_scope(|| log_failure("ValidateScenario", status));
+        }
         let answer = with_request_id(answer, &id);
         shared.metrics.answered(
             "ValidateScenario",

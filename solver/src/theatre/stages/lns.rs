@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
-use crate::theatre::models::theatre_list::{Scope, Stage};
+use crate::theatre::models::formulation::{Scope, Stage};
 use crate::theatre::policy::{policy_worse, protected_ranks};
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::neighbourhoods::{KINDS, Kind, free_patients};

@@ -32,9 +32,11 @@ pub fn lp_bound(
     let mut p1_plan = floor_plan.clone();
     // How long the count took: about what placing P1 near the patterns will take.
     let mut count_took = Duration::ZERO;
+    let span = tracing::Span::current();
     let lp = std::thread::scope(|scope| {
         let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
             scope.spawn(|| {
+                let _span = span.enter();
                 let started = Instant::now();
                 let options = run_options(instance, limit / 4);
                 let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
@@ -96,8 +98,12 @@ pub fn lp_bound(
         let plan = round_lp(instance, &p1_plan, seed_p1, &lp.values, until);
         (plan, started.elapsed())
     };
+    let span = tracing::Span::current();
     let ((from_lp, rounding), (seeded, _)) = std::thread::scope(|scope| {
-        let seeded = scope.spawn(|| round(true));
+        let seeded = scope.spawn(|| {
+            let _span = span.enter();
+            round(true)
+        });
         let from_lp = round(false);
         (from_lp, seeded.join().expect("the rounding does not panic"))
     });

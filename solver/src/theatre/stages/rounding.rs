@@ -80,9 +80,13 @@ pub fn round_patterns(
     deadline: Instant,
 ) -> Assignment {
     // Both roundings side by side (the relaxation is over, so the cores are free).
+    let span = tracing::Span::current();
     let (first, seeded) = std::thread::scope(|scope| {
-        let seeded =
-            scope.spawn(|| round_patterns_from(instance, relaxation, p1_plan, true, deadline));
+        let seeded = scope.spawn(|| {
+            // The caller's span (the request id) on this thread's log lines too.
+            let _span = span.enter();
+            round_patterns_from(instance, relaxation, p1_plan, true, deadline)
+        });
         let first = round_patterns_from(instance, relaxation, p1_plan, false, deadline);
         (first, seeded.join().expect("the rounding does not panic"))
     });

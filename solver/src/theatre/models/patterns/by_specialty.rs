@@ -313,9 +313,11 @@ fn run_in_time_shares(
     work: impl Fn(usize, Instant) + Sync,
 ) {
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let span = tracing::Span::current();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
+                let _span = span.enter();
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&k) = queue.get(i) else { break };
