@@ -32,3 +32,14 @@ pub fn policy_worse(instance: &Instance, a: &Assignment, b: &Assignment) -> bool
     }
     a.weighted_wait(instance) > b.weighted_wait(instance) + 1e-9
 }
+
+/// Whether `candidate` takes the place of `incumbent` as the plan kept: it ranks higher
+/// under the policy, or it ranks the same and comes first in a fixed order of plans (the
+/// sessions of patients in index order, a waiting patient first). So when two workers
+/// find equally good plans, the plan kept does not depend on which arrived first.
+pub fn replaces(instance: &Instance, incumbent: &Assignment, candidate: &Assignment) -> bool {
+    if policy_worse(instance, incumbent, candidate) {
+        return true;
+    }
+    !policy_worse(instance, candidate, incumbent) && candidate.0 < incumbent.0
+}

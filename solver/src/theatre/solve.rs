@@ -13,7 +13,7 @@ use crate::theatre::constructive::{
 use crate::theatre::domain::Instance;
 use crate::theatre::improve::repack_sessions;
 use crate::theatre::plan::{Plan, build_plan};
-use crate::theatre::policy::{REPACK_PASSES, policy_worse};
+use crate::theatre::policy::{REPACK_PASSES, policy_worse, replaces};
 use crate::theatre::stages::{MipEvent, RunStatus, StageName, solve_staged};
 
 /// How [`solve`] words the time the returned plan was first found, in
@@ -329,7 +329,7 @@ pub fn solve(
                 notes.push(format!(
                     "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
                 ));
-                if let Some(plan) = plan.filter(|p| !policy_worse(instance, p, &best)) {
+                if let Some(plan) = plan.filter(|p| replaces(instance, &best, p)) {
                     if policy_worse(instance, &best, &plan) {
                         improved_at = started.elapsed();
                     }
