@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
-use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+use highs::{ColProblem, HighsModelStatus, Model, Row, Sense, Solution};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
@@ -239,20 +239,8 @@ pub fn solve_lp_raising_floor(
                 raise(u(true).flatten(), &mut model, &mut master)?;
                 continue;
             }
-            let values = master
-                .columns
-                .iter()
-                .zip(solution.columns())
-                .filter(|(_, v)| **v > 1e-9)
-                .map(|(&pair, &v)| (pair, v))
-                .collect();
-            return Some(LpOptimum {
-                objective: solved.objective_value(),
-                values,
-                rounds,
-                columns: master.columns.len(),
-                shared_duals: shared_duals(&rows, duals),
-            });
+            let objective = solved.objective_value();
+            return Some(optimum(objective, &solution, &master, &rows, rounds));
         }
         priced.sort_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
         priced.truncate(MAX_NEW_COLUMNS);
@@ -384,6 +372,31 @@ fn price(
         }
     }
     priced
+}
+
+/// The converged master's optimum: `objective`, and from `solution` its positive columns
+/// and the shared rows' duals.
+fn optimum(
+    objective: f64,
+    solution: &Solution,
+    master: &Master,
+    rows: &Rows,
+    rounds: u32,
+) -> LpOptimum {
+    let values = master
+        .columns
+        .iter()
+        .zip(solution.columns())
+        .filter(|(_, v)| **v > 1e-9)
+        .map(|(&pair, &v)| (pair, v))
+        .collect();
+    LpOptimum {
+        objective,
+        values,
+        rounds,
+        columns: master.columns.len(),
+        shared_duals: shared_duals(rows, solution.dual_rows()),
+    }
 }
 
 /// The optimal duals of the shared rows, by what they constrain.
