@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use crate::theatre::assignment::Assignment;
-use crate::theatre::capacity::Loads;
+use crate::theatre::capacity::{Loads, Overrun};
 use crate::theatre::domain::{Instance, ObjectivePolicy, PatientIdx, Priority, SessionIdx};
 use crate::theatre::knapsack::knapsack;
 
@@ -167,87 +167,183 @@ fn repack_one(
     wait: f64,
     job: SessionRepack,
 ) -> Option<([u32; 4], f64)> {
-    let SessionRepack {
-        eligible,
-        pinned,
-        s,
-        relocate,
-    } = job;
-    let session = instance.session(s);
-    let relocated = relocate.map(|(a, _)| a);
-    let turnaround = instance.turnaround(s);
-    let capacity = session.length_min + turnaround;
-    let day = session.day;
-    // Cases that stay whatever happens: pins, and (P1 first) P1 cases.
-    let mandatory: Vec<PatientIdx> = members[s.idx()]
-        .iter()
-        .copied()
-        .filter(|p| pinned.contains(p) || instance.patient(*p).priority == Priority::P1)
-        .collect();
-    let mandatory_weight: u32 = mandatory
-        .iter()
-        .map(|&p| instance.patient(p).duration_min + turnaround)
-        .sum();
-    let free = capacity.checked_sub(mandatory_weight)?;
-    // (patient, weight, value): value is the gain over where the patient is now.
-    let mut own = Vec::new();
-    let mut others = Vec::new();
-    for &p in eligible {
-        if mandatory.contains(&p) || relocated == Some(p) {
-            continue;
-        }
-        let weight = instance.patient(p).duration_min + turnaround;
-        if weight > free {
-            continue;
-        }
-        let value = match assignment.get(p) {
-            Some(cur) if cur == s => {
-                own.push((p, weight, saving(instance, p, s)));
-                continue;
-            }
-            Some(cur) => {
-                if pinned.contains(&p) || instance.session(cur).day <= day {
-                    continue;
-                }
-                saving(instance, p, s) - saving(instance, p, cur)
-            }
-            None => saving(instance, p, s),
-        };
-        if value > 1e-9 {
-            others.push((p, weight, value));
-        }
-    }
-    if others.is_empty() && relocate.is_none() {
-        return None;
-    }
-    others.sort_by(|a, b| {
-        (b.2 / f64::from(b.1))
-            .total_cmp(&(a.2 / f64::from(a.1)))
-            .then(a.0.cmp(&b.0))
-    });
-    others.truncate(MAX_CANDIDATES);
-    let mut items = own;
-    let n_own = items.len();
-    items.extend(others);
-    let current_value: f64 = items[..n_own].iter().map(|i| i.2).sum::<f64>()
-        + relocate.map_or(0.0, |(a, _)| saving(instance, a, s));
-    // Moving the relocated case to its new session saves this much there.
-    let relocation_value = relocate.map_or(0.0, |(a, to)| saving(instance, a, to));
+    let s = job.s;
+    let relocate = job.relocate;
+    let found = Candidates::of(instance, assignment, members, job)?;
+    let items = &found.items;
 
-    let mut cap = free;
+    let mut cap = found.free;
     for _attempt in 0..3 {
-        let chosen = knapsack(&items, cap);
-        let value: f64 = chosen.iter().map(|&k| items[k].2).sum::<f64>() + relocation_value;
-        if value <= current_value + 1e-9 {
+        let chosen = knapsack(items, cap);
+        let value: f64 = chosen.iter().map(|&k| items[k].2).sum::<f64>() + found.relocation_value;
+        if value <= found.current_value + 1e-9 {
             return None;
         }
+        let (tentative, overrun) =
+            Tentative::apply(instance, assignment, loads, &found, &chosen, job)?;
+        if overrun.is_none() {
+            let (new_assignment_counts, new_wait) = tentative.totals(instance, s, counts, wait);
+            if key(instance, new_assignment_counts, new_wait) > key(instance, counts, wait)
+                && new_wait < wait - 1e-9
+            {
+                tentative.commit(assignment, members, s);
+                return Some((new_assignment_counts, new_wait));
+            }
+        }
+        tentative.undo(instance, loads, s);
+        match overrun {
+            // A shared capacity (surgeon minutes, beds) bound: try again with less room.
+            Some((_, weight)) if cap > weight && relocate.is_none() => {
+                cap -= weight.min(cap / 4).max(1)
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The knapsack items of a re-pack of session s: the session's own (non-mandatory) cases
+/// first, then the best others.
+struct Candidates {
+    /// (patient, weight, value): value is the gain over where the patient is now.
+    items: Vec<(PatientIdx, u32, f64)>,
+    /// How many of `items` are the session's own cases.
+    n_own: usize,
+    /// The minutes left beside the mandatory cases.
+    free: u32,
+    /// What the session's own cases (and the relocated case) save in s now.
+    current_value: f64,
+    /// Moving the relocated case to its new session saves this much there.
+    relocation_value: f64,
+}
+
+impl Candidates {
+    /// `None` when the mandatory cases overrun s, or when nothing could join and no case
+    /// is relocated.
+    fn of(
+        instance: &Instance,
+        assignment: &Assignment,
+        members: &[Vec<PatientIdx>],
+        job: SessionRepack,
+    ) -> Option<Self> {
+        let SessionRepack {
+            eligible,
+            pinned,
+            s,
+            relocate,
+        } = job;
+        let session = instance.session(s);
+        let relocated = relocate.map(|(a, _)| a);
+        let turnaround = instance.turnaround(s);
+        let capacity = session.length_min + turnaround;
+        let day = session.day;
+        // Cases that stay whatever happens: pins, and (P1 first) P1 cases.
+        let mandatory: Vec<PatientIdx> = members[s.idx()]
+            .iter()
+            .copied()
+            .filter(|p| pinned.contains(p) || instance.patient(*p).priority == Priority::P1)
+            .collect();
+        let mandatory_weight: u32 = mandatory
+            .iter()
+            .map(|&p| instance.patient(p).duration_min + turnaround)
+            .sum();
+        let free = capacity.checked_sub(mandatory_weight)?;
+        // (patient, weight, value): value is the gain over where the patient is now.
+        let mut own = Vec::new();
+        let mut others = Vec::new();
+        for &p in eligible {
+            if mandatory.contains(&p) || relocated == Some(p) {
+                continue;
+            }
+            let weight = instance.patient(p).duration_min + turnaround;
+            if weight > free {
+                continue;
+            }
+            let value = match assignment.get(p) {
+                Some(cur) if cur == s => {
+                    own.push((p, weight, saving(instance, p, s)));
+                    continue;
+                }
+                Some(cur) => {
+                    if pinned.contains(&p) || instance.session(cur).day <= day {
+                        continue;
+                    }
+                    saving(instance, p, s) - saving(instance, p, cur)
+                }
+                None => saving(instance, p, s),
+            };
+            if value > 1e-9 {
+                others.push((p, weight, value));
+            }
+        }
+        if others.is_empty() && relocate.is_none() {
+            return None;
+        }
+        Some(Self::ranked(instance, job, own, others, free))
+    }
+
+    /// The own cases, then the others by value per minute (at most MAX_CANDIDATES).
+    fn ranked(
+        instance: &Instance,
+        job: SessionRepack,
+        own: Vec<(PatientIdx, u32, f64)>,
+        mut others: Vec<(PatientIdx, u32, f64)>,
+        free: u32,
+    ) -> Self {
+        let SessionRepack { s, relocate, .. } = job;
+        others.sort_by(|a, b| {
+            (b.2 / f64::from(b.1))
+                .total_cmp(&(a.2 / f64::from(a.1)))
+                .then(a.0.cmp(&b.0))
+        });
+        others.truncate(MAX_CANDIDATES);
+        let mut items = own;
+        let n_own = items.len();
+        items.extend(others);
+        let current_value: f64 = items[..n_own].iter().map(|i| i.2).sum::<f64>()
+            + relocate.map_or(0.0, |(a, _)| saving(instance, a, s));
+        // Moving the relocated case to its new session saves this much there.
+        let relocation_value = relocate.map_or(0.0, |(a, to)| saving(instance, a, to));
+        Self {
+            items,
+            n_own,
+            free,
+            current_value,
+            relocation_value,
+        }
+    }
+}
+
+/// A re-pack applied to the loads only, to be committed to the plan or undone.
+struct Tentative {
+    /// The cases taken out, with the session each was in.
+    removed: Vec<(PatientIdx, SessionIdx)>,
+    /// The cases booked into s.
+    added: Vec<PatientIdx>,
+    /// The relocated case and its new session.
+    moved: Option<(PatientIdx, SessionIdx)>,
+}
+
+impl Tentative {
+    /// Applies the `chosen` items to `loads`: the overrun that stopped it, if any, with
+    /// that item's weight. `None` (loads restored) when the relocation itself does not fit.
+    fn apply(
+        instance: &Instance,
+        assignment: &Assignment,
+        loads: &mut Loads,
+        found: &Candidates,
+        chosen: &[usize],
+        job: SessionRepack,
+    ) -> Option<(Self, Option<(Overrun, u32)>)> {
+        let SessionRepack { s, relocate, .. } = job;
+        let items = &found.items;
         // Apply tentatively: take out the session's own cases and the movers, then re-add.
         let chosen_set: std::collections::HashSet<usize> = chosen.iter().copied().collect();
         let mut removed: Vec<(PatientIdx, SessionIdx)> = Vec::new();
         for (k, item) in items.iter().enumerate() {
             let p = item.0;
             if let Some(cur) = assignment.get(p)
-                && (k < n_own || chosen_set.contains(&k))
+                && (k < found.n_own || chosen_set.contains(&k))
             {
                 loads.remove(instance, p, cur);
                 removed.push((p, cur));
@@ -274,7 +370,7 @@ fn repack_one(
                 }
             }
         }
-        for &k in &chosen {
+        for &k in chosen {
             let p = items[k].0;
             match loads.check(instance, p, s) {
                 Ok(()) => {
@@ -287,59 +383,68 @@ fn repack_one(
                 }
             }
         }
+        let tentative = Self {
+            removed,
+            added,
+            moved,
+        };
+        Some((tentative, overrun))
+    }
+
+    /// The plan's counts and weighted wait after the re-pack.
+    fn totals(
+        &self,
+        instance: &Instance,
+        s: SessionIdx,
+        counts: [u32; 4],
+        wait: f64,
+    ) -> ([u32; 4], f64) {
         let mut new_assignment_counts = counts;
         let mut new_wait = wait;
-        if overrun.is_none() {
-            for &(p, cur) in &removed {
-                new_assignment_counts[instance.patient(p).priority.rank()] -= 1;
-                new_wait += instance.cost_unscheduled(p) - instance.cost_scheduled(p, cur);
-            }
-            for &p in &added {
-                new_assignment_counts[instance.patient(p).priority.rank()] += 1;
-                new_wait -= instance.cost_unscheduled(p) - instance.cost_scheduled(p, s);
-            }
-            if let Some((a, to)) = moved {
-                new_wait += instance.cost_scheduled(a, to) - instance.cost_scheduled(a, s);
-            }
-            if key(instance, new_assignment_counts, new_wait) > key(instance, counts, wait)
-                && new_wait < wait - 1e-9
-            {
-                for &(p, cur) in &removed {
-                    members[cur.idx()].retain(|&q| q != p);
-                    assignment.set(p, None);
-                }
-                for &p in &added {
-                    members[s.idx()].push(p);
-                    assignment.set(p, Some(s));
-                }
-                if let Some((a, to)) = moved {
-                    members[s.idx()].retain(|&q| q != a);
-                    members[to.idx()].push(a);
-                    assignment.set(a, Some(to));
-                }
-                return Some((new_assignment_counts, new_wait));
-            }
+        for &(p, cur) in &self.removed {
+            new_assignment_counts[instance.patient(p).priority.rank()] -= 1;
+            new_wait += instance.cost_unscheduled(p) - instance.cost_scheduled(p, cur);
         }
-        // Undo.
-        for &p in &added {
+        for &p in &self.added {
+            new_assignment_counts[instance.patient(p).priority.rank()] += 1;
+            new_wait -= instance.cost_unscheduled(p) - instance.cost_scheduled(p, s);
+        }
+        if let Some((a, to)) = self.moved {
+            new_wait += instance.cost_scheduled(a, to) - instance.cost_scheduled(a, s);
+        }
+        (new_assignment_counts, new_wait)
+    }
+
+    /// Writes the re-pack into the plan and the sessions' members (the loads have it).
+    fn commit(&self, assignment: &mut Assignment, members: &mut [Vec<PatientIdx>], s: SessionIdx) {
+        for &(p, cur) in &self.removed {
+            members[cur.idx()].retain(|&q| q != p);
+            assignment.set(p, None);
+        }
+        for &p in &self.added {
+            members[s.idx()].push(p);
+            assignment.set(p, Some(s));
+        }
+        if let Some((a, to)) = self.moved {
+            members[s.idx()].retain(|&q| q != a);
+            members[to.idx()].push(a);
+            assignment.set(a, Some(to));
+        }
+    }
+
+    /// Takes the re-pack out of the loads again.
+    fn undo(&self, instance: &Instance, loads: &mut Loads, s: SessionIdx) {
+        for &p in &self.added {
             loads.remove(instance, p, s);
         }
-        if let Some((a, to)) = moved {
+        if let Some((a, to)) = self.moved {
             loads.remove(instance, a, to);
             loads.add(instance, a, s);
         }
-        for &(p, cur) in &removed {
+        for &(p, cur) in &self.removed {
             loads.add(instance, p, cur);
         }
-        match overrun {
-            // A shared capacity (surgeon minutes, beds) bound: try again with less room.
-            Some((_, weight)) if cap > weight && relocate.is_none() => {
-                cap -= weight.min(cap / 4).max(1)
-            }
-            _ => return None,
-        }
     }
-    None
 }
 
 /// The session other than `from` where case a would save the most (the earliest day

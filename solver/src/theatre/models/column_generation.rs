@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
-use highs::{ColProblem, HighsModelStatus, Model, Row, Sense};
+use highs::{ColProblem, HighsModelStatus, Model, Row, Sense, Solution};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
@@ -189,87 +189,10 @@ pub fn solve_lp_raising_floor(
 ) -> Option<LpOptimum> {
     let mut p1_floor = p1_floor;
     let mut model = ColProblem::default().optimise(Sense::Minimise);
-    let quiet = |model: &mut Model| -> Option<()> {
-        model.try_set_option("output_flag", log).ok()?;
-        model.try_set_option("log_to_console", log).ok()?;
-        model
-            .try_set_option("threads", threads.max(1) as i32)
-            .ok()?;
-        model.try_set_option("random_seed", 0).ok()?;
-        Some(())
-    };
-    quiet(&mut model)?;
-
-    // Rows, all ≤, in a fixed order.
-    let mut handles: Vec<Row> = Vec::new();
-    fn add_row(model: &mut Model, handles: &mut Vec<Row>, upper: f64) -> Option<usize> {
-        let row = model
-            .try_add_row(..=upper, std::iter::empty::<(highs::Col, f64)>())
-            .ok()?;
-        handles.push(row);
-        Some(handles.len() - 1)
-    }
-    let mut assign = vec![None; instance.patients.len()];
-    for p in instance.patient_indices() {
-        if !instance.eligible[p.idx()].is_empty() {
-            assign[p.idx()] = Some(add_row(&mut model, &mut handles, 1.0)?);
-        }
-    }
-    let mut session = Vec::with_capacity(instance.sessions.len());
-    for s in instance.session_indices() {
-        let capacity = f64::from(instance.session(s).length_min + instance.turnaround(s));
-        session.push(add_row(&mut model, &mut handles, capacity)?);
-    }
-    let mut surgeon_day = HashMap::new();
-    let mut days: Vec<(SurgeonIdx, u32)> = instance
-        .sessions
-        .iter()
-        .map(|s| (s.surgeon, s.day))
-        .collect();
-    days.sort();
-    days.dedup();
-    for (k, day) in days {
-        let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day);
-        surgeon_day.insert((k, day), add_row(&mut model, &mut handles, max)?);
-    }
-    let mut beds = BTreeMap::new();
-    for (&day, &free) in &instance.free_beds {
-        beds.insert(day, add_row(&mut model, &mut handles, f64::from(free))?);
-    }
-    let floor = if p1_floor > 0 || update.is_some() {
-        Some(add_row(&mut model, &mut handles, -f64::from(p1_floor))?)
-    } else {
-        None
-    };
-    let rows = Rows {
-        shared: SharedRows {
-            assign,
-            surgeon_day,
-            beds,
-            floor,
-        },
-        session,
-        handles,
-    };
-
-    // The master's first columns: pins, the start plan's pairs, each patient's cheapest pair.
+    quiet(&mut model, threads, log)?;
+    let rows = add_rows(instance, &mut model, p1_floor, update.is_some())?;
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
-    let mut master = Master {
-        in_master: HashSet::new(),
-        columns: Vec::new(),
-    };
-    for &(p, s) in &instance.pinned {
-        master.add(instance, &rows, &pinned, &mut model, p, s)?;
-    }
-    for (p, s) in start.scheduled() {
-        master.add(instance, &rows, &pinned, &mut model, p, s)?;
-    }
-    for p in instance.patient_indices() {
-        if let Some(&s) = instance.eligible[p.idx()].first() {
-            // Sessions are in day order: the first eligible one is the cheapest.
-            master.add(instance, &rows, &pinned, &mut model, p, s)?;
-        }
-    }
+    let mut master = seed_master(instance, start, &rows, &pinned, &mut model)?;
 
     let scale = instance
         .patient_indices()
@@ -308,24 +231,7 @@ pub fn solve_lp_raising_floor(
         }
         let solution = solved.get_solution();
         let duals = solution.dual_rows();
-        // Price every eligible pair not yet in the master.
-        let mut priced: Vec<(f64, PatientIdx, SessionIdx)> = Vec::new();
-        for p in instance.patient_indices() {
-            for &s in &instance.eligible[p.idx()] {
-                if master.in_master.contains(&(p, s)) {
-                    continue;
-                }
-                let reduced = cost(instance, p, s)
-                    - rows
-                        .of(instance, p, s)
-                        .iter()
-                        .map(|&(r, a)| a * duals[r])
-                        .sum::<f64>();
-                if reduced < -PRICING_TOLERANCE * scale {
-                    priced.push((reduced, p, s));
-                }
-            }
-        }
+        let mut priced = price(instance, &rows, &master, duals, scale);
         if priced.is_empty() {
             if let Some(u) = update.take() {
                 // Converged under a floor that may still rise: wait for the count.
@@ -333,41 +239,8 @@ pub fn solve_lp_raising_floor(
                 raise(u(true).flatten(), &mut model, &mut master)?;
                 continue;
             }
-            let values = master
-                .columns
-                .iter()
-                .zip(solution.columns())
-                .filter(|(_, v)| **v > 1e-9)
-                .map(|(&pair, &v)| (pair, v))
-                .collect();
-            let shared_duals = SharedDuals {
-                assign: rows
-                    .shared
-                    .assign
-                    .iter()
-                    .map(|r| r.map_or(0.0, |r| duals[r]))
-                    .collect(),
-                surgeon_day: rows
-                    .shared
-                    .surgeon_day
-                    .iter()
-                    .map(|(&key, &r)| (key, duals[r]))
-                    .collect(),
-                beds: rows
-                    .shared
-                    .beds
-                    .iter()
-                    .map(|(&day, &r)| (day, duals[r]))
-                    .collect(),
-                floor: rows.shared.floor.map_or(0.0, |r| duals[r]),
-            };
-            return Some(LpOptimum {
-                objective: solved.objective_value(),
-                values,
-                rounds,
-                columns: master.columns.len(),
-                shared_duals,
-            });
+            let objective = solved.objective_value();
+            return Some(optimum(objective, &solution, &master, &rows, rounds));
         }
         priced.sort_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
         priced.truncate(MAX_NEW_COLUMNS);
@@ -375,5 +248,178 @@ pub fn solve_lp_raising_floor(
         for (_, p, s) in priced {
             master.add(instance, &rows, &pinned, &mut model, p, s)?;
         }
+    }
+}
+
+/// HiGHS's output, thread count and seed.
+fn quiet(model: &mut Model, threads: u32, log: bool) -> Option<()> {
+    model.try_set_option("output_flag", log).ok()?;
+    model.try_set_option("log_to_console", log).ok()?;
+    model
+        .try_set_option("threads", threads.max(1) as i32)
+        .ok()?;
+    model.try_set_option("random_seed", 0).ok()?;
+    Some(())
+}
+
+fn add_row(model: &mut Model, handles: &mut Vec<Row>, upper: f64) -> Option<usize> {
+    let row = model
+        .try_add_row(..=upper, std::iter::empty::<(highs::Col, f64)>())
+        .ok()?;
+    handles.push(row);
+    Some(handles.len() - 1)
+}
+
+/// The empty rows, all ≤, in a fixed order; the P1-floor row only when there is a floor
+/// now (`p1_floor` > 0) or one may come (`raising`).
+fn add_rows(instance: &Instance, model: &mut Model, p1_floor: u32, raising: bool) -> Option<Rows> {
+    let mut handles: Vec<Row> = Vec::new();
+    let mut assign = vec![None; instance.patients.len()];
+    for p in instance.patient_indices() {
+        if !instance.eligible[p.idx()].is_empty() {
+            assign[p.idx()] = Some(add_row(model, &mut handles, 1.0)?);
+        }
+    }
+    let mut session = Vec::with_capacity(instance.sessions.len());
+    for s in instance.session_indices() {
+        let capacity = f64::from(instance.session(s).length_min + instance.turnaround(s));
+        session.push(add_row(model, &mut handles, capacity)?);
+    }
+    let mut surgeon_day = HashMap::new();
+    let mut days: Vec<(SurgeonIdx, u32)> = instance
+        .sessions
+        .iter()
+        .map(|s| (s.surgeon, s.day))
+        .collect();
+    days.sort();
+    days.dedup();
+    for (k, day) in days {
+        let max = f64::from(instance.surgeons[k.idx()].max_minutes_per_day);
+        surgeon_day.insert((k, day), add_row(model, &mut handles, max)?);
+    }
+    let mut beds = BTreeMap::new();
+    for (&day, &free) in &instance.free_beds {
+        beds.insert(day, add_row(model, &mut handles, f64::from(free))?);
+    }
+    let floor = if p1_floor > 0 || raising {
+        Some(add_row(model, &mut handles, -f64::from(p1_floor))?)
+    } else {
+        None
+    };
+    Some(Rows {
+        shared: SharedRows {
+            assign,
+            surgeon_day,
+            beds,
+            floor,
+        },
+        session,
+        handles,
+    })
+}
+
+/// The master's first columns: pins, the start plan's pairs, each patient's cheapest pair.
+fn seed_master(
+    instance: &Instance,
+    start: &Assignment,
+    rows: &Rows,
+    pinned: &HashMap<PatientIdx, SessionIdx>,
+    model: &mut Model,
+) -> Option<Master> {
+    let mut master = Master {
+        in_master: HashSet::new(),
+        columns: Vec::new(),
+    };
+    for &(p, s) in &instance.pinned {
+        master.add(instance, rows, pinned, model, p, s)?;
+    }
+    for (p, s) in start.scheduled() {
+        master.add(instance, rows, pinned, model, p, s)?;
+    }
+    for p in instance.patient_indices() {
+        if let Some(&s) = instance.eligible[p.idx()].first() {
+            // Sessions are in day order: the first eligible one is the cheapest.
+            master.add(instance, rows, pinned, model, p, s)?;
+        }
+    }
+    Some(master)
+}
+
+/// Every eligible pair not yet in the master whose reduced cost is negative (below the
+/// tolerance relative to `scale`), unsorted.
+fn price(
+    instance: &Instance,
+    rows: &Rows,
+    master: &Master,
+    duals: &[f64],
+    scale: f64,
+) -> Vec<(f64, PatientIdx, SessionIdx)> {
+    let mut priced: Vec<(f64, PatientIdx, SessionIdx)> = Vec::new();
+    for p in instance.patient_indices() {
+        for &s in &instance.eligible[p.idx()] {
+            if master.in_master.contains(&(p, s)) {
+                continue;
+            }
+            let reduced = cost(instance, p, s)
+                - rows
+                    .of(instance, p, s)
+                    .iter()
+                    .map(|&(r, a)| a * duals[r])
+                    .sum::<f64>();
+            if reduced < -PRICING_TOLERANCE * scale {
+                priced.push((reduced, p, s));
+            }
+        }
+    }
+    priced
+}
+
+/// The converged master's optimum: `objective`, and from `solution` its positive columns
+/// and the shared rows' duals.
+fn optimum(
+    objective: f64,
+    solution: &Solution,
+    master: &Master,
+    rows: &Rows,
+    rounds: u32,
+) -> LpOptimum {
+    let values = master
+        .columns
+        .iter()
+        .zip(solution.columns())
+        .filter(|(_, v)| **v > 1e-9)
+        .map(|(&pair, &v)| (pair, v))
+        .collect();
+    LpOptimum {
+        objective,
+        values,
+        rounds,
+        columns: master.columns.len(),
+        shared_duals: shared_duals(rows, solution.dual_rows()),
+    }
+}
+
+/// The optimal duals of the shared rows, by what they constrain.
+fn shared_duals(rows: &Rows, duals: &[f64]) -> SharedDuals {
+    SharedDuals {
+        assign: rows
+            .shared
+            .assign
+            .iter()
+            .map(|r| r.map_or(0.0, |r| duals[r]))
+            .collect(),
+        surgeon_day: rows
+            .shared
+            .surgeon_day
+            .iter()
+            .map(|(&key, &r)| (key, duals[r]))
+            .collect(),
+        beds: rows
+            .shared
+            .beds
+            .iter()
+            .map(|(&day, &r)| (day, duals[r]))
+            .collect(),
+        floor: rows.shared.floor.map_or(0.0, |r| duals[r]),
     }
 }

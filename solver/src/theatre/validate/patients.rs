@@ -66,29 +66,8 @@ fn check_patient(
             "missing or unknown: give PRIORITY_P1 to PRIORITY_P4",
         );
     }
-    let listed = c.date(f("listed_date"), &p.listed_date);
-    if let (Some(l), Some(ps)) = (listed, known.planning_start)
-        && l > ps
-    {
-        c.push(
-            "CP1043",
-            f("listed_date"),
-            format!(
-                "{l} is after the planning start {ps}: a patient is listed before they are planned"
-            ),
-        );
-    }
-    let surgeon = if p.surgeon_id.is_empty() {
-        Some(None)
-    } else {
-        match known.surgeons.get(p.surgeon_id.as_str()) {
-            Some(&k) => Some(Some(SurgeonIdx(k))),
-            None => {
-                unknown(c, f("surgeon_id"), "surgeon", &p.surgeon_id);
-                None
-            }
-        }
-    };
+    let listed = check_listed_date(c, i, p, known);
+    let surgeon = check_surgeon(c, i, p, known);
     if p.length_of_stay_days > MAX_LENGTH_OF_STAY_DAYS {
         c.push(
             "CP1044",
@@ -120,6 +99,54 @@ fn check_patient(
         unavailable,
         flags,
     })
+}
+
+/// The listing date (CP1030), not after the planning start (CP1043).
+fn check_listed_date(
+    c: &mut Collector,
+    i: usize,
+    p: &PatientInput,
+    known: &Known<'_>,
+) -> Option<chrono::NaiveDate> {
+    let f = |name: &str| format!("patients[{i}].{name}");
+    let listed = c.date(f("listed_date"), &p.listed_date);
+    if let (Some(l), Some(ps)) = (listed, known.planning_start)
+        && l > ps
+    {
+        c.push(
+            "CP1043",
+            f("listed_date"),
+            format!(
+                "{l} is after the planning start {ps}: a patient is listed before they are planned"
+            ),
+        );
+    }
+    listed
+}
+
+/// The surgeon (CP1020 when unknown): `Some(None)` for none given, `None` when unknown.
+fn check_surgeon(
+    c: &mut Collector,
+    i: usize,
+    p: &PatientInput,
+    known: &Known<'_>,
+) -> Option<Option<SurgeonIdx>> {
+    if p.surgeon_id.is_empty() {
+        Some(None)
+    } else {
+        match known.surgeons.get(p.surgeon_id.as_str()) {
+            Some(&k) => Some(Some(SurgeonIdx(k))),
+            None => {
+                unknown(
+                    c,
+                    format!("patients[{i}].surgeon_id"),
+                    "surgeon",
+                    &p.surgeon_id,
+                );
+                None
+            }
+        }
+    }
 }
 
 /// The patient's case flags (CP1045 for an unknown one, which is left out).

@@ -2,6 +2,7 @@
 //! priced at the pair LP's duals), two passes, in time shares, with dives.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::theatre::assignment::Assignment;
@@ -119,6 +120,62 @@ pub fn solve_by_specialty(
         .iter()
         .flat_map(|plan| patterns_of(instance, plan))
         .collect();
+    let (coupling, constant) = coupling(instance, p1_floor, duals);
+    let centre = forced_centre(duals, &coupling);
+    let parts: Vec<Part> = sessions_by_specialty(instance)
+        .into_iter()
+        .map(|sessions| Part::of(sessions, Some(coupling.clone())))
+        .collect();
+    let results: Vec<Mutex<Option<PatternRelaxation>>> =
+        parts.iter().map(|_| Mutex::new(None)).collect();
+    // Largest parts first, so that the threads finish together.
+    let mut queue: Vec<usize> = (0..parts.len()).collect();
+    queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
+    let started = Instant::now();
+    // What pricing needs about every session, once for all parts.
+    let pricing = Pricing::new(instance);
+    let split = Split {
+        instance,
+        pricing: &pricing,
+        parts: &parts,
+        p1_floor,
+        duals: &centre,
+        log,
+        started,
+        results: &results,
+    };
+    let workers = threads.clamp(1, parts.len().max(1));
+    run_in_time_shares(&parts, &queue, workers, deadline, |k, slot| {
+        split.first_pass(k, slot, &initial, dive_until);
+    });
+    // A second, slower dive (one pattern per step) where the first pass used at most half
+    // of the time to `dive_until` (small weeks), then up to DIVE_DISCREPANCIES more, each
+    // from a fresh master over the part's columns, in shares of the time left as above;
+    // each kept where it fixes as many sessions at a lower cost at the part's prices.
+    let first_pass_took_at_most_half =
+        |until: &Instant| until.saturating_duration_since(Instant::now()) >= started.elapsed();
+    if let Some(until) = dive_until.filter(first_pass_took_at_most_half) {
+        let again: Vec<usize> = queue
+            .iter()
+            .copied()
+            .filter(|&k| {
+                results[k]
+                    .lock()
+                    .expect("not poisoned")
+                    .as_ref()
+                    .is_some_and(|r| r.converged && !r.fixed.is_empty())
+            })
+            .collect();
+        run_in_time_shares(&parts, &again, workers, until, |k, slot| {
+            split.dive_again(k, slot, until);
+        });
+    }
+    total(results, constant)
+}
+
+/// The multipliers of the split relaxation's coupling rows, and their Lagrangian constant
+/// Σ_d free_d μ_d − floor μ_floor − Σ_p ν_p.
+fn coupling(instance: &Instance, p1_floor: u32, duals: &SharedDuals) -> (Coupling, f64) {
     // Where the floor is every P1 patient with an eligible session, every plan with the
     // floor books each of them: a row per patient, priced at −FORCED_PENALTY·max c⁰, is
     // tighter than the floor row (docs/model.md, "Every P1 patient forced in").
@@ -145,37 +202,57 @@ pub fn solve_by_specialty(
     };
     let constant =
         bed_constant - f64::from(p1_floor) * coupling.floor - coupling.forced.values().sum::<f64>();
-    // The centre for the forced rows: each forced patient's assignment dual moved by as
-    // much as its item cost moved (from μ_floor to ν_p), so that pricing at the centre
-    // sees the reduced costs, and the Lagrangian bound, of the pair LP's duals.
+    (coupling, constant)
+}
+
+/// The centre for the forced rows: each forced patient's assignment dual moved by as
+/// much as its item cost moved (from μ_floor to ν_p), so that pricing at the centre
+/// sees the reduced costs, and the Lagrangian bound, of the pair LP's duals.
+fn forced_centre(duals: &SharedDuals, coupling: &Coupling) -> SharedDuals {
     let mut centre = duals.clone();
     for (&p, &nu) in &coupling.forced {
         centre.assign[p.idx()] += nu - duals.floor.min(0.0);
     }
-    let duals = &centre;
-    let parts: Vec<Part> = sessions_by_specialty(instance)
-        .into_iter()
-        .map(|sessions| Part::of(sessions, Some(coupling.clone())))
-        .collect();
-    let results: Vec<std::sync::Mutex<Option<PatternRelaxation>>> =
-        parts.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    // Largest parts first, so that the threads finish together.
-    let mut queue: Vec<usize> = (0..parts.len()).collect();
-    queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
-    let started = Instant::now();
-    // What pricing needs about every session, once for all parts.
-    let pricing = Pricing::new(instance);
-    let workers = threads.clamp(1, parts.len().max(1));
-    run_in_time_shares(&parts, &queue, workers, deadline, |k, slot| {
-        let Some(mut master) = Master::new(
-            instance,
-            &pricing,
-            &parts[k],
-            &initial,
-            p1_floor,
-            Some(duals),
-            log,
-        ) else {
+    centre
+}
+
+/// What both passes of [`solve_by_specialty`] share: the parts, what their masters start
+/// from, and each part's result so far.
+struct Split<'a> {
+    instance: &'a Instance,
+    pricing: &'a Pricing,
+    parts: &'a [Part],
+    p1_floor: u32,
+    /// The centre the masters price from (the pair LP's duals, moved for forced rows).
+    duals: &'a SharedDuals,
+    log: bool,
+    started: Instant,
+    results: &'a [Mutex<Option<PatternRelaxation>>],
+}
+
+impl Split<'_> {
+    fn master(&self, k: usize, initial: &[Pattern]) -> Option<Master<'_>> {
+        Master::new(
+            self.instance,
+            self.pricing,
+            &self.parts[k],
+            initial,
+            self.p1_floor,
+            Some(self.duals),
+            self.log,
+        )
+    }
+
+    /// Part k's relaxation until `slot` from the `initial` patterns, and where it
+    /// converged, a dive until `dive_until` (no later than `slot`).
+    fn first_pass(
+        &self,
+        k: usize,
+        slot: Instant,
+        initial: &[Pattern],
+        dive_until: Option<Instant>,
+    ) {
+        let Some(mut master) = self.master(k, initial) else {
             return;
         };
         let end = master.generate(slot, None);
@@ -185,11 +262,11 @@ pub fn solve_by_specialty(
         let mut relaxation = master.relaxation(end == Generation::Converged);
         tracing::debug!(
             part = k,
-            sessions = parts[k].sessions.len(),
+            sessions = self.parts[k].sessions.len(),
             ?end,
             rounds = master.rounds,
             gap = master.relative_gap(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = self.started.elapsed().as_millis() as u64,
             "pattern relaxation of a part"
         );
         if let (Some(until), Generation::Converged) = (dive_until, end) {
@@ -197,87 +274,71 @@ pub fn solve_by_specialty(
             tracing::debug!(
                 part = k,
                 fixed = relaxation.fixed.len(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
                 "dive done"
             );
         }
-        *results[k].lock().expect("not poisoned") = Some(relaxation);
-    });
-    // A second, slower dive (one pattern per step) where the first pass used at most half
-    // of the time to `dive_until` (small weeks), then up to DIVE_DISCREPANCIES more, each
-    // from a fresh master over the part's columns, in shares of the time left as above;
-    // each kept where it fixes as many sessions at a lower cost at the part's prices.
-    let first_pass_took_at_most_half =
-        |until: &Instant| until.saturating_duration_since(Instant::now()) >= started.elapsed();
-    if let Some(until) = dive_until.filter(first_pass_took_at_most_half) {
-        let again: Vec<usize> = queue
+        *self.results[k].lock().expect("not poisoned") = Some(relaxation);
+    }
+
+    /// The second pass of part k until `slot`: dives one pattern at a time, with 0 to
+    /// DIVE_DISCREPANCIES discrepancies, each kept where it is better.
+    fn dive_again(&self, k: usize, slot: Instant, until: Instant) {
+        if Instant::now() >= until {
+            return;
+        }
+        let mut guard = self.results[k].lock().expect("not poisoned");
+        let Some(relaxation) = guard.as_mut() else {
+            return;
+        };
+        let columns: Vec<Pattern> = relaxation
+            .pool
             .iter()
-            .copied()
-            .filter(|&k| {
-                results[k]
-                    .lock()
-                    .expect("not poisoned")
-                    .as_ref()
-                    .is_some_and(|r| r.converged && !r.fixed.is_empty())
-            })
+            .chain(&relaxation.fixed)
+            .cloned()
             .collect();
-        run_in_time_shares(&parts, &again, workers, until, |k, slot| {
-            if Instant::now() >= until {
-                return;
+        for skip in 0..=DIVE_DISCREPANCIES {
+            if Instant::now() >= slot {
+                break;
             }
-            let mut guard = results[k].lock().expect("not poisoned");
-            let Some(relaxation) = guard.as_mut() else {
+            let Some(mut master) = self.master(k, &columns) else {
                 return;
             };
-            let columns: Vec<Pattern> = relaxation
-                .pool
-                .iter()
-                .chain(&relaxation.fixed)
-                .cloned()
-                .collect();
-            for skip in 0..=DIVE_DISCREPANCIES {
-                if Instant::now() >= slot {
-                    break;
-                }
-                let Some(mut master) = Master::new(
-                    instance,
-                    &pricing,
-                    &parts[k],
-                    &columns,
-                    p1_floor,
-                    Some(duals),
-                    log,
-                ) else {
-                    return;
-                };
-                if master.generate(slot, None) != Generation::Converged {
-                    return;
-                }
-                let again = master.dive(slot, true, skip);
-                let cost = |fixed: &[Pattern]| -> f64 {
-                    fixed
-                        .iter()
-                        .map(|p| master.rows.column(instance, p).0)
-                        .sum()
-                };
-                let (kept_cost, again_cost) = (cost(&relaxation.fixed), cost(&again));
-                tracing::debug!(
-                    part = k,
-                    skip,
-                    kept = kept_cost,
-                    again = again_cost,
-                    kept_fixed = relaxation.fixed.len(),
-                    again_fixed = again.len(),
-                    "second dive"
-                );
-                if again.len() >= relaxation.fixed.len()
-                    && again_cost < kept_cost - 1e-9 * kept_cost.abs()
-                {
-                    relaxation.fixed = again;
-                }
+            if master.generate(slot, None) != Generation::Converged {
+                return;
             }
-        });
+            let again = master.dive(slot, true, skip);
+            let cost = |fixed: &[Pattern]| -> f64 {
+                fixed
+                    .iter()
+                    .map(|p| master.rows.column(self.instance, p).0)
+                    .sum()
+            };
+            let (kept_cost, again_cost) = (cost(&relaxation.fixed), cost(&again));
+            tracing::debug!(
+                part = k,
+                skip,
+                kept = kept_cost,
+                again = again_cost,
+                kept_fixed = relaxation.fixed.len(),
+                again_fixed = again.len(),
+                "second dive"
+            );
+            if again.len() >= relaxation.fixed.len()
+                && again_cost < kept_cost - 1e-9 * kept_cost.abs()
+            {
+                relaxation.fixed = again;
+            }
+        }
     }
+}
+
+/// The parts' results summed onto the Lagrangian `constant`, in specialty order; `None`
+/// when a part has none.
+fn total(
+    results: Vec<Mutex<Option<PatternRelaxation>>>,
+    constant: f64,
+) -> Option<PatternRelaxation> {
     let mut total = PatternRelaxation {
         bound: constant,
         master_objective: constant,

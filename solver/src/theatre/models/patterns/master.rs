@@ -1,14 +1,12 @@
-//! One part's restricted master and its column generation, stabilised by smoothing
-//! (docs/model.md, "Pattern bound and diving").
+//! One part's restricted master: its rows and columns in HiGHS, the first columns, and
+//! the Lagrangian bound (docs/model.md, "Pattern bound and diving"); its column
+//! generation is in [`super::generation`], its diving in [`super::dive`].
 
+use highs::{ColProblem, Model, Sense};
 use std::collections::HashSet;
-use std::time::Instant;
-
-use highs::{ColProblem, HighsModelStatus, Model, Sense};
 
 use crate::theatre::domain::Instance;
 use crate::theatre::models::column_generation::SharedDuals;
-use crate::theatre::models::highs_ext::set_time_limit;
 use crate::theatre::models::patterns::pattern::{Part, Pattern, PatternRelaxation};
 use crate::theatre::models::patterns::pricing::{Candidates, Pricing};
 use crate::theatre::models::patterns::rows::Rows;
@@ -80,33 +78,11 @@ impl<'a> Master<'a> {
         log: bool,
     ) -> Option<Self> {
         let rows = Rows::new(instance, p1_floor, part);
-        let mut is_assign = vec![false; rows.bounds.len()];
-        rows.shared
-            .assign
-            .iter()
-            .flatten()
-            .for_each(|&r| is_assign[r] = true);
-        let mut problem = ColProblem::default();
-        let mut order = Vec::new();
-        let handles: Vec<Option<highs::Row>> = rows
-            .bounds
-            .iter()
-            .enumerate()
-            .map(|(r, &(lo, up))| {
-                if is_assign[r] {
-                    return None;
-                }
-                order.push(r);
-                // A lower bound of −∞ is HiGHS's "no bound".
-                Some(problem.add_row(lo..=up))
-            })
-            .collect();
-        let mut model = problem.try_optimise(Sense::Minimise).ok()?;
-        configure(&mut model, log)?;
-        // Presolve would throw away the basis each round warm-starts from, and new
-        // columns leave the basis primal feasible: primal simplex goes on from there.
-        model.try_set_option("presolve", "off").ok()?;
-        model.try_set_option("simplex_strategy", 4).ok()?;
+        let MasterModel {
+            model,
+            handles,
+            order,
+        } = master_model(&rows, log)?;
         let mut is_convexity = vec![false; rows.bounds.len()];
         rows.convexity
             .iter()
@@ -149,45 +125,63 @@ impl<'a> Master<'a> {
             after_fix: false,
             forced_offset,
         };
+        master.add_initial(initial)?;
+        if let Some(duals) = centre {
+            master.start_at(duals)?;
+        }
+        Some(master)
+    }
+
+    /// The `initial` patterns whose session and patients are in the part.
+    fn add_initial(&mut self, initial: &[Pattern]) -> Option<()> {
         for pattern in initial {
-            let usable = master.rows.convexity[pattern.session.idx()].is_some()
+            let usable = self.rows.convexity[pattern.session.idx()].is_some()
                 && pattern
                     .patients
                     .iter()
-                    .all(|p| master.rows.shared.assign[p.idx()].is_some());
+                    .all(|p| self.rows.shared.assign[p.idx()].is_some());
             if usable {
-                master.add(pattern.clone())?;
+                self.add(pattern.clone())?;
             }
         }
-        if let Some(duals) = centre {
-            let mut y = vec![0.0; master.rows.bounds.len()];
-            for p in instance.patient_indices() {
-                if let (Some(r), Some(&v)) = (
-                    master.rows.shared.assign[p.idx()],
-                    duals.assign.get(p.idx()),
-                ) {
-                    y[r] = v;
-                }
-            }
-            for (key, &r) in &master.rows.shared.surgeon_day {
-                y[r] = duals.surgeon_day.get(key).copied().unwrap_or(0.0);
-            }
-            for (day, &r) in &master.rows.shared.beds {
-                y[r] = duals.beds.get(day).copied().unwrap_or(0.0);
-            }
-            if let Some(r) = master.rows.shared.floor {
-                y[r] = duals.floor;
-            }
-            master.clamp(&mut y);
-            let (bound, priced) = master.lagrangian(&y);
-            master.best_bound = bound;
-            let plan = master.disjoint(&y, &priced);
-            for pattern in priced.into_iter().map(|(_, p)| p).chain(plan) {
-                master.add(pattern)?;
-            }
-            master.centre = Some(y);
+        Some(())
+    }
+
+    /// Prices at the pair LP's `duals`: the first bound and centre, and the patterns
+    /// priced there (and a plan of them) as columns.
+    fn start_at(&mut self, duals: &SharedDuals) -> Option<()> {
+        let y = self.point_of(duals);
+        let (bound, priced) = self.lagrangian(&y);
+        self.best_bound = bound;
+        let plan = self.disjoint(&y, &priced);
+        for pattern in priced.into_iter().map(|(_, p)| p).chain(plan) {
+            self.add(pattern)?;
         }
-        Some(master)
+        self.centre = Some(y);
+        Some(())
+    }
+
+    /// The shared rows' `duals` as a point on our rows (0 on the others), clamped.
+    fn point_of(&self, duals: &SharedDuals) -> Vec<f64> {
+        let mut y = vec![0.0; self.rows.bounds.len()];
+        for p in self.instance.patient_indices() {
+            if let (Some(r), Some(&v)) =
+                (self.rows.shared.assign[p.idx()], duals.assign.get(p.idx()))
+            {
+                y[r] = v;
+            }
+        }
+        for (key, &r) in &self.rows.shared.surgeon_day {
+            y[r] = duals.surgeon_day.get(key).copied().unwrap_or(0.0);
+        }
+        for (day, &r) in &self.rows.shared.beds {
+            y[r] = duals.beds.get(day).copied().unwrap_or(0.0);
+        }
+        if let Some(r) = self.rows.shared.floor {
+            y[r] = duals.floor;
+        }
+        self.clamp(&mut y);
+        y
     }
 
     pub(super) fn add(&mut self, pattern: Pattern) -> Option<bool> {
@@ -316,164 +310,6 @@ impl<'a> Master<'a> {
         patterns
     }
 
-    /// Column generation until it converges, `deadline`, or `max_rounds` solves.
-    pub(super) fn generate(&mut self, deadline: Instant, max_rounds: Option<u32>) -> Generation {
-        let tolerance = 1e-6 * self.scale;
-        let limit = max_rounds.map(|m| self.rounds + m);
-        let dived = self.fixed_session.iter().any(|&f| f);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() && self.rounds > 0 {
-                return Generation::CutShort;
-            }
-            let Some(mut model) = self.model.take() else {
-                return Generation::Failed;
-            };
-            let strategy = if std::mem::take(&mut self.after_fix) {
-                1
-            } else {
-                4
-            };
-            if set_time_limit(&mut model, left).is_none()
-                || model.try_set_option("simplex_strategy", strategy).is_err()
-            {
-                return Generation::Failed;
-            }
-            let solve_started = Instant::now();
-            let Ok(solved) = model.try_solve() else {
-                return Generation::Failed;
-            };
-            tracing::trace!(
-                iterations = solved.simplex_iteration_count(),
-                elapsed_us = solve_started.elapsed().as_micros() as u64,
-                columns = self.pool.len(),
-                "pattern master solved"
-            );
-            self.rounds += 1;
-            let status = solved.status();
-            let objective = solved.objective_value();
-            let solution = solved.get_solution();
-            self.model = Some(Model::from(solved));
-            if status != HighsModelStatus::Optimal {
-                tracing::debug!(?status, rounds = self.rounds, "pattern master not solved");
-                return if status == HighsModelStatus::ReachedTimeLimit {
-                    Generation::CutShort
-                } else {
-                    Generation::Failed
-                };
-            }
-            let stalled = objective >= self.master_objective - tolerance;
-            self.master_objective = objective;
-            self.values = solution.columns().to_vec();
-            let mut y = vec![0.0; self.rows.bounds.len()];
-            for (&r, &dual) in self.order.iter().zip(solution.dual_rows()) {
-                y[r] = dual;
-            }
-            self.clamp(&mut y);
-            let improves = |master: &Self, pattern: &Pattern| {
-                pattern
-                    .patients
-                    .iter()
-                    .map(|&p| {
-                        master
-                            .rows
-                            .reduced_item(master.instance, p, pattern.session, &y)
-                    })
-                    .sum::<f64>()
-                    - y[master.rows.convexity(pattern.session)]
-                    < -tolerance
-            };
-            let mut new: Vec<Pattern> = Vec::new();
-            // Price at the smoothed point first; if that finds nothing for the master
-            // (a mis-price), at the master's own duals. The weight of the centre moves
-            // by the rule of Pessoa, Sadykov, Uchoa and Vanderbeck (2018).
-            let first_alpha = self.alpha;
-            for (k, alpha) in [first_alpha, 0.0].into_iter().enumerate() {
-                if k == 1 && first_alpha == 0.0 {
-                    break;
-                }
-                let point: Vec<f64> = match (&self.centre, alpha > 0.0 && !dived) {
-                    (Some(c), true) => c
-                        .iter()
-                        .zip(&y)
-                        .map(|(&c, &m)| alpha * c + (1.0 - alpha) * m)
-                        .collect(),
-                    (None, true) | (_, false) if k == 0 && alpha > 0.0 => continue,
-                    _ => y.clone(),
-                };
-                let (bound, priced) = self.lagrangian(&point);
-                // Automatic smoothing (Pessoa et al. 2018): where the subgradient at
-                // the smoothed point ascends towards the master's duals, the centre
-                // weighs too much; otherwise too little.
-                if let (0, false, Some(c)) = (k, dived, &self.centre) {
-                    let g = self.subgradient(&priced);
-                    let ascent: f64 = g.iter().enumerate().map(|(r, gr)| gr * (y[r] - c[r])).sum();
-                    self.alpha = if ascent > 0.0 {
-                        (self.alpha - 0.1).max(0.0)
-                    } else {
-                        (self.alpha + (1.0 - self.alpha) * 0.1).min(0.99)
-                    };
-                }
-                // Where the last columns did not move the master, a plan of columns too.
-                let extra = if stalled && !dived {
-                    self.disjoint(&point, &priced)
-                } else {
-                    Vec::new()
-                };
-                if !dived && bound > self.best_bound {
-                    self.best_bound = bound;
-                    self.centre = Some(point);
-                }
-                for pattern in priced.into_iter().map(|(_, p)| p).chain(extra) {
-                    if improves(self, &pattern)
-                        && !self.seen.contains(&pattern)
-                        && !new.contains(&pattern)
-                    {
-                        new.push(pattern);
-                    }
-                }
-                if !new.is_empty() {
-                    break;
-                }
-            }
-            tracing::debug!(
-                rounds = self.rounds,
-                master_objective = self.master_objective,
-                best_bound = self.best_bound,
-                new = new.len(),
-                alpha = self.alpha,
-                "pattern column generation"
-            );
-            if new.is_empty() {
-                // Nothing prices out at the master's duals: the master is the pattern LP.
-                if !dived {
-                    self.best_bound = self.best_bound.max(self.master_objective - tolerance);
-                }
-                return Generation::Converged;
-            }
-            if !dived && self.relative_gap() <= self.part.stop_gap {
-                return Generation::Converged;
-            }
-            if Instant::now() >= deadline {
-                return Generation::CutShort;
-            }
-            if limit.is_some_and(|l| self.rounds >= l) {
-                return Generation::RoundLimit;
-            }
-            let mut added = 0;
-            for pattern in new {
-                match self.add(pattern) {
-                    Some(true) => added += 1,
-                    Some(false) => {}
-                    None => return Generation::Failed,
-                }
-            }
-            if added == 0 {
-                return Generation::Converged;
-            }
-        }
-    }
-
     /// How far the master's objective is above the bound, relative to the objective
     /// (+∞ before there is a bound).
     pub(super) fn relative_gap(&self) -> f64 {
@@ -503,4 +339,50 @@ pub(super) fn configure(model: &mut Model, log: bool) -> Option<()> {
     model.try_set_option("threads", 1).ok()?;
     model.try_set_option("random_seed", 0).ok()?;
     Some(())
+}
+
+/// The HiGHS model of a master's rows, before its columns.
+struct MasterModel {
+    model: Model,
+    /// HiGHS's row of each of our rows (see [`Master::handles`]).
+    handles: Vec<Option<highs::Row>>,
+    /// Our row of each HiGHS row.
+    order: Vec<usize>,
+}
+
+/// The master's rows in HiGHS, every one but the assign rows (added with their first
+/// column).
+fn master_model(rows: &Rows, log: bool) -> Option<MasterModel> {
+    let mut is_assign = vec![false; rows.bounds.len()];
+    rows.shared
+        .assign
+        .iter()
+        .flatten()
+        .for_each(|&r| is_assign[r] = true);
+    let mut problem = ColProblem::default();
+    let mut order = Vec::new();
+    let handles: Vec<Option<highs::Row>> = rows
+        .bounds
+        .iter()
+        .enumerate()
+        .map(|(r, &(lo, up))| {
+            if is_assign[r] {
+                return None;
+            }
+            order.push(r);
+            // A lower bound of −∞ is HiGHS's "no bound".
+            Some(problem.add_row(lo..=up))
+        })
+        .collect();
+    let mut model = problem.try_optimise(Sense::Minimise).ok()?;
+    configure(&mut model, log)?;
+    // Presolve would throw away the basis each round warm-starts from, and new
+    // columns leave the basis primal feasible: primal simplex goes on from there.
+    model.try_set_option("presolve", "off").ok()?;
+    model.try_set_option("simplex_strategy", 4).ok()?;
+    Some(MasterModel {
+        model,
+        handles,
+        order,
+    })
 }

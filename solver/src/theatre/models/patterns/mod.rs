@@ -19,12 +19,13 @@
 //! K_s (the empty pattern included unless s has pins).
 //!
 //! - [`pattern`]: patterns, parts, the relaxation's result.
-//! - [`rows`], [`pricing`], [`master`], [`dive`]: one master's rows, pricing, column
-//!   generation and diving.
+//! - [`rows`], [`pricing`], [`master`], [`generation`], [`dive`]: one master's rows,
+//!   pricing, columns, column generation and diving.
 //! - [`by_specialty`]: the masters of all specialties, in time shares.
 
 pub mod by_specialty;
 pub mod dive;
+pub mod generation;
 pub mod master;
 pub mod pattern;
 pub mod pricing;
