@@ -118,3 +118,14 @@ pub(crate) fn unknown(collector: &mut Collector, field: String, what: &str, id: 
         format!("unknown {what} '{id}': it must name one given in the request"),
     );
 }
+
+/// CP1002: the horizon is 1 to MAX_HORIZON_DAYS days.
+pub(crate) fn check_horizon_days(c: &mut Collector, horizon_days: u32) {
+    if horizon_days == 0 || horizon_days > MAX_HORIZON_DAYS {
+        c.push(
+            "CP1002",
+            "horizon_days",
+            format!("{horizon_days} days: the horizon must be 1 to {MAX_HORIZON_DAYS} days"),
+        );
+    }
+}

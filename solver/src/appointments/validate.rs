@@ -10,7 +10,9 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::domain::*;
 use super::input::*;
-use crate::validation::{Collector, MAX_HORIZON_DAYS, ValidationErrors, unknown};
+use crate::validation::{
+    Collector, MAX_HORIZON_DAYS, ValidationErrors, check_horizon_days, unknown,
+};
 
 /// Longest travel time or travel limit accepted, in minutes (a day).
 pub const MAX_TRAVEL_MIN: u32 = 24 * 60;
@@ -191,16 +193,7 @@ struct Known<'a> {
 /// CP1002: the horizon is 1 to MAX_HORIZON_DAYS days. Returns the horizon clamped to
 /// that range, so that later checks still run.
 fn check_horizon(c: &mut Collector, req: &BalanceRequest) -> i64 {
-    if req.horizon_days == 0 || req.horizon_days > MAX_HORIZON_DAYS {
-        c.push(
-            "CP1002",
-            "horizon_days",
-            format!(
-                "{} days: the horizon must be 1 to {MAX_HORIZON_DAYS} days",
-                req.horizon_days
-            ),
-        );
-    }
+    check_horizon_days(c, req.horizon_days);
     i64::from(req.horizon_days.clamp(1, MAX_HORIZON_DAYS))
 }
 

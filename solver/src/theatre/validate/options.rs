@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::theatre::domain::*;
 use crate::theatre::input::*;
-use crate::validation::{Collector, MAX_HORIZON_DAYS, MAX_THREADS};
+use crate::validation::{Collector, MAX_THREADS, check_horizon_days};
 
 /// The planning start (CP1030) and the horizon's length (CP1002). The start is `None` when
 /// it does not parse, so that later date checks relative to it are skipped, not doubled.
@@ -13,16 +13,7 @@ pub(super) fn check_planning_start_and_horizon(
     req: &TheatreRequest,
 ) -> Option<NaiveDate> {
     let planning_start = c.date("planning_start".into(), &req.planning_start);
-    if req.horizon_days == 0 || req.horizon_days > MAX_HORIZON_DAYS {
-        c.push(
-            "CP1002",
-            "horizon_days",
-            format!(
-                "{} days: the horizon must be 1 to {MAX_HORIZON_DAYS} days",
-                req.horizon_days
-            ),
-        );
-    }
+    check_horizon_days(c, req.horizon_days);
     planning_start
 }
 
