@@ -75,24 +75,13 @@ pub fn read_csv_files(files: &CsvFiles, options: &CsvOptions) -> Result<CsvImpor
     let mut last_date = slots.last_date;
     let requests = read_requests(&files.requests, &mut last_date, &mut origins, &mut problems);
 
-    let planning_start = options.planning_start.or(slots.first_slot);
-    let horizon_days = match (options.horizon_days, planning_start, last_date) {
-        (Some(h), _, _) => h,
-        (None, Some(start), Some(last)) => ((last - start).num_days() + 1).max(1) as u32,
-        _ => 0,
+    let dates = DatesRead {
+        first: slots.first_slot,
+        last: last_date,
+        file: slots.file,
+        what: "slot",
     };
-    let no_horizon =
-        planning_start.is_none() || options.horizon_days.is_none() && horizon_days == 0;
-    if no_horizon && problems.is_empty() {
-        problems.push(CsvProblem {
-            file: slots.file,
-            line: None,
-            column: None,
-            message:
-                "no slot dates to take the horizon from: give --planning-start and --horizon-days"
-                    .into(),
-        });
-    }
+    let (planning_start, horizon_days) = planning_start_and_horizon(options, dates, &mut problems);
     if !problems.is_empty() {
         return Err(CsvErrors(problems));
     }
@@ -111,4 +100,44 @@ pub fn read_csv_files(files: &CsvFiles, options: &CsvOptions) -> Result<CsvImpor
         },
         origins,
     })
+}
+
+/// The dates a dated file (slots, sessions) held: what the planning start and horizon
+/// default to.
+pub(super) struct DatesRead {
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    /// The file the dates came from, named in the problem when there are none.
+    pub file: String,
+    /// What the dates are of, for the problem's message: "slot", "session".
+    pub what: &'static str,
+}
+
+/// The planning start and horizon: from the options, else from the dates read. When
+/// neither gives a horizon and nothing else is wrong, a problem naming the dated file.
+pub(super) fn planning_start_and_horizon(
+    options: &CsvOptions,
+    dates: DatesRead,
+    problems: &mut Vec<CsvProblem>,
+) -> (Option<NaiveDate>, u32) {
+    let planning_start = options.planning_start.or(dates.first);
+    let horizon_days = match (options.horizon_days, planning_start, dates.last) {
+        (Some(h), _, _) => h,
+        (None, Some(start), Some(last)) => ((last - start).num_days() + 1).max(1) as u32,
+        _ => 0,
+    };
+    let no_horizon =
+        planning_start.is_none() || options.horizon_days.is_none() && horizon_days == 0;
+    if no_horizon && problems.is_empty() {
+        problems.push(CsvProblem {
+            file: dates.file,
+            line: None,
+            column: None,
+            message: format!(
+                "no {} dates to take the horizon from: give --planning-start and --horizon-days",
+                dates.what
+            ),
+        });
+    }
+    (planning_start, horizon_days)
 }

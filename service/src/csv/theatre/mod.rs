@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use clinicplan_solver::theatre::input::{OptionsInput, TheatreRequest};
 
 use super::origins::{HorizonFrom, Origins};
-use super::problem::{CsvErrors, CsvProblem};
-use super::read::{CsvImport, CsvOptions};
+use super::problem::CsvErrors;
+use super::read::{CsvImport, CsvOptions, DatesRead, planning_start_and_horizon};
 
 pub use write::{BOOKINGS_HEADER, write_theatre_bookings_csv, write_theatre_csv_dir};
 
@@ -80,24 +80,13 @@ pub fn read_theatre_csv(
     let ward_beds = files::read_ward_beds(&files.ward_beds, &mut o);
     let (patients, pinned) = files::read_ptl(&files.ptl, &mut o);
 
-    let planning_start = options.planning_start.or(sessions.first);
-    let horizon_days = match (options.horizon_days, planning_start, sessions.last) {
-        (Some(h), _, _) => h,
-        (None, Some(start), Some(last)) => ((last - start).num_days() + 1).max(1) as u32,
-        _ => 0,
+    let dates = DatesRead {
+        first: sessions.first,
+        last: sessions.last,
+        file: sessions.file,
+        what: "session",
     };
-    let no_horizon =
-        planning_start.is_none() || options.horizon_days.is_none() && horizon_days == 0;
-    if no_horizon && problems.is_empty() {
-        problems.push(CsvProblem {
-            file: sessions.file,
-            line: None,
-            column: None,
-            message:
-                "no session dates to take the horizon from: give --planning-start and --horizon-days"
-                    .into(),
-        });
-    }
+    let (planning_start, horizon_days) = planning_start_and_horizon(options, dates, &mut problems);
     if !problems.is_empty() {
         return Err(CsvErrors(problems));
     }
