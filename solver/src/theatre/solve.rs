@@ -218,59 +218,148 @@ pub fn solve(
         runner
     };
     let deadline = started + time_limit.saturating_sub(answer_margin(time_limit));
-    let nothing = instance.nothing_scheduled_cost();
-    let constructive = constructive_plan(instance);
-    let constructive_ww = constructive.weighted_wait(instance);
-    let mut bound = trivial_bound(instance);
-    let mut bound_source = BoundSource::Trivial;
-    let mut notes = vec![format!(
-        "constructive plan: weighted wait {constructive_ww:.1}, {} patients",
-        constructive.scheduled().count()
-    )];
+    let (mut search, constructive) =
+        Search::from_start_plans(instance, started, time_limit, deadline, runner);
+    search.run_mip(runner, deadline);
+    search.fill_remaining();
+    let Search {
+        best, mut progress, ..
+    } = search;
+    let (plan, check_report) = progress.check_or_fallback(instance, best, constructive)?;
+    Ok(progress.into_outcome(instance, started, plan, check_report))
+}
 
-    // Local improvement in process: deterministic (a pass limit, not a time limit), with
-    // a share of the time as a safety net.
-    // The local search starts from the density-order plan, usually far better than the
-    // priority-order one, which stays as the fallback and the benchmark's greedy.
-    let mut best = constructive_plan_in(instance, &density_order(instance));
-    if policy_worse(instance, &best, &constructive) {
-        best = constructive.clone();
-    }
-    notes.push(format!(
-        "density-order plan: weighted wait {:.1}",
-        best.weighted_wait(instance)
-    ));
-    runner.start_bound(instance, &best, deadline);
-    let repack_deadline = started + time_limit.mul_f64(0.4);
-    let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
-    let local_search_cut = Instant::now() >= repack_deadline;
-    if local_search_cut {
-        notes.push("the time limit stopped the session re-packing before its pass limit".into());
-    }
-    let mut source = PlanSource::Constructive;
-    if repacks > 0 {
-        source = PlanSource::LocalSearch;
-        notes.push(format!(
-            "session re-packing: {repacks} re-pack(s), weighted wait {:.1}",
-            best.weighted_wait(instance)
-        ));
-    }
-    let start = best.clone();
-    // When the plan in hand was first found: a plan of equal rank found later is kept
-    // but does not move it.
-    let mut improved_at = started.elapsed();
-    let mut status = SolveStatus::Feasible;
-    let mut deadline_reached = false;
+/// What the phases of [`solve`] share: the proof so far and its notes.
+struct Progress {
+    nothing: f64,
+    bound: f64,
+    bound_source: BoundSource,
     // The bound that holds for every plan the policy accepts, whichever the returned
     // plan is, and the P1 floor the LP bound assumed.
-    let mut plain_bound = (bound, bound_source);
-    let mut lp_p1_floor = 0u32;
-    if best.weighted_wait(instance) <= bound + 1e-9 * nothing.max(1.0) {
-        status = SolveStatus::Optimal;
-        notes.push("the plan meets the trivial bound: optimal".into());
-    } else {
-        let mut final_stage: Option<(RunStatus, bool)> = None;
-        let end = runner.run(instance, &start, deadline, &mut |event| match event {
+    plain_bound: (f64, BoundSource),
+    lp_p1_floor: u32,
+    notes: Vec<String>,
+    // When the plan in hand was first found: a plan of equal rank found later is kept
+    // but does not move it.
+    improved_at: Duration,
+    source: PlanSource,
+    status: SolveStatus,
+    deadline_reached: bool,
+    local_search_cut: bool,
+}
+
+/// The plan in hand and the proof so far, while the runner's events arrive.
+struct Search<'a> {
+    instance: &'a Instance,
+    started: Instant,
+    best: Assignment,
+    progress: Progress,
+    final_stage: Option<(RunStatus, bool)>,
+}
+
+impl<'a> Search<'a> {
+    /// The start plans and the local search; returns the search and the
+    /// priority-order constructive plan, the fallback.
+    fn from_start_plans(
+        instance: &'a Instance,
+        started: Instant,
+        time_limit: Duration,
+        deadline: Instant,
+        runner: &mut dyn MipRunner,
+    ) -> (Self, Assignment) {
+        let nothing = instance.nothing_scheduled_cost();
+        let constructive = constructive_plan(instance);
+        let constructive_ww = constructive.weighted_wait(instance);
+        let bound = trivial_bound(instance);
+        let bound_source = BoundSource::Trivial;
+        let mut notes = vec![format!(
+            "constructive plan: weighted wait {constructive_ww:.1}, {} patients",
+            constructive.scheduled().count()
+        )];
+
+        // Local improvement in process: deterministic (a pass limit, not a time limit), with
+        // a share of the time as a safety net.
+        // The local search starts from the density-order plan, usually far better than the
+        // priority-order one, which stays as the fallback and the benchmark's greedy.
+        let mut best = constructive_plan_in(instance, &density_order(instance));
+        if policy_worse(instance, &best, &constructive) {
+            best = constructive.clone();
+        }
+        notes.push(format!(
+            "density-order plan: weighted wait {:.1}",
+            best.weighted_wait(instance)
+        ));
+        runner.start_bound(instance, &best, deadline);
+        let repack_deadline = started + time_limit.mul_f64(0.4);
+        let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
+        let local_search_cut = Instant::now() >= repack_deadline;
+        if local_search_cut {
+            notes
+                .push("the time limit stopped the session re-packing before its pass limit".into());
+        }
+        let mut source = PlanSource::Constructive;
+        if repacks > 0 {
+            source = PlanSource::LocalSearch;
+            notes.push(format!(
+                "session re-packing: {repacks} re-pack(s), weighted wait {:.1}",
+                best.weighted_wait(instance)
+            ));
+        }
+        let progress = Progress {
+            nothing,
+            bound,
+            bound_source,
+            plain_bound: (bound, bound_source),
+            lp_p1_floor: 0,
+            notes,
+            improved_at: started.elapsed(),
+            source,
+            status: SolveStatus::Feasible,
+            deadline_reached: false,
+            local_search_cut,
+        };
+        let search = Search {
+            instance,
+            started,
+            best,
+            progress,
+            final_stage: None,
+        };
+        (search, constructive)
+    }
+
+    /// Runs the MIP unless the plan in hand already meets the trivial bound.
+    fn run_mip(&mut self, runner: &mut dyn MipRunner, deadline: Instant) {
+        let instance = self.instance;
+        let start = self.best.clone();
+        let p = &mut self.progress;
+        if self.best.weighted_wait(instance) <= p.bound + 1e-9 * p.nothing.max(1.0) {
+            p.status = SolveStatus::Optimal;
+            p.notes
+                .push("the plan meets the trivial bound: optimal".into());
+            return;
+        }
+        let end = runner.run(instance, &start, deadline, &mut |event| {
+            self.on_event(event)
+        });
+        let p = &mut self.progress;
+        match &end {
+            RunnerEnd::Finished => {}
+            RunnerEnd::DeadlineReached => {
+                p.deadline_reached = true;
+                p.notes
+                    .push("the deadline stopped the MIP before it finished".into());
+            }
+            RunnerEnd::Cancelled => p.notes.push("cancelled by the caller".into()),
+            RunnerEnd::Failed(why) => p.notes.push(format!("the MIP runner failed: {why}")),
+        }
+        if end == RunnerEnd::Finished && self.final_stage == Some((RunStatus::Optimal, true)) {
+            p.status = SolveStatus::Optimal;
+        }
+    }
+
+    fn on_event(&mut self, event: MipEvent) {
+        match event {
             MipEvent::LpBound {
                 weighted_wait,
                 p1_floor,
@@ -293,17 +382,8 @@ pub fn solve(
                     }
                     _ => (BoundSource::Lp, "LP relaxation bound"),
                 };
-                notes.push(format!(
-                    "{note} {weighted_wait:.1} (with at least {p1_floor} P1)"
-                ));
-                lp_p1_floor = lp_p1_floor.max(p1_floor);
-                if weighted_wait > plain_bound.0 {
-                    plain_bound = (weighted_wait, source);
-                }
-                if weighted_wait > bound {
-                    bound = weighted_wait;
-                    bound_source = source;
-                }
+                self.progress
+                    .on_relaxation_bound(weighted_wait, p1_floor, source, note);
             }
             MipEvent::StageDone {
                 stage,
@@ -313,128 +393,192 @@ pub fn solve(
                 counts_proven,
                 elapsed_ms,
             } => {
-                // Keep a stage's plan only if the policy ranks it at least as high.
-                let verdict = match &plan {
-                    None => String::new(),
-                    Some(p) if policy_worse(instance, p, &best) => format!(
-                        ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
-                        p.weighted_wait(instance),
-                        p.counts_by_priority(instance)[0]
-                    ),
-                    Some(p) => format!(
-                        ", plan kept: weighted wait {:.1}",
-                        p.weighted_wait(instance)
-                    ),
+                let done = StageDone {
+                    stage,
+                    run_status,
+                    plan,
+                    weighted_wait_bound,
+                    counts_proven,
+                    elapsed_ms,
                 };
-                notes.push(format!(
-                    "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
-                ));
-                if let Some(plan) = plan.filter(|p| replaces(instance, &best, p)) {
-                    if policy_worse(instance, &best, &plan) {
-                        improved_at = started.elapsed();
-                    }
-                    best = plan;
-                    source = PlanSource::Mip;
-                }
-                if let Some(b) = weighted_wait_bound
-                    && b > bound
-                {
-                    bound = b;
-                    bound_source = BoundSource::Mip;
-                }
-                if stage == StageName::WeightedWait {
-                    final_stage = Some((run_status, counts_proven));
-                }
+                self.on_stage_done(done);
             }
-        });
-        match &end {
-            RunnerEnd::Finished => {}
-            RunnerEnd::DeadlineReached => {
-                deadline_reached = true;
-                notes.push("the deadline stopped the MIP before it finished".into());
-            }
-            RunnerEnd::Cancelled => notes.push("cancelled by the caller".into()),
-            RunnerEnd::Failed(why) => notes.push(format!("the MIP runner failed: {why}")),
-        }
-        if end == RunnerEnd::Finished && final_stage == Some((RunStatus::Optimal, true)) {
-            status = SolveStatus::Optimal;
         }
     }
 
-    // Anything that still fits only lowers the wait and raises counts.
-    let mut loads = Loads::from_assignment(instance, &best);
-    let before = best.scheduled().count();
-    fill(instance, &mut best, &mut loads, &priority_order(instance));
-    if best.scheduled().count() > before {
-        notes.push(format!(
-            "{} patient(s) added to room the solver left",
-            best.scheduled().count() - before
+    fn on_stage_done(&mut self, done: StageDone) {
+        let instance = self.instance;
+        let StageDone {
+            stage,
+            run_status,
+            plan,
+            weighted_wait_bound,
+            counts_proven,
+            elapsed_ms,
+        } = done;
+        let p = &mut self.progress;
+        // Keep a stage's plan only if the policy ranks it at least as high.
+        let verdict = match &plan {
+            None => String::new(),
+            Some(plan) if policy_worse(instance, plan, &self.best) => format!(
+                ", its plan (weighted wait {:.1}, {} P1) ranks lower: not kept",
+                plan.weighted_wait(instance),
+                plan.counts_by_priority(instance)[0]
+            ),
+            Some(plan) => format!(
+                ", plan kept: weighted wait {:.1}",
+                plan.weighted_wait(instance)
+            ),
+        };
+        p.notes.push(format!(
+            "stage {stage:?}: {run_status:?} in {elapsed_ms} ms{verdict}"
         ));
+        if let Some(plan) = plan.filter(|plan| replaces(instance, &self.best, plan)) {
+            if policy_worse(instance, &self.best, &plan) {
+                p.improved_at = self.started.elapsed();
+            }
+            self.best = plan;
+            p.source = PlanSource::Mip;
+        }
+        if let Some(b) = weighted_wait_bound
+            && b > p.bound
+        {
+            p.bound = b;
+            p.bound_source = BoundSource::Mip;
+        }
+        if stage == StageName::WeightedWait {
+            self.final_stage = Some((run_status, counts_proven));
+        }
     }
 
-    let (plan, check_report) = {
+    /// Anything that still fits only lowers the wait and raises counts.
+    fn fill_remaining(&mut self) {
+        let instance = self.instance;
+        let best = &mut self.best;
+        let mut loads = Loads::from_assignment(instance, best);
+        let before = best.scheduled().count();
+        fill(instance, best, &mut loads, &priority_order(instance));
+        if best.scheduled().count() > before {
+            self.progress.notes.push(format!(
+                "{} patient(s) added to room the solver left",
+                best.scheduled().count() - before
+            ));
+        }
+    }
+}
+
+/// The fields of a [`MipEvent::StageDone`].
+struct StageDone {
+    stage: StageName,
+    run_status: RunStatus,
+    plan: Option<Assignment>,
+    weighted_wait_bound: Option<f64>,
+    counts_proven: bool,
+    elapsed_ms: u64,
+}
+
+impl Progress {
+    fn on_relaxation_bound(
+        &mut self,
+        weighted_wait: f64,
+        p1_floor: u32,
+        source: BoundSource,
+        note: &str,
+    ) {
+        self.notes.push(format!(
+            "{note} {weighted_wait:.1} (with at least {p1_floor} P1)"
+        ));
+        self.lp_p1_floor = self.lp_p1_floor.max(p1_floor);
+        if weighted_wait > self.plain_bound.0 {
+            self.plain_bound = (weighted_wait, source);
+        }
+        if weighted_wait > self.bound {
+            self.bound = weighted_wait;
+            self.bound_source = source;
+        }
+    }
+
+    /// Builds and checks the plan; a solver plan that fails the check never leaves.
+    fn check_or_fallback(
+        &mut self,
+        instance: &Instance,
+        best: Assignment,
+        constructive: Assignment,
+    ) -> Result<(Plan, CheckReport), SolveError> {
         let plan = build_plan(instance, best);
         let report = check(instance, &plan.to_proposed(instance));
         if report.is_valid() {
-            (plan, report)
-        } else {
-            // A solver plan that fails the check never leaves: fall back to the constructive plan.
-            notes.push(format!(
-                "the solver's plan failed the check ({}); the constructive plan is returned",
-                report.violations[0]
-            ));
-            source = PlanSource::Constructive;
-            status = SolveStatus::Feasible;
-            // The LP and MIP bounds assumed the solver's P1 floors, which the
-            // priority-order plan may miss: only the trivial bound is sure.
-            (bound, bound_source) = (trivial_bound(instance), BoundSource::Trivial);
-            let plan = build_plan(instance, constructive);
-            let report = check(instance, &plan.to_proposed(instance));
-            if !report.is_valid() {
-                return Err(SolveError::PlanFailedCheck(
-                    report.violations[0].to_string(),
-                ));
-            }
-            (plan, report)
+            return Ok((plan, report));
         }
-    };
-    notes.push(format!(
-        "{LAST_IMPROVEMENT_NOTE}{} ms",
-        improved_at.as_millis()
-    ));
-    let objective = plan.metrics.weighted_wait;
-    // The LP and MIP bounds hold for plans with at least the floors' P1 count; a plan
-    // with fewer (its improvement never arrived) is not the policy's optimum, and only
-    // the trivial bound speaks for it.
-    if plan.metrics.scheduled_by_priority[0] < lp_p1_floor {
-        (bound, bound_source) = (trivial_bound(instance), BoundSource::Trivial);
-        plain_bound = (bound, bound_source);
-        status = SolveStatus::Feasible;
-        notes.push(format!(
-            "the plan schedules fewer P1 than the {lp_p1_floor} the solver proved possible"
+        // A solver plan that fails the check never leaves: fall back to the constructive plan.
+        self.notes.push(format!(
+            "the solver's plan failed the check ({}); the constructive plan is returned",
+            report.violations[0]
         ));
+        self.source = PlanSource::Constructive;
+        self.status = SolveStatus::Feasible;
+        // The LP and MIP bounds assumed the solver's P1 floors, which the
+        // priority-order plan may miss: only the trivial bound is sure.
+        (self.bound, self.bound_source) = (trivial_bound(instance), BoundSource::Trivial);
+        let plan = build_plan(instance, constructive);
+        let report = check(instance, &plan.to_proposed(instance));
+        if !report.is_valid() {
+            return Err(SolveError::PlanFailedCheck(
+                report.violations[0].to_string(),
+            ));
+        }
+        Ok((plan, report))
     }
-    // A bound a little above the objective is rounding; more is a broken premise (a
-    // plan with fewer P1 than the floors assumed): then only the plain bound holds.
-    if bound > objective + 1e-7 * nothing.max(1.0) {
-        (bound, bound_source) = plain_bound;
-        notes.push("the MIP bound assumed priority floors this plan does not meet".into());
+
+    /// The final notes and the report of the checked plan.
+    fn into_outcome(
+        mut self,
+        instance: &Instance,
+        started: Instant,
+        plan: Plan,
+        check_report: CheckReport,
+    ) -> Outcome {
+        self.notes.push(format!(
+            "{LAST_IMPROVEMENT_NOTE}{} ms",
+            self.improved_at.as_millis()
+        ));
+        let objective = plan.metrics.weighted_wait;
+        let nothing = self.nothing;
+        // The LP and MIP bounds hold for plans with at least the floors' P1 count; a plan
+        // with fewer (its improvement never arrived) is not the policy's optimum, and only
+        // the trivial bound speaks for it.
+        if plan.metrics.scheduled_by_priority[0] < self.lp_p1_floor {
+            (self.bound, self.bound_source) = (trivial_bound(instance), BoundSource::Trivial);
+            self.plain_bound = (self.bound, self.bound_source);
+            self.status = SolveStatus::Feasible;
+            self.notes.push(format!(
+                "the plan schedules fewer P1 than the {} the solver proved possible",
+                self.lp_p1_floor
+            ));
+        }
+        // A bound a little above the objective is rounding; more is a broken premise (a
+        // plan with fewer P1 than the floors assumed): then only the plain bound holds.
+        if self.bound > objective + 1e-7 * nothing.max(1.0) {
+            (self.bound, self.bound_source) = self.plain_bound;
+            self.notes
+                .push("the MIP bound assumed priority floors this plan does not meet".into());
+        }
+        let bound = self.bound.min(objective);
+        Outcome {
+            report: SolveReport {
+                status: self.status,
+                objective,
+                best_bound: bound,
+                gap: wait_removed_gap(objective, bound, nothing),
+                solve_ms: started.elapsed().as_millis() as u64,
+                source: self.source,
+                bound_source: self.bound_source,
+                deadline_reached: self.deadline_reached,
+                local_search_cut: self.local_search_cut,
+                notes: self.notes,
+            },
+            plan,
+            check: check_report,
+        }
     }
-    bound = bound.min(objective);
-    Ok(Outcome {
-        report: SolveReport {
-            status,
-            objective,
-            best_bound: bound,
-            gap: wait_removed_gap(objective, bound, nothing),
-            solve_ms: started.elapsed().as_millis() as u64,
-            source,
-            bound_source,
-            deadline_reached,
-            local_search_cut,
-            notes,
-        },
-        plan,
-        check: check_report,
-    })
 }
