@@ -43,3 +43,18 @@ pub fn replaces(instance: &Instance, incumbent: &Assignment, candidate: &Assignm
     }
     !policy_worse(instance, candidate, incumbent) && candidate.0 < incumbent.0
 }
+
+/// The counts per priority rank (of the ranks the policy protects) that the patients of
+/// `in_scope` have booked in `incumbent`: the floors a sub-model of that scope keeps, so
+/// that a plan it returns never ranks lower.
+pub fn scope_floors(instance: &Instance, incumbent: &Assignment, in_scope: &[bool]) -> [u32; 4] {
+    let ranks = protected_ranks(instance);
+    let mut floors = [0u32; 4];
+    for (p, _) in incumbent.scheduled() {
+        let r = instance.patient(p).priority.rank();
+        if in_scope[p.idx()] && r < ranks {
+            floors[r] += 1;
+        }
+    }
+    floors
+}

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
 use crate::theatre::models::formulation::{Scope, Stage};
-use crate::theatre::policy::{policy_worse, protected_ranks};
+use crate::theatre::policy::{policy_worse, scope_floors};
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::neighbourhoods::{KINDS, Kind, free_patients};
 use crate::theatre::stages::run::{RunStatus, run_options, run_stage};
@@ -69,14 +69,7 @@ pub fn lns_step(
 ) -> Step {
     let started = Instant::now();
     let (in_scope, complete) = free_patients(instance, incumbent, sessions);
-    let ranks = protected_ranks(instance);
-    let mut floors = [0u32; 4];
-    for (p, _) in incumbent.scheduled() {
-        let r = instance.patient(p).priority.rank();
-        if in_scope[p.idx()] && r < ranks {
-            floors[r] += 1;
-        }
-    }
+    let floors = scope_floors(instance, incumbent, &in_scope);
     let scope = Scope {
         in_scope: &in_scope,
         fixed: incumbent,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
 use crate::theatre::models::formulation::{Scope, Stage};
-use crate::theatre::policy::protected_ranks;
+use crate::theatre::policy::scope_floors;
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::run::{RunOptions, RunStatus, run_stage};
 
@@ -37,7 +37,6 @@ pub(crate) fn improve_by_submodels(
     if groups.len() <= 1 {
         return;
     }
-    let ranks = protected_ranks(instance);
     // Groups proven optimal since the last change anywhere need no new solve.
     let mut settled = vec![false; groups.len()];
     for _round in 0..4 {
@@ -53,13 +52,7 @@ pub(crate) fn improve_by_submodels(
             let left = settled[g..].iter().filter(|s| !**s).count().max(1) as u32;
             let limit = (until - now) / left;
             let in_scope = submodel_scope(instance, incumbent, k);
-            let mut floors = [0u32; 4];
-            for (p, _) in incumbent.scheduled() {
-                let r = instance.patient(p).priority.rank();
-                if in_scope[p.idx()] && r < ranks {
-                    floors[r] += 1;
-                }
-            }
+            let floors = scope_floors(instance, incumbent, &in_scope);
             let scope = Scope {
                 in_scope: &in_scope,
                 fixed: incumbent,
