@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use clinicplan_service::proto;
 
-use crate::scenario_report::{chromium, headless};
+use crate::support::browser::{chromium, dump_dom, screenshot};
 
 /// Every start tag `<TAG …>` of `dom` whose class is `class`.
 fn elements_of_class<'a>(dom: &'a str, tag: &str, class: &str) -> Vec<&'a str> {
@@ -47,12 +47,7 @@ fn plan_theatres_html_draws_every_case_and_session_in_headless_chromium() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let page = std::fs::canonicalize(&html).unwrap();
 
-    let dom = headless(
-        &browser,
-        &dir.join("profile-dom"),
-        &["--dump-dom".to_string()],
-        &page,
-    );
+    let dom = dump_dom(&browser, &dir, &page);
     assert!(!dom.contains("<script"), "the page has a script");
     let cases = elements_of_class(&dom, "g", "case");
     let sessions = elements_of_class(&dom, "rect", "session");
@@ -94,24 +89,6 @@ fn plan_theatres_html_draws_every_case_and_session_in_headless_chromium() {
     );
     assert!(dom.contains("id=\"six-four-two\""), "no 6-4-2 view");
 
-    let shot = dir.join("week.png");
-    headless(
-        &browser,
-        &dir.join("profile-shot"),
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1440,2000".to_string(),
-        ],
-        &page,
-    );
-    let png = std::fs::read(&shot).expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
-    assert_eq!((size(16), size(20)), (1440, 2000), "the screenshot's size");
-    assert!(
-        png.len() > 20_000,
-        "a {}-byte screenshot: the page looks empty",
-        png.len()
-    );
+    screenshot(&browser, &dir, &page, "week.png", (1440, 2000), 20_000);
     std::fs::remove_dir_all(&dir).unwrap();
 }

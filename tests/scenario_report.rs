@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use crate::support::browser::{chromium, dump_dom, screenshot};
 
 const WEEKS: usize = 6;
 const CHARTS: [&str; 5] = [
@@ -26,76 +27,6 @@ const VARIANTS: [&str; 4] = [
     "theatre-refurbishment",
     "demand-surge",
 ];
-
-/// The Chromium on PATH, or a failure that says how to install it.
-pub(super) fn chromium() -> String {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        let found = Command::new(name)
-            .arg("--version")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if found {
-            return name.to_string();
-        }
-    }
-    panic!(
-        "headless Chromium is needed to check the scenario report, and none was found on \
-         PATH (chromium, chromium-browser, google-chrome): run scripts/setup.sh, which \
-         installs the Debian package `chromium`, or scripts/test.sh, which runs it"
-    );
-}
-
-/// Runs headless Chromium on `page` with `args`, for at most two minutes; returns stdout.
-pub(super) fn headless(browser: &str, profile: &Path, args: &[String], page: &Path) -> String {
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let stdout = child.stdout.take().expect("piped");
-    let stderr = child.stderr.take().expect("piped");
-    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = pipe.read_to_string(&mut s);
-            s
-        })
-    };
-    let (out, err) = (read(Box::new(stdout)), read(Box::new(stderr)));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for chromium") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium {args:?} did not finish in two minutes");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    assert!(
-        status.success(),
-        "chromium {args:?} failed ({status}):\n{err}"
-    );
-    out
-}
 
 /// The value of attribute `name` in the start tag `tag`.
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -202,12 +133,7 @@ fn rendered_report(
     let report: PathBuf = out_dir.join("report.html");
     assert!(report.is_file(), "no {}", report.display());
     let page = std::fs::canonicalize(&report).unwrap();
-    let dom = headless(
-        browser,
-        &dir.join("profile-dom"),
-        &["--dump-dom".to_string()],
-        &page,
-    );
+    let dom = dump_dom(browser, dir, &page);
     (report, page, dom)
 }
 
@@ -249,25 +175,7 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
     );
     assert!(dom.contains("--weeks 6"), "no command to run it again");
 
-    let shot = dir.join("report.png");
-    headless(
-        &browser,
-        &dir.join("profile-shot"),
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2400".to_string(),
-        ],
-        &page,
-    );
-    let png = std::fs::read(&shot).expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
-    assert_eq!((size(16), size(20)), (1280, 2400), "the screenshot's size");
-    assert!(
-        png.len() > 50_000,
-        "a {}-byte screenshot: the page looks empty",
-        png.len()
-    );
+    screenshot(&browser, &dir, &page, "report.png", (1280, 2400), 50_000);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

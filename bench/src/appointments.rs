@@ -441,24 +441,7 @@ fn seed_row(
         samples.ratios.push(r);
     }
     let f = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.2}"));
-    let highs_lp = match (&highs, &highs_fail) {
-        (Some(h), _) => {
-            if h.objective.is_some() {
-                samples.highs_totals.push(h.total_ms / 1000.0);
-            }
-            let same = match (h.objective, cp.objective) {
-                (Some(x), Some(y)) if x == y => " (= clinicplan)".to_string(),
-                (Some(_), Some(_)) => " (≠ clinicplan)".to_string(),
-                _ => String::new(),
-            };
-            (
-                format!("{:.2}", h.total_ms / 1000.0),
-                format!("{}{same}", f(h.objective)),
-            )
-        }
-        (None, Some(why)) => ("–".into(), why.clone()),
-        (None, None) => ("–".into(), "–".into()),
-    };
+    let highs_lp = highs_cells(&highs, &highs_fail, cp.objective, samples);
     let pair_lp = match (&pair, &pair_fail) {
         (Some(p), _) => (f(p.objective), format!("{:.1}", p.total_ms / 1000.0)),
         (None, Some(why)) => (why.clone(), "–".into()),
@@ -490,6 +473,35 @@ fn seed_row(
         pair_lp.1,
         mib_or_dash(pair_peak),
     ))
+}
+
+/// The whole-model HiGHS LP's cells (seconds; objective, marked equal or not to
+/// clinicplan's), its time added to `samples`.
+fn highs_cells(
+    highs: &Option<AppointmentReport>,
+    failure: &Option<String>,
+    clinicplan: Option<f64>,
+    samples: &mut CaseSamples,
+) -> (String, String) {
+    match (highs, failure) {
+        (Some(h), _) => {
+            if h.objective.is_some() {
+                samples.highs_totals.push(h.total_ms / 1000.0);
+            }
+            let same = match (h.objective, clinicplan) {
+                (Some(x), Some(y)) if x == y => " (= clinicplan)",
+                (Some(_), Some(_)) => " (≠ clinicplan)",
+                _ => "",
+            };
+            let objective = h.objective.map_or("–".into(), |x| format!("{x:.2}"));
+            (
+                format!("{:.2}", h.total_ms / 1000.0),
+                format!("{objective}{same}"),
+            )
+        }
+        (None, Some(why)) => ("–".into(), why.clone()),
+        (None, None) => ("–".into(), "–".into()),
+    }
 }
 
 /// A peak in KiB as whole MiB, or "–" when there is none.

@@ -31,10 +31,10 @@ use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
-use clinicplan_solver::theatre::models::column_generation::{LpOptimum, solve_lp};
+use clinicplan_solver::theatre::models::column_generation::{LpOptimum, SharedDuals, solve_lp};
 use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::models::patterns::{
-    RelaxationRun, patterns_of, solve_by_specialty,
+    PatternRelaxation, RelaxationRun, patterns_of, solve_by_specialty,
 };
 use clinicplan_solver::theatre::stages::{RunOptions, max_count, run_stage};
 use clinicplan_solver::theatre::validate;
@@ -180,52 +180,19 @@ fn measure(
 
     let lp = solve_lp(&instance, &start, 0, Instant::now() + limit, 1, false)
         .context("the LP relaxation did not finish")?;
-    let FloorLp {
-        p1_plan,
-        p1_floor,
-        p1_proven,
-        lp: lp_floor,
-    } = floor_lp(&instance, &start, limit)?;
-    let patterns = solve_by_specialty(
+    let floor = floor_lp(&instance, &start, limit)?;
+    let patterns = pattern_bound(&instance, &start, 0, &lp.shared_duals, limit)
+        .context("the pattern relaxation failed")?;
+    let patterns_floor = pattern_bound(
         &instance,
-        &[&start],
-        0,
-        &lp.shared_duals,
-        &RelaxationRun {
-            deadline: Instant::now() + limit,
-            dive_until: None,
-            threads,
-            log: false,
-        },
-    )
-    .context("the pattern relaxation failed")?;
-    let patterns_floor = solve_by_specialty(
-        &instance,
-        &[&p1_plan],
-        p1_floor,
-        &lp_floor.shared_duals,
-        &RelaxationRun {
-            deadline: Instant::now() + limit,
-            dive_until: None,
-            threads,
-            log: false,
-        },
+        &floor.p1_plan,
+        floor.p1_floor,
+        &floor.lp.shared_duals,
+        limit,
     )
     .context("the pattern relaxation with the P1 floor failed")?;
-    let floor = FloorLp {
-        p1_plan,
-        p1_floor,
-        p1_proven,
-        lp: lp_floor,
-    };
     let mip = mip_limit.map(|time_limit| mip_with_floor(&instance, &floor, nothing, time_limit));
     let branched = branches.map(|settings| branch(&instance, &floor, nothing, settings, threads));
-    let FloorLp {
-        p1_floor,
-        p1_proven,
-        lp: lp_floor,
-        ..
-    } = floor;
     Ok(InstanceBounds {
         label,
         seed: config.seed,
@@ -236,9 +203,9 @@ fn measure(
             .iter()
             .filter(|p| p.priority == Priority::P1)
             .count() as u32,
-        p1_floor,
-        p1_proven,
-        lp_floor: nothing + lp_floor.objective,
+        p1_floor: floor.p1_floor,
+        p1_proven: floor.p1_proven,
+        lp_floor: nothing + floor.lp.objective,
         patterns: nothing + patterns.bound,
         patterns_converged: patterns.converged,
         patterns_floor: nothing + patterns_floor.bound,
@@ -247,6 +214,25 @@ fn measure(
         branched,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The pattern relaxation by specialty from `start`, with `p1_floor` P1 patients, within
+/// `limit` (both cores, no dive).
+fn pattern_bound(
+    instance: &Instance,
+    start: &Assignment,
+    p1_floor: u32,
+    duals: &SharedDuals,
+    limit: Duration,
+) -> Option<PatternRelaxation> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let run = RelaxationRun {
+        deadline: Instant::now() + limit,
+        dive_until: None,
+        threads,
+        log: false,
+    };
+    solve_by_specialty(instance, &[start], p1_floor, duals, &run)
 }
 
 /// The whole model as a MIP with the P1 floor for `time_limit` (HiGHS, 1 thread), from the
@@ -327,7 +313,7 @@ fn mark(converged: bool) -> &'static str {
     if converged { "" } else { " (cut short)" }
 }
 
-fn table(rows: &[InstanceBounds]) -> String {
+fn table(rows: &[InstanceBounds], horizon_days: u32) -> String {
     let mut md = String::from(
         "| instance | seed | nothing scheduled | LP bound | P1 floor (of P1 listed) | \
          LP + P1 floor | patterns, no floor | patterns + P1 floor | \
@@ -336,7 +322,7 @@ fn table(rows: &[InstanceBounds]) -> String {
          | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows {
-        let target = target(r.label).map(|t| t.gap);
+        let target = target(r.label, horizon_days).map(|t| t.gap);
         let verdict = |bound_gap: f64| match target {
             Some(t) if bound_gap > t => "**no**: the bound is above the target",
             Some(_) => "not excluded",
@@ -478,7 +464,7 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
         args.horizon_days,
         args.limit,
         machine::describe(),
-        table(&rows)
+        table(&rows, args.horizon_days)
     );
     publish(&md, args.markdown.as_deref())
 }

@@ -264,60 +264,24 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
         threads: 1,
         log: false,
     };
-    let t1 = Instant::now();
-    if args.mode == Mode::LpP1Floor {
-        let floor =
-            crate::bounds::floor_lp(&instance, &constructive_plan(&instance), options.time_limit)?;
-        let bound = finite(nothing + floor.lp.objective);
-        return Ok(ChildReport {
-            nothing,
-            status: "Optimal".into(),
-            objective: bound,
-            bound,
-            p1_scheduled: Some(floor.p1_floor),
-            p1_proven: Some(floor.p1_proven),
-            p1_total: p1_total(&instance),
-            setup_ms,
-            solve_ms: t1.elapsed().as_millis() as u64,
-            ..ChildReport::default()
-        });
-    }
-    if !integer {
-        // The LP relaxation of the whole model, by column generation: the same optimum
-        // as the whole LP (solver/tests/solve.rs checks it), minutes faster at 60 theatres.
-        let lp = clinicplan_solver::theatre::models::column_generation::solve_lp(
-            &instance,
-            &Assignment::empty(&instance),
-            0,
-            t1 + options.time_limit,
-            1,
-            false,
-        );
-        return Ok(ChildReport {
-            nothing,
-            status: if lp.is_some() {
-                "Optimal"
-            } else {
-                "NoSolution"
-            }
-            .into(),
-            objective: lp.as_ref().and_then(|lp| finite(nothing + lp.objective)),
-            bound: lp.as_ref().and_then(|lp| finite(nothing + lp.objective)),
-            p1_total: p1_total(&instance),
-            setup_ms,
-            solve_ms: t1.elapsed().as_millis() as u64,
-            ..ChildReport::default()
-        });
-    }
-    let result = whole_model_run(&instance, integer, &options);
-    let solve_ms = t1.elapsed().as_millis() as u64;
-    let mut report = ChildReport {
+    let base = ChildReport {
         nothing,
-        status: format!("{:?}", result.status),
         p1_total: p1_total(&instance),
         setup_ms,
-        solve_ms,
         ..ChildReport::default()
+    };
+    let t1 = Instant::now();
+    if args.mode == Mode::LpP1Floor {
+        return floor_lp_report(&instance, base, &options);
+    }
+    if !integer {
+        return Ok(whole_lp_report(&instance, base, &options));
+    }
+    let result = whole_model_run(&instance, integer, &options);
+    let mut report = ChildReport {
+        status: format!("{:?}", result.status),
+        solve_ms: t1.elapsed().as_millis() as u64,
+        ..base
     };
     report.bound = finite(nothing + result.dual_bound);
     if let Some(assignment) = result.assignment {
@@ -332,6 +296,56 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
         report.checked = Some(checks(&instance, assignment));
     }
     Ok(report)
+}
+
+/// The LP relaxation with the P1 floor: its optimum is both objective and bound.
+fn floor_lp_report(
+    instance: &Instance,
+    base: ChildReport,
+    options: &RunOptions,
+) -> anyhow::Result<ChildReport> {
+    let t1 = Instant::now();
+    let floor =
+        crate::bounds::floor_lp(instance, &constructive_plan(instance), options.time_limit)?;
+    let bound = finite(base.nothing + floor.lp.objective);
+    Ok(ChildReport {
+        status: "Optimal".into(),
+        objective: bound,
+        bound,
+        p1_scheduled: Some(floor.p1_floor),
+        p1_proven: Some(floor.p1_proven),
+        solve_ms: t1.elapsed().as_millis() as u64,
+        ..base
+    })
+}
+
+/// The LP relaxation of the whole model, by column generation: the same optimum as the
+/// whole LP (solver/tests/solve.rs checks it), minutes faster at 60 theatres.
+fn whole_lp_report(instance: &Instance, base: ChildReport, options: &RunOptions) -> ChildReport {
+    let t1 = Instant::now();
+    let lp = clinicplan_solver::theatre::models::column_generation::solve_lp(
+        instance,
+        &Assignment::empty(instance),
+        0,
+        t1 + options.time_limit,
+        1,
+        false,
+    );
+    let value = lp
+        .as_ref()
+        .and_then(|lp| finite(base.nothing + lp.objective));
+    ChildReport {
+        status: if lp.is_some() {
+            "Optimal"
+        } else {
+            "NoSolution"
+        }
+        .into(),
+        objective: value,
+        bound: value,
+        solve_ms: t1.elapsed().as_millis() as u64,
+        ..base
+    }
 }
 
 /// The one call into the solver's model API (kept in one place: it is still changing).

@@ -257,7 +257,7 @@ fn theatre_markdown(args: &TheatreArgs, run: &RunHeader, measures: &[InstanceMea
         md += &tables::scaling(measures);
     } else {
         md += &format!("Medians over seeds {:?}:\n\n", args.seeds);
-        md += &tables::summary(measures, target);
+        md += &tables::summary(measures, |label| target(label, args.horizon_days));
         md += &families::section(measures);
         md += "\nInstances (the greedy plan is the clinicplan path's first plan):\n\n";
         md += &tables::instances(measures);

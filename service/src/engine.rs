@@ -355,13 +355,7 @@ impl WorkerRunner<'_> {
         deadline: Instant,
         on_event: &mut dyn FnMut(MipEvent),
     ) -> RunnerEnd {
-        let job = Job {
-            kind: JobKind::Stages,
-            request: self.request.clone(),
-            start: start.clone(),
-            budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
-            request_id: self.config.request_id.clone(),
-        };
+        let job = self.stages_job(start, deadline);
         // Ending before this (a tenth of its budget early, or 100 ms) means the stages
         // worker stopped of its own accord, not at its budget.
         let budget = Duration::from_millis(job.budget_ms);
@@ -413,21 +407,9 @@ impl WorkerRunner<'_> {
                 Ok(Message::Ended(JobKind::LpBound)) => lp_running = false,
                 Ok(Message::Ended(JobKind::Stages)) => {
                     stages_running = false;
-                    match stages_worker.child.0.wait() {
-                        // Ended before its budget: the search found nothing more to
-                        // look for (the plan is optimal for its floors), so the other
-                        // worker's search is stopped too.
-                        Ok(status) if status.success() && Instant::now() < stages_early => {
-                            while let Ok(Message::Event(_, event)) = self.events.try_recv() {
-                                on_event(event);
-                            }
-                            return RunnerEnd::Finished;
-                        }
-                        Ok(status) if status.success() => {}
-                        Ok(status) => {
-                            return RunnerEnd::Failed(format!("the worker exited with {status}"));
-                        }
-                        Err(e) => return RunnerEnd::Failed(e.to_string()),
+                    if let Some(end) = self.stages_ended(&mut stages_worker, stages_early, on_event)
+                    {
+                        return end;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -435,5 +417,42 @@ impl WorkerRunner<'_> {
             }
         }
         RunnerEnd::Finished
+    }
+
+    /// The stages worker's job.
+    fn stages_job(&self, start: &Assignment, deadline: Instant) -> Job {
+        Job {
+            kind: JobKind::Stages,
+            request: self.request.clone(),
+            start: start.clone(),
+            budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
+            request_id: self.config.request_id.clone(),
+        }
+    }
+
+    /// The stages worker ended: how the run ends, or `None` to keep relaying the
+    /// LP-bound worker's events.
+    fn stages_ended(
+        &self,
+        stages_worker: &mut Worker,
+        stages_early: Instant,
+        on_event: &mut dyn FnMut(MipEvent),
+    ) -> Option<RunnerEnd> {
+        match stages_worker.child.0.wait() {
+            // Ended before its budget: the search found nothing more to
+            // look for (the plan is optimal for its floors), so the other
+            // worker's search is stopped too.
+            Ok(status) if status.success() && Instant::now() < stages_early => {
+                while let Ok(Message::Event(_, event)) = self.events.try_recv() {
+                    on_event(event);
+                }
+                Some(RunnerEnd::Finished)
+            }
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(RunnerEnd::Failed(format!(
+                "the worker exited with {status}"
+            ))),
+            Err(e) => Some(RunnerEnd::Failed(e.to_string())),
+        }
     }
 }

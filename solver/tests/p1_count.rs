@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
+
 use clinicplan_solver::theatre::input::PriorityInput;
 use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
@@ -57,13 +57,7 @@ fn assert_checked(instance: &Instance, plan: &Assignment, what: &str) {
 /// The generator's week with every `p1_every`-th patient made P1 and, with `beds`, at
 /// most that many free ward beds a day.
 fn week(theatres: u32, patients: u32, seed: u64, p1_every: usize, beds: Option<u32>) -> Instance {
-    let mut request = theatre_request(&GeneratorConfig {
-        theatres,
-        patients,
-        horizon_days: 5,
-        seed,
-        shape: WeekShape::baseline(),
-    });
+    let mut request = support::generated_request(theatres, patients, seed);
     for patient in request.patients.iter_mut().step_by(p1_every) {
         patient.priority = PriorityInput::P1;
     }

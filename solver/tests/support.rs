@@ -4,21 +4,26 @@
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
-use clinicplan_solver::theatre::input::BookingInput;
+use clinicplan_solver::theatre::input::{BookingInput, TheatreRequest};
 use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, max_count};
 use clinicplan_solver::theatre::{Instance, validate};
 use std::time::Duration;
 
-/// The generator's week; with `pins`, every third booking of its constructive plan pinned
-/// (a set of pins that is feasible by construction).
-pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
-    let mut request = theatre_request(&GeneratorConfig {
+/// The generator's five-day week of the baseline shape, as a request.
+pub fn generated_request(theatres: u32, patients: u32, seed: u64) -> TheatreRequest {
+    theatre_request(&GeneratorConfig {
         theatres,
         patients,
         horizon_days: 5,
         seed,
         shape: WeekShape::baseline(),
-    });
+    })
+}
+
+/// The generator's week; with `pins`, every third booking of its constructive plan pinned
+/// (a set of pins that is feasible by construction).
+pub fn generated(theatres: u32, patients: u32, seed: u64, pins: bool) -> Instance {
+    let mut request = generated_request(theatres, patients, seed);
     let first = validate(&request).expect("generated requests are valid");
     if !pins {
         return first;

@@ -8,7 +8,7 @@ use super::processes::real_worker;
 use super::requests::{assert_checked, health, network};
 use super::server::{TestServer, bounded};
 use crate::support::generated_for_days;
-use crate::support::violations::violated_fields;
+use crate::support::violations::{assert_invalid_fields, violated_fields};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_over_the_size_limit_is_refused_and_the_server_keeps_serving() {
@@ -69,19 +69,13 @@ async fn entity_and_time_limits_answer_invalid_argument_naming_the_field() {
     let status = bounded("PlanTheatreLists", client.plan_theatre_lists(crowded))
         .await
         .expect_err("too many entities");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert_eq!(violated_fields(&status), ["patients"], "{status:?}");
+    assert_invalid_fields(&status, &["patients"]);
 
     let slow = generated_for_days(1, 10, 1, 82, 5_001);
     let status = bounded("PlanTheatreLists", client.plan_theatre_lists(slow))
         .await
         .expect_err("too long a time limit");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert_eq!(
-        violated_fields(&status),
-        ["options.time_limit_ms"],
-        "{status:?}"
-    );
+    assert_invalid_fields(&status, &["options.time_limit_ms"]);
 
     let mut balancer = server.balancer().await;
     let crowded = network(80, 1_000);
@@ -102,20 +96,14 @@ async fn entity_and_time_limits_answer_invalid_argument_naming_the_field() {
     )
     .await
     .expect_err("too many entities");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert_eq!(violated_fields(&status), [largest], "{status:?}");
+    assert_invalid_fields(&status, &[largest]);
 
     let mut slow = network(5, 5_001);
     slow.slots.truncate(20);
     let status = bounded("BalanceAppointments", balancer.balance_appointments(slow))
         .await
         .expect_err("too long a time limit");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert_eq!(
-        violated_fields(&status),
-        ["options.time_limit_ms"],
-        "{status:?}"
-    );
+    assert_invalid_fields(&status, &["options.time_limit_ms"]);
 
     // Within the limits: served.
     let fine = generated_for_days(1, 10, 1, 83, 1_000);

@@ -16,10 +16,9 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
-use super::processes::{ChildGuard, sigterm, stuck_worker};
+use super::processes::{ChildGuard, exit_within_a_minute, sigterm, stuck_worker};
 use super::requests::{busy, network, plan};
 use super::server::{TestServer, bounded};
-use super::{POLL_EVERY, POLL_TRIES};
 use crate::support::generated_for_days;
 
 /// Values planted in the bad requests: none may reach the log at the default level.
@@ -182,15 +181,7 @@ fn serve_logging_to(log: &Path, args: &[&str], env: &[(&str, &str)]) -> (ChildGu
 /// SIGTERM, then the exit (within 60 s), then the whole log.
 async fn stop_and_read(mut child: ChildGuard, log: &Path) -> String {
     assert!(sigterm(&child).success(), "kill -TERM failed");
-    let mut status = None;
-    for _ in 0..POLL_TRIES * 3 {
-        status = child.0.try_wait().expect("wait for clinicplan serve");
-        if status.is_some() {
-            break;
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
-    let status = status.expect("clinicplan serve exits within 60 s of SIGTERM");
+    let status = exit_within_a_minute(&mut child).await;
     assert_eq!(status.code(), Some(0), "exit status: {status}");
     std::fs::read_to_string(log).expect("read the log")
 }

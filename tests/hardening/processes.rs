@@ -55,6 +55,17 @@ pub(super) fn serve_on_loopback() -> ChildGuard {
     )
 }
 
+/// The child's exit status once it has exited, polled for up to 60 s.
+pub(super) async fn exit_within_a_minute(child: &mut ChildGuard) -> std::process::ExitStatus {
+    for _ in 0..super::POLL_TRIES * 3 {
+        if let Some(status) = child.0.try_wait().expect("wait for clinicplan serve") {
+            return status;
+        }
+        tokio::time::sleep(super::POLL_EVERY).await;
+    }
+    panic!("clinicplan serve did not exit within 60 s of SIGTERM");
+}
+
 /// Sends SIGTERM to the child through `kill`, as an orchestrator would.
 pub(super) fn sigterm(child: &ChildGuard) -> std::process::ExitStatus {
     std::process::Command::new("kill")

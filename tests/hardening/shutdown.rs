@@ -10,7 +10,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
-use super::processes::{serve_on_loopback, sigterm, stuck_worker};
+use super::processes::{exit_within_a_minute, serve_on_loopback, sigterm, stuck_worker};
 use super::requests::{assert_checked, busy, health, plan};
 use super::server::{TestServer, bounded};
 use super::{ANSWER_WAIT, BALANCER, POLL_EVERY, POLL_TRIES, SCHEDULER};
@@ -154,15 +154,7 @@ async fn sigterm_lets_the_running_solve_finish_and_exits_0() {
         .unwrap()
         .expect("the solve running at SIGTERM completes");
     assert_checked(&request, &response);
-    let mut status = None;
-    for _ in 0..POLL_TRIES * 3 {
-        status = child.0.try_wait().expect("wait for clinicplan serve");
-        if status.is_some() {
-            break;
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
-    let status = status.expect("clinicplan serve exits within 60 s of SIGTERM");
+    let status = exit_within_a_minute(&mut child).await;
     assert_eq!(
         status.code(),
         Some(0),

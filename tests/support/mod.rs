@@ -2,6 +2,7 @@
 //! checker, the brute-force optimum, request builders and generators.
 
 pub mod appointments;
+pub mod browser;
 pub mod brute;
 pub mod build;
 pub mod checker;

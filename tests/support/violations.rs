@@ -69,3 +69,9 @@ pub fn violated_fields(status: &Status) -> Vec<String> {
         .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
         .unwrap_or_default()
 }
+
+/// Asserts that `status` is INVALID_ARGUMENT whose BadRequest names exactly `fields`.
+pub fn assert_invalid_fields(status: &Status, fields: &[&str]) {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(violated_fields(status), fields, "{status:?}");
+}

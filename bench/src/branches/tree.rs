@@ -23,6 +23,37 @@ struct Node {
     pool: Arc<Vec<Pattern>>,
 }
 
+impl Node {
+    /// The part with nothing fixed, started from `initial`.
+    fn root(initial: &[Pattern]) -> Node {
+        Node {
+            bound: f64::NEG_INFINITY,
+            id: 0,
+            pins: Vec::new(),
+            forbidden: Vec::new(),
+            forced: Vec::new(),
+            pool: Arc::new(initial.to_vec()),
+        }
+    }
+
+    /// A child of a node solved to `bound`, whose patterns were `pool`.
+    fn child(
+        (pins, forbidden, forced): ChildNode,
+        bound: f64,
+        id: usize,
+        pool: &Arc<Vec<Pattern>>,
+    ) -> Node {
+        Node {
+            bound,
+            id,
+            pins,
+            forbidden,
+            forced,
+            pool: pool.clone(),
+        }
+    }
+}
+
 /// A child's pins, forbidden pairs and patients forced in by branching.
 type ChildNode = (
     Vec<(PatientIdx, SessionIdx)>,
@@ -65,14 +96,7 @@ impl Tree<'_> {
         initial: &[Pattern],
         deadline: Instant,
     ) -> Option<(f64, bool, usize)> {
-        let mut open = vec![Node {
-            bound: f64::NEG_INFINITY,
-            id: 0,
-            pins: Vec::new(),
-            forbidden: Vec::new(),
-            forced: Vec::new(),
-            pool: Arc::new(initial.to_vec()),
-        }];
+        let mut open = vec![Node::root(initial)];
         let mut created = 1;
         // The least bound of the nodes solved to an integer plan or not solved to the end.
         let mut settled = f64::INFINITY;
@@ -130,15 +154,8 @@ impl Tree<'_> {
                 continue;
             };
             let pool = Arc::new(relaxation.pool);
-            for (pins, forbidden, forced) in children(&week, &node, &branching) {
-                open.push(Node {
-                    bound,
-                    id: created,
-                    pins,
-                    forbidden,
-                    forced,
-                    pool: pool.clone(),
-                });
+            for child in children(&week, &node, &branching) {
+                open.push(Node::child(child, bound, created, &pool));
                 created += 1;
             }
         }

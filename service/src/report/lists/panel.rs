@@ -323,34 +323,7 @@ fn case_svg(h: &mut String, s: &DrawnSession<'_>, c: &DrawnCase<'_>, y: f64, clo
     let p = priority_text(case.priority);
     let (x0, x1) = (clock.x(c.start) + 0.5, clock.x(c.end) - 0.5);
     let w = (x1 - x0).max(1.0);
-    let id = escape(&case.patient_id);
-    let (change_attr, change_text, dash) = match &c.change {
-        Change::Same => ("", String::new(), None),
-        Change::Moved(from) => (
-            " data-change=\"moved\"",
-            format!(", moved from {from}"),
-            Some("5 3"),
-        ),
-        Change::New => (" data-change=\"new\"", ", new".to_string(), Some("1.5 2")),
-    };
-    let _ = write!(
-        h,
-        "<g class=\"case\" data-patient-id=\"{id}\" data-session-id=\"{sid}\" \
-         data-priority=\"{p}\"{locked}{change_attr}><title>{id} {p}: {proc}, {from}–{to} \
-         ({min} min){lock_text}{change}</title>",
-        sid = escape(&s.plan.session_id),
-        locked = if case.pinned {
-            " data-locked=\"true\""
-        } else {
-            ""
-        },
-        proc = escape(&case.procedure),
-        from = hhmm(c.start),
-        to = hhmm(c.end),
-        min = c.end.saturating_sub(c.start),
-        lock_text = if case.pinned { ", locked" } else { "" },
-        change = escape(&change_text),
-    );
+    let dash = open_case_group(h, s, c, p);
     let (stroke, stroke_w) = if case.pinned {
         ("#000", 2.5)
     } else {
@@ -398,4 +371,44 @@ fn case_svg(h: &mut String, s: &DrawnSession<'_>, c: &DrawnCase<'_>, y: f64, clo
         );
     }
     h.push_str("</g>");
+}
+
+/// Opens a case's `<g>` with its data attributes and tooltip; returns the dash pattern
+/// of its change mark, if it changed.
+fn open_case_group(
+    h: &mut String,
+    s: &DrawnSession<'_>,
+    c: &DrawnCase<'_>,
+    p: &str,
+) -> Option<&'static str> {
+    let case = c.case;
+    let id = escape(&case.patient_id);
+    let (change_attr, change_text, dash) = match &c.change {
+        Change::Same => ("", String::new(), None),
+        Change::Moved(from) => (
+            " data-change=\"moved\"",
+            format!(", moved from {from}"),
+            Some("5 3"),
+        ),
+        Change::New => (" data-change=\"new\"", ", new".to_string(), Some("1.5 2")),
+    };
+    let _ = write!(
+        h,
+        "<g class=\"case\" data-patient-id=\"{id}\" data-session-id=\"{sid}\" \
+         data-priority=\"{p}\"{locked}{change_attr}><title>{id} {p}: {proc}, {from}–{to} \
+         ({min} min){lock_text}{change}</title>",
+        sid = escape(&s.plan.session_id),
+        locked = if case.pinned {
+            " data-locked=\"true\""
+        } else {
+            ""
+        },
+        proc = escape(&case.procedure),
+        from = hhmm(c.start),
+        to = hhmm(c.end),
+        min = c.end.saturating_sub(c.start),
+        lock_text = if case.pinned { ", locked" } else { "" },
+        change = escape(&change_text),
+    );
+    dash
 }

@@ -147,14 +147,7 @@ pub fn max_p1_by_specialty(
     let started = Instant::now();
     // At most half the time: the whole model, should it be needed, keeps the rest.
     let deadline = started + options.time_limit / 2;
-    let mut specialties: Vec<usize> = instance
-        .patients
-        .iter()
-        .filter(|p| p.priority == Priority::P1)
-        .map(|p| p.specialty.idx())
-        .collect();
-    specialties.sort_unstable();
-    specialties.dedup();
+    let specialties = p1_specialties(instance);
     if specialties.len() <= 1 {
         return None;
     }
@@ -199,24 +192,7 @@ pub fn max_p1_by_specialty(
         bound += count;
         plans.push((in_scope, plan?));
     }
-    // All together: the pins, then each specialty's bookings, every one checked.
-    let mut booking = Booking::with_pins(instance);
-    for (in_scope, plan) in &plans {
-        for (p, s) in plan.scheduled() {
-            if in_scope[p.idx()] {
-                booking.book(p, s);
-            }
-        }
-    }
-    // Where the beds (or a surgeon's day across specialties) turn a booking away, the
-    // incumbent's session, then any with room.
-    for (p, s) in incumbent.scheduled() {
-        if instance.patient(p).priority == Priority::P1 {
-            booking.book(p, s);
-        }
-    }
-    booking.seat_waiting_p1();
-    let plan = booking.assignment;
+    let plan = combine_parts(instance, incumbent, &plans);
     let count = plan.counts_by_priority(instance)[0];
     tracing::debug!(
         specialties = specialties.len(),
@@ -237,4 +213,43 @@ pub fn max_p1_by_specialty(
             plan,
         )
     })
+}
+
+/// The specialties with P1 patients, in index order.
+fn p1_specialties(instance: &Instance) -> Vec<usize> {
+    let mut specialties: Vec<usize> = instance
+        .patients
+        .iter()
+        .filter(|p| p.priority == Priority::P1)
+        .map(|p| p.specialty.idx())
+        .collect();
+    specialties.sort_unstable();
+    specialties.dedup();
+    specialties
+}
+
+/// One plan of the parts' P1 bookings (each part's `in_scope` patients from its plan).
+fn combine_parts(
+    instance: &Instance,
+    incumbent: &Assignment,
+    plans: &[(Vec<bool>, Assignment)],
+) -> Assignment {
+    // All together: the pins, then each specialty's bookings, every one checked.
+    let mut booking = Booking::with_pins(instance);
+    for (in_scope, plan) in plans {
+        for (p, s) in plan.scheduled() {
+            if in_scope[p.idx()] {
+                booking.book(p, s);
+            }
+        }
+    }
+    // Where the beds (or a surgeon's day across specialties) turn a booking away, the
+    // incumbent's session, then any with room.
+    for (p, s) in incumbent.scheduled() {
+        if instance.patient(p).priority == Priority::P1 {
+            booking.book(p, s);
+        }
+    }
+    booking.seat_waiting_p1();
+    booking.assignment
 }

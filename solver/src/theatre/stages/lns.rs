@@ -14,11 +14,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
-use crate::theatre::models::formulation::{Scope, Stage};
-use crate::theatre::policy::{policy_worse, scope_floors};
+use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::neighbourhoods::{KINDS, Kind, free_patients};
-use crate::theatre::stages::run::{RunStatus, run_options, run_stage};
+use crate::theatre::stages::run::{RunStatus, run_options};
+use crate::theatre::stages::sub_models::reoptimise_scope;
 
 /// Better plans found elsewhere (the other worker), handed to a running search: the
 /// latest one offered waits here until the search takes it.
@@ -69,31 +69,15 @@ pub fn lns_step(
 ) -> Step {
     let started = Instant::now();
     let (in_scope, complete) = free_patients(instance, incumbent, sessions);
-    let floors = scope_floors(instance, incumbent, &in_scope);
-    let scope = Scope {
-        in_scope: &in_scope,
-        fixed: incumbent,
-        prefer: None,
-    };
-    let result = run_stage(
+    let (merged, result) = reoptimise_scope(
         instance,
-        Stage::WeightedWait,
-        floors,
-        true,
-        Some(incumbent),
+        incumbent,
+        &in_scope,
         &run_options(instance, limit),
-        Some(&scope),
     );
-    let plan = result.assignment.and_then(|sub| {
-        let mut merged = incumbent.clone();
-        for p in instance.patient_indices() {
-            if in_scope[p.idx()] {
-                merged.set(p, sub.get(p));
-            }
-        }
-        let better = merged.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-6
-            && !policy_worse(instance, &merged, incumbent);
-        better.then_some(merged)
+    let plan = merged.filter(|merged| {
+        merged.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-6
+            && !policy_worse(instance, merged, incumbent)
     });
     Step {
         plan,

@@ -8,7 +8,7 @@ use highs::HighsModelStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::theatre::assignment::Assignment;
-use crate::theatre::domain::Instance;
+use crate::theatre::domain::{Instance, PatientIdx, SessionIdx};
 use crate::theatre::models::formulation::{Scope, Stage, build};
 
 /// How a HiGHS run ended.
@@ -80,36 +80,57 @@ pub fn run_stage(
         Ok(m) => m,
         Err(_) => return no_solution(started),
     };
-    let seconds = options.time_limit.as_secs_f64().max(0.001);
-    let set = |model: &mut highs::Model| -> Result<(), highs::TrySetOptionError> {
-        model.try_set_option("time_limit", seconds)?;
-        model.try_set_option("threads", options.threads.max(1) as i32)?;
-        model.try_set_option("random_seed", 0)?;
-        model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
-        if let Some(gap) = options.mip_abs_gap {
-            model.try_set_option("mip_abs_gap", gap)?;
-        }
-        model.try_set_option("output_flag", options.log)?;
-        model.try_set_option("log_to_console", options.log)?;
-        Ok(())
-    };
-    if set(&mut model).is_err() {
+    if set_options(&mut model, options).is_err() {
         return no_solution(started);
     }
     if let (Some(start), true) = (start, integer) {
-        let mut cols = vec![0.0; n_columns];
-        for (k, &(p, s)) in formulation.columns.iter().enumerate() {
-            if start.get(p) == Some(s) {
-                cols[k] = 1.0;
-            }
-        }
-        // A start HiGHS rejects only costs it the head start.
-        let _ = model.try_set_solution(Some(&cols), None, None, None);
+        set_start(&mut model, &formulation.columns, start);
     }
     let solved = match model.try_solve() {
         Ok(s) => s,
         Err(_) => return no_solution(started),
     };
+    read_outcome(instance, &formulation.columns, &solved, integer, started)
+}
+
+/// Sets the run's options on the HiGHS model.
+fn set_options(
+    model: &mut highs::Model,
+    options: &RunOptions,
+) -> Result<(), highs::TrySetOptionError> {
+    let seconds = options.time_limit.as_secs_f64().max(0.001);
+    model.try_set_option("time_limit", seconds)?;
+    model.try_set_option("threads", options.threads.max(1) as i32)?;
+    model.try_set_option("random_seed", 0)?;
+    model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
+    if let Some(gap) = options.mip_abs_gap {
+        model.try_set_option("mip_abs_gap", gap)?;
+    }
+    model.try_set_option("output_flag", options.log)?;
+    model.try_set_option("log_to_console", options.log)?;
+    Ok(())
+}
+
+/// Gives HiGHS `start` as a MIP start over the model's columns.
+fn set_start(model: &mut highs::Model, columns: &[(PatientIdx, SessionIdx)], start: &Assignment) {
+    let mut cols = vec![0.0; columns.len()];
+    for (k, &(p, s)) in columns.iter().enumerate() {
+        if start.get(p) == Some(s) {
+            cols[k] = 1.0;
+        }
+    }
+    // A start HiGHS rejects only costs it the head start.
+    let _ = model.try_set_solution(Some(&cols), None, None, None);
+}
+
+/// Reads a finished run back: status, bound, and (MIP) the assignment.
+fn read_outcome(
+    instance: &Instance,
+    columns: &[(PatientIdx, SessionIdx)],
+    solved: &highs::SolvedModel,
+    integer: bool,
+    started: Instant,
+) -> RunResult {
     let status = solved.status();
     let has_solution = matches!(
         solved.primal_solution_status(),
@@ -142,7 +163,7 @@ pub fn run_stage(
     }
     let values = solved.get_solution();
     let mut assignment = Assignment::empty(instance);
-    for (k, &(p, s)) in formulation.columns.iter().enumerate() {
+    for (k, &(p, s)) in columns.iter().enumerate() {
         if values.columns()[k] > 0.5 {
             assignment.set(p, Some(s));
         }

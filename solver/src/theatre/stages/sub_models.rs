@@ -8,7 +8,7 @@ use crate::theatre::domain::Instance;
 use crate::theatre::models::formulation::{Scope, Stage};
 use crate::theatre::policy::scope_floors;
 use crate::theatre::stages::events::{MipEvent, StageName};
-use crate::theatre::stages::run::{RunOptions, RunStatus, run_stage};
+use crate::theatre::stages::run::{RunOptions, RunResult, RunStatus, run_stage};
 
 /// Re-optimises one specialty at a time (docs/model.md, "Sub-models"): every other
 /// patient keeps their booking, and the specialty's protected counts may not fall, so
@@ -22,18 +22,7 @@ pub(crate) fn improve_by_submodels(
     counts_proven: bool,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let mut groups: Vec<usize> = (0..instance.specialties.len())
-        .filter(|&k| {
-            instance.patient_indices().any(|p| {
-                instance.patient(p).specialty.idx() == k && !instance.eligible[p.idx()].is_empty()
-            })
-        })
-        .collect();
-    groups.sort_by(|&a, &b| {
-        instance.specialties[a]
-            .code
-            .cmp(&instance.specialties[b].code)
-    });
+    let groups = submodel_groups(instance);
     if groups.len() <= 1 {
         return;
     }
@@ -52,30 +41,10 @@ pub(crate) fn improve_by_submodels(
             let left = settled[g..].iter().filter(|s| !**s).count().max(1) as u32;
             let limit = (until - now) / left;
             let in_scope = submodel_scope(instance, incumbent, k);
-            let floors = scope_floors(instance, incumbent, &in_scope);
-            let scope = Scope {
-                in_scope: &in_scope,
-                fixed: incumbent,
-                prefer: None,
-            };
-            let result = run_stage(
-                instance,
-                Stage::WeightedWait,
-                floors,
-                true,
-                Some(incumbent),
-                &opts(limit),
-                Some(&scope),
-            );
-            let Some(sub) = result.assignment else {
+            let (merged, result) = reoptimise_scope(instance, incumbent, &in_scope, &opts(limit));
+            let Some(merged) = merged else {
                 continue;
             };
-            let mut merged = incumbent.clone();
-            for p in instance.patient_indices() {
-                if in_scope[p.idx()] {
-                    merged.set(p, sub.get(p));
-                }
-            }
             let better = merged.weighted_wait(instance) < incumbent.weighted_wait(instance) - 1e-6;
             if better {
                 *incumbent = merged.clone();
@@ -96,6 +65,60 @@ pub(crate) fn improve_by_submodels(
             return;
         }
     }
+}
+
+/// The specialties with a patient some session can take, by specialty code.
+fn submodel_groups(instance: &Instance) -> Vec<usize> {
+    let mut groups: Vec<usize> = (0..instance.specialties.len())
+        .filter(|&k| {
+            instance.patient_indices().any(|p| {
+                instance.patient(p).specialty.idx() == k && !instance.eligible[p.idx()].is_empty()
+            })
+        })
+        .collect();
+    groups.sort_by(|&a, &b| {
+        instance.specialties[a]
+            .code
+            .cmp(&instance.specialties[b].code)
+    });
+    groups
+}
+
+/// Re-optimises the patients of `in_scope`, warm-started from the incumbent, with every
+/// other booking fixed and the scope's protected counts held (so the result never ranks
+/// lower on them): the incumbent with the scope as the sub-model booked it, when the run
+/// found a plan, and the run's result.
+pub(crate) fn reoptimise_scope(
+    instance: &Instance,
+    incumbent: &Assignment,
+    in_scope: &[bool],
+    opts: &RunOptions,
+) -> (Option<Assignment>, RunResult) {
+    let floors = scope_floors(instance, incumbent, in_scope);
+    let scope = Scope {
+        in_scope,
+        fixed: incumbent,
+        prefer: None,
+    };
+    let mut result = run_stage(
+        instance,
+        Stage::WeightedWait,
+        floors,
+        true,
+        Some(incumbent),
+        opts,
+        Some(&scope),
+    );
+    let merged = result.assignment.take().map(|sub| {
+        let mut merged = incumbent.clone();
+        for p in instance.patient_indices() {
+            if in_scope[p.idx()] {
+                merged.set(p, sub.get(p));
+            }
+        }
+        merged
+    });
+    (merged, result)
 }
 
 /// The patients of specialty k that a sub-model re-optimises: every one booked now, and
