@@ -31,13 +31,13 @@ fn run(names: &[&str]) -> (Vec<clinicplan_solver::simulate::gp::GpVariantRun>, W
     let runs = run_gp(
         &scenario,
         &names,
-        WEEKS,
+        (WEEKS, 1),
         &AtomicBool::new(false),
         &InProcess,
-        &|idx, w, l| {
+        &|id, w, l| {
             seen.lock()
                 .unwrap()
-                .entry(idx)
+                .entry(id.variant)
                 .or_default()
                 .push((w.clone(), l.clone()))
         },

@@ -121,7 +121,7 @@ fn a_short_run_streams_every_week_then_the_summary_with_the_in_process_figures()
     let run = run_scenario(
         &scenario,
         &names,
-        3,
+        (3, 1),
         &AtomicBool::new(false),
         &InProcess,
         &|_| {},
@@ -295,7 +295,7 @@ fn a_short_gp_network_run_streams_every_week_then_the_summary_with_the_in_proces
     let runs = run_gp(
         &scenario,
         &names,
-        WEEKS,
+        (WEEKS, 1),
         &AtomicBool::new(false),
         &InProcess,
         &|_, _, _| {},
