@@ -366,7 +366,11 @@ mod tests {
         let svg = line_chart(&s, "week", &COUNT, 300).unwrap();
         assert_eq!(svg.matches("<polygon").count(), 1, "{svg}");
         let polygon = svg.find("<polygon").unwrap();
-        let line = svg.find("<polyline").unwrap();
+        let drawn = format!(
+            "<polyline fill=\"none\" opacity=\"1\" stroke=\"{}\"",
+            css_colour(0).to_uppercase()
+        );
+        let line = svg.find(&drawn).unwrap();
         assert!(polygon < line, "the band is drawn first");
     }
 }

@@ -8,8 +8,10 @@ use crate::appointments::domain::{Network, RequestIdx, RoleIdx, SiteIdx, SlotIdx
 /// Each practice books its own patients into its own slots, in arrival order: requests
 /// by request date (then their place on the list: carried over before new), each into
 /// the earliest free slot (date, start, request order) of its home practice that it may
-/// take (role, mode, date), or left waiting when there is none. No request is booked at
-/// another practice and no booking is revisited. Returned in request order.
+/// take (role, mode, date), with its named clinician when that clinician has one within
+/// the urgency's target (same day, 2 days, 14 days), as a receptionist offers; or left
+/// waiting when there is none. No request is booked at another practice and no booking
+/// is revisited. Returned in request order.
 pub fn practice_only_bookings(network: &Network) -> Vec<(RequestIdx, SlotIdx)> {
     let mut slots: BTreeMap<(SiteIdx, RoleIdx), Vec<SlotIdx>> = BTreeMap::new();
     for i in 0..network.slots.len() {
@@ -34,10 +36,14 @@ pub fn practice_only_bookings(network: &Network) -> Vec<(RequestIdx, SlotIdx)> {
         let Some(own) = slots.get(&(request.home, request.role)) else {
             continue;
         };
-        if let Some(&s) = own
-            .iter()
-            .find(|&&s| !taken[s.idx()] && check_pair(network, r, s).is_ok())
-        {
+        let free = |s: &&SlotIdx| !taken[s.idx()] && check_pair(network, r, **s).is_ok();
+        let target = request.day + i64::from(request.urgency.target_days());
+        let named = request.preferred.and_then(|c| {
+            own.iter()
+                .filter(|s| network.slot(**s).clinician == c && network.slot(**s).day <= target)
+                .find(free)
+        });
+        if let Some(&s) = named.or_else(|| own.iter().find(free)) {
             taken[s.idx()] = true;
             bookings.push((r, s));
         }

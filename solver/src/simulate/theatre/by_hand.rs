@@ -12,8 +12,11 @@ use crate::theatre::plan::build_plan;
 /// (date, start time, then request order) of its specialty, and of its named surgeon if
 /// any, where it still fits (equipment, the session's minutes with turnarounds, the
 /// surgeon's day, ward beds) and never moved afterwards. Pins, if any, stay where they
-/// are. Unlike the solver's constructive plan, nothing is re-packed, and sessions are
-/// filled in date order rather than request order.
+/// are. This is the rule of the solver's first start plan
+/// ([`crate::theatre::constructive::constructive_plan`]), written out here so that the
+/// by-hand planner stays what a waiting-list office does whatever the solver's start
+/// plans become; what it lacks is everything the solver does next (the re-packing, the
+/// LP and the MIP).
 pub fn by_hand_plan(instance: &Instance) -> Assignment {
     let mut order: Vec<PatientIdx> = instance.patient_indices().collect();
     order.sort_by(|&a, &b| {
