@@ -209,6 +209,8 @@ fn the_cli_validates_and_runs_a_gp_network_scenario() {
         "baseline",
         "--weeks",
         "2",
+        "--replications",
+        "1",
         "--out",
         out_dir.to_str().unwrap(),
     ]);

@@ -256,7 +256,15 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     assert_eq!(ok.kind, "gp-network");
     assert_eq!((ok.practices, ok.clinicians), (8, 45));
     assert_eq!(ok.starting_list_size, 0);
-    assert_eq!(ok.variants, ["baseline", "pharmacists", "winter-pressure"]);
+    assert_eq!(
+        ok.variants,
+        [
+            "baseline",
+            "pharmacists",
+            "winter-pressure",
+            "practice-only"
+        ]
+    );
 }
 
 #[test]

@@ -174,10 +174,16 @@ fn interval_text(measure: &str, i: &Interval, signed: bool) -> String {
         ""
     };
     let number = |x: f64| {
-        if signed {
+        let text = if signed {
             format!("{:+.1}", scale * x)
         } else {
             format!("{:.1}", scale * x)
+        };
+        // A tiny negative rounds to "-0.0": show it as the zero it reads as.
+        match text.as_str() {
+            "-0.0" if signed => "+0.0".to_string(),
+            "-0.0" => "0.0".to_string(),
+            _ => text,
         }
     };
     if i.low == i.high {
