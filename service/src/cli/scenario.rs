@@ -185,13 +185,17 @@ fn validate_theatre_scenario(file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     println!(
-        "{}: valid; scenario '{}', {} weeks from {}, {} patients on the starting list, variants: {}",
+        "{}: valid; scenario '{}', {} weeks from {}, {} patients on the starting list, variants: {}; \
+         weeks planned by {}, {} replication(s), {} warm-up week(s)",
         file.display(),
         scenario.name,
         scenario.horizon_weeks,
         scenario.start,
         scenario.starting_list.len(),
-        scenario.variant_names().join(", ")
+        scenario.variant_names().join(", "),
+        scenario.planner.name(),
+        scenario.replications,
+        scenario.warmup_weeks,
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -191,7 +191,8 @@ pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     println!(
-        "{}: valid; GP-network scenario '{}', {} weeks from {}, {} practices, {} clinicians, {} slots a week, variants: {}",
+        "{}: valid; GP-network scenario '{}', {} weeks from {}, {} practices, {} clinicians, {} slots a week, variants: {}; \
+         {} replication(s), {} warm-up week(s)",
         file.display(),
         scenario.name,
         scenario.horizon_weeks,
@@ -199,7 +200,9 @@ pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
         scenario.practices.len(),
         scenario.clinicians.len(),
         scenario.weekly_slots(),
-        scenario.variant_names().join(", ")
+        scenario.variant_names().join(", "),
+        scenario.replications,
+        scenario.warmup_weeks,
     );
     Ok(ExitCode::SUCCESS)
 }
