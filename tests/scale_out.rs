@@ -281,7 +281,8 @@ fn a_scenario_run_through_nginx_survives_a_killed_server_with_in_process_results
     let lb_port = free_port();
     let _nginx = balancer(dir.path(), lb_port, [port_a, port_b]);
 
-    let args = ["--weeks", "30"];
+    // Variants × replications fan out over the balancer's replicas.
+    let args = ["--weeks", "30", "--replications", "2"];
     let remote_out = dir.path().join("remote");
     let server = format!("http://127.0.0.1:{lb_port}");
     let mut run = scenario_run(
@@ -333,7 +334,7 @@ fn the_client_retries_across_a_server_restart_with_in_process_results() {
     let (server, port) = serve(0, metrics);
     let mut server = Some(server);
 
-    let args = ["--weeks", "6"];
+    let args = ["--weeks", "6", "--replications", "2"];
     let remote_out = dir.path().join("remote");
     let url = format!("http://127.0.0.1:{port}");
     let mut run = scenario_run(

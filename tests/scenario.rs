@@ -1,6 +1,7 @@
 //! `clinicplan scenario` as a user runs it: the shipped hospital validates, a broken file
 //! gets every problem with its location (exit 2), a bad PTL row is named by line and
-//! column, and two runs of the same file write identical weeks.
+//! column, two runs of the same file write identical weeks, and replications give every
+//! figure with its interval and each variant's paired difference against the baseline.
 
 use std::path::{Path, PathBuf};
 
@@ -154,7 +155,7 @@ fn two_runs_of_one_file_write_identical_weeks() {
     assert_eq!(rows[4]["variant"], "more");
     let csv = std::fs::read_to_string(written[0].join("weeks.csv")).unwrap();
     assert_eq!(csv.lines().count(), 9);
-    assert!(csv.starts_with("variant,week,week_start,arrivals,"));
+    assert!(csv.starts_with("variant,replication,week,week_start,arrivals,"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(written[0].join("summary.json")).unwrap())
             .unwrap();
@@ -185,4 +186,110 @@ fn two_runs_of_one_file_write_identical_weeks() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no variant 'less'"));
+}
+
+#[test]
+fn replications_give_intervals_and_paired_differences_and_bad_settings_exit_2() {
+    let file = write_small("replicated", SMALL, PTL);
+    let dir = scratch("out-replicated");
+    let out = clinicplan(&[
+        "scenario",
+        "run",
+        file.to_str().unwrap(),
+        "--replications",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("3 replications of each"), "{said}");
+    assert!(said.contains("Against the baseline"), "{said}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["replications"], 3);
+    assert_eq!(
+        summary["variants"].as_array().unwrap().len(),
+        6,
+        "2 variants × 3"
+    );
+    let stats = summary["statistics"].as_array().unwrap();
+    assert_eq!(
+        (stats[0]["variant"].as_str(), stats[1]["variant"].as_str()),
+        (Some("baseline"), Some("more"))
+    );
+    for m in stats[1]["measures"].as_array().unwrap() {
+        let (low, mean, high) = (&m["value"]["low"], &m["value"]["mean"], &m["value"]["high"]);
+        assert!(
+            low.as_f64() <= mean.as_f64() && mean.as_f64() <= high.as_f64(),
+            "{m}"
+        );
+        assert!(m["difference"]["mean"].is_number(), "{m}");
+    }
+    assert!(stats[0]["measures"][0]["difference"].is_null());
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("weeks.json")).unwrap()).unwrap();
+    assert_eq!(rows.len(), 2 * 3 * 4);
+    assert_eq!(
+        (&rows[4]["variant"], &rows[4]["replication"]),
+        (&"baseline".into(), &1.into())
+    );
+
+    let out = clinicplan(&[
+        "scenario",
+        "run",
+        file.to_str().unwrap(),
+        "--replications",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--replications 0: give 1 to 1000"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let broken = SMALL
+        .replace(
+            "seed = 3",
+            "seed = 3\nreplications = 0\nwarmup_weeks = 4\nweek_planner = \"magic\"",
+        )
+        .replace("from_week = 1", "from_week = 1\nplanner = \"by hand\"");
+    let file = write_small("bad-replications", &broken, PTL);
+    let out = clinicplan(&["scenario", "validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    for location in [
+        "replications: 0",
+        "warmup_weeks: 4",
+        "week_planner: 'magic'",
+        "variants[0].planner: 'by hand'",
+    ] {
+        assert!(said.contains(location), "{location} missing:\n{said}");
+    }
+}
+
+#[test]
+fn the_shipped_gp_network_names_a_bad_booking_setting() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/gp-pharmacist.toml");
+    let text_in = std::fs::read_to_string(shipped).unwrap();
+    assert!(
+        text_in.contains("booking = \"practice-only\""),
+        "the shipped practice-only variant"
+    );
+    let dir = scratch("gp-booking");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("gp.toml");
+    std::fs::write(
+        &file,
+        text_in.replace("booking = \"practice-only\"", "booking = \"by phone\""),
+    )
+    .unwrap();
+    let out = clinicplan(&["scenario", "validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("variants[2].booking: 'by phone': give network or practice-only"),
+        "{said}"
+    );
 }

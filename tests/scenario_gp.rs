@@ -31,13 +31,13 @@ fn run(names: &[&str]) -> (Vec<clinicplan_solver::simulate::gp::GpVariantRun>, W
     let runs = run_gp(
         &scenario,
         &names,
-        WEEKS,
+        (WEEKS, 1),
         &AtomicBool::new(false),
         &InProcess,
-        &|idx, w, l| {
+        &|id, w, l| {
             seen.lock()
                 .unwrap()
-                .entry(idx)
+                .entry(id.variant)
                 .or_default()
                 .push((w.clone(), l.clone()))
         },
@@ -209,6 +209,8 @@ fn the_cli_validates_and_runs_a_gp_network_scenario() {
         "baseline",
         "--weeks",
         "2",
+        "--replications",
+        "1",
         "--out",
         out_dir.to_str().unwrap(),
     ]);

@@ -121,7 +121,7 @@ fn a_short_run_streams_every_week_then_the_summary_with_the_in_process_figures()
     let run = run_scenario(
         &scenario,
         &names,
-        3,
+        (3, 1),
         &AtomicBool::new(false),
         &InProcess,
         &|_| {},
@@ -256,7 +256,15 @@ fn invalid_scenarios_get_invalid_argument_with_field_violations() {
     assert_eq!(ok.kind, "gp-network");
     assert_eq!((ok.practices, ok.clinicians), (8, 45));
     assert_eq!(ok.starting_list_size, 0);
-    assert_eq!(ok.variants, ["baseline", "pharmacists", "winter-pressure"]);
+    assert_eq!(
+        ok.variants,
+        [
+            "baseline",
+            "pharmacists",
+            "winter-pressure",
+            "practice-only"
+        ]
+    );
 }
 
 #[test]
@@ -295,7 +303,7 @@ fn a_short_gp_network_run_streams_every_week_then_the_summary_with_the_in_proces
     let runs = run_gp(
         &scenario,
         &names,
-        WEEKS,
+        (WEEKS, 1),
         &AtomicBool::new(false),
         &InProcess,
         &|_, _, _| {},

@@ -21,11 +21,12 @@ const CHARTS: [&str; 5] = [
     "chart-utilisation",
     "chart-median-wait",
 ];
-const VARIANTS: [&str; 4] = [
+const VARIANTS: [&str; 5] = [
     "baseline",
     "saturday-lists",
     "theatre-refurbishment",
     "demand-surge",
+    "by-hand",
 ];
 
 /// The value of attribute `name` in the start tag `tag`.
@@ -103,12 +104,14 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `clinicplan scenario run SCENARIO --weeks WEEKS --out OUT`, which must succeed.
-fn run_scenario(scenario: &Path, weeks: usize, out: &Path) {
+/// Runs `clinicplan scenario run SCENARIO --weeks WEEKS --replications N --out OUT`,
+/// which must succeed.
+fn run_scenario(scenario: &Path, (weeks, replications): (usize, u32), out: &Path) {
     let run = Command::new(env!("CARGO_BIN_EXE_clinicplan"))
         .args(["scenario", "run"])
         .arg(scenario)
-        .args(["--weeks", &weeks.to_string(), "--out"])
+        .args(["--weeks", &weeks.to_string()])
+        .args(["--replications", &replications.to_string(), "--out"])
         .arg(out)
         .stdin(Stdio::null())
         .output()
@@ -126,10 +129,10 @@ fn rendered_report(
     browser: &str,
     dir: &Path,
     scenario: &Path,
-    weeks: usize,
+    run: (usize, u32),
 ) -> (PathBuf, PathBuf, String) {
     let out_dir = dir.join("out");
-    run_scenario(scenario, weeks, &out_dir);
+    run_scenario(scenario, run, &out_dir);
     let report: PathBuf = out_dir.join("report.html");
     assert!(report.is_file(), "no {}", report.display());
     let page = std::fs::canonicalize(&report).unwrap();
@@ -154,7 +157,8 @@ fn the_report_opens_in_headless_chromium_with_every_chart_drawn() {
     let browser = chromium();
     let dir = fresh_dir("report");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/dgh.toml");
-    let (_, page, dom) = rendered_report(&browser, &dir, &scenario, WEEKS);
+    // One replication: the side-by-side table of one run.
+    let (_, page, dom) = rendered_report(&browser, &dir, &scenario, (WEEKS, 1));
     assert!(
         dom.contains("<h1>Scenario dgh</h1>"),
         "not the report:\n{dom}"
@@ -192,14 +196,21 @@ const GP_CHARTS: [&str; 10] = [
     "gp-chart-booked-pharmacist",
     "gp-chart-booked-physio",
 ];
-const GP_VARIANTS: [&str; 3] = ["baseline", "pharmacists", "winter-pressure"];
+const GP_VARIANTS: [&str; 4] = [
+    "baseline",
+    "pharmacists",
+    "winter-pressure",
+    "practice-only",
+];
+/// Two replications: mean lines with their bands, and the tables of intervals.
+const GP_REPLICATIONS: u32 = 2;
 
 #[test]
 fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
     let browser = chromium();
     let dir = fresh_dir("gp-report");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/gp-pharmacist.toml");
-    let (report, _, dom) = rendered_report(&browser, &dir, &scenario, GP_WEEKS);
+    let (report, _, dom) = rendered_report(&browser, &dir, &scenario, (GP_WEEKS, GP_REPLICATIONS));
     assert!(
         dom.contains("<h1>GP-network scenario gp-pharmacist</h1>"),
         "not the GP report:\n{dom}"
@@ -213,23 +224,36 @@ fn the_gp_network_report_opens_in_headless_chromium_with_every_chart_drawn() {
     for id in GP_CHARTS {
         assert_chart_drawn(&dom, id, &GP_VARIANTS, GP_WEEKS);
     }
+    assert_eq!(
+        dom.matches("<polygon").count(),
+        GP_CHARTS.len() * GP_VARIANTS.len(),
+        "a 95% band around every variant's line in every chart"
+    );
     assert_summary_table(
         &dom,
         &GP_VARIANTS,
         &[
-            "waiting at end",
-            "booked PHARMACIST",
+            "replications",
+            "final waiting",
             "mean slot utilisation",
+            "mean within target routine",
         ],
     );
-    assert!(dom.contains("--weeks 5"), "no command to run it again");
+    assert!(
+        dom.contains("<div id=\"differences\">"),
+        "no table of differences against the baseline"
+    );
+    assert!(
+        dom.contains("--weeks 5 --replications 2"),
+        "no command to run it again"
+    );
     assert!(
         dom.contains(&format!("clinicplan scenario run {}", scenario.display())),
         "the command to run it again does not name the scenario file"
     );
     // The same run gives the same page, byte for byte.
     let again = dir.join("again");
-    run_scenario(&scenario, GP_WEEKS, &again);
+    run_scenario(&scenario, (GP_WEEKS, GP_REPLICATIONS), &again);
     assert!(
         std::fs::read(&report).unwrap() == std::fs::read(again.join("report.html")).unwrap(),
         "the same run wrote a different report"

@@ -14,6 +14,9 @@
 //! (issue 6; see `load.rs`).
 //! `clinicplan-bench appointments [--cases 20x120x30000] [--seeds 1,2,3]` measures
 //! appointment balancing end to end (see `appointments.rs`).
+//! `clinicplan-bench scenario [--scenario-replications 10] [--server URL]` times a
+//! capacity scenario with replications, in process and through a server or balancer,
+//! and gives the width of its intervals (see `scenario.rs`).
 //!
 //! Build `clinicplan` first (`cargo build --release -p clinicplan-service`), or run
 //! `scripts/bench.sh`, which builds both and runs the bench.
@@ -27,6 +30,7 @@ mod load;
 mod machine;
 mod measure;
 mod process;
+mod scenario;
 mod sizes;
 mod tables;
 mod worker_exe;
@@ -72,6 +76,9 @@ enum Cmd {
     /// One measured appointment run (used by `appointments`).
     #[command(hide = true)]
     AppointmentsChild(appointments::AppointmentChildArgs),
+    /// A capacity scenario with replications: wall clock in process and through a
+    /// server, and the width of the 95% intervals.
+    Scenario(scenario::ScenarioArgs),
 }
 
 #[derive(Args)]
@@ -282,5 +289,6 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bounds(args) => bounds::run(&args),
         Cmd::Appointments(args) => appointments::appointments(&args),
         Cmd::AppointmentsChild(args) => appointments::child(&args),
+        Cmd::Scenario(args) => scenario::run(&args),
     }
 }

@@ -8,6 +8,9 @@
 //! - `model_doc`: every constraint family and error code is documented.
 //! - `p1_count`: the P1 count by specialty equals the whole model's.
 //! - `patterns`: the pattern relaxation's bound, diving and mending.
+//! - `planners`: the by-hand theatre lists and practice-only GP bookings on hand-worked
+//!   weeks.
+//! - `replications`: replications, common random numbers and their intervals.
 //! - `simulate`: the scenario simulation in process.
 //! - `solve`: the solver end to end in process, checked.
 
@@ -17,6 +20,8 @@ mod lp_floor;
 mod model_doc;
 mod p1_count;
 mod patterns;
+mod planners;
+mod replications;
 mod simulate;
 mod solve;
 mod support;

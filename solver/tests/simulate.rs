@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 /// A small hospital: two theatres, two specialties, four surgeons (one with leave),
 /// weekday lists, 60 patients on the list, demand near capacity.
-fn small() -> Value {
+pub(crate) fn small() -> Value {
     let mut patients = Vec::new();
     for i in 0..60 {
         let (specialty, surgeon) = if i % 2 == 0 {
@@ -85,7 +85,7 @@ fn small() -> Value {
     })
 }
 
-fn scenario(value: Value) -> Scenario {
+pub(crate) fn scenario(value: Value) -> Scenario {
     let config: ScenarioConfig = serde_json::from_value(value).expect("the config deserialises");
     validate_scenario(&config, &[]).unwrap_or_else(|p| panic!("invalid scenario: {p:#?}"))
 }

@@ -27,6 +27,12 @@ pub(super) enum ScenarioCommand {
         /// Weeks to simulate (default: the scenario's horizon; at most that).
         #[arg(long)]
         weeks: Option<u32>,
+        /// Runs of each variant, each on its own random streams, the same for every
+        /// variant (default: the scenario's `replications`, else 1). With more than one,
+        /// every figure is a mean with its 95% confidence interval, and each variant is
+        /// compared with the baseline by paired differences.
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
         /// Output directory (default: scenario-out/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -130,9 +136,19 @@ pub(super) fn scenario_command(command: ScenarioCommand) -> anyhow::Result<ExitC
             file,
             variants,
             weeks,
+            replications,
             out,
             remote,
-        } => run_theatre_scenario(&file, variants.as_deref(), weeks, out, &remote),
+        } => run_theatre_scenario(
+            &file,
+            scenario::Asked {
+                variants: variants.as_deref(),
+                weeks,
+                replications,
+                out,
+            },
+            &remote,
+        ),
     }
 }
 
@@ -144,17 +160,18 @@ fn gp_command(command: ScenarioCommand) -> anyhow::Result<ExitCode> {
             file,
             variants,
             weeks,
+            replications,
             out,
             remote,
         } => {
             let remote = remote.connect()?;
-            let code = scenario::gp::run_cli(
-                &file,
-                variants.as_deref(),
+            let asked = scenario::Asked {
+                variants: variants.as_deref(),
                 weeks,
+                replications,
                 out,
-                week_solver(&remote),
-            )?;
+            };
+            let code = scenario::gp::run_cli(&file, asked, week_solver(&remote))?;
             report_retries(&remote);
             Ok(code)
         }
@@ -168,13 +185,17 @@ fn validate_theatre_scenario(file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     println!(
-        "{}: valid; scenario '{}', {} weeks from {}, {} patients on the starting list, variants: {}",
+        "{}: valid; scenario '{}', {} weeks from {}, {} patients on the starting list, variants: {}; \
+         weeks planned by {}, {} replication(s), {} warm-up week(s)",
         file.display(),
         scenario.name,
         scenario.horizon_weeks,
         scenario.start,
         scenario.starting_list.len(),
-        scenario.variant_names().join(", ")
+        scenario.variant_names().join(", "),
+        scenario.planner.name(),
+        scenario.replications,
+        scenario.warmup_weeks,
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -183,22 +204,26 @@ fn validate_theatre_scenario(file: &Path) -> anyhow::Result<ExitCode> {
 /// summary, and the files written into `out`.
 fn run_theatre_scenario(
     file: &Path,
-    variants: Option<&[String]>,
-    weeks: Option<u32>,
-    out: Option<PathBuf>,
+    asked: scenario::Asked<'_>,
     remote: &RemoteArgs,
 ) -> anyhow::Result<ExitCode> {
     let scenario = match scenario::load_or_report(file, scenario::load_scenario) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let selected = scenario::selected_variants(&scenario, variants);
+    let selected = scenario::selected_variants(&scenario, asked.variants);
     let scenario::RunAsked {
         names,
         weeks,
+        replications,
         out,
         bar,
-    } = match scenario::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+    } = match scenario::run_asked(
+        &scenario.name,
+        (scenario.horizon_weeks, scenario.replications),
+        selected,
+        asked,
+    ) {
         Ok(asked) => asked,
         Err(code) => return Ok(code),
     };
@@ -208,26 +233,34 @@ fn run_theatre_scenario(
     let run = scenario::run_scenario(
         &scenario,
         &names,
-        weeks,
+        (weeks, replications),
         &cancel,
         week_solver(&remote),
         &|progress| {
             bar.inc(1);
             bar.set_message(format!(
-                "{} week {}: list {}",
-                names[progress.variant_idx], progress.result.week, progress.result.list_size
+                "{} #{} week {}: list {}",
+                names[progress.variant_idx],
+                progress.replication,
+                progress.result.week,
+                progress.result.list_size
             ));
         },
     )?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     println!(
-        "Scenario '{}': {} variant(s), {weeks} week(s) from {}",
+        "Scenario '{}': {} variant(s), {weeks} week(s) from {}{}",
         scenario.name,
         names.len(),
-        scenario.start
+        scenario.start,
+        scenario::replications_note(replications, scenario.warmup_weeks)
     );
-    println!("{}", scenario::output::summary_table(&run.variants));
+    if replications > 1 {
+        scenario::output::print_statistics(&run.statistics);
+    } else {
+        println!("{}", scenario::output::summary_table(&run.variants));
+    }
     let written = scenario::output::write_outputs(&out, file, &scenario, &run.variants)?;
     for path in written {
         eprintln!("written {}", path.display());

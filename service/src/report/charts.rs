@@ -1,8 +1,9 @@
 //! Line charts drawn to SVG text by `plotters` (its SVG backend only: no fonts are
 //! read, text is left to the browser as `<text>` elements, which plotters escapes).
 //!
-//! One chart: weeks along the x axis, one line per series, and a legend to the right
-//! of the plot, outside it, so that it never hides a line. The output depends only on
+//! One chart: weeks along the x axis, one line per series (with a shaded band around
+//! it where the series has one: a 95% confidence interval over replications), and a
+//! legend to the right of the plot, outside it, so that it never hides a line. The output depends only on
 //! the input: the same figures give the same bytes.
 
 use plotters::prelude::*;
@@ -34,10 +35,23 @@ const LEGEND_ROW: i32 = 24;
 /// Longest name the legend shows whole (the summary table has the full name).
 const LEGEND_CHARS: usize = 26;
 
-/// One line: a name for the legend and (week, value) points.
+/// One line: a name for the legend and (week, value) points, and an optional band
+/// (week, low, high) shaded behind it in the line's colour (empty: none).
 pub struct Series<'a> {
     pub name: &'a str,
     pub points: Vec<(u32, f64)>,
+    pub band: Vec<(u32, f64, f64)>,
+}
+
+/// The opacity of a band's fill.
+const BAND_OPACITY: f64 = 0.18;
+
+/// A band as a closed outline: along its top, then back along its bottom.
+fn band_outline(band: &[(u32, f64, f64)]) -> Vec<(u32, f64)> {
+    band.iter()
+        .map(|&(w, _, hi)| (w, hi))
+        .chain(band.iter().rev().map(|&(w, lo, _)| (w, lo)))
+        .collect()
 }
 
 /// How the y axis reads.
@@ -60,7 +74,9 @@ pub struct YAxis<'a> {
 
 /// The y range: the figures' range, padded by 8% of the span, no lower than 0.
 fn y_range(series: &[Series], axis: &YAxis) -> (f64, f64) {
-    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let values = series
+        .iter()
+        .flat_map(|s| (s.points.iter().map(|p| p.1)).chain(s.band.iter().flat_map(|b| [b.1, b.2])));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
@@ -176,6 +192,15 @@ pub fn line_chart(
             .light_line_style(TRANSPARENT)
             .axis_style(RGBColor(0x44, 0x44, 0x44))
             .draw()?;
+        for (idx, s) in series.iter().enumerate() {
+            if s.band.len() > 1 {
+                let colour = PALETTE[idx % PALETTE.len()];
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band_outline(&s.band),
+                    colour.mix(BAND_OPACITY).filled(),
+                )))?;
+            }
+        }
         for idx in 0..series.len() {
             let colour = PALETTE[idx % PALETTE.len()];
             for (width, run) in nested_runs(series, idx) {
@@ -230,6 +255,7 @@ mod tests {
         let s = [Series {
             name: "a",
             points: vec![(0, 1.0), (1, 1.0)],
+            band: Vec::new(),
         }];
         let (lo, hi) = y_range(&s, &COUNT);
         assert_eq!(lo, 0.0);
@@ -237,6 +263,7 @@ mod tests {
         let s = [Series {
             name: "a",
             points: vec![(0, 100.0), (1, 100.0)],
+            band: Vec::new(),
         }];
         let (lo, hi) = y_range(&s, &COUNT);
         assert!(lo < 100.0 && hi > 100.0 && hi - lo >= 5.0, "{lo} {hi}");
@@ -248,10 +275,12 @@ mod tests {
             Series {
                 name: "baseline",
                 points: vec![(0, 1.0), (1, 2.0), (2, 3.0), (3, 4.0)],
+                band: Vec::new(),
             },
             Series {
                 name: "later",
                 points: vec![(0, 1.0), (1, 2.0), (2, 5.0), (3, 6.0)],
+                band: Vec::new(),
             },
         ];
         assert_eq!(
@@ -273,6 +302,7 @@ mod tests {
         let s = [Series {
             name: "a",
             points: vec![(0, 97.0), (1, 100.0)],
+            band: Vec::new(),
         }];
         let (lo, hi) = y_range(&s, &axis);
         assert_eq!(hi, 100.0);
@@ -285,10 +315,12 @@ mod tests {
             Series {
                 name: "baseline",
                 points: vec![(0, 10.0), (1, 12.0), (2, 11.0)],
+                band: Vec::new(),
             },
             Series {
                 name: "<b>&",
                 points: vec![(0, 10.0), (1, 9.0), (2, 8.0)],
+                band: Vec::new(),
             },
         ];
         let svg = line_chart(&s, "week", &COUNT, 300).unwrap();
@@ -308,5 +340,37 @@ mod tests {
             );
         }
         assert_eq!(svg, line_chart(&s, "week", &COUNT, 300).unwrap());
+        assert!(!svg.contains("<polygon"), "no band without one: {svg}");
+    }
+
+    #[test]
+    fn a_band_is_shaded_behind_its_line_and_widens_the_axis() {
+        let s = [Series {
+            name: "mean",
+            points: vec![(0, 10.0), (1, 12.0), (2, 11.0)],
+            band: vec![(0, 8.0, 12.0), (1, 10.0, 14.0), (2, 9.0, 40.0)],
+        }];
+        assert_eq!(
+            band_outline(&s[0].band),
+            vec![
+                (0, 12.0),
+                (1, 14.0),
+                (2, 40.0),
+                (2, 9.0),
+                (1, 10.0),
+                (0, 8.0)
+            ]
+        );
+        let (_, hi) = y_range(&s, &COUNT);
+        assert!(hi >= 40.0, "{hi}");
+        let svg = line_chart(&s, "week", &COUNT, 300).unwrap();
+        assert_eq!(svg.matches("<polygon").count(), 1, "{svg}");
+        let polygon = svg.find("<polygon").unwrap();
+        let drawn = format!(
+            "<polyline fill=\"none\" opacity=\"1\" stroke=\"{}\"",
+            css_colour(0).to_uppercase()
+        );
+        let line = svg.find(&drawn).unwrap();
+        assert!(polygon < line, "the band is drawn first");
     }
 }

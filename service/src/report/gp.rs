@@ -5,12 +5,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clinicplan_solver::simulate::gp::{GpScenario, GpVariantRun, GpWeekResult};
+use clinicplan_solver::simulate::statistics;
 
 use super::charts::YAxis;
 use super::page::{
-    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start, rerun,
-    summary_section,
+    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start,
+    replicated, rerun, summary_or_statistics, with_replications,
 };
+use super::replications::{first_replications, replications_of, variant_order};
 use super::tables::gp_summary_table;
 
 /// A GP-network chart: its figure's `id`, title, caption, y axis and the week's value.
@@ -161,19 +163,23 @@ pub fn render_gp(
 ) -> Result<String, String> {
     let name = escape(&scenario.name);
     let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
+    let names = variant_order(runs);
+    let firsts = first_replications(runs);
+    let replications = replications_of(runs);
     let mut h = String::new();
     page_start(&mut h, "GP-network scenario", &name);
     let _ = writeln!(
         h,
         "<p class=\"lede\">{} variant{} over {weeks_run} week{} from Monday {}; {} \
-         practices, {} clinicians; seed {}.</p>",
-        runs.len(),
-        if runs.len() == 1 { "" } else { "s" },
+         practices, {} clinicians; seed {}{}.</p>",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
         if weeks_run == 1 { "" } else { "s" },
         scenario.start.format("%-d %B %Y"),
         scenario.practices.len(),
         scenario.clinicians.len(),
         scenario.seed,
+        replicated(replications),
     );
     let specs = gp_chart_specs(scenario);
     let charts: Vec<Chart<'_, GpWeekResult>> = specs
@@ -188,15 +194,17 @@ pub fn render_gp(
         .collect();
     charts_section(&mut h, scenario.start, runs, |w| w.week, &charts)?;
 
-    let table = gp_summary_table(scenario, runs);
-    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
-    summary_section(
+    summary_or_statistics(
         &mut h,
-        "Totals over the run, means of the weekly shares, and the requests waiting at \
-         the end.",
-        &variants,
-        &table,
+        (
+            "Totals over the run, means of the weekly shares, and the requests waiting at \
+             the end.",
+            &gp_summary_table(scenario, &firsts),
+        ),
+        &statistics::<GpScenario>(&names, runs),
+        scenario.warmup_weeks,
     );
+    let variants: Vec<&str> = names.iter().map(String::as_str).collect();
 
     let windows = (scenario.variants.iter()).map(|v| (v.name.as_str(), v.from_week, v.to_week));
     finish_page(
@@ -209,8 +217,8 @@ pub fn render_gp(
             seed: scenario.seed,
             unchanged: "the network as described",
         },
-        &in_force(runs, windows),
-        &rerun(file, &variants, weeks_run),
+        &in_force(&firsts, windows),
+        &with_replications(rerun(file, &variants, weeks_run), replications),
         "",
     );
     Ok(h)

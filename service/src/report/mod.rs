@@ -24,6 +24,7 @@ mod gp;
 mod lists;
 mod page;
 mod release;
+mod replications;
 mod tables;
 mod theatre;
 
@@ -34,5 +35,6 @@ pub use lists::{
 };
 pub use page::{REPORT_FILE, escape};
 pub use release::{RELEASE_METHOD, review_releases};
-pub use tables::{gp_summary_table, summary_table};
+pub use replications::{first_replications, replications_of, variant_order};
+pub use tables::{differences_table, gp_summary_table, statistics_table, summary_table};
 pub use theatre::{ChartSpec, chart_specs, render, rerun_command, write_report};

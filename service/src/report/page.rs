@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use clinicplan_solver::simulate::VariantRunOf;
 
 use super::charts::{self, Series, YAxis};
+use super::replications::{replications_of, variant_order, variant_series};
+use super::tables::{differences_table, statistics_table};
 
 /// The file written into the output folder.
 pub const REPORT_FILE: &str = "report.html";
@@ -152,19 +154,23 @@ pub(super) fn charts_section<W, S>(
         "<section id=\"charts\">\n<p>One line per variant, week by week. Where lines \
          coincide (a variant whose changes are not yet in force follows the baseline), \
          they are drawn one inside another, the first widest; a legend entry marked \
-         <q>same line as</q> coincides all along.</p>\n",
+         <q>same line as</q> coincides all along.",
     );
+    let replications = replications_of(runs);
+    if replications > 1 {
+        let _ = write!(
+            h,
+            " Each variant ran {replications} times on independent random streams (the \
+             same streams for every variant): its line is the mean over the replications, \
+             the shaded band around it the 95% confidence interval of that mean."
+        );
+    }
+    h.push_str("</p>\n");
+    let names = variant_order(runs);
     for spec in charts {
-        let series: Vec<Series> = runs
+        let series: Vec<Series> = names
             .iter()
-            .map(|r| Series {
-                name: &r.variant,
-                points: r
-                    .weeks
-                    .iter()
-                    .map(|w| (week_of(w), (spec.value)(w)))
-                    .collect(),
-            })
+            .map(|name| variant_series(name, runs, week_of, spec.value))
             .collect();
         figure(
             h,
@@ -301,4 +307,67 @@ pub(super) fn finish_page(
          <code>summary.json</code> the summary.</footer>\n</main>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
+}
+
+/// `command` with `--replications N` when there were several.
+pub(super) fn with_replications(command: String, replications: u32) -> String {
+    if replications > 1 {
+        format!("{command} --replications {replications}")
+    } else {
+        command
+    }
+}
+
+/// The summary section: the side-by-side table of a single replication, or, with
+/// several, the means with their intervals and the paired differences.
+pub(super) fn summary_or_statistics(
+    h: &mut String,
+    single: (&str, &comfy_table::Table),
+    stats: &[clinicplan_solver::simulate::stats::VariantStats],
+    warmup_weeks: u32,
+) {
+    let variants: Vec<&str> = stats.iter().map(|s| s.variant.as_str()).collect();
+    let warmup = if warmup_weeks > 0 {
+        format!(" The first {warmup_weeks} week(s) are a warm-up, left out of every figure.")
+    } else {
+        String::new()
+    };
+    if stats.iter().all(|s| s.replications <= 1) {
+        summary_section(h, &format!("{}{warmup}", single.0), &variants, single.1);
+        return;
+    }
+    summary_section(
+        h,
+        &format!(
+            "Each figure's mean over the replications and, in brackets, its 95% confidence \
+             interval (Student t).{warmup}"
+        ),
+        &variants,
+        &statistics_table(stats),
+    );
+    if let Some(table) = differences_table(stats) {
+        let others: Vec<&str> = (variants.iter().copied())
+            .filter(|v| *v != clinicplan_solver::simulate::BASELINE)
+            .collect();
+        h.push_str("<div id=\"differences\">\n");
+        summary_section(
+            h,
+            "Each variant against the baseline: the mean of the paired differences \
+             (variant − baseline, replication by replication, on the same random streams) \
+             and its 95% confidence interval. An interval that holds 0 is no evidence of a \
+             difference; shares differ in percentage points.",
+            &others,
+            &table,
+        );
+        h.push_str("</div>\n");
+    }
+}
+
+/// The lede's note on replications: empty for one.
+pub(super) fn replicated(replications: u32) -> String {
+    if replications > 1 {
+        format!("; {replications} replications of each (seeds drawn from it)")
+    } else {
+        String::new()
+    }
 }

@@ -4,13 +4,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clinicplan_solver::simulate::{Scenario, VariantRun, WeekResult};
+use clinicplan_solver::simulate::{Scenario, VariantRun, WeekResult, statistics};
 
 use super::charts::YAxis;
 use super::page::{
-    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start, rerun,
-    summary_section,
+    Chart, REPORT_FILE, RunFacts, charts_section, escape, finish_page, in_force, page_start,
+    replicated, rerun, summary_or_statistics, with_replications,
 };
+use super::replications::{first_replications, replications_of, variant_order};
 use super::tables::summary_table;
 
 /// One chart of the report.
@@ -118,26 +119,31 @@ pub fn write_report(
 /// The command that runs the same variants for the same weeks from `file`, the
 /// scenario file as the run was given it.
 pub fn rerun_command(file: &Path, runs: &[VariantRun]) -> String {
-    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
+    let names = variant_order(runs);
+    let variants: Vec<&str> = names.iter().map(String::as_str).collect();
     let weeks = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
-    rerun(file, &variants, weeks)
+    with_replications(rerun(file, &variants, weeks), replications_of(runs))
 }
 
 /// The whole page.
 pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<String, String> {
     let name = escape(&scenario.name);
     let weeks_run = runs.iter().map(|r| r.weeks.len()).max().unwrap_or(0);
+    let names = variant_order(runs);
+    let firsts = first_replications(runs);
+    let replications = replications_of(runs);
     let mut h = String::new();
     // Writing into a String cannot fail.
     page_start(&mut h, "Scenario", &name);
     let _ = writeln!(
         h,
-        "<p class=\"lede\">{} variant{} over {weeks_run} week{} from Monday {}; seed {}.</p>",
-        runs.len(),
-        if runs.len() == 1 { "" } else { "s" },
+        "<p class=\"lede\">{} variant{} over {weeks_run} week{} from Monday {}; seed {}{}.</p>",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
         if weeks_run == 1 { "" } else { "s" },
         scenario.start.format("%-d %B %Y"),
         scenario.seed,
+        replicated(replications),
     );
     let specs = chart_specs();
     let charts: Vec<Chart<'_, WeekResult>> = specs
@@ -152,14 +158,15 @@ pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<S
         .collect();
     charts_section(&mut h, scenario.start, runs, |w| w.week, &charts)?;
 
-    // The table the command line prints, cell for cell.
-    let table = summary_table(runs);
-    let variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
-    summary_section(
+    // The table(s) the command line prints, cell for cell.
+    summary_or_statistics(
         &mut h,
-        "The figures of the last week simulated, and totals over the run.",
-        &variants,
-        &table,
+        (
+            "The figures of the last week simulated, and totals over the run.",
+            &summary_table(&firsts),
+        ),
+        &statistics::<Scenario>(&names, runs),
+        scenario.warmup_weeks,
     );
 
     let windows = (scenario.variants.iter()).map(|v| (v.name.as_str(), v.from_week, v.to_week));
@@ -173,7 +180,7 @@ pub fn render(file: &Path, scenario: &Scenario, runs: &[VariantRun]) -> Result<S
             seed: scenario.seed,
             unchanged: "the hospital as described",
         },
-        &in_force(runs, windows),
+        &in_force(&firsts, windows),
         &rerun_command(file, runs),
         "Each week's figures are taken at the next Monday; ",
     );
@@ -223,12 +230,17 @@ add_sessions = [{ theatre = "T1", weekday = "wed", start = "08:30", end = "12:30
 "#;
 
     fn tiny_run() -> (Scenario, Vec<VariantRun>) {
+        tiny_runs(1)
+    }
+
+    fn tiny_runs(replications: u32) -> (Scenario, Vec<VariantRun>) {
         let config: ScenarioConfig = toml::from_str(TINY).expect("valid TOML");
         let scenario = validate_scenario(&config, &[]).expect("a valid scenario");
         let names = scenario.variant_names();
         let run = ParallelRun {
             variants: &names,
             weeks: 3,
+            replications,
             cancel: &AtomicBool::new(false),
             solver: &InProcess,
         };
@@ -272,6 +284,20 @@ add_sessions = [{ theatre = "T1", weekday = "wed", start = "08:30", end = "12:30
             html.matches("://").count(),
             html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
         );
+    }
+
+    #[test]
+    fn replications_draw_bands_and_a_table_of_differences() {
+        let (scenario, runs) = tiny_runs(3);
+        assert_eq!(runs.len(), 6, "two variants, three replications each");
+        let html = render(Path::new("tiny.toml"), &scenario, &runs).expect("a page");
+        assert!(html.contains("3 replications of each"), "{html}");
+        assert!(html.contains("<polygon"), "a band around the mean lines");
+        assert!(html.contains("id=\"differences\""));
+        assert!(html.contains("confidence interval"));
+        assert!(html.contains("--replications 3"));
+        let one = render(Path::new("tiny.toml"), &scenario, &tiny_run().1).expect("a page");
+        assert!(!one.contains("<polygon") && !one.contains("id=\"differences\""));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use clinicplan_solver::simulate::gp::{
     GpScenario, GpScenarioConfig, GpSimulationError, GpVariantRun, GpVariantSummary, GpWeekLedger,
     GpWeekResult, validate_gp,
 };
-use clinicplan_solver::simulate::{ParallelRun, WeekSolver, run_variants};
+use clinicplan_solver::simulate::stats::VariantStats;
+use clinicplan_solver::simulate::{ParallelRun, RunId, WeekSolver, run_variants, statistics};
 use serde::Serialize;
 
 use super::output::write_files;
@@ -32,20 +33,22 @@ pub fn load_gp(path: &Path) -> Result<GpScenario, LoadError> {
 
 pub use clinicplan_solver::simulate::selected_variants as selected_gp_variants;
 
-/// Runs `variants` for `weeks` weeks side by side, each week booked by `solver`, calling
-/// `on_week(variant position, week, ledger)` after each simulated week. Results do not
-/// depend on the number of threads.
+/// Runs `variants` for `weeks` weeks, `replications` times each, side by side, each
+/// week booked by `solver`, calling `on_week(run, week, ledger)` after each simulated
+/// week. The runs come variant by variant, each variant's replications in order.
+/// Results do not depend on the number of threads.
 pub fn run_gp(
     scenario: &GpScenario,
     variants: &[String],
-    weeks: u32,
+    (weeks, replications): (u32, u32),
     cancel: &AtomicBool,
     solver: &dyn WeekSolver,
-    on_week: &(dyn Fn(usize, &GpWeekResult, &GpWeekLedger) + Sync),
+    on_week: &(dyn Fn(RunId, &GpWeekResult, &GpWeekLedger) + Sync),
 ) -> Result<Vec<GpVariantRun>, GpSimulationError> {
     let run = ParallelRun {
         variants,
         weeks,
+        replications,
         cancel,
         solver,
     };
@@ -58,6 +61,7 @@ pub fn gp_weeks_csv(scenario: &GpScenario, runs: &[GpVariantRun]) -> anyhow::Res
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
         "variant",
+        "replication",
         "week",
         "week_start",
         "arrivals",
@@ -86,6 +90,7 @@ pub fn gp_weeks_csv(scenario: &GpScenario, runs: &[GpVariantRun]) -> anyhow::Res
     for r in runs.iter().flat_map(|r| r.weeks.iter()) {
         let mut row = vec![
             r.variant.clone(),
+            r.replication.to_string(),
             r.week.to_string(),
             r.week_start.to_string(),
             r.arrivals.to_string(),
@@ -129,8 +134,13 @@ struct GpSummaryFile<'a> {
     start_date: String,
     horizon_weeks: u32,
     weeks_run: u32,
+    warmup_weeks: u32,
     seed: u64,
-    variants: Vec<&'a GpVariantSummary>,
+    replications: u32,
+    /// Every run's summary, variant by variant, each with its replication.
+    variants: Vec<super::output::RunSummary<'a, GpVariantSummary>>,
+    /// Each variant's means with 95% intervals, and paired differences.
+    statistics: Vec<VariantStats>,
 }
 
 /// Writes `weeks.csv`, `weeks.json`, `summary.json` and `report.html` into `dir`.
@@ -147,9 +157,12 @@ pub fn write_gp_outputs(
         kind: clinicplan_solver::simulate::gp::GP_KIND,
         start_date: scenario.start.to_string(),
         horizon_weeks: scenario.horizon_weeks,
-        weeks_run: runs.iter().map(|r| r.summary.weeks).max().unwrap_or(0),
+        weeks_run: super::output::weeks_run(runs),
+        warmup_weeks: scenario.warmup_weeks,
         seed: scenario.seed,
-        variants: runs.iter().map(|r| &r.summary).collect(),
+        replications: crate::report::replications_of(runs),
+        variants: super::output::run_summaries(runs),
+        statistics: statistics::<GpScenario>(&crate::report::variant_order(runs), runs),
     };
     let mut written = write_files(
         dir,
@@ -178,7 +191,8 @@ pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     println!(
-        "{}: valid; GP-network scenario '{}', {} weeks from {}, {} practices, {} clinicians, {} slots a week, variants: {}",
+        "{}: valid; GP-network scenario '{}', {} weeks from {}, {} practices, {} clinicians, {} slots a week, variants: {}; \
+         {} replication(s), {} warm-up week(s)",
         file.display(),
         scenario.name,
         scenario.horizon_weeks,
@@ -186,7 +200,9 @@ pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
         scenario.practices.len(),
         scenario.clinicians.len(),
         scenario.weekly_slots(),
-        scenario.variant_names().join(", ")
+        scenario.variant_names().join(", "),
+        scenario.replications,
+        scenario.warmup_weeks,
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -194,42 +210,58 @@ pub fn validate_cli(file: &Path) -> anyhow::Result<ExitCode> {
 /// `clinicplan scenario run FILE` for a GP-network file.
 pub fn run_cli(
     file: &Path,
-    variants: Option<&[String]>,
-    weeks: Option<u32>,
-    out: Option<PathBuf>,
+    asked: super::Asked<'_>,
     solver: &dyn WeekSolver,
 ) -> anyhow::Result<ExitCode> {
     let scenario = match super::load_or_report(file, load_gp) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let selected = selected_gp_variants(&scenario, variants);
+    let selected = selected_gp_variants(&scenario, asked.variants);
     let super::RunAsked {
         names,
         weeks,
+        replications,
         out,
         bar,
-    } = match super::run_asked(&scenario.name, scenario.horizon_weeks, selected, weeks, out) {
+    } = match super::run_asked(
+        &scenario.name,
+        (scenario.horizon_weeks, scenario.replications),
+        selected,
+        asked,
+    ) {
         Ok(asked) => asked,
         Err(code) => return Ok(code),
     };
     let started = std::time::Instant::now();
     let cancel = AtomicBool::new(false);
-    let runs = run_gp(&scenario, &names, weeks, &cancel, solver, &|idx, w, _| {
-        bar.inc(1);
-        bar.set_message(format!(
-            "{} week {}: waiting {}",
-            names[idx], w.week, w.waiting
-        ));
-    })?;
+    let runs = run_gp(
+        &scenario,
+        &names,
+        (weeks, replications),
+        &cancel,
+        solver,
+        &|id, w, _| {
+            bar.inc(1);
+            bar.set_message(format!(
+                "{} #{} week {}: waiting {}",
+                names[id.variant], id.replication, w.week, w.waiting
+            ));
+        },
+    )?;
     bar.finish_and_clear();
     println!(
-        "GP-network scenario '{}': {} variant(s), {weeks} week(s) from {}",
+        "GP-network scenario '{}': {} variant(s), {weeks} week(s) from {}{}",
         scenario.name,
         names.len(),
-        scenario.start
+        scenario.start,
+        super::replications_note(replications, scenario.warmup_weeks)
     );
-    println!("{}", gp_summary_table(&scenario, &runs));
+    if replications > 1 {
+        super::output::print_statistics(&statistics::<GpScenario>(&names, &runs));
+    } else {
+        println!("{}", gp_summary_table(&scenario, &runs));
+    }
     for path in write_gp_outputs(&out, file, &scenario, &runs)? {
         eprintln!("written {}", path.display());
     }

@@ -163,41 +163,83 @@ pub fn parse_scenario_with(
     validate_scenario(&config, &csv_patients).map_err(LoadError::Invalid)
 }
 
+/// What `clinicplan scenario run` asks for, as given on its command line.
+pub struct Asked<'a> {
+    /// `--variants`; `None`: all.
+    pub variants: Option<&'a [String]>,
+    /// `--weeks`; `None`: the horizon.
+    pub weeks: Option<u32>,
+    /// `--replications`; `None`: the scenario's `replications`.
+    pub replications: Option<u32>,
+    /// `--out`; `None`: `scenario-out/NAME`.
+    pub out: Option<PathBuf>,
+}
+
 /// What `clinicplan scenario run` asked for, checked against the scenario.
 pub struct RunAsked {
     /// The variants, in the order to run them.
     pub names: Vec<String>,
     /// At most the scenario's horizon.
     pub weeks: u32,
+    /// Runs of each variant: `--replications`, else the scenario's.
+    pub replications: u32,
     /// The folder the files go to.
     pub out: PathBuf,
-    /// One step per variant-week.
+    /// One step per variant-week of every replication.
     pub bar: indicatif::ProgressBar,
 }
 
-/// The command line's choice for the scenario `name` of `horizon_weeks` weeks, with the
-/// variant selection's result: the weeks default to (and stop at) the horizon and the
-/// folder to `scenario-out/NAME`. A bad selection is printed and gives exit code 2.
+/// The command line's choice for the scenario `name` of `(horizon_weeks,
+/// replications)`, with the variant selection's result: the weeks default to (and stop
+/// at) the horizon, the replications to the scenario's, and the folder to
+/// `scenario-out/NAME`. A bad selection or replication count is printed and gives exit
+/// code 2.
 pub fn run_asked(
     name: &str,
-    horizon_weeks: u32,
+    (horizon_weeks, scenario_replications): (u32, u32),
     selected: Result<Vec<String>, String>,
-    weeks: Option<u32>,
-    out: Option<PathBuf>,
+    asked: Asked<'_>,
 ) -> Result<RunAsked, ExitCode> {
-    let names = selected.map_err(|message| {
+    let refuse = |message: String| {
         eprintln!("clinicplan: {message}");
         ExitCode::from(2)
-    })?;
-    let weeks = weeks.unwrap_or(horizon_weeks).min(horizon_weeks);
-    let out = out.unwrap_or_else(|| Path::new("scenario-out").join(name));
-    let bar = progress_bar(u64::from(weeks) * names.len() as u64);
+    };
+    let names = selected.map_err(refuse)?;
+    let replications = asked.replications.unwrap_or(scenario_replications);
+    if !clinicplan_solver::simulate::replications_in_range(replications) {
+        return Err(refuse(format!(
+            "--replications {replications}: give 1 to {}",
+            clinicplan_solver::simulate::MAX_REPLICATIONS
+        )));
+    }
+    let weeks = asked.weeks.unwrap_or(horizon_weeks).min(horizon_weeks);
+    let out = asked
+        .out
+        .unwrap_or_else(|| Path::new("scenario-out").join(name));
+    let bar = progress_bar(u64::from(weeks) * names.len() as u64 * u64::from(replications));
     Ok(RunAsked {
         names,
         weeks,
+        replications,
         out,
         bar,
     })
+}
+
+/// The run's heading's note on replications and the warm-up (empty for neither).
+pub fn replications_note(replications: u32, warmup_weeks: u32) -> String {
+    let mut note = String::new();
+    if replications > 1 {
+        note.push_str(&format!(
+            "; {replications} replications of each (means with 95% intervals)"
+        ));
+    }
+    if warmup_weeks > 0 {
+        note.push_str(&format!(
+            "; the first {warmup_weeks} week(s) left out of the summary"
+        ));
+    }
+    note
 }
 
 /// The progress bar of `clinicplan scenario run`: one step per variant-week.

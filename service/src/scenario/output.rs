@@ -6,10 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clinicplan_solver::simulate::{Scenario, VariantRun, VariantSummary, WeekResult};
+use clinicplan_solver::simulate::stats::VariantStats;
+use clinicplan_solver::simulate::{
+    Scenario, VariantRun, VariantRunOf, VariantSummary, WeekResult, statistics,
+};
 use serde::Serialize;
 
 pub use crate::report::summary_table;
+use crate::report::{differences_table, replications_of, statistics_table, variant_order};
 
 /// `summary.json`.
 #[derive(Clone, Debug, Serialize)]
@@ -18,8 +22,51 @@ pub struct ScenarioSummary<'a> {
     pub start_date: String,
     pub horizon_weeks: u32,
     pub weeks_run: u32,
+    /// First weeks left out of every summary.
+    pub warmup_weeks: u32,
     pub seed: u64,
-    pub variants: Vec<&'a VariantSummary>,
+    pub replications: u32,
+    /// Every run's summary, variant by variant, each with its replication.
+    pub variants: Vec<RunSummary<'a, VariantSummary>>,
+    /// Each variant's means with 95% intervals, and paired differences against the
+    /// baseline.
+    pub statistics: Vec<VariantStats>,
+}
+
+/// One run's summary in `summary.json`: its replication, then the summary's fields.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary<'a, S> {
+    pub replication: u32,
+    #[serde(flatten)]
+    pub summary: &'a S,
+}
+
+/// Every run's summary with its replication.
+pub fn run_summaries<W, S>(runs: &[VariantRunOf<W, S>]) -> Vec<RunSummary<'_, S>> {
+    runs.iter()
+        .map(|r| RunSummary {
+            replication: r.replication,
+            summary: &r.summary,
+        })
+        .collect()
+}
+
+/// The most weeks any run simulated.
+pub fn weeks_run<W, S>(runs: &[VariantRunOf<W, S>]) -> u32 {
+    runs.iter().map(|r| r.weeks.len() as u32).max().unwrap_or(0)
+}
+
+/// Prints the table of means with their intervals and, when the baseline ran with
+/// other variants, the table of paired differences.
+pub fn print_statistics(stats: &[VariantStats]) {
+    println!("Means over the replications, with 95% confidence intervals:");
+    println!("{}", statistics_table(stats));
+    if let Some(table) = differences_table(stats) {
+        println!(
+            "Against the baseline (paired differences, variant − baseline, with 95% intervals; shares in points):"
+        );
+        println!("{table}");
+    }
 }
 
 /// Every week of every variant, variants in run order.
@@ -44,9 +91,12 @@ pub fn summary_json(scenario: &Scenario, runs: &[VariantRun]) -> anyhow::Result<
         scenario: &scenario.name,
         start_date: scenario.start.format("%Y-%m-%d").to_string(),
         horizon_weeks: scenario.horizon_weeks,
-        weeks_run: runs.iter().map(|r| r.summary.weeks).max().unwrap_or(0),
+        weeks_run: weeks_run(runs),
+        warmup_weeks: scenario.warmup_weeks,
         seed: scenario.seed,
-        variants: runs.iter().map(|r| &r.summary).collect(),
+        replications: replications_of(runs),
+        variants: run_summaries(runs),
+        statistics: statistics::<Scenario>(&variant_order(runs), runs),
     };
     Ok(serde_json::to_string_pretty(&summary)? + "\n")
 }

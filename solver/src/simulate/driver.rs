@@ -2,14 +2,17 @@
 //!
 //! A kind ([`ScenarioKind`]: theatre lists, GP network) says how one week of one variant
 //! goes and how a run is summed up; [`run_kind_variant`] runs the weeks of one variant,
-//! [`run_variants`] runs several side by side on scoped threads, and
-//! [`selected_variants`] turns the names asked for into the names to run.
+//! [`run_variants`] runs several variants, each several times (replications, with
+//! common random numbers), side by side on scoped threads, [`statistics`] sums the
+//! replications up, and [`selected_variants`] turns the names asked for into the names
+//! to run.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 
+use super::stats::{VariantStats, variant_stats};
 use super::weeks::WeekSolver;
 
 /// The name of the scenario without changes.
@@ -29,7 +32,10 @@ pub struct RunOptions<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariantRunOf<W, S> {
     pub variant: String,
+    /// Which replication (0 for the file's own seed).
+    pub replication: u32,
     pub weeks: Vec<W>,
+    /// Over the weeks after the warm-up.
     pub summary: S,
     /// The cancel flag stopped the run before its last week.
     pub stopped_early: bool,
@@ -51,6 +57,21 @@ pub trait ScenarioKind: Sync {
 
     fn name(&self) -> &str;
     fn horizon_weeks(&self) -> u32;
+    /// First weeks left out of each summary (the warm-up).
+    fn warmup_weeks(&self) -> u32;
+    /// Replications the scenario asks for (at least 1).
+    fn replications(&self) -> u32;
+    /// Which replication this copy draws (0 for the scenario as loaded).
+    fn replication(&self) -> u32;
+    /// A copy of the scenario as loaded that draws replication `replication`: every
+    /// random stream seeded from [`super::random::replication_seed`]`(seed,
+    /// replication)`, whatever the variant (common random numbers).
+    fn replicate(&self, replication: u32) -> Self
+    where
+        Self: Sized;
+    /// A summary's measures by name, in a fixed order: what [`statistics`] gives an
+    /// interval for.
+    fn measures(summary: &Self::Summary) -> Vec<(&'static str, f64)>;
     /// "baseline", then every variant's name, in file order.
     fn variant_names(&self) -> Vec<String>;
     /// The variant of that name; `Some(None)` for the baseline, `None` if unknown.
@@ -130,9 +151,11 @@ pub fn run_kind_variant<K: ScenarioKind>(
         on_week(&result, &ledger);
         results.push(result);
     }
+    let warmup = (scenario.warmup_weeks() as usize).min(results.len());
     Ok(VariantRunOf {
-        summary: scenario.summarise(&name, &results),
+        summary: scenario.summarise(&name, &results[warmup..]),
         variant: name,
+        replication: scenario.replication(),
         weeks: results,
         stopped_early,
     })
@@ -171,58 +194,95 @@ pub struct ParallelRun<'a> {
     pub variants: &'a [String],
     /// Weeks to simulate (at most the horizon).
     pub weeks: u32,
-    /// Setting it stops every variant before its next week.
+    /// Runs of each variant, replication 0 to `replications − 1` (0 counts as 1).
+    pub replications: u32,
+    /// Setting it stops every run before its next week.
     pub cancel: &'a AtomicBool,
     pub solver: &'a dyn WeekSolver,
 }
 
-/// What `run_variants` calls from its worker threads after every simulated week, with
-/// the variant's position, the week and the ledger.
-pub type OnWeek<'f, K> =
-    dyn Fn(usize, &<K as ScenarioKind>::Week, &<K as ScenarioKind>::Ledger) + Sync + 'f;
+/// Which run a simulated week belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunId {
+    /// Position of the variant in [`ParallelRun::variants`].
+    pub variant: usize,
+    pub replication: u32,
+}
 
-/// Runs the variants side by side, each week planned by `run.solver`, calling
-/// `on_week(variant position, week, ledger)` from the worker threads after every
-/// simulated week. Setting `run.cancel` stops every variant before its next week; the
-/// runs then hold what was simulated, with `stopped_early` set. Results are the same
-/// whatever the number of threads: each variant's run is deterministic on its own.
+/// What `run_variants` calls from its worker threads after every simulated week, with
+/// the run it belongs to, the week and the ledger.
+pub type OnWeek<'f, K> =
+    dyn Fn(RunId, &<K as ScenarioKind>::Week, &<K as ScenarioKind>::Ledger) + Sync + 'f;
+
+/// Runs every variant `run.replications` times, side by side, each week planned by
+/// `run.solver`, calling `on_week` from the worker threads after every simulated week.
+/// Replication k of every variant runs on the same random streams (common random
+/// numbers). The runs come back variant by variant, each variant's replications in
+/// order: variant v, replication k at `v · replications + k`. Setting `run.cancel`
+/// stops every run before its next week; the runs then hold what was simulated, with
+/// `stopped_early` set. Results are the same whatever the number of threads: each run
+/// is deterministic on its own.
 pub fn run_variants<K: ScenarioKind>(
     scenario: &K,
     run: &ParallelRun,
     on_week: &OnWeek<'_, K>,
 ) -> Result<Vec<KindRun<K>>, K::Error> {
-    let chosen = run
-        .variants
-        .iter()
-        .map(|n| {
-            scenario
-                .variant(n)
-                .ok_or_else(|| K::unknown_variant(n.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    for n in run.variants {
+        scenario
+            .variant(n)
+            .ok_or_else(|| K::unknown_variant(n.clone()))?;
+    }
+    let replications = run.replications.max(1);
+    let copies: Vec<K> = (0..replications).map(|k| scenario.replicate(k)).collect();
     let cancel = run.cancel;
-    in_parallel(run, &|idx, options| {
-        run_kind_variant(scenario, chosen[idx], options, |result, ledger| {
+    let count = run.variants.len() * replications as usize;
+    in_parallel(run, count, &|job, options| {
+        let id = RunId {
+            variant: job / replications as usize,
+            replication: (job % replications as usize) as u32,
+        };
+        let copy = &copies[id.replication as usize];
+        let variant = copy
+            .variant(&run.variants[id.variant])
+            .expect("checked above");
+        run_kind_variant(copy, variant, options, |result, ledger| {
             if let Some(stop) = options.cancel
                 && cancel.load(Ordering::Relaxed)
             {
                 stop.store(true, Ordering::Relaxed);
             }
-            on_week(idx, result, ledger);
+            on_week(id, result, ledger);
         })
     })
 }
 
-/// Runs `run.variants.len()` variants for `run.weeks` weeks side by side, each by
+/// The statistics of `runs` (as [`run_variants`] returns them) over their
+/// replications, variant by variant in the order of `variants`, with paired
+/// differences against the baseline when it ran.
+pub fn statistics<K: ScenarioKind>(variants: &[String], runs: &[KindRun<K>]) -> Vec<VariantStats> {
+    let measures: Vec<Vec<Vec<(&'static str, f64)>>> = variants
+        .iter()
+        .map(|name| {
+            runs.iter()
+                .filter(|r| &r.variant == name)
+                .map(|r| K::measures(&r.summary))
+                .collect()
+        })
+        .collect();
+    let baseline = variants.iter().position(|v| v == BASELINE);
+    variant_stats(variants, &measures, baseline)
+}
+
+/// Runs `count` runs for `run.weeks` weeks side by side, each by
 /// `run_one(position, options)`, on as many threads as the solver allows (at most one
-/// per variant), and returns their results in order, or the first failure. The options
-/// carry a stop flag, set when the caller's `cancel` is or a variant fails, which every
+/// per run), and returns their results in order, or the first failure. The options
+/// carry a stop flag, set when the caller's `cancel` is or a run fails, which every
 /// run checks before its next week.
 fn in_parallel<R: Send, E: Send>(
     run: &ParallelRun,
+    count: usize,
     run_one: &(dyn Fn(usize, &RunOptions) -> Result<R, E> + Sync),
 ) -> Result<Vec<R>, E> {
-    let count = run.variants.len();
     let threads = run.solver.parallel_variants().min(count).max(1);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

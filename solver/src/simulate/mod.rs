@@ -9,14 +9,17 @@
 //! The core both use:
 //! - [`ScenarioKind`]: what a kind supplies (its week, its summary); the drivers
 //!   [`run_kind_variant`] (one variant's weekly loop, with a cancel flag) and
-//!   [`run_variants`] (variants side by side on scoped threads, at most
-//!   `available_parallelism`), and [`selected_variants`].
+//!   [`run_variants`] (variants and their replications side by side on scoped
+//!   threads, at most `available_parallelism`), [`statistics`] (means, 95% intervals
+//!   and paired differences over replications, [`stats`]), and [`selected_variants`].
 //! - [`ScenarioProblem`]: problems with their locations, and the checks both kinds share.
 //! - [`random`]: seeded streams that give the same numbers on every machine.
 //! - [`WeekSolver`]: where each week's plan is made, [`InProcess`] or a remote server
-//!   (the service crate's), which must give the same plan. A theatre week asks for
-//!   `local_search_only` (no MIP: the constructive plan and exact session re-packing,
-//!   bounded by a pass count).
+//!   (the service crate's), which must give the same plan. A theatre week is planned as
+//!   the scenario's [`WeekPlanner`] says: `local-search` asks for `local_search_only`
+//!   (no MIP: the constructive plan and exact session re-packing, bounded by a pass
+//!   count), `optimiser` for the full solver, and `by-hand` is planned here, by
+//!   [`theatre::by_hand_plan`], as a waiting-list office would.
 //!
 //! Same scenario and seed, same results, bit for bit; the wall-clock limit is a safety
 //! net that each week reports when it strikes. The model is written out in
@@ -26,14 +29,21 @@ mod driver;
 pub mod gp;
 mod problems;
 pub mod random;
+pub mod stats;
 pub mod theatre;
 mod weeks;
 
 pub use driver::{
-    BASELINE, KindRun, ParallelRun, RunOptions, ScenarioKind, VariantRunOf, run_kind_variant,
-    run_variants, selected_variants,
+    BASELINE, KindRun, ParallelRun, RunId, RunOptions, ScenarioKind, VariantRunOf,
+    run_kind_variant, run_variants, selected_variants, statistics,
 };
-pub use problems::{MAX_HORIZON_WEEKS, MAX_PER_WEEK, ScenarioProblem, parse_weekday};
+pub use problems::{
+    MAX_HORIZON_WEEKS, MAX_PER_WEEK, MAX_REPLICATIONS, ScenarioProblem, parse_weekday,
+    replications_in_range,
+};
 pub use theatre::config;
 pub use theatre::*;
-pub use weeks::{GpWeekPlan, InProcess, TheatreWeekPlan, WeekSolveError, WeekSolver};
+pub use weeks::{
+    DEFAULT_WEEK_PLANNER, GpWeekPlan, InProcess, TheatreWeekPlan, WeekPlanner, WeekSolveError,
+    WeekSolver,
+};

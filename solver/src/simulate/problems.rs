@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 
 use super::driver::BASELINE;
+use super::weeks::WeekPlanner;
 
 /// Longest simulation accepted, in weeks (ten years).
 pub const MAX_HORIZON_WEEKS: u32 = 520;
+/// Most replications accepted.
+pub const MAX_REPLICATIONS: u32 = 1000;
 /// Most additions per week accepted for one stream.
 pub const MAX_PER_WEEK: f64 = 500.0;
 
@@ -118,12 +121,61 @@ impl Problems {
         }
     }
 
+    /// `replications`: 1 to [`MAX_REPLICATIONS`].
+    pub(crate) fn replications(&mut self, replications: u32) {
+        if !replications_in_range(replications) {
+            self.push(
+                "replications",
+                format!("{replications}: give 1 to {MAX_REPLICATIONS}"),
+            );
+        }
+    }
+
+    /// `warmup_weeks`: fewer than the horizon, so that a week is left to summarise.
+    pub(crate) fn warmup_weeks(&mut self, warmup: u32, horizon: u32) {
+        if horizon > 0 && warmup >= horizon {
+            self.push(
+                "warmup_weeks",
+                format!(
+                    "{warmup} leaves no week to summarise: give fewer than horizon_weeks ({horizon})"
+                ),
+            );
+        }
+    }
+
+    /// `week_effort`: positive when given.
+    pub(crate) fn week_effort(&mut self, effort: Option<u64>) {
+        if effort == Some(0) {
+            self.push(
+                "week_effort",
+                "is 0: give a positive effort, or leave it out",
+            );
+        }
+    }
+
+    /// A week planner's name.
+    pub(crate) fn planner(&mut self, location: String, text: &str) -> Option<WeekPlanner> {
+        let planner = WeekPlanner::parse(text);
+        if planner.is_none() {
+            self.push(
+                location,
+                format!("'{text}' is not a planner: give optimiser, local-search or by-hand"),
+            );
+        }
+        planner
+    }
+
     /// A demand change in percent: -100 (no demand) to 1000.
     pub(crate) fn demand_change_pct(&mut self, location: String, pct: f64) {
         if !demand_change_pct_in_range(pct) {
             self.push(location, format!("{pct}: give -100 to 1000"));
         }
     }
+}
+
+/// Whether a replication count lies in 1 to [`MAX_REPLICATIONS`].
+pub fn replications_in_range(replications: u32) -> bool {
+    (1..=MAX_REPLICATIONS).contains(&replications)
 }
 
 /// Whether a demand change in percent lies in -100 to 1000.

@@ -22,6 +22,7 @@ pub enum Purpose {
     ArrivalPatient = 2,
     Cancellation = 3,
     ValidationRemoval = 4,
+    Replication = 5,
 }
 
 /// FNV-1a, 64 bits: a hash that is the same on every platform and Rust version.
@@ -43,6 +44,18 @@ pub fn stream(seed: u64, week: u32, purpose: Purpose, key: u64, index: u64) -> C
     bytes[16..24].copy_from_slice(&key.to_le_bytes());
     bytes[24..32].copy_from_slice(&index.to_le_bytes());
     ChaCha8Rng::from_seed(bytes)
+}
+
+/// The seed of replication `replication` of a scenario seeded `seed`: the seed itself
+/// for replication 0 (a run of one replication is the run of the file's seed), else a
+/// seed drawn from the stream of (seed, replication). It depends on nothing else, in
+/// particular not on the variant: replication k of every variant draws the same
+/// arrivals and fates (common random numbers), and replications are independent.
+pub fn replication_seed(seed: u64, replication: u32) -> u64 {
+    if replication == 0 {
+        return seed;
+    }
+    stream(seed, 0, Purpose::Replication, 0, u64::from(replication)).next_u64()
 }
 
 /// A uniform number in [0, 1) with 53 random bits (exact on every machine).
@@ -181,6 +194,9 @@ mod tests {
         ));
         assert_eq!(a.to_bits(), b.to_bits());
         assert_ne!(a.to_bits(), c.to_bits());
+        assert_eq!(replication_seed(9, 0), 9);
+        assert_ne!(replication_seed(9, 1), replication_seed(9, 2));
+        assert_eq!(replication_seed(9, 3), replication_seed(9, 3));
         // The published FNV-1a test vector.
         assert_eq!(stable_hash("a"), 0xaf63_dc4c_8601_ec8c);
     }

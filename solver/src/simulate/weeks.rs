@@ -11,6 +11,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 use crate::appointments::domain::{RequestIdx, SlotIdx};
 use crate::appointments::input::BalanceRequest;
 use crate::appointments::solve::BalanceMetrics;
@@ -18,7 +20,49 @@ use crate::appointments::{Network, balance};
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
 use crate::theatre::input::TheatreRequest;
-use crate::theatre::solve::{NoMip, solve};
+use crate::theatre::solve::solve;
+
+/// Who plans a simulated theatre week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WeekPlanner {
+    /// The full solver (the LP bound and the MIP stages within the week's effort).
+    Optimiser,
+    /// The constructive plan and exact session re-packing, no LP or MIP: the fast mode.
+    LocalSearch,
+    /// Patients in priority order, then by the date listed, each to the earliest
+    /// session where they fit: lists built by hand ([`super::theatre::by_hand_plan`]).
+    ByHand,
+}
+
+impl WeekPlanner {
+    /// The name a scenario file gives.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeekPlanner::Optimiser => "optimiser",
+            WeekPlanner::LocalSearch => "local-search",
+            WeekPlanner::ByHand => "by-hand",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<WeekPlanner> {
+        [
+            WeekPlanner::Optimiser,
+            WeekPlanner::LocalSearch,
+            WeekPlanner::ByHand,
+        ]
+        .into_iter()
+        .find(|p| p.name() == text.trim())
+    }
+}
+
+/// The week planner of a scenario that names none.
+///
+/// LEAD: THE ONE PLACE TO SWITCH. `Optimiser` once the theatre solver's reproducible
+/// mode (`SolveOptions.reproducible` + `effort_limit`) is merged and the week request
+/// sets it (`simulate::theatre::request`, `week_options`); until then an optimiser
+/// week is bounded by the clock and may differ between runs and machines.
+pub const DEFAULT_WEEK_PLANNER: WeekPlanner = WeekPlanner::LocalSearch;
 
 /// Why a week's solve failed, as the solver reported it.
 pub type WeekSolveError = Box<dyn std::error::Error + Send + Sync>;
@@ -98,7 +142,9 @@ impl WeekSolver for InProcess {
         instance: &Instance,
         time_limit: Duration,
     ) -> Result<TheatreWeekPlan, WeekSolveError> {
-        let outcome = solve(instance, time_limit, &mut NoMip)?;
+        // A local-search week asks for `local_search_only`, and `solve` then runs no MIP
+        // whatever the runner; an optimiser week runs HiGHS in this thread.
+        let outcome = solve(instance, time_limit, &mut crate::theatre::solve::InProcess)?;
         Ok(TheatreWeekPlan {
             assignment: outcome.plan.assignment,
             solve_ms: outcome.report.solve_ms,

@@ -125,10 +125,11 @@ fn simulate(
     tx: &mpsc::Sender<EventResult>,
 ) -> Code {
     let summaries = each_variant(names, cancel, tx, "scenario", |name| {
+        // One replication: the stream's messages carry no replication number.
         let run = run_scenario(
             scenario,
             std::slice::from_ref(name),
-            weeks,
+            (weeks, 1),
             cancel,
             &InProcess,
             &|progress| {

@@ -22,6 +22,13 @@ pub struct GpScenarioConfig {
     /// on a far slower machine, and the week says so).
     #[serde(default = "default_week_time_limit_ms")]
     pub week_time_limit_ms: u32,
+    /// Runs of each variant, each on its own random streams, the same for every
+    /// variant (common random numbers).
+    #[serde(default = "one")]
+    pub replications: u32,
+    /// First weeks left out of every summary.
+    #[serde(default)]
+    pub warmup_weeks: u32,
     pub network: NetworkConfig,
     /// Named weekly slot templates, referred to by clinicians.
     pub templates: BTreeMap<String, Vec<TemplateDayConfig>>,
@@ -32,6 +39,10 @@ pub struct GpScenarioConfig {
 
 fn default_week_time_limit_ms() -> u32 {
     30_000
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,4 +160,9 @@ pub struct GpVariantConfig {
     /// Every stream's requests changed by this percentage.
     #[serde(default)]
     pub demand_change_pct: f64,
+    /// How the weeks the variant is in force are booked: "network" (balanced across the
+    /// network, the default) or "practice-only" (each practice books its own patients
+    /// into its own slots, in arrival order).
+    #[serde(default)]
+    pub booking: Option<String>,
 }

@@ -18,6 +18,7 @@
 //! week, exactly one of booked, expired or waiting.
 
 mod config;
+mod practice_only;
 mod request;
 mod results;
 mod scenario;
@@ -25,6 +26,7 @@ mod validate;
 mod week;
 
 pub use config::*;
+pub use practice_only::practice_only_bookings;
 pub use request::{GpRequest, active_clinicians, gp_arrivals, week_request};
 pub use results::{
     GpSimulationError, GpVariantRun, GpVariantSummary, GpWeekLedger, GpWeekResult, summarise_gp,

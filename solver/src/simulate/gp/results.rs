@@ -11,6 +11,8 @@ use crate::simulate::driver::VariantRunOf;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpWeekResult {
     pub variant: String,
+    /// Which replication (0: the file's seed).
+    pub replication: u32,
     pub week: u32,
     pub week_start: NaiveDate,
     /// Requests that arrived this week.
@@ -61,6 +63,7 @@ pub struct GpWeekLedger {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GpVariantSummary {
     pub variant: String,
+    /// Weeks summarised (after the warm-up).
     pub weeks: u32,
     pub arrivals: u32,
     pub booked: u32,
@@ -69,10 +72,40 @@ pub struct GpVariantSummary {
     pub booked_by_role: BTreeMap<String, u32>,
     pub final_waiting_by_role: BTreeMap<String, u32>,
     pub mean_slot_utilisation: f64,
+    pub mean_within_target_same_day: f64,
+    pub mean_within_target_urgent: f64,
     pub mean_within_target_routine: f64,
+    /// Mean over the weeks of the week's mean days from request to appointment.
+    pub mean_wait_days_urgent: f64,
+    pub mean_wait_days_routine: f64,
     pub mean_share_away_from_home: f64,
     pub mean_continuity_rate: f64,
     pub weeks_safety_net_struck: u32,
+}
+
+impl GpVariantSummary {
+    /// The measures the statistics over replications give intervals for, by name.
+    pub fn measures(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("final_waiting", f64::from(self.final_waiting)),
+            ("booked", f64::from(self.booked)),
+            ("expired", f64::from(self.expired)),
+            ("mean_slot_utilisation", self.mean_slot_utilisation),
+            (
+                "mean_within_target_same_day",
+                self.mean_within_target_same_day,
+            ),
+            ("mean_within_target_urgent", self.mean_within_target_urgent),
+            (
+                "mean_within_target_routine",
+                self.mean_within_target_routine,
+            ),
+            ("mean_wait_days_urgent", self.mean_wait_days_urgent),
+            ("mean_wait_days_routine", self.mean_wait_days_routine),
+            ("mean_share_away_from_home", self.mean_share_away_from_home),
+            ("mean_continuity_rate", self.mean_continuity_rate),
+        ]
+    }
 }
 
 /// One variant's run.
@@ -118,7 +151,11 @@ pub fn summarise_gp(variant: &str, roles: &[String], weeks: &[GpWeekResult]) -> 
         booked_by_role,
         final_waiting_by_role: last.map_or_else(BTreeMap::new, |w| w.waiting_by_role.clone()),
         mean_slot_utilisation: mean(&|w| w.slot_utilisation),
+        mean_within_target_same_day: mean(&|w| w.within_target_same_day),
+        mean_within_target_urgent: mean(&|w| w.within_target_urgent),
         mean_within_target_routine: mean(&|w| w.within_target_routine),
+        mean_wait_days_urgent: mean(&|w| w.mean_wait_days_urgent),
+        mean_wait_days_routine: mean(&|w| w.mean_wait_days_routine),
         mean_share_away_from_home: mean(&|w| w.share_away_from_home),
         mean_continuity_rate: mean(&|w| w.continuity_rate),
         weeks_safety_net_struck: weeks.iter().filter(|w| w.safety_net_struck).count() as u32,

@@ -37,6 +37,30 @@ pub struct GpStream {
     pub preferred_share: f64,
 }
 
+/// How a GP week is booked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpBooking {
+    /// Balanced across the network by [`crate::appointments::balance`].
+    Network,
+    /// Each practice on its own ([`super::practice_only_bookings`]).
+    PracticeOnly,
+}
+
+impl GpBooking {
+    pub fn name(self) -> &'static str {
+        match self {
+            GpBooking::Network => "network",
+            GpBooking::PracticeOnly => "practice-only",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GpBooking> {
+        [GpBooking::Network, GpBooking::PracticeOnly]
+            .into_iter()
+            .find(|b| b.name() == text.trim())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct GpVariant {
     pub name: String,
@@ -45,6 +69,7 @@ pub struct GpVariant {
     pub add_clinicians: Vec<GpClinician>,
     pub remove_clinicians: Vec<String>,
     pub demand_change_pct: f64,
+    pub booking: GpBooking,
 }
 
 impl GpVariant {
@@ -58,7 +83,14 @@ pub struct GpScenario {
     pub name: String,
     pub start: NaiveDate,
     pub horizon_weeks: u32,
+    /// The seed of the random streams: the file's, or a replication's.
     pub seed: u64,
+    /// Which replication this copy draws (0: the file's seed).
+    pub replication: u32,
+    /// Replications asked for (at least 1).
+    pub replications: u32,
+    /// First weeks left out of the summaries.
+    pub warmup_weeks: u32,
     pub week_time_limit_ms: u32,
     /// (id, name).
     pub practices: Vec<(String, String)>,

@@ -131,6 +131,8 @@ fn clinician(
 pub fn validate_gp(config: &GpScenarioConfig) -> Result<GpScenario, Vec<ScenarioProblem>> {
     let mut p = Problems(Vec::new());
     let start = check_run(&mut p, config);
+    p.replications(config.replications);
+    p.warmup_weeks(config.warmup_weeks, config.horizon_weeks);
     let n = &config.network;
     let practices = check_practices(&mut p, n);
     let templates = check_templates(&mut p, config);
@@ -172,6 +174,9 @@ pub fn validate_gp(config: &GpScenarioConfig) -> Result<GpScenario, Vec<Scenario
         start: start.expect("no problems: the date parsed"),
         horizon_weeks: config.horizon_weeks,
         seed: config.seed,
+        replication: 0,
+        replications: config.replications,
+        warmup_weeks: config.warmup_weeks,
         week_time_limit_ms: config.week_time_limit_ms,
         practices: n
             .practices
@@ -484,6 +489,16 @@ fn variant(p: &mut Problems, at: &str, v: &GpVariantConfig, known: &Known) -> Gp
         }
     }
     p.demand_change_pct(format!("{at}.demand_change_pct"), v.demand_change_pct);
+    let booking = match &v.booking {
+        None => GpBooking::Network,
+        Some(text) => GpBooking::parse(text).unwrap_or_else(|| {
+            p.push(
+                format!("{at}.booking"),
+                format!("'{text}': give network or practice-only"),
+            );
+            GpBooking::Network
+        }),
+    };
     GpVariant {
         name: v.name.clone(),
         from_week: v.from_week,
@@ -491,6 +506,7 @@ fn variant(p: &mut Problems, at: &str, v: &GpVariantConfig, known: &Known) -> Gp
         add_clinicians: added,
         remove_clinicians: v.remove_clinicians.clone(),
         demand_change_pct: v.demand_change_pct,
+        booking,
     }
 }
 

@@ -2,12 +2,16 @@
 //! every waiting request go to the balancer, booked requests leave, same-day requests
 //! not booked expire, the rest wait for next week.
 
+use super::practice_only::practice_only_bookings;
 use super::request::*;
 use super::results::*;
 use super::scenario::*;
+use crate::appointments::check::check as check_bookings;
 use crate::appointments::domain::Urgency;
+use crate::appointments::solve::measure;
 use crate::appointments::{Network, validate};
 use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant};
+use crate::simulate::random;
 use crate::simulate::weeks::{GpWeekPlan, WeekSolver};
 
 /// Runs one variant (`None`: the baseline) for `options.weeks` weeks (at most the
@@ -37,6 +41,31 @@ impl ScenarioKind for GpScenario {
 
     fn horizon_weeks(&self) -> u32 {
         self.horizon_weeks
+    }
+
+    fn warmup_weeks(&self) -> u32 {
+        self.warmup_weeks
+    }
+
+    fn replications(&self) -> u32 {
+        self.replications
+    }
+
+    fn replication(&self) -> u32 {
+        self.replication
+    }
+
+    fn replicate(&self, replication: u32) -> GpScenario {
+        debug_assert_eq!(self.replication, 0, "replicate the scenario as loaded");
+        GpScenario {
+            seed: random::replication_seed(self.seed, replication),
+            replication,
+            ..self.clone()
+        }
+    }
+
+    fn measures(summary: &GpVariantSummary) -> Vec<(&'static str, f64)> {
+        summary.measures()
     }
 
     fn variant_names(&self) -> Vec<String> {
@@ -90,9 +119,16 @@ fn simulate_week(
     let request = week_request(scenario, &clinicians, waiting, week);
     let network =
         validate(&request).map_err(|errors| GpSimulationError::InvalidWeek { week, errors })?;
-    let plan = solver
-        .balance(week, &request, &network)
-        .map_err(|error| GpSimulationError::Solve { week, error })?;
+    let practice_only = variant
+        .filter(|v| v.active(week))
+        .is_some_and(|v| v.booking == GpBooking::PracticeOnly);
+    let plan = if practice_only {
+        practice_only_week(&network).map_err(|error| GpSimulationError::Solve { week, error })?
+    } else {
+        solver
+            .balance(week, &request, &network)
+            .map_err(|error| GpSimulationError::Solve { week, error })?
+    };
     let mut booked = vec![false; waiting.len()];
     for (r, _) in &plan.bookings {
         booked[r.idx()] = true;
@@ -130,6 +166,23 @@ fn simulate_week(
     Ok((result, ledger))
 }
 
+/// The week booked by each practice on its own, re-checked like every booking.
+fn practice_only_week(network: &Network) -> Result<GpWeekPlan, crate::simulate::WeekSolveError> {
+    let bookings = practice_only_bookings(network);
+    let cost30 = check_bookings(network, &bookings).map_err(|violations| {
+        format!(
+            "the practice-only bookings break {} rule(s); the first: {}",
+            violations.len(),
+            violations[0]
+        )
+    })?;
+    Ok(GpWeekPlan {
+        metrics: measure(network, &bookings, cost30),
+        bookings,
+        safety_net_struck: false,
+    })
+}
+
 /// Everything a week's [`GpWeekResult`] is made from.
 struct WeekFacts<'a> {
     scenario: &'a GpScenario,
@@ -154,6 +207,7 @@ fn week_result(f: &WeekFacts) -> GpWeekResult {
     let within = |u: Urgency| urgency(u).map_or(0.0, |x| x.share_within_target);
     GpWeekResult {
         variant: f.name.to_string(),
+        replication: f.scenario.replication,
         week: f.week,
         week_start: scenario.week_start(f.week),
         arrivals: ledger.arrived.len() as u32,

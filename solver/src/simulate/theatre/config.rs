@@ -29,6 +29,21 @@ pub struct ScenarioConfig {
     /// "weighted-wait" (default) or "priority-order".
     #[serde(default)]
     pub objective: Option<String>,
+    /// Runs of each variant, each on its own random streams, the same streams for every
+    /// variant (common random numbers); summaries then give means with 95% intervals.
+    #[serde(default = "one")]
+    pub replications: u32,
+    /// First weeks left out of every summary (the list settling from its start).
+    #[serde(default)]
+    pub warmup_weeks: u32,
+    /// Who plans each week: "optimiser" (the full solver), "local-search" (no LP or
+    /// MIP: the fast mode) or "by-hand"; absent: `simulate::DEFAULT_WEEK_PLANNER`.
+    #[serde(default)]
+    pub week_planner: Option<String>,
+    /// The effort of an optimiser week, in the solver's deterministic effort units;
+    /// absent: the solver's default.
+    #[serde(default)]
+    pub week_effort: Option<u64>,
     pub hospital: HospitalConfig,
     #[serde(default)]
     pub waiting_list: WaitingListConfig,
@@ -39,6 +54,10 @@ pub struct ScenarioConfig {
 
 fn default_week_time_limit_ms() -> u32 {
     30_000
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,6 +280,11 @@ pub struct VariantConfig {
     /// "weighted-wait" or "priority-order".
     #[serde(default)]
     pub objective: Option<String>,
+    /// Who plans the weeks the variant is in force: "by-hand" (the lists a
+    /// waiting-list office builds: what optimisation gains against), "optimiser" or
+    /// "local-search"; absent: the scenario's `week_planner`.
+    #[serde(default)]
+    pub planner: Option<String>,
 }
 
 /// Which template sessions a variant removes: the fields given must all agree.

@@ -14,6 +14,7 @@
 //!   ([`crate::simulate::ScenarioKind`]).
 
 mod arrivals;
+mod by_hand;
 pub mod config;
 mod request;
 mod results;
@@ -22,6 +23,7 @@ mod validate;
 mod week;
 
 pub use arrivals::arrivals;
+pub use by_hand::{by_hand_plan, checked_by_hand_plan};
 pub use results::{
     SimulationError, VariantRun, VariantSummary, WeekLedger, WeekResult, percentile_weeks,
     summarise,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::scenario::*;
+use crate::simulate::weeks::WeekPlanner;
 use crate::theatre::domain::{ObjectivePolicy, Priority};
 use crate::theatre::input::*;
 
@@ -56,21 +57,31 @@ pub(super) fn week_request(
             .collect(),
         ward_beds: week_ward_beds(setting, monday, waiting, occupied),
         pinned: Vec::new(),
-        options: OptionsInput {
-            time_limit_ms: scenario
-                .week_time_limit
-                .as_millis()
-                .min(u128::from(u32::MAX)) as u32,
-            threads: 1,
-            local_search_only: true,
-            objective: match setting.policy {
-                ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
-                ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
-            },
-            ..OptionsInput::default()
-        },
+        options: week_options(scenario, setting),
     };
     (request, lost)
+}
+
+/// The week's solve options: the week planner's mode, one thread, the safety net, the
+/// week's objective. A by-hand week is planned without the solver, but its request is
+/// still validated into the instance it is planned on.
+fn week_options(scenario: &Scenario, setting: &WeekSetting) -> OptionsInput {
+    OptionsInput {
+        time_limit_ms: scenario
+            .week_time_limit
+            .as_millis()
+            .min(u128::from(u32::MAX)) as u32,
+        threads: 1,
+        // LEAD: when `SolveOptions.reproducible` + `effort_limit` are merged, an
+        // optimiser week sets `reproducible: true` and `effort_limit:
+        // scenario.week_effort` (or the solver's default) here.
+        local_search_only: setting.planner != WeekPlanner::Optimiser,
+        objective: match setting.policy {
+            ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
+            ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
+        },
+        ..OptionsInput::default()
+    }
 }
 
 /// The template's sessions on the week's dates, less those whose surgeon is on leave

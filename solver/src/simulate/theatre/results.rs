@@ -10,6 +10,8 @@ use crate::simulate::driver::VariantRunOf;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WeekResult {
     pub variant: String,
+    /// Which replication (0: the file's seed).
+    pub replication: u32,
     /// 0 for the first week.
     pub week: u32,
     /// The week's Monday.
@@ -71,10 +73,11 @@ pub struct WeekLedger {
     pub solve_ms: u64,
 }
 
-/// The figures of one variant over its run.
+/// The figures of one variant over its run: the weeks after the warm-up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantSummary {
     pub variant: String,
+    /// Weeks summarised (after the warm-up).
     pub weeks: u32,
     pub starting_list_size: u32,
     pub final_list_size: u32,
@@ -90,9 +93,40 @@ pub struct VariantSummary {
     pub final_over_65_weeks: u32,
     pub final_breaches: u32,
     pub peak_over_52_weeks: u32,
+    /// Means over the weeks summarised, of each week's end-of-week figure.
+    pub mean_within_18_weeks_share: f64,
+    pub mean_over_52_weeks: f64,
+    pub mean_median_wait_weeks: f64,
+    pub mean_list_size: f64,
     /// The first week that ended with no 52-week waiters (and none in any later week).
     pub clear_of_52_week_waiters_from_week: Option<u32>,
     pub weeks_safety_net_struck: u32,
+}
+
+impl VariantSummary {
+    /// The measures the statistics over replications give intervals for, by name.
+    pub fn measures(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("final_list_size", f64::from(self.final_list_size)),
+            (
+                "final_within_18_weeks_share",
+                self.final_within_18_weeks_share,
+            ),
+            ("final_over_52_weeks", f64::from(self.final_over_52_weeks)),
+            ("final_median_wait_weeks", self.final_median_wait_weeks),
+            ("final_p92_wait_weeks", self.final_p92_wait_weeks),
+            ("final_breaches", f64::from(self.final_breaches)),
+            (
+                "mean_within_18_weeks_share",
+                self.mean_within_18_weeks_share,
+            ),
+            ("mean_over_52_weeks", self.mean_over_52_weeks),
+            ("mean_median_wait_weeks", self.mean_median_wait_weeks),
+            ("mean_list_size", self.mean_list_size),
+            ("treated", f64::from(self.treated)),
+            ("mean_utilisation", self.mean_utilisation),
+        ]
+    }
 }
 
 /// One variant's run.
@@ -112,6 +146,13 @@ pub fn percentile_weeks(sorted_days: &[i64], q: f64) -> f64 {
 /// A variant's summary from its weeks.
 pub fn summarise(variant: &str, starting_list_size: u32, weeks: &[WeekResult]) -> VariantSummary {
     let last = weeks.last();
+    let mean = |f: &dyn Fn(&WeekResult) -> f64| {
+        if weeks.is_empty() {
+            0.0
+        } else {
+            weeks.iter().map(f).sum::<f64>() / weeks.len() as f64
+        }
+    };
     let clear_from = {
         let mut from = None;
         for w in weeks {
@@ -132,11 +173,7 @@ pub fn summarise(variant: &str, starting_list_size: u32, weeks: &[WeekResult]) -
         treated: weeks.iter().map(|w| w.treated).sum(),
         cancelled: weeks.iter().map(|w| w.cancelled).sum(),
         removed: weeks.iter().map(|w| w.removed).sum(),
-        mean_utilisation: if weeks.is_empty() {
-            0.0
-        } else {
-            weeks.iter().map(|w| w.utilisation).sum::<f64>() / weeks.len() as f64
-        },
+        mean_utilisation: mean(&|w| w.utilisation),
         final_median_wait_weeks: last.map_or(0.0, |w| w.median_wait_weeks),
         final_p92_wait_weeks: last.map_or(0.0, |w| w.p92_wait_weeks),
         final_within_18_weeks_share: last.map_or(0.0, |w| w.within_18_weeks_share),
@@ -144,6 +181,10 @@ pub fn summarise(variant: &str, starting_list_size: u32, weeks: &[WeekResult]) -
         final_over_65_weeks: last.map_or(0, |w| w.over_65_weeks),
         final_breaches: last.map_or(0, |w| w.breaches),
         peak_over_52_weeks: weeks.iter().map(|w| w.over_52_weeks).max().unwrap_or(0),
+        mean_within_18_weeks_share: mean(&|w| w.within_18_weeks_share),
+        mean_over_52_weeks: mean(&|w| f64::from(w.over_52_weeks)),
+        mean_median_wait_weeks: mean(&|w| w.median_wait_weeks),
+        mean_list_size: mean(&|w| f64::from(w.list_size)),
         clear_of_52_week_waiters_from_week: clear_from,
         weeks_safety_net_struck: weeks.iter().filter(|w| w.safety_net_struck).count() as u32,
     }

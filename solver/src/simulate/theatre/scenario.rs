@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Serialize;
 
 use crate::simulate::driver::{baseline_then, find_variant, in_force, week_start};
+use crate::simulate::weeks::WeekPlanner;
 use crate::theatre::domain::{ObjectivePolicy, Priority};
 
 /// A checked scenario, ready to simulate.
@@ -18,9 +19,21 @@ pub struct Scenario {
     /// The Monday of week 0.
     pub start: NaiveDate,
     pub horizon_weeks: u32,
+    /// The seed of the random streams: the file's, or a replication's
+    /// ([`crate::simulate::random::replication_seed`]).
     pub seed: u64,
+    /// Which replication this copy draws (0: the file's seed).
+    pub replication: u32,
+    /// Replications asked for (at least 1).
+    pub replications: u32,
+    /// First weeks left out of the summaries.
+    pub warmup_weeks: u32,
     /// Wall-clock safety net of each week's solve.
     pub week_time_limit: Duration,
+    /// Who plans the weeks (a variant may say otherwise).
+    pub planner: WeekPlanner,
+    /// An optimiser week's effort (deterministic units); `None`: the solver's default.
+    pub week_effort: Option<u64>,
     pub policy: ObjectivePolicy,
     pub hospital: Hospital,
     pub starting_list: Vec<WaitingPatient>,
@@ -170,6 +183,7 @@ pub struct Variant {
     pub demand_change_pct_by_specialty: BTreeMap<String, f64>,
     pub ward_beds: Option<u32>,
     pub policy: Option<ObjectivePolicy>,
+    pub planner: Option<WeekPlanner>,
 }
 
 impl Variant {
@@ -204,6 +218,7 @@ pub struct WeekSetting<'a> {
     pub sessions: Vec<SessionSpec>,
     pub beds_by_weekday: [u32; 7],
     pub policy: ObjectivePolicy,
+    pub planner: WeekPlanner,
     /// Multiplier of each specialty's additions (1 without a demand change).
     pub demand_factor: BTreeMap<String, f64>,
 }
@@ -222,6 +237,7 @@ pub fn week_setting<'a>(
         sessions: h.sessions.clone(),
         beds_by_weekday: h.beds_by_weekday,
         policy: scenario.policy,
+        planner: scenario.planner,
         demand_factor: h
             .specialties
             .iter()
@@ -265,6 +281,9 @@ pub fn week_setting<'a>(
     }
     if let Some(policy) = v.policy {
         setting.policy = policy;
+    }
+    if let Some(planner) = v.planner {
+        setting.planner = planner;
     }
     for (code, factor) in &mut setting.demand_factor {
         let pct = v.demand_change_pct + v.demand_change_pct_by_specialty.get(code).unwrap_or(&0.0);

@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::arrivals::arrivals;
+use super::by_hand::checked_by_hand_plan;
 use super::request::week_request;
 use super::results::*;
 use super::scenario::*;
 use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant};
 use crate::simulate::random::{self, Purpose, stable_hash};
-use crate::simulate::weeks::{TheatreWeekPlan, WeekSolver};
+use crate::simulate::weeks::{TheatreWeekPlan, WeekPlanner, WeekSolver};
 use crate::theatre::domain::{Instance, ObjectiveWeights};
 
 /// The variant's running state between weeks.
@@ -46,6 +47,31 @@ impl ScenarioKind for Scenario {
 
     fn horizon_weeks(&self) -> u32 {
         self.horizon_weeks
+    }
+
+    fn warmup_weeks(&self) -> u32 {
+        self.warmup_weeks
+    }
+
+    fn replications(&self) -> u32 {
+        self.replications
+    }
+
+    fn replication(&self) -> u32 {
+        self.replication
+    }
+
+    fn replicate(&self, replication: u32) -> Scenario {
+        debug_assert_eq!(self.replication, 0, "replicate the scenario as loaded");
+        Scenario {
+            seed: random::replication_seed(self.seed, replication),
+            replication,
+            ..self.clone()
+        }
+    }
+
+    fn measures(summary: &VariantSummary) -> Vec<(&'static str, f64)> {
+        summary.measures()
     }
 
     fn variant_names(&self) -> Vec<String> {
@@ -130,9 +156,7 @@ fn simulate_week(
         week_request(scenario, &setting, monday, &state.waiting, &state.occupied);
     let instance = crate::theatre::validate::validate(&request)
         .map_err(|errors| SimulationError::InvalidWeek { week, errors })?;
-    let plan = solver
-        .plan_theatres(week, &request, &instance, scenario.week_time_limit)
-        .map_err(|error| SimulationError::Solve { week, error })?;
+    let plan = plan_week(scenario, &setting, week, (&request, &instance), solver)?;
     ledger.solve_ms = plan.solve_ms;
 
     // 3. On the day: cancellations; the rest are operated on and leave the list.
@@ -148,6 +172,7 @@ fn simulate_week(
 
     let result = week_result(&WeekFacts {
         name,
+        replication: scenario.replication,
         week,
         monday,
         n_arrivals,
@@ -159,6 +184,31 @@ fn simulate_week(
         list: list_figures(&state.waiting, next_monday),
     });
     Ok((result, ledger))
+}
+
+/// The week's plan, by the week's planner: by hand here, else by `solver`.
+fn plan_week(
+    scenario: &Scenario,
+    setting: &WeekSetting,
+    week: u32,
+    (request, instance): (&crate::theatre::input::TheatreRequest, &Instance),
+    solver: &dyn WeekSolver,
+) -> Result<TheatreWeekPlan, SimulationError> {
+    if setting.planner == WeekPlanner::ByHand {
+        let assignment =
+            checked_by_hand_plan(instance).map_err(|message| SimulationError::Solve {
+                week,
+                error: message.into(),
+            })?;
+        return Ok(TheatreWeekPlan {
+            assignment,
+            solve_ms: 0,
+            safety_net_struck: false,
+        });
+    }
+    solver
+        .plan_theatres(week, request, instance, scenario.week_time_limit)
+        .map_err(|error| SimulationError::Solve { week, error })
 }
 
 /// The booked cases on the day: each is cancelled (back to the list) or operated on
@@ -264,6 +314,7 @@ fn list_figures(waiting: &[WaitingPatient], next_monday: NaiveDate) -> ListFigur
 /// Everything a week's [`WeekResult`] is made from.
 struct WeekFacts<'a> {
     name: &'a str,
+    replication: u32,
     week: u32,
     monday: NaiveDate,
     n_arrivals: u32,
@@ -283,6 +334,7 @@ fn week_result(f: &WeekFacts) -> WeekResult {
     let n = waited.len();
     WeekResult {
         variant: f.name.to_string(),
+        replication: f.replication,
         week: f.week,
         week_start: f.monday,
         arrivals: f.n_arrivals,

@@ -31,6 +31,13 @@ pub fn validate_scenario(
 ) -> Result<Scenario, Vec<ScenarioProblem>> {
     let mut p = Problems(Vec::new());
     let (start, policy) = check_run(&mut p, config);
+    p.replications(config.replications);
+    p.warmup_weeks(config.warmup_weeks, config.horizon_weeks);
+    let planner = match &config.week_planner {
+        None => Some(crate::simulate::DEFAULT_WEEK_PLANNER),
+        Some(text) => p.planner("week_planner".into(), text),
+    };
+    p.week_effort(config.week_effort);
     let hospital = hospital::check_hospital(&mut p, &config.hospital);
     let starting_list = patients::check_starting_list(
         &mut p,
@@ -53,7 +60,12 @@ pub fn validate_scenario(
         start: start.expect("checked above"),
         horizon_weeks: config.horizon_weeks,
         seed: config.seed,
+        replication: 0,
+        replications: config.replications,
+        warmup_weeks: config.warmup_weeks,
         week_time_limit: Duration::from_millis(u64::from(config.week_time_limit_ms)),
+        planner: planner.expect("checked above"),
+        week_effort: config.week_effort,
         policy: policy.expect("checked above"),
         hospital: hospital.hospital,
         starting_list,

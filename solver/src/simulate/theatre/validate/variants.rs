@@ -60,6 +60,10 @@ fn variant(p: &mut Problems, at: &str, v: &VariantConfig, hospital: &CheckedHosp
         .objective
         .as_ref()
         .and_then(|o| p.policy(format!("{at}.objective"), o));
+    let planner = v
+        .planner
+        .as_ref()
+        .and_then(|o| p.planner(format!("{at}.planner"), o));
     Variant {
         name: v.name.clone(),
         from_week: v.from_week,
@@ -75,6 +79,7 @@ fn variant(p: &mut Problems, at: &str, v: &VariantConfig, hospital: &CheckedHosp
         demand_change_pct_by_specialty: v.demand_change_pct_by_specialty.clone(),
         ward_beds: v.ward_beds,
         policy,
+        planner,
     }
 }
 
