@@ -69,6 +69,8 @@ pub(super) fn week_request(
             },
             ..OptionsInput::default()
         },
+        previous_plan: Vec::new(),
+        replan: None,
     };
     (request, lost)
 }
