@@ -351,6 +351,7 @@ pub fn response_to_proto(
                             priority: priority_out(p.priority) as i32,
                             duration_min: p.duration_min,
                             pinned: c.pinned,
+                            state: 0,
                         }
                     })
                     .collect(),
