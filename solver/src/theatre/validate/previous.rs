@@ -87,6 +87,16 @@ pub(super) fn check_replan_settings(
             DEFAULT_DRAFT_MOVE_COST,
         ),
     };
+    if costs.move_cost > costs.cancel_cost {
+        c.push(
+            "CP1073",
+            "replan.move_cost",
+            format!(
+                "moving a notified patient ({}) would cost more than taking their date away ({}): give a move cost no higher than the cancel cost",
+                costs.move_cost, costs.cancel_cost
+            ),
+        );
+    }
     let (lock_days, notify_days, min_notice_days) = check_days(c, &r);
     Some(Settings {
         replan_date,
