@@ -8,6 +8,8 @@
 //! - `model_doc`: every constraint family and error code is documented.
 //! - `p1_count`: the P1 count by specialty equals the whole model's.
 //! - `patterns`: the pattern relaxation's bound, diving and mending.
+//! - `replan`: re-planning around a published plan: moves only when they pay, locks and
+//!   notice kept, cancelled sessions displace.
 //! - `simulate`: the scenario simulation in process.
 //! - `solve`: the solver end to end in process, checked.
 
@@ -17,6 +19,7 @@ mod lp_floor;
 mod model_doc;
 mod p1_count;
 mod patterns;
+mod replan;
 mod simulate;
 mod solve;
 mod support;
