@@ -9,6 +9,7 @@ use std::path::Path;
 use clinicplan_service::proto;
 
 use crate::scenario_report::{chromium, headless};
+use crate::support::checker;
 use crate::support::cli::{clinicplan, scratch, text};
 use crate::support::violations::coded_violations;
 use crate::support::{Harness, assert_valid, generated_for_days, plan_valid};
@@ -116,6 +117,21 @@ fn replanning_over_grpc_keeps_an_unchanged_plan_and_rebooks_a_cancelled_sessions
             assert_eq!(c.reason, "session cancelled");
             assert_eq!(c.from_date, busiest.date);
         }
+        // The checker's own recomputation catches a changes list or a cost edited by hand.
+        let mut tampered = after.clone();
+        let kept = proto::ChangeKind::Kept as i32;
+        tampered.changes[0].kind = if tampered.changes[0].kind == kept {
+            proto::ChangeKind::Moved as i32
+        } else {
+            kept
+        };
+        assert!(!checker::check(&cancelled, &tampered).violations.is_empty());
+        let mut tampered = after.clone();
+        tampered.stability.as_mut().expect("set").stability_cost += 1.0;
+        assert!(!checker::check(&cancelled, &tampered).violations.is_empty());
+        let mut tampered = after.clone();
+        tampered.changes.pop();
+        assert!(!checker::check(&cancelled, &tampered).violations.is_empty());
         eprintln!(
             "seed {seed}: cancelled {} with {} cases: {} re-booked, {} others moved, stability cost {:.1}",
             busiest.session_id,
