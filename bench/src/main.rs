@@ -27,6 +27,7 @@ mod load;
 mod machine;
 mod measure;
 mod process;
+mod replan;
 mod sizes;
 mod tables;
 mod worker_exe;
@@ -72,6 +73,13 @@ enum Cmd {
     /// One measured appointment run (used by `appointments`).
     #[command(hide = true)]
     AppointmentsChild(appointments::AppointmentChildArgs),
+    /// Re-planning at scale (issue 20): six weeks, 60 theatres, 40,000 patients, a
+    /// published plan, one session cancelled; re-plan time, peak memory, moves beside
+    /// the displaced.
+    Replan(replan::ReplanArgs),
+    /// One measured re-plan (used by `replan`).
+    #[command(hide = true)]
+    ReplanChild(replan::ReplanArgs),
 }
 
 #[derive(Args)]
@@ -282,5 +290,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bounds(args) => bounds::run(&args),
         Cmd::Appointments(args) => appointments::appointments(&args),
         Cmd::AppointmentsChild(args) => appointments::child(&args),
+        Cmd::Replan(args) => replan::run(&args),
+        Cmd::ReplanChild(args) => replan::child(&args),
     }
 }
