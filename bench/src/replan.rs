@@ -55,7 +55,9 @@ struct ReplanReport {
     displaced: u32,
     displaced_rebooked: u32,
     moved: u32,
+    moved_notified: u32,
     unbooked: u32,
+    unbooked_notified: u32,
     kept: u32,
     stability_cost: f64,
     checked: bool,
@@ -87,11 +89,11 @@ pub fn run(args: &ReplanArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("the replan child gave no result: {:?}", run.failure))?;
     let peak_mib = run.tree_peak_kib.or(run.peak_kib).unwrap_or(0) as f64 / 1024.0;
     println!(
-        "| sessions | patients | previous bookings | cancelled session's cases | re-plan s | peak MiB | displaced (re-booked) | other moves | unbooked | stability cost | checked |"
+        "| sessions | patients | previous bookings | cancelled session's cases | re-plan s | peak MiB | displaced (re-booked) | other moves (notified) | unbooked (notified) | stability cost | checked |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {} | {} | {} | {:.1} | {:.0} | {} ({}) | {} | {} | {:.1} | {} |",
+        "| {} | {} | {} | {} | {:.1} | {:.0} | {} ({}) | {} ({}) | {} ({}) | {:.1} | {} |",
         report.sessions,
         report.patients,
         report.previous_bookings,
@@ -101,7 +103,9 @@ pub fn run(args: &ReplanArgs) -> anyhow::Result<()> {
         report.displaced,
         report.displaced_rebooked,
         report.moved,
+        report.moved_notified,
         report.unbooked,
+        report.unbooked_notified,
         report.stability_cost,
         if report.checked { "yes" } else { "NO" }
     );
@@ -145,7 +149,7 @@ pub fn child(args: &ReplanArgs) -> anyhow::Result<()> {
         .plan
         .lists
         .iter()
-        .filter(|l| first.session(l.session).day >= 14)
+        .filter(|l| (14..21).contains(&first.session(l.session).day))
         .max_by_key(|l| l.cases.len())
         .ok_or_else(|| anyhow::anyhow!("no session in week three"))?;
     let cancelled_id = first.session(cancelled.session).id.clone();
@@ -165,7 +169,9 @@ pub fn child(args: &ReplanArgs) -> anyhow::Result<()> {
         displaced: c.counts.displaced,
         displaced_rebooked: c.counts.displaced_rebooked,
         moved: c.counts.moved,
+        moved_notified: c.counts.by_state[1].moved,
         unbooked: c.counts.unbooked,
+        unbooked_notified: c.counts.by_state[1].unbooked,
         kept: c.counts.kept,
         stability_cost: c.stability_cost,
         checked: replanned.check.is_valid(),

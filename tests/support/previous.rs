@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use clinicplan_service::proto;
 
-use super::model::parse_date;
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
 
 /// A previous booking's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
