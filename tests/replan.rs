@@ -14,7 +14,8 @@ use crate::support::cli::{clinicplan, scratch, text};
 use crate::support::violations::coded_violations;
 use crate::support::{Harness, assert_valid, generated_for_days, plan_valid};
 
-/// The cases of a plan as the previous plan's bookings, states left to the calendar.
+/// The cases of a plan as the previous plan's bookings, as `replan --previous` reads
+/// them: states as the file marks them, else left to the calendar.
 fn previous_of(plan: &proto::PlanTheatreListsResponse) -> Vec<proto::PreviousBooking> {
     plan.sessions
         .iter()
@@ -22,7 +23,7 @@ fn previous_of(plan: &proto::PlanTheatreListsResponse) -> Vec<proto::PreviousBoo
             s.cases.iter().map(|c| proto::PreviousBooking {
                 patient_id: c.patient_id.clone(),
                 session_id: s.session_id.clone(),
-                state: 0,
+                state: c.state,
                 session_date: s.date.clone(),
             })
         })
@@ -249,6 +250,67 @@ fn replan_cli_on_the_shipped_example_and_generated_weeks_with_changes_csv() {
         let rows = csv::Reader::from_path(&csv).unwrap().records().count();
         assert_eq!(rows, after.changes.len(), "{name}: one CSV row per change");
     }
+}
+
+#[test]
+fn replan_cli_reads_states_marked_in_the_plan_file_and_compares_with_scratch() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/example-week.json");
+    let first = scratch("replan", "marked-plan.json");
+    let out = clinicplan(&[
+        "plan-theatres",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        first.to_str().unwrap(),
+        "--time-limit-ms",
+        "2000",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut before: proto::PlanTheatreListsResponse =
+        serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    // The scheduler marks one booking DRAFT by hand (the calendar would lock it).
+    let case = before
+        .sessions
+        .iter_mut()
+        .flat_map(|s| s.cases.iter_mut())
+        .find(|c| !c.pinned)
+        .expect("a case");
+    case.state = proto::BookingState::Draft as i32;
+    let marked = case.patient_id.clone();
+    std::fs::write(&first, serde_json::to_string(&before).unwrap()).unwrap();
+    let new = scratch("replan", "marked-new.json");
+    replan_cli(&[
+        "replan",
+        "--input",
+        input.to_str().unwrap(),
+        "--previous",
+        first.to_str().unwrap(),
+        "--compare-with-scratch",
+        "--output",
+        new.to_str().unwrap(),
+        "--time-limit-ms",
+        "4000",
+    ]);
+    let after: proto::PlanTheatreListsResponse =
+        serde_json::from_str(&std::fs::read_to_string(&new).unwrap()).unwrap();
+    let mut planned: proto::PlanTheatreListsRequest =
+        serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    planned.previous_plan = previous_of(&before);
+    planned.replan = Some(proto::ReplanOptions {
+        compare_with_scratch: true,
+        ..Default::default()
+    });
+    assert_valid("replan-marked", &planned, &after);
+    let change = after
+        .changes
+        .iter()
+        .find(|c| c.patient_id == marked)
+        .expect("the marked booking's change");
+    assert_eq!(change.state, proto::BookingState::Draft as i32);
+    let s = stability(&after);
+    let scratch_wait = s.scratch_weighted_wait.expect("compared with scratch");
+    let cost = s.wait_cost_of_stability.expect("compared with scratch");
+    assert!((cost - (s.weighted_wait - scratch_wait)).abs() < 1e-6);
 }
 
 /// Every start tag `<TAG …>` of `dom` whose class is `class`.
