@@ -139,6 +139,7 @@ fn write_list(
             priority: patient.patient.priority,
             duration_min: patient.duration_min as u32,
             pinned: model.pins.contains(&(p, s)),
+            state: 0,
         });
         cursor = end + session.turnaround_min;
         placed[p] = Some(s);

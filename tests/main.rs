@@ -11,6 +11,9 @@
 //! - `cli`: the command-line tool on every shipped scenario, `check`, bad input.
 //! - `lists_report`: `plan-theatres --html` drawn in headless Chromium: every case and
 //!   session of the plan is an element, no script, a screenshot.
+//! - `replan`: re-planning around a published plan over gRPC and `clinicplan replan`:
+//!   unchanged plans kept unless moves pay, cancelled sessions displaced and re-booked,
+//!   the changes recomputed by the checker, bad settings named, `--html` in Chromium.
 //! - `appointments_small`: hand-made appointment networks with optima worked out by
 //!   hand (booking next door, continuity, same day, travel, reasons, urgency).
 //! - `appointments_properties`: generated and tiny random networks, checked, against
@@ -42,6 +45,7 @@ mod fuzz;
 mod hardening;
 mod infra;
 mod lists_report;
+mod replan;
 mod scale_out;
 mod scenario;
 mod scenario_gp;

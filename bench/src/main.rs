@@ -31,6 +31,7 @@ mod machine;
 mod measure;
 mod process;
 mod scenario;
+mod replan;
 mod sizes;
 mod tables;
 mod worker_exe;
@@ -79,6 +80,13 @@ enum Cmd {
     /// A capacity scenario with replications: wall clock in process and through a
     /// server, and the width of the 95% intervals.
     Scenario(scenario::ScenarioArgs),
+    /// Re-planning at scale (issue 20): six weeks, 60 theatres, 40,000 patients, a
+    /// published plan, one session cancelled; re-plan time, peak memory, moves beside
+    /// the displaced.
+    Replan(replan::ReplanArgs),
+    /// One measured re-plan (used by `replan`).
+    #[command(hide = true)]
+    ReplanChild(replan::ReplanArgs),
 }
 
 #[derive(Args)]
@@ -290,5 +298,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Appointments(args) => appointments::appointments(&args),
         Cmd::AppointmentsChild(args) => appointments::child(&args),
         Cmd::Scenario(args) => scenario::run(&args),
+        Cmd::Replan(args) => replan::run(&args),
+        Cmd::ReplanChild(args) => replan::child(&args),
     }
 }

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod engine;
 pub mod error;
 pub mod logging;
+pub mod replan;
 pub mod report;
 pub mod scenario;
 pub mod server;

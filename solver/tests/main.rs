@@ -11,6 +11,8 @@
 //! - `planners`: the by-hand theatre lists and practice-only GP bookings on hand-worked
 //!   weeks.
 //! - `replications`: replications, common random numbers and their intervals.
+//! - `replan`: re-planning around a published plan: moves only when they pay, locks and
+//!   notice kept, cancelled sessions displace.
 //! - `simulate`: the scenario simulation in process.
 //! - `solve`: the solver end to end in process, checked.
 
@@ -22,6 +24,7 @@ mod p1_count;
 mod patterns;
 mod planners;
 mod replications;
+mod replan;
 mod simulate;
 mod solve;
 mod support;

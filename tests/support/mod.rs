@@ -8,6 +8,7 @@ pub mod build;
 pub mod checker;
 pub mod cli;
 pub mod model;
+pub mod previous;
 pub mod processes;
 pub mod server;
 pub mod tiny;

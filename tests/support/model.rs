@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Days, NaiveDate, NaiveTime, Timelike};
 use clinicplan_service::proto;
 
+use super::previous::{Entry, PreviousPlan, Settings, State};
+
 /// Weights w for P1..P4 when the request does not override them.
 pub const STANDARD_WEIGHTS: [f64; 4] = [10.0, 4.0, 2.0, 1.0];
 /// Target days T for P1..P4 when the request does not override them.
@@ -104,8 +106,10 @@ pub struct Model<'a> {
     pub patient_idx: HashMap<&'a str, usize>,
     /// Free ward beds by date; dates without a figure have no limit.
     pub free_beds: BTreeMap<NaiveDate, u32>,
-    /// Pinned bookings as (patient_idx, session_idx).
+    /// Pinned bookings as (patient_idx, session_idx), standing LOCKED bookings included.
     pub pins: Vec<(usize, usize)>,
+    /// Re-planning: the previous plan resolved.
+    pub previous: Option<PreviousPlan>,
 }
 
 impl<'a> Model<'a> {
@@ -136,7 +140,7 @@ impl<'a> Model<'a> {
         let free_beds = read_free_beds(request)?;
         let pins = read_pins(request, &patient_idx, &session_idx)?;
 
-        Ok(Model {
+        let mut model = Model {
             horizon_days: i64::from(request.horizon_days),
             sessions,
             patients,
@@ -146,11 +150,132 @@ impl<'a> Model<'a> {
             patient_idx,
             free_beds,
             pins,
-        })
+            previous: None,
+        };
+        if let Some(settings) = Settings::read(request, planning_start) {
+            model.previous = Some(model.resolve_previous(request, settings));
+        }
+        Ok(model)
     }
 
-    /// The first per-pair rule that keeps patient `p` out of session `s`, if any.
+    /// Each previous booking standing or displaced; standing LOCKED bookings become pins
+    /// in the previous plan's order while they fit beside the pins before them.
+    fn resolve_previous(
+        &mut self,
+        request: &proto::PlanTheatreListsRequest,
+        settings: Settings,
+    ) -> PreviousPlan {
+        let mut loads = Loads::new(self);
+        for &(p, s) in &self.pins {
+            loads.add(self, p, s);
+        }
+        let explicit: HashMap<usize, usize> = self.pins.iter().copied().collect();
+        let mut plan = PreviousPlan {
+            settings,
+            entries: Vec::new(),
+            of_patient: HashMap::new(),
+            exempt: explicit.clone(),
+        };
+        for b in &request.previous_plan {
+            let patient = self.patient_idx.get(b.patient_id.as_str()).copied();
+            let session = self.session_idx.get(b.session_id.as_str()).copied();
+            let date = session
+                .map(|s| self.sessions[s].date)
+                .or_else(|| parse_date(&b.session_date));
+            let state = match proto::BookingState::try_from(b.state) {
+                Ok(proto::BookingState::Locked) => State::Locked,
+                Ok(proto::BookingState::Notified) => State::Notified,
+                Ok(proto::BookingState::Draft) => State::Draft,
+                _ => plan.settings.state_on(date),
+            };
+            let mut displaced = match (patient, session) {
+                (None, _) => Some("removed from the list"),
+                (_, None) => Some("session cancelled"),
+                (Some(p), Some(s)) => self.displacement(p, s),
+            };
+            if let (None, Some(p), Some(s), State::Locked) = (displaced, patient, session, state)
+                && !explicit.contains_key(&p)
+            {
+                if loads.fits(self, p, s) {
+                    loads.add(self, p, s);
+                    self.pins.push((p, s));
+                } else {
+                    displaced = Some("no longer fits");
+                }
+            }
+            let standing = if displaced.is_none() { session } else { None };
+            if let Some(p) = patient {
+                plan.of_patient.insert(p, plan.entries.len());
+                if let Some(s) = standing {
+                    plan.exempt.entry(p).or_insert(s);
+                }
+            }
+            plan.entries.push(Entry {
+                patient_id: b.patient_id.clone(),
+                session_id: b.session_id.clone(),
+                date,
+                state,
+                patient,
+                standing,
+                displaced,
+            });
+        }
+        plan
+    }
+
+    /// Why patient p's booking in session s cannot stand, if it cannot.
+    fn displacement(&self, p: usize, s: usize) -> Option<&'static str> {
+        let session = &self.sessions[s];
+        match self.pair_rule_without_notice(p, s) {
+            Ok(()) => None,
+            Err(_)
+                if self.surgeons[session.session.surgeon_id.as_str()]
+                    .unavailable
+                    .contains(&session.date)
+                    && !self.patients[p].unavailable.contains(&session.date) =>
+            {
+                Some("surgeon unavailable")
+            }
+            Err(PairRule::Unavailable) if self.patients[p].unavailable.contains(&session.date) => {
+                Some("patient unavailable")
+            }
+            Err(_) => Some("no longer eligible"),
+        }
+    }
+
+    /// The stability cost of patient p placed in `s` (or waiting): a previous booking
+    /// moved costs its state's move cost, taken away its cancel cost.
+    pub fn stability(&self, p: usize, s: Option<usize>) -> f64 {
+        let Some(plan) = &self.previous else {
+            return 0.0;
+        };
+        let Some(&e) = plan.of_patient.get(&p) else {
+            return 0.0;
+        };
+        let entry = &plan.entries[e];
+        match s {
+            Some(s) if entry.standing == Some(s) => 0.0,
+            Some(_) => plan.settings.move_cost(entry.state),
+            None => plan.settings.cancel_cost(entry.state),
+        }
+    }
+
+    /// The first per-pair rule that keeps patient `p` out of session `s`, if any; when
+    /// re-planning, a date sooner than the minimum notice is unavailable, unless it is
+    /// the patient's standing previous booking or pin.
     pub fn pair_rule(&self, p: usize, s: usize) -> Result<(), PairRule> {
+        self.pair_rule_without_notice(p, s)?;
+        if let Some(plan) = &self.previous {
+            let earliest = plan.settings.replan_date
+                + Days::new(plan.settings.notice_days[self.patients[p].priority_idx] as u64);
+            if self.sessions[s].date < earliest && plan.exempt.get(&p) != Some(&s) {
+                return Err(PairRule::Unavailable);
+            }
+        }
+        Ok(())
+    }
+
+    fn pair_rule_without_notice(&self, p: usize, s: usize) -> Result<(), PairRule> {
         let patient = &self.patients[p];
         let session = &self.sessions[s];
         if patient.patient.specialty != session.session.specialty {
@@ -221,9 +346,11 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// Weighted wait if nobody were scheduled.
+    /// The objective if nobody were scheduled (the cancel costs of a re-plan included).
     pub fn nothing_scheduled_cost(&self) -> f64 {
-        (0..self.patients.len()).map(|p| self.cost(p, None)).sum()
+        (0..self.patients.len())
+            .map(|p| self.cost(p, None) + self.stability(p, None))
+            .sum()
     }
 
     /// The dates an inpatient operated in session `s` occupies a bed: d … d + L − 1.

@@ -5,6 +5,7 @@
 
 mod appointments;
 mod io;
+mod replan;
 mod scenario;
 mod serve;
 mod theatre;
@@ -45,6 +46,15 @@ enum Command {
     /// lowerCamelCase or as in the .proto). The lists are printed as a table with the
     /// plan's proof of quality under it.
     PlanTheatres(theatre::PlanTheatresArgs),
+    /// Re-plan around a published plan (the 6-4-2 cycle), without a server.
+    ///
+    /// Takes today's request and the published plan (--previous, a response file) and
+    /// plans the whole horizon again: LOCKED bookings stay, moving a NOTIFIED patient or
+    /// taking their date away costs the objective, new and moved dates keep the minimum
+    /// notice, bookings that can no longer stand (session cancelled, surgeon unavailable,
+    /// removed from the list) are displaced and re-booked where possible. Prints the
+    /// lists and the changes. Exit code 0: planned; 2: bad input.
+    Replan(Box<replan::ReplanArgs>),
     /// Re-check a plan (possibly edited by hand) against every hard rule.
     ///
     /// Recomputes the plan's metrics from the request and compares them with the ones
@@ -87,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::serve(&args),
         Command::PlanTheatres(args) => theatre::plan_theatres(args),
+        Command::Replan(args) => replan::replan(*args),
         Command::Check(args) => theatre::check(&args),
         Command::GenerateRequest(args) => theatre::generate_request(&args),
         Command::Scenario(command) => scenario::scenario_command(command),

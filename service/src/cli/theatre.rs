@@ -51,7 +51,7 @@ pub(super) struct PlanTheatresArgs {
 /// The theatre-planning CSV files (docs/csv.md, "Theatre planning files"): a folder
 /// with the six standard names, or the six files one by one.
 #[derive(Args)]
-struct TheatreCsvArgs {
+pub(super) struct TheatreCsvArgs {
     /// Folder holding ptl.csv, sessions.csv, surgeons.csv, theatres.csv, ward_beds.csv
     /// and specialties.csv.
     #[arg(long)]
@@ -143,11 +143,14 @@ enum ObjectiveArg {
 
 /// A request read from files, and where its entities came from when it was CSV; or the
 /// exit code after its problems were printed.
-type ReadRequest = Result<(proto::PlanTheatreListsRequest, Option<Origins>), ExitCode>;
+pub(super) type ReadRequest = Result<(proto::PlanTheatreListsRequest, Option<Origins>), ExitCode>;
 
 /// The request from `--input` (JSON) or from the CSV files; bad CSV files are printed
 /// (every problem) and give exit code 2.
-fn read_request(input: Option<&Path>, csv: &TheatreCsvArgs) -> anyhow::Result<ReadRequest> {
+pub(super) fn read_request(
+    input: Option<&Path>,
+    csv: &TheatreCsvArgs,
+) -> anyhow::Result<ReadRequest> {
     if let Some(input) = input {
         return Ok(Ok((read_json(input, "request")?, None)));
     }
@@ -222,7 +225,7 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
                 eprintln!("cases written to {}", path.display());
             }
             if let Some(path) = html {
-                write_html(&path, &request, &response)?;
+                write_html(&path, &request, &response, None)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -318,19 +321,21 @@ pub(super) fn generate_request(args: &GenerateRequestArgs) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// `plan-theatres --html`: the lists as a picture, with what releasing each under-booked
-/// session would cost.
-fn write_html(
+/// `plan-theatres --html` and `replan --html`: the lists as a picture, with what
+/// releasing each under-booked session would cost, and (re-planning) the moved and new
+/// cases marked against the previous plan.
+pub(super) fn write_html(
     path: &std::path::Path,
     request: &clinicplan_solver::theatre::TheatreRequest,
     response: &proto::PlanTheatreListsResponse,
+    previous: Option<&proto::PlanTheatreListsResponse>,
 ) -> anyhow::Result<()> {
     use clinicplan_service::report::{ListsReport, review_releases, write_lists_report};
     let release = review_releases(request, response)?;
     let report = ListsReport {
         request,
         plan: response,
-        previous: None,
+        previous,
         release: &release,
     };
     write_lists_report(path, &report)?;

@@ -2,6 +2,7 @@
 //! solver's input, and solver results back to protobuf. One submodule per capability.
 
 pub mod appointments;
+mod replan;
 pub mod scenarios;
 mod theatre;
 

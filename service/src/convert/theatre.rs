@@ -4,6 +4,7 @@ use clinicplan_solver::theatre::check::{ProposedCase, ProposedPlan, ProposedSess
 use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::explain::Reason;
 use clinicplan_solver::theatre::input::*;
+use clinicplan_solver::theatre::replan::changes::changes;
 use clinicplan_solver::theatre::solve::{Outcome, PlanSource, SolveReport, SolveStatus};
 
 use crate::proto;
@@ -143,6 +144,8 @@ pub fn request_from_proto(r: proto::PlanTheatreListsRequest) -> TheatreRequest {
             })
             .collect(),
         options: options_in(r.options),
+        previous_plan: super::replan::previous_in(r.previous_plan),
+        replan: super::replan::replan_in(r.replan),
     }
 }
 
@@ -273,6 +276,8 @@ pub fn request_to_proto(r: &TheatreRequest) -> proto::PlanTheatreListsRequest {
             })
             .collect(),
         options: Some(options_to_proto(&r.options)),
+        previous_plan: super::replan::previous_to_proto(&r.previous_plan),
+        replan: super::replan::replan_to_proto(r.replan.as_ref()),
     }
 }
 
@@ -346,6 +351,7 @@ pub fn response_to_proto(
                             priority: priority_out(p.priority) as i32,
                             duration_min: p.duration_min,
                             pinned: c.pinned,
+                            state: 0,
                         }
                     })
                     .collect(),
@@ -366,7 +372,7 @@ pub fn response_to_proto(
         })
         .collect();
     let m = &plan.metrics;
-    proto::PlanTheatreListsResponse {
+    let mut response = proto::PlanTheatreListsResponse {
         sessions,
         unscheduled,
         metrics: Some(proto::PlanMetrics {
@@ -385,9 +391,15 @@ pub fn response_to_proto(
             nothing_scheduled_cost: m.nothing_scheduled_cost,
             patients_unscheduled: m.patients_unscheduled,
             session_minutes: m.session_minutes,
+            stability_cost: m.stability_cost,
         }),
         solve: Some(solve_summary(&outcome.report)),
+        ..Default::default()
+    };
+    if let Some(changes) = changes(instance, plan) {
+        super::replan::changes_to_proto(instance, &changes, None, &mut response);
     }
+    response
 }
 
 /// A plan as written in a response (possibly edited by hand) → the checker's input.

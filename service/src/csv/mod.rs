@@ -15,6 +15,7 @@
 //! same table reader, cell parsers, problems and origins.
 
 mod cells;
+pub mod changes;
 mod files;
 mod origins;
 mod problem;

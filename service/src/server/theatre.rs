@@ -8,9 +8,9 @@ use tracing::info;
 
 use super::state::{Admitted, Call, Shared};
 use crate::convert;
-use crate::engine::plan_validated;
 use crate::proto;
 use crate::proto::theatre_scheduler_server::TheatreScheduler;
+use crate::replan::plan_compared;
 
 /// The TheatreScheduler service, sharing the server's solve pool.
 #[derive(Clone)]
@@ -36,6 +36,7 @@ impl TheatreScheduler for TheatreSchedulerService {
                     ("specialties", request.specialties.len()),
                     ("ward_beds", request.ward_beds.len()),
                     ("pinned", request.pinned.len()),
+                    ("previous_plan", request.previous_plan.len()),
                 ],
                 request.options.time_limit_ms,
             )?;
@@ -53,16 +54,16 @@ impl TheatreScheduler for TheatreSchedulerService {
                 requested_ms: requested,
                 deadline,
             };
-            let (instance, outcome) = shared
+            let compared = shared
                 .run(admitted, move |engine, token, time_limit_ms| {
                     let mut request = request;
                     let mut instance = instance;
                     request.options.time_limit_ms = time_limit_ms;
                     instance.options.time_limit_ms = Some(time_limit_ms);
-                    plan_validated(&request, instance, engine, token)
+                    plan_compared(&request, instance, engine, token)
                 })
                 .await?;
-            let r = &outcome.report;
+            let r = &compared.outcome.report;
             shared
                 .metrics
                 .solved("PlanTheatreLists", started.elapsed(), r.gap);
@@ -74,9 +75,7 @@ impl TheatreScheduler for TheatreSchedulerService {
                 deadline_reached = r.deadline_reached,
                 "PlanTheatreLists solved"
             );
-            Ok(Response::new(convert::response_to_proto(
-                &instance, &outcome,
-            )))
+            Ok(Response::new(crate::replan::response(&compared)))
         };
         call.answer(&shared.metrics, handler).await
     }

@@ -2,5 +2,6 @@
 //! lists and its proof of quality) and [`appointments`] (a balanced network's bookings).
 
 pub mod appointments;
+pub mod replan;
 mod summary;
 pub mod theatre;

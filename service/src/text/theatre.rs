@@ -145,8 +145,14 @@ fn quality_text(out: &mut String, response: &proto::PlanTheatreListsResponse) {
     }
     if let Some(s) = &response.solve {
         let status = solve_status_name(s.status);
+        // A re-plan's objective is the weighted wait plus the stability cost.
+        let what = if response.stability.is_some() {
+            "objective (weighted wait + stability cost)"
+        } else {
+            "weighted wait"
+        };
         out.push_str(&format!(
-            "Proof of quality: {status}; weighted wait {:.1}, best bound {:.1} ({}), gap {:.2}% of the wait removable, {} ms{}\n",
+            "Proof of quality: {status}; {what} {:.1}, best bound {:.1} ({}), gap {:.2}% of the wait removable, {} ms{}\n",
             s.objective,
             s.best_bound,
             s.bound_source,

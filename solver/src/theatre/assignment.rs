@@ -29,13 +29,39 @@ impl Assignment {
             .filter_map(|(p, s)| s.map(|s| (PatientIdx(p as u32), s)))
     }
 
-    /// Weighted wait of this assignment (docs/model.md, "Objective").
+    /// The objective of this assignment (docs/model.md, "Objective"): the weighted wait
+    /// plus, when re-planning, the stability cost. Every comparison of plans uses it.
     pub fn weighted_wait(&self, instance: &Instance) -> f64 {
         instance
             .patient_indices()
             .map(|p| match self.get(p) {
                 Some(s) => instance.cost_scheduled(p, s),
                 None => instance.cost_unscheduled(p),
+            })
+            .sum()
+    }
+
+    /// The weighted wait alone, without the stability cost.
+    pub fn wait_only(&self, instance: &Instance) -> f64 {
+        instance
+            .patient_indices()
+            .map(|p| match self.get(p) {
+                Some(s) => instance.wait_scheduled(p, s),
+                None => instance.wait_unscheduled(p),
+            })
+            .sum()
+    }
+
+    /// The objective's stability part (0 unless re-planning; docs/model.md, "Stability").
+    pub fn stability_cost(&self, instance: &Instance) -> f64 {
+        if instance.replan.is_none() {
+            return 0.0;
+        }
+        instance
+            .patient_indices()
+            .map(|p| match self.get(p) {
+                Some(s) => instance.stability_scheduled(p, s),
+                None => instance.stability_unscheduled(p),
             })
             .sum()
     }

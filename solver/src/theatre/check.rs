@@ -60,6 +60,8 @@ pub struct CheckReport {
     pub assignment: Assignment,
     /// Recomputed: Σ over every patient of the weighted-wait cost.
     pub weighted_wait: f64,
+    /// Recomputed: the stability cost against the previous plan (0 unless re-planning).
+    pub stability_cost: f64,
     pub patients_scheduled: u32,
     pub minutes_scheduled: u32,
     /// Σ (end of last case − session start) / Σ session length.
@@ -476,7 +478,8 @@ impl<'a> Checker<'a> {
         CheckReport {
             violations: self.violations,
             warnings: self.warnings,
-            weighted_wait: assignment.weighted_wait(instance),
+            weighted_wait: assignment.wait_only(instance),
+            stability_cost: assignment.stability_cost(instance),
             patients_scheduled,
             minutes_scheduled: self.minutes_scheduled,
             utilisation: if session_minutes == 0 {

@@ -190,6 +190,9 @@ pub struct Instance {
     pub eligible: Vec<Vec<SessionIdx>>,
     /// Urgency u_p = w(priority) × (1 + waited_p / T(priority)).
     pub urgency: Vec<f64>,
+    /// Re-planning around a published plan: the previous bookings and what moving them
+    /// costs (docs/model.md, "Stability"). `None`: planning from scratch.
+    pub replan: Option<Replan>,
 }
 
 impl Instance {
@@ -212,17 +215,50 @@ impl Instance {
         f64::from(self.horizon_days) + 7.0
     }
 
-    /// Weighted-wait cost of patient p operated in session s.
+    /// The objective's cost of patient p operated in session s: the weighted wait plus,
+    /// when re-planning, the stability cost. Every model, stage and check asks this.
     pub fn cost_scheduled(&self, p: PatientIdx, s: SessionIdx) -> f64 {
+        self.wait_scheduled(p, s) + self.stability_scheduled(p, s)
+    }
+
+    /// The objective's cost of patient p left waiting: the weighted wait plus, when
+    /// re-planning, the cost of taking their date away.
+    pub fn cost_unscheduled(&self, p: PatientIdx) -> f64 {
+        self.wait_unscheduled(p) + self.stability_unscheduled(p)
+    }
+
+    /// Weighted-wait cost of patient p operated in session s: u_p × (day + 1).
+    pub fn wait_scheduled(&self, p: PatientIdx, s: SessionIdx) -> f64 {
         self.urgency[p.idx()] * (f64::from(self.session(s).day) + 1.0)
     }
 
-    /// Weighted-wait cost of patient p left waiting.
-    pub fn cost_unscheduled(&self, p: PatientIdx) -> f64 {
+    /// Weighted-wait cost of patient p left waiting: u_p × (horizon_days + 7).
+    pub fn wait_unscheduled(&self, p: PatientIdx) -> f64 {
         self.urgency[p.idx()] * self.unscheduled_cost_factor()
     }
 
-    /// Weighted wait if nobody were scheduled: the reference point of the gap.
+    /// Stability cost of patient p operated in session s: the move cost of their previous
+    /// booking's state unless s is its session; 0 without a previous booking.
+    pub fn stability_scheduled(&self, p: PatientIdx, s: SessionIdx) -> f64 {
+        match self.previous(p) {
+            Some(b) if b.session != Some(s) => b.move_cost,
+            _ => 0.0,
+        }
+    }
+
+    /// Stability cost of patient p left waiting: the cancel cost of their previous
+    /// booking's state; 0 without a previous booking.
+    pub fn stability_unscheduled(&self, p: PatientIdx) -> f64 {
+        self.previous(p).map_or(0.0, |b| b.cancel_cost)
+    }
+
+    /// Patient p's booking in the previous plan, when re-planning.
+    pub fn previous(&self, p: PatientIdx) -> Option<&Previous> {
+        self.replan.as_ref()?.by_patient[p.idx()].as_ref()
+    }
+
+    /// The objective if nobody were scheduled: the reference point of the gap (the
+    /// cancel costs of every previous booking included).
     pub fn nothing_scheduled_cost(&self) -> f64 {
         (0..self.patients.len())
             .map(|p| self.cost_unscheduled(PatientIdx(p as u32)))
@@ -248,4 +284,182 @@ impl Instance {
 pub fn urgency(weights: &ObjectiveWeights, priority: Priority, waited_days: u32) -> f64 {
     let r = priority.rank();
     weights.weight[r] * (1.0 + f64::from(waited_days) / f64::from(weights.target_days[r]))
+}
+
+// Re-planning (crate::theatre::replan): the previous plan as the objective reads it.
+
+/// How firm a booking of the published plan is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum BookingState {
+    /// The list is locked: the case stays in its session, as a pin does.
+    Locked,
+    /// The patient has their date: moving it costs `move_cost`, taking it away `cancel_cost`.
+    Notified,
+    /// A draft list: free, but a move (or taking the draft date away) costs `draft_move_cost`.
+    Draft,
+}
+
+impl BookingState {
+    pub const ALL: [BookingState; 3] = [
+        BookingState::Locked,
+        BookingState::Notified,
+        BookingState::Draft,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BookingState::Locked => "locked",
+            BookingState::Notified => "notified",
+            BookingState::Draft => "draft",
+        }
+    }
+}
+
+/// Days from the re-plan date within which a list is locked (the "2" of 6-4-2).
+pub const DEFAULT_LOCK_DAYS: u32 = 14;
+/// Days from the re-plan date within which patients have their dates (the "4").
+pub const DEFAULT_NOTIFY_DAYS: u32 = 28;
+/// Minimum notice of a new or moved date, P1..P4.
+pub const DEFAULT_MIN_NOTICE_DAYS: [u32; 4] = [0, 7, 7, 7];
+/// Moving a notified patient: a P1 of base urgency (10) four days sooner, or a P2 of
+/// base urgency (4) ten days sooner (docs/model.md, "Stability", for the reasoning).
+pub const DEFAULT_MOVE_COST: f64 = 40.0;
+/// Taking a notified patient's date away: five moves.
+pub const DEFAULT_CANCEL_COST: f64 = 200.0;
+/// Moving (or unbooking) a draft booking: one urgency-day of a P4, a tie-breaker.
+pub const DEFAULT_DRAFT_MOVE_COST: f64 = 1.0;
+
+/// The prices of instability, in the objective's units (urgency × days).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StabilityCosts {
+    pub move_cost: f64,
+    pub cancel_cost: f64,
+    pub draft_move_cost: f64,
+}
+
+impl StabilityCosts {
+    /// What moving a booking of this state costs (a displaced LOCKED booking is priced
+    /// as a notified one: the patient has their date).
+    pub fn move_cost(&self, state: BookingState) -> f64 {
+        match state {
+            BookingState::Locked | BookingState::Notified => self.move_cost,
+            BookingState::Draft => self.draft_move_cost,
+        }
+    }
+
+    /// What taking the date of a booking of this state away costs. A draft date was
+    /// never sent to the patient, so unbooking it costs no more than moving it.
+    pub fn cancel_cost(&self, state: BookingState) -> f64 {
+        match state {
+            BookingState::Locked | BookingState::Notified => self.cancel_cost,
+            BookingState::Draft => self.draft_move_cost,
+        }
+    }
+}
+
+/// Why a booking of the previous plan cannot stand in today's request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DisplacedReason {
+    /// The session is not in the request any more.
+    SessionCancelled,
+    /// The session's surgeon is on leave that day.
+    SurgeonUnavailable,
+    /// The patient is not on the waiting list any more.
+    RemovedFromList,
+    /// The patient is unavailable that day.
+    PatientUnavailable,
+    /// Another per-pair rule now rules the session out for the patient.
+    NoLongerEligible(&'static str),
+    /// A LOCKED booking that, with the pins and the earlier locked bookings, now breaks a
+    /// capacity rule (the text says which).
+    NoLongerFits(String),
+}
+
+impl DisplacedReason {
+    /// The reason as a scheduler reads it.
+    pub fn describe(&self) -> String {
+        match self {
+            DisplacedReason::SessionCancelled => "session cancelled".into(),
+            DisplacedReason::SurgeonUnavailable => "surgeon unavailable".into(),
+            DisplacedReason::RemovedFromList => "removed from the list".into(),
+            DisplacedReason::PatientUnavailable => "patient unavailable".into(),
+            DisplacedReason::NoLongerEligible(why) => format!("no longer eligible: {why}"),
+            DisplacedReason::NoLongerFits(what) => format!("no longer fits: {what}"),
+        }
+    }
+
+    /// A short stable code for files and the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DisplacedReason::SessionCancelled => "session_cancelled",
+            DisplacedReason::SurgeonUnavailable => "surgeon_unavailable",
+            DisplacedReason::RemovedFromList => "removed_from_list",
+            DisplacedReason::PatientUnavailable => "patient_unavailable",
+            DisplacedReason::NoLongerEligible(_) => "no_longer_eligible",
+            DisplacedReason::NoLongerFits(_) => "no_longer_fits",
+        }
+    }
+}
+
+/// One booking of the previous plan, resolved against today's request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviousEntry {
+    pub patient_id: String,
+    pub session_id: String,
+    /// The session's date: today's when the session is still in the request, else the
+    /// one the previous plan gave (if any).
+    pub session_date: Option<NaiveDate>,
+    pub state: BookingState,
+    /// True when the state came from the 6-4-2 calendar, not from the booking.
+    pub state_from_calendar: bool,
+    /// The patient, when still on the list.
+    pub patient: Option<PatientIdx>,
+    /// The session, when it still stands for this patient (`None` when displaced).
+    pub session: Option<SessionIdx>,
+    pub displaced: Option<DisplacedReason>,
+}
+
+/// Patient p's previous booking, as the cost functions read it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Previous {
+    /// The session it stands in; `None` when displaced (every session is then a move).
+    pub session: Option<SessionIdx>,
+    pub state: BookingState,
+    pub move_cost: f64,
+    pub cancel_cost: f64,
+    /// Position in [`Replan::entries`].
+    pub entry: u32,
+}
+
+/// The re-planning part of an [`crate::theatre::domain::Instance`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replan {
+    pub replan_date: NaiveDate,
+    /// Days from the planning start to the re-plan date.
+    pub replan_day: u32,
+    pub lock_days: u32,
+    pub notify_days: u32,
+    /// Minimum notice, by [`Priority::rank`].
+    pub min_notice_days: [u32; 4],
+    pub costs: StabilityCosts,
+    pub compare_with_scratch: bool,
+    /// Every booking of the previous plan, in its order.
+    pub entries: Vec<PreviousEntry>,
+    /// By patient: their previous booking, if any.
+    pub by_patient: Vec<Option<Previous>>,
+    /// By patient: the session the minimum notice does not apply to (the session of a
+    /// standing previous booking, or an explicit pin).
+    pub notice_exempt: Vec<Option<SessionIdx>>,
+}
+
+impl Replan {
+    /// The first day index a new or moved date of this priority may fall on.
+    pub fn earliest_day(&self, priority: Priority) -> u32 {
+        self.replan_day + self.min_notice_days[priority.rank()]
+    }
+
+    /// Whether the minimum notice rules out session s (on day `day`) for patient p.
+    pub fn too_soon(&self, p: PatientIdx, s: SessionIdx, day: u32, priority: Priority) -> bool {
+        day < self.earliest_day(priority) && self.notice_exempt[p.idx()] != Some(s)
+    }
 }

@@ -13,6 +13,8 @@ pub enum Ineligible {
     TooLong,
     PatientUnavailable,
     SurgeonUnavailable,
+    /// Re-planning: the date is sooner than the minimum notice from the re-plan date.
+    TooSoon,
 }
 
 impl Ineligible {
@@ -26,6 +28,9 @@ impl Ineligible {
             }
             Ineligible::PatientUnavailable => "the patient is unavailable that day",
             Ineligible::SurgeonUnavailable => "the surgeon is on leave that day",
+            Ineligible::TooSoon => {
+                "the date is sooner than the minimum notice from the re-plan date"
+            }
         }
     }
 }
@@ -55,6 +60,11 @@ pub fn check_pair(instance: &Instance, p: PatientIdx, s: SessionIdx) -> Result<(
     }
     if surgeon.unavailable.contains(&session.date) {
         return Err(Ineligible::SurgeonUnavailable);
+    }
+    if let Some(replan) = &instance.replan
+        && replan.too_soon(p, s, session.day, patient.priority)
+    {
+        return Err(Ineligible::TooSoon);
     }
     Ok(())
 }

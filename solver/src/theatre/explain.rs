@@ -107,6 +107,11 @@ fn ruled_out(
             "the patient or the surgeon is unavailable on every day with a possible session"
                 .to_string(),
         ),
+        Ineligible::TooSoon => (
+            Reason::Unavailable,
+            "every possible session is sooner than the minimum notice from the re-plan date"
+                .to_string(),
+        ),
     };
     Explanation {
         reason,

@@ -21,6 +21,52 @@ pub struct TheatreRequest {
     pub ward_beds: Vec<WardBedsInput>,
     pub pinned: Vec<BookingInput>,
     pub options: OptionsInput,
+    /// The bookings of the last published plan (re-planning, docs/model.md "Stability").
+    #[serde(default)]
+    pub previous_plan: Vec<PreviousBookingInput>,
+    /// Re-planning settings; `None` with an empty `previous_plan`: plan from scratch.
+    #[serde(default)]
+    pub replan: Option<ReplanInput>,
+}
+
+/// How firm a booking of the previous plan is, as sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BookingStateInput {
+    /// Not given: the 6-4-2 calendar decides from the session's date.
+    #[default]
+    Unspecified,
+    Locked,
+    Notified,
+    Draft,
+    /// A value the wire carried that is not a known state.
+    Unknown(i32),
+}
+
+/// One booking of the previous plan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreviousBookingInput {
+    pub patient_id: String,
+    pub session_id: String,
+    /// The session's date in the previous plan ("" if not known): what a displaced
+    /// booking's change says it was moved from when the session is gone.
+    pub session_date: String,
+    pub state: BookingStateInput,
+}
+
+/// Re-planning settings as sent; `None` means "not given, use the default".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplanInput {
+    /// ISO date; "" = planning_start.
+    pub replan_date: String,
+    pub lock_days: Option<u32>,
+    pub notify_days: Option<u32>,
+    /// Minimum notice for P1..P4.
+    pub min_notice_days: [Option<u32>; 4],
+    pub move_cost: Option<f64>,
+    pub cancel_cost: Option<f64>,
+    pub draft_move_cost: Option<f64>,
+    /// Solve once more without the stability costs to price stability in weighted wait.
+    pub compare_with_scratch: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

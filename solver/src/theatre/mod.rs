@@ -17,6 +17,7 @@ pub mod knapsack;
 pub mod models;
 pub mod plan;
 pub mod policy;
+pub mod replan;
 pub mod solve;
 pub mod stages;
 pub mod validate;

@@ -30,7 +30,10 @@ pub struct SessionList {
 /// The plan's figures, all recomputable from the plan and the request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metrics {
+    /// The weighted wait (the objective less its stability part).
     pub weighted_wait: f64,
+    /// The objective's stability part: move and cancel costs of a re-plan (else 0).
+    pub stability_cost: f64,
     pub nothing_scheduled_cost: f64,
     pub patients_scheduled: u32,
     pub patients_unscheduled: u32,
@@ -143,7 +146,8 @@ pub fn build_plan(instance: &Instance, assignment: Assignment) -> Plan {
     }
     let patients_scheduled = scheduled_by_priority.iter().sum();
     let metrics = Metrics {
-        weighted_wait: assignment.weighted_wait(instance),
+        weighted_wait: assignment.wait_only(instance),
+        stability_cost: assignment.stability_cost(instance),
         nothing_scheduled_cost: instance.nothing_scheduled_cost(),
         patients_scheduled,
         patients_unscheduled: instance.patients.len() as u32 - patients_scheduled,

@@ -289,6 +289,16 @@ impl<'a> Search<'a> {
             "density-order plan: weighted wait {:.1}",
             best.weighted_wait(instance)
         ));
+        if instance.replan.is_some() {
+            let kept = crate::theatre::replan::kept_plan(instance);
+            notes.push(format!(
+                "previous plan kept where it stands, then filled: objective {:.1}",
+                kept.weighted_wait(instance)
+            ));
+            if policy_worse(instance, &best, &kept) {
+                best = kept;
+            }
+        }
         runner.start_bound(instance, &best, deadline);
         let repack_deadline = started + time_limit.mul_f64(0.4);
         let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
@@ -542,7 +552,7 @@ impl Progress {
             "{LAST_IMPROVEMENT_NOTE}{} ms",
             self.improved_at.as_millis()
         ));
-        let objective = plan.metrics.weighted_wait;
+        let objective = plan.metrics.weighted_wait + plan.metrics.stability_cost;
         let nothing = self.nothing;
         // The LP and MIP bounds hold for plans with at least the floors' P1 count; a plan
         // with fewer (its improvement never arrived) is not the policy's optimum, and only

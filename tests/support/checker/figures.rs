@@ -16,6 +16,8 @@ pub fn close(a: f64, b: f64) -> bool {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recomputed {
     pub weighted_wait: f64,
+    /// Re-planning: the move and cancel costs against the previous plan (else 0).
+    pub stability_cost: f64,
     pub nothing_scheduled_cost: f64,
     pub patients_scheduled: u32,
     pub patients_unscheduled: u32,
@@ -33,6 +35,12 @@ pub(super) fn check_metrics(v: &mut Vec<String>, m: &proto::PlanMetrics, r: &Rec
         v.push(format!(
             "metrics.weighted_wait {} ≠ recomputed {}",
             m.weighted_wait, r.weighted_wait
+        ));
+    }
+    if !close(m.stability_cost, r.stability_cost) {
+        v.push(format!(
+            "metrics.stability_cost {} ≠ recomputed {}",
+            m.stability_cost, r.stability_cost
         ));
     }
     if !close(m.nothing_scheduled_cost, r.nothing_scheduled_cost) {
@@ -126,18 +134,19 @@ pub(super) fn check_solve(
     if !["mip", "patterns", "lp", "trivial"].contains(&solve.bound_source.as_str()) {
         v.push(format!("solve.bound_source is '{}'", solve.bound_source));
     }
-    if !close(solve.objective, r.weighted_wait) {
+    let objective = r.weighted_wait + r.stability_cost;
+    if !close(solve.objective, objective) {
         v.push(format!(
-            "solve.objective {} ≠ recomputed weighted wait {}",
-            solve.objective, r.weighted_wait
+            "solve.objective {} ≠ recomputed weighted wait {} + stability cost {}",
+            solve.objective, r.weighted_wait, r.stability_cost
         ));
     }
     if let Some(m) = m
-        && !close(solve.objective, m.weighted_wait)
+        && !close(solve.objective, m.weighted_wait + m.stability_cost)
     {
         v.push(format!(
-            "solve.objective {} ≠ metrics.weighted_wait {}",
-            solve.objective, m.weighted_wait
+            "solve.objective {} ≠ metrics.weighted_wait {} + metrics.stability_cost {}",
+            solve.objective, m.weighted_wait, m.stability_cost
         ));
     }
     if !solve.best_bound.is_finite()
@@ -148,10 +157,10 @@ pub(super) fn check_solve(
             solve.best_bound, solve.objective
         ));
     }
-    if r.weighted_wait > r.nothing_scheduled_cost * (1.0 + REL_TOL) {
+    if objective > r.nothing_scheduled_cost * (1.0 + REL_TOL) {
         v.push(format!(
-            "the plan costs {} , more than scheduling nobody ({})",
-            r.weighted_wait, r.nothing_scheduled_cost
+            "the plan costs {objective} , more than scheduling nobody ({})",
+            r.nothing_scheduled_cost
         ));
     }
     let denominator = r.nothing_scheduled_cost - solve.best_bound;

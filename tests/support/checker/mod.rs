@@ -12,6 +12,7 @@ use clinicplan_service::proto;
 
 mod figures;
 mod lists;
+mod replan;
 
 use super::model::Model;
 pub use figures::{Recomputed, close};
@@ -57,6 +58,7 @@ pub fn check(
         None => v.push("the response has no solve summary".into()),
         Some(solve) => check_solve(&mut v, solve, &r, response.metrics.as_ref()),
     }
+    replan::check_changes(&model, &placed, response, &r, &mut v);
     Report {
         violations: v,
         recomputed: r,
@@ -193,6 +195,7 @@ fn recompute(model: &Model, placed: &HashMap<usize, usize>, used_minutes: i64) -
     for (p, patient) in model.patients.iter().enumerate() {
         let s = placed.get(&p).copied();
         r.weighted_wait += model.cost(p, s);
+        r.stability_cost += model.stability(p, s);
         if s.is_some() {
             r.patients_scheduled += 1;
             r.minutes_scheduled += patient.duration_min as u32;

@@ -104,6 +104,8 @@ pub fn read_theatre_csv(
             ward_beds,
             pinned,
             options: OptionsInput::default(),
+            previous_plan: Vec::new(),
+            replan: None,
         },
         origins,
     })

@@ -69,10 +69,59 @@ pub(super) fn aside(h: &mut String, report: &ListsReport<'_>) {
         }
         h.push_str("</ul>\n");
     }
-    if let Some(previous) = report.previous {
+    if !plan.changes.is_empty() {
+        changed(h, plan);
+    } else if let Some(previous) = report.previous {
         displaced(h, previous, plan);
     }
     h.push_str("</aside>\n");
+}
+
+/// A re-plan's displaced and unbooked patients, from the plan's own changes: where each
+/// was, why it could not stay, and where it is now.
+fn changed(h: &mut String, plan: &proto::PlanTheatreListsResponse) {
+    use proto::ChangeKind as K;
+    for (kind, title) in [
+        (K::Displaced, "Displaced since the previous plan"),
+        (K::Unbooked, "Unbooked since the previous plan"),
+    ] {
+        let list: Vec<&proto::Change> = plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == kind as i32)
+            .collect();
+        let _ = writeln!(
+            h,
+            "<h2 id=\"{}\">{title}: {}</h2>\n<ul>",
+            if kind == K::Displaced {
+                "displaced"
+            } else {
+                "unbooked"
+            },
+            list.len()
+        );
+        for c in list {
+            let now = if c.to_session_id.is_empty() {
+                "not re-booked".to_string()
+            } else {
+                format!("now {} on {}", escape(&c.to_session_id), escape(&c.to_date))
+            };
+            let _ = writeln!(
+                h,
+                "<li data-patient-id=\"{id}\" data-change=\"{k}\">{id}, was {sid} on {d}: {why}; {now}</li>",
+                id = escape(&c.patient_id),
+                k = if kind == K::Displaced {
+                    "displaced"
+                } else {
+                    "unbooked"
+                },
+                sid = escape(&c.from_session_id),
+                d = escape(&c.from_date),
+                why = escape(&c.reason),
+            );
+        }
+        h.push_str("</ul>\n");
+    }
 }
 
 /// The patients scheduled in `previous` and not in `plan`, with their reason now.

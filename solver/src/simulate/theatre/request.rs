@@ -58,6 +58,8 @@ pub(super) fn week_request(
         ward_beds: week_ward_beds(setting, monday, waiting, occupied),
         pinned: Vec::new(),
         options: week_options(scenario, setting),
+        previous_plan: Vec::new(),
+        replan: None,
     };
     (request, lost)
 }

@@ -99,6 +99,8 @@ pub fn theatre_request(config: &GeneratorConfig) -> TheatreRequest {
         ward_beds,
         pinned: Vec::new(),
         options: OptionsInput::default(),
+        previous_plan: Vec::new(),
+        replan: None,
     }
 }
 

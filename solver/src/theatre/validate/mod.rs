@@ -8,6 +8,7 @@
 mod options;
 mod patients;
 mod pins;
+mod previous;
 mod resources;
 mod sessions;
 
@@ -53,6 +54,8 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
     let free_beds = resources::check_ward_beds(&mut c, req, planning_start);
     // Pins: ids first; eligibility and capacity once the instance exists.
     let pin_refs = pins::check_pin_references(&mut c, req, &patient_ids, &session_ids);
+    let replan = previous::check_replan_settings(&mut c, req, planning_start);
+    let previous_refs = previous::check_previous_references(&mut c, req, &patient_ids);
 
     if !c.errors.is_empty() {
         return Err(ValidationErrors(c.errors));
@@ -80,12 +83,21 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         options,
         eligible: Vec::new(),
         urgency,
+        replan: None,
     };
     instance.eligible = eligible_sessions(&instance);
 
     pins::check_pins_against_hard_rules(&mut c, &mut instance, pin_refs, &session_position);
     if !c.errors.is_empty() {
         return Err(ValidationErrors(c.errors));
+    }
+    if let Some(settings) = replan {
+        let resolve = previous::Resolve {
+            req,
+            session_ids: &session_ids,
+            session_position: &session_position,
+        };
+        previous::resolve_previous(&mut instance, settings, previous_refs, &resolve);
     }
     Ok(instance)
 }
