@@ -264,3 +264,41 @@ fn a_role_map_names_sds_job_roles_in_the_request_files_words() {
     assert!(slots.slots.iter().all(|s| s.role == "DOCTOR"));
     assert_eq!(slots.clinicians[0].role, "DOCTOR");
 }
+
+/// The requests may come as CSV: a `sites.csv` naming the surgery (for travel times),
+/// a `slots.csv` with no rows (the slots are GP Connect's) and a `requests.csv`.
+#[test]
+fn requests_from_csv_files_book_the_searchset_slots_too() {
+    let dir = scratch("csv");
+    std::fs::write(dir.join("sites.csv"), "id,name\n17,Trevelyan (our name)\n").unwrap();
+    std::fs::write(
+        dir.join("slots.csv"),
+        "id,clinician_id,site_id,role,date,start_time,duration_min,mode\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("requests.csv"),
+        "id,home_site_id,role,urgency,request_date,modes,max_travel_min\n\
+         9000000009,17,GP,ROUTINE,2016-08-15,FACE_TO_FACE,30\n",
+    )
+    .unwrap();
+    let response_file = dir.join("response.json");
+    let run = clinicplan(&[
+        "balance-appointments",
+        "--csv-dir",
+        dir.to_str().unwrap(),
+        "--planning-start",
+        "2016-08-15",
+        "--horizon-days",
+        "1",
+        "--gpconnect-slots",
+        fixtures().join("searchset.json").to_str().unwrap(),
+        "--output",
+        response_file.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let response: proto::BalanceAppointmentsResponse =
+        serde_json::from_str(&std::fs::read_to_string(&response_file).unwrap()).unwrap();
+    assert_eq!(response.bookings.len(), 1);
+    assert!(["1584", "1644"].contains(&response.bookings[0].slot_id.as_str()));
+}

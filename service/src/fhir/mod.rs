@@ -31,6 +31,9 @@ mod request;
 pub mod resources;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{FhirError, FhirProblem};
 pub use ids::urn_uuid;
 pub use origins::{FhirOrigins, Locate};
