@@ -8,6 +8,7 @@ pub mod convert;
 pub mod csv;
 pub mod engine;
 pub mod error;
+pub mod fhir;
 pub mod logging;
 pub mod replan;
 pub mod report;

@@ -11,9 +11,11 @@ use clinicplan_service::engine::{
     CancelToken, EngineConfig, WorkerCommand, balance_appointments as balance,
 };
 use clinicplan_service::error::ServiceError;
+use clinicplan_service::fhir::gpconnect::merge_slots;
 use clinicplan_service::{convert, proto, text};
 use clinicplan_solver::appointments::input::{BalanceMethod, BalanceRequest};
 
+use super::fhir::GpConnectArgs;
 use super::io::{print_validation, print_validation_located, read_json, write_json};
 
 /// The arguments of `balance-appointments`.
@@ -68,6 +70,8 @@ pub(super) struct BalanceAppointmentsArgs {
     /// Unbooked requests listed by name (all are in --output).
     #[arg(long, default_value_t = 20)]
     show_unassigned: usize,
+    #[command(flatten)]
+    gpconnect: GpConnectArgs,
 }
 
 /// The arguments of `generate-network`.
@@ -163,6 +167,13 @@ pub(super) fn balance_appointments(args: BalanceAppointmentsArgs) -> anyhow::Res
             Ok(read) => read,
             Err(code) => return Ok(code),
         };
+    let gpconnect = match args.gpconnect.read()? {
+        Ok(slots) => slots,
+        Err(code) => return Ok(code),
+    };
+    if let Some(slots) = &gpconnect {
+        merge_slots(&mut request, slots);
+    }
     if let Some(ms) = args.time_limit_ms {
         request.options.time_limit_ms = ms;
     }
@@ -197,11 +208,13 @@ pub(super) fn balance_appointments(args: BalanceAppointmentsArgs) -> anyhow::Res
         "{}",
         text::appointments::balance_text(&wire_request, &response, args.show_unassigned)
     );
-    match write_balance_outputs(
+    let written = write_balance_outputs(
         &response,
         args.output.as_deref(),
         args.bookings_csv.as_deref(),
-    ) {
+    )
+    .and_then(|()| args.gpconnect.write(&response, gpconnect.as_ref()));
+    match written {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             eprintln!("clinicplan: {e:#}");

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use clinicplan_service::csv::Origins;
+use clinicplan_service::fhir::Locate;
 
 pub(super) fn read_json<T: serde::de::DeserializeOwned>(
     path: &Path,
@@ -22,10 +22,11 @@ pub(super) fn print_validation(errors: &clinicplan_solver::theatre::ValidationEr
     }
 }
 
-/// Validation problems of a request read from CSV files, each located by file and line.
+/// Validation problems of a request read from CSV files or a FHIR bundle, each
+/// located by file and line, or by bundle entry.
 pub(super) fn print_validation_located(
     errors: &clinicplan_solver::theatre::ValidationErrors,
-    origins: &Origins,
+    origins: &dyn Locate,
 ) {
     eprintln!("clinicplan: the request has {} problem(s):", errors.0.len());
     for e in &errors.0 {

@@ -4,6 +4,7 @@
 //! `scenario validate`); `worker` is dispatched here.
 
 mod appointments;
+mod fhir;
 mod io;
 mod replan;
 mod scenario;

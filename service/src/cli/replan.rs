@@ -73,7 +73,7 @@ fn previous_bookings(plan: &proto::PlanTheatreListsResponse) -> Vec<proto::Previ
 
 /// `replan`: exit 0 planned, 2 invalid request or files.
 pub(super) fn replan(args: ReplanArgs) -> anyhow::Result<ExitCode> {
-    let (mut request, origins) = match read_request(args.input.as_deref(), &args.csv)? {
+    let (mut request, source) = match read_request(args.input.as_deref(), None, &args.csv)? {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
@@ -97,8 +97,8 @@ pub(super) fn replan(args: ReplanArgs) -> anyhow::Result<ExitCode> {
     let instance = match validate(&request) {
         Ok(instance) => instance,
         Err(errors) => {
-            match &origins {
-                Some(origins) => print_validation_located(&errors, origins),
+            match &source.origins {
+                Some(origins) => print_validation_located(&errors, origins.as_ref()),
                 None => print_validation(&errors),
             }
             return Ok(ExitCode::from(2));

@@ -6,27 +6,39 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, ValueEnum};
+use clinicplan_service::csv::CsvOptions;
 use clinicplan_service::csv::theatre::{
     TheatreCsvFiles, read_theatre_csv, write_theatre_bookings_csv, write_theatre_csv_dir,
 };
-use clinicplan_service::csv::{CsvOptions, Origins};
 use clinicplan_service::engine::{CancelToken, EngineConfig, WorkerCommand, plan_theatres as plan};
 use clinicplan_service::error::ServiceError;
+use clinicplan_service::fhir::{
+    FhirReadOptions, FhirTheatreImport, Locate, theatre_request_bundle,
+};
 use clinicplan_service::{convert, proto, text};
 use clinicplan_solver::theatre::check::CheckReport;
 use clinicplan_solver::theatre::validate;
 
+use super::fhir;
 use super::io::{print_validation, print_validation_located, read_json, write_json};
 
 /// The arguments of `plan-theatres`.
 #[derive(Args)]
-#[command(group(ArgGroup::new("source").required(true).args(["input", "csv_dir", "ptl"])))]
+#[command(group(ArgGroup::new("source").required(true).args(["input", "csv_dir", "ptl", "fhir_bundle"])))]
 pub(super) struct PlanTheatresArgs {
     /// Request file (JSON).
     #[arg(long, conflicts_with_all = ["planning_start", "horizon_days"])]
     input: Option<PathBuf>,
     #[command(flatten)]
     csv: TheatreCsvArgs,
+    /// A FHIR R4 (UK Core) Bundle: ServiceRequest, PractitionerRole, Location,
+    /// Schedule, Slot and booked Appointment resources (docs/fhir.md).
+    #[arg(long)]
+    fhir_bundle: Option<PathBuf>,
+    /// Write the plan here as a FHIR transaction Bundle of Appointments, and the
+    /// patients left waiting beside it as an OperationOutcome (PLAN.waiting.json).
+    #[arg(long)]
+    fhir_out: Option<PathBuf>,
     /// Write the full response (JSON) here.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -75,10 +87,12 @@ pub(super) struct TheatreCsvArgs {
     /// Specialties (CSV: code,turnaround_min).
     #[arg(long, requires = "ptl")]
     specialties: Option<PathBuf>,
-    /// First day of the plan for CSV input (default: the earliest session date).
+    /// First day of the plan for CSV or FHIR input (default: the earliest session
+    /// date, or the Schedules' planningHorizon).
     #[arg(long, value_name = "YYYY-MM-DD")]
     planning_start: Option<chrono::NaiveDate>,
-    /// Days in the plan for CSV input (default: through the latest session date).
+    /// Days in the plan for CSV or FHIR input (default: through the latest session
+    /// date, or the Schedules' planningHorizon).
     #[arg(long)]
     horizon_days: Option<u32>,
 }
@@ -131,8 +145,12 @@ pub(super) struct GenerateRequestArgs {
     family: clinicplan_solver::theatre::generate::Family,
     /// Write the request as the six theatre-planning CSV files in this folder instead
     /// of JSON on standard output (the solve options are not in the files).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fhir_bundle")]
     csv_dir: Option<PathBuf>,
+    /// Write the request as a FHIR R4 collection Bundle here instead of JSON on
+    /// standard output (docs/fhir.md; the solve options are not in the bundle).
+    #[arg(long)]
+    fhir_bundle: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,18 +159,41 @@ enum ObjectiveArg {
     PriorityOrder,
 }
 
-/// A request read from files, and where its entities came from when it was CSV; or the
-/// exit code after its problems were printed.
-pub(super) type ReadRequest = Result<(proto::PlanTheatreListsRequest, Option<Origins>), ExitCode>;
+/// Where a request's entities came from (CSV lines or bundle entries), and the bundle
+/// read, when it was FHIR.
+#[derive(Default)]
+pub(super) struct Source {
+    pub(super) origins: Option<Box<dyn Locate>>,
+    fhir: Option<FhirTheatreImport>,
+}
 
-/// The request from `--input` (JSON) or from the CSV files; bad CSV files are printed
-/// (every problem) and give exit code 2.
+/// A request read from files, and where it came from; or the exit code after its
+/// problems were printed.
+pub(super) type ReadRequest = Result<(proto::PlanTheatreListsRequest, Source), ExitCode>;
+
+/// The request from `--input` (JSON), `--fhir-bundle` or the CSV files; bad CSV files
+/// and bundles are printed (every problem) and give exit code 2.
 pub(super) fn read_request(
     input: Option<&Path>,
+    fhir_bundle: Option<&Path>,
     csv: &TheatreCsvArgs,
 ) -> anyhow::Result<ReadRequest> {
     if let Some(input) = input {
-        return Ok(Ok((read_json(input, "request")?, None)));
+        return Ok(Ok((read_json(input, "request")?, Source::default())));
+    }
+    if let Some(path) = fhir_bundle {
+        let options = FhirReadOptions {
+            planning_start: csv.planning_start,
+            horizon_days: csv.horizon_days,
+        };
+        return Ok(fhir::read_theatre_request(path, &options)?.map(|import| {
+            let request = convert::request_to_proto(&import.request);
+            let source = Source {
+                origins: Some(Box::new(import.origins.clone())),
+                fhir: Some(import),
+            };
+            (request, source)
+        }));
     }
     let Some(files) = csv.files() else {
         anyhow::bail!("give --input, --csv-dir, or the six files (--ptl, --sessions, ...)");
@@ -164,7 +205,10 @@ pub(super) fn read_request(
     Ok(match read_theatre_csv(&files, &options) {
         Ok(import) => Ok((
             convert::request_to_proto(&import.request),
-            Some(import.origins),
+            Source {
+                origins: Some(Box::new(import.origins)),
+                fhir: None,
+            },
         )),
         Err(errors) => {
             eprintln!(
@@ -184,6 +228,8 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
     let PlanTheatresArgs {
         input,
         csv,
+        fhir_bundle,
+        fhir_out,
         output: out,
         bookings_csv,
         time_limit_ms,
@@ -191,7 +237,8 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
         show_waiting,
         html,
     } = args;
-    let (mut request, origins) = match read_request(input.as_deref(), &csv)? {
+    let (mut request, source) = match read_request(input.as_deref(), fhir_bundle.as_deref(), &csv)?
+    {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
@@ -227,11 +274,14 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
             if let Some(path) = html {
                 write_html(&path, &request, &response, None)?;
             }
+            if let Some(path) = fhir_out {
+                fhir::write_theatre_plan(&path, &response, source.fhir.as_ref())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(ServiceError::Invalid(errors)) => {
-            match &origins {
-                Some(origins) => print_validation_located(&errors, origins),
+            match &source.origins {
+                Some(origins) => print_validation_located(&errors, origins.as_ref()),
                 None => print_validation(&errors),
             }
             Ok(ExitCode::from(2))
@@ -305,6 +355,16 @@ pub(super) fn generate_request(args: &GenerateRequestArgs) -> anyhow::Result<Exi
             ..args.family.week(args.theatres, args.patients, args.seed)
         },
     );
+    if let Some(path) = &args.fhir_bundle {
+        write_json(path, &theatre_request_bundle(&request))?;
+        eprintln!(
+            "request written to {} as a FHIR Bundle (planning start {}, {} days)",
+            path.display(),
+            request.planning_start,
+            request.horizon_days
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(dir) = &args.csv_dir {
         write_theatre_csv_dir(&request, dir)
             .with_context(|| format!("writing the CSV files in {}", dir.display()))?;
