@@ -6,31 +6,115 @@ use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
-use crate::theatre::models::column_generation::solve_lp_raising_floor;
-use crate::theatre::models::patterns::{RelaxationRun, solve_by_specialty};
+use crate::theatre::models::column_generation::{LpOptimum, solve_lp_raising_floor};
+use crate::theatre::models::patterns::{PatternRelaxation, RelaxationRun, solve_by_specialty};
 use crate::theatre::stages::counts::max_count;
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds};
 use crate::theatre::stages::rounding::{best_of_roundings, round_lp, round_patterns};
 use crate::theatre::stages::run::{RunStatus, run_options};
 
+/// The LP worker's clock: its start and its budget.
+#[derive(Clone, Copy)]
+struct Clock {
+    t0: Instant,
+    limit: Duration,
+}
+
+impl Clock {
+    fn until(self) -> Instant {
+        self.t0 + self.limit
+    }
+
+    fn left(self) -> Duration {
+        self.until().saturating_duration_since(Instant::now())
+    }
+
+    fn elapsed_ms(self) -> u64 {
+        self.t0.elapsed().as_millis() as u64
+    }
+}
+
+/// A plan rounded from a relaxation, as a stage event.
+fn rounded(stage: StageName, plan: Assignment, clock: Clock) -> MipEvent {
+    MipEvent::StageDone {
+        stage,
+        status: RunStatus::Limit,
+        plan: Some(plan),
+        weighted_wait_bound: None,
+        counts_proven: false,
+        elapsed_ms: clock.elapsed_ms(),
+    }
+}
+
 /// The LP relaxation of the whole weighted-wait model with the P1 floor of `floor_plan`
 /// (at least as many P1 patients as it schedules): a bound on the weighted wait of every
 /// plan the policy accepts, since those schedule as many P1 as any plan can. Reported as
 /// [`MipEvent::LpBound`]; then a plan rounded from its solution (docs/model.md, "LP
-/// rounding"), reported as a [`StageName::LpRounding`] stage.
+/// rounding"), reported as a [`StageName::LpRounding`] stage; then the pattern bound and
+/// its rounding ([`pattern_stage`]).
 pub fn lp_bound(
     instance: &Instance,
     floor_plan: &Assignment,
     limit: Duration,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let t0 = Instant::now();
-    // The most P1 patients that fit (a MIP) is the LP's floor and the rounding's seed. It
-    // runs beside the LP, which starts from the floor plan's count and raises its floor
-    // when the count is known (`solve_lp_raising_floor`).
+    let clock = Clock {
+        t0: Instant::now(),
+        limit,
+    };
+    let Some(counted) = lp_with_p1_count(instance, floor_plan, clock) else {
+        return;
+    };
+    let CountedLp {
+        lp,
+        mut p1_plan,
+        count_took,
+    } = counted;
+    let p1_floor = p1_plan.counts_by_priority(instance)[0];
+    tracing::debug!(
+        elapsed_ms = clock.elapsed_ms(),
+        rounds = lp.rounds,
+        columns = lp.columns,
+        "LP bound"
+    );
+    on_event(MipEvent::LpBound {
+        weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
+        p1_floor,
+    });
+    let (plan, rounding) = lp_roundings(instance, &lp, &p1_plan, p1_floor, clock);
+    on_event(rounded(StageName::LpRounding, plan.clone(), clock));
+    // Keep back what placing P1 near the patterns (about as long as the count) and
+    // rounding the patterns (two roundings side by side, each about as long as an LP
+    // rounding) will take: the rest is the relaxation's and the dive's.
+    let reserve =
+        (rounding + count_took + Duration::from_millis(50)).min(clock.left().mul_f64(0.2));
+    let seeds = PatternSeeds {
+        lp: &lp,
+        p1_plan: &mut p1_plan,
+        lp_plan: &plan,
+        p1_floor,
+    };
+    pattern_stage(instance, seeds, reserve, clock, on_event);
+}
+
+/// The LP with the P1 floor, the plan that set the floor, and how long the count took.
+struct CountedLp {
+    lp: LpOptimum,
+    p1_plan: Assignment,
+    /// About what placing P1 near the patterns will take.
+    count_took: Duration,
+}
+
+/// The LP with its P1 floor raised as the count of P1 patients that fit (a MIP, run
+/// beside it in a thread of its own) proves more: the LP starts from the floor plan's
+/// count (`solve_lp_raising_floor`). `None` when the LP did not finish in time.
+fn lp_with_p1_count(
+    instance: &Instance,
+    floor_plan: &Assignment,
+    clock: Clock,
+) -> Option<CountedLp> {
     let start_floor = floor_plan.counts_by_priority(instance)[0];
     let mut p1_plan = floor_plan.clone();
-    // How long the count took: about what placing P1 near the patterns will take.
     let mut count_took = Duration::ZERO;
     let span = tracing::Span::current();
     let lp = std::thread::scope(|scope| {
@@ -38,7 +122,7 @@ pub fn lp_bound(
             scope.spawn(|| {
                 let _span = span.enter();
                 let started = Instant::now();
-                let options = run_options(instance, limit / 4);
+                let options = run_options(instance, clock.limit / 4);
                 let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
                 (plan, started.elapsed())
             })
@@ -58,7 +142,7 @@ pub fn lp_bound(
                 p1_plan = plan.clone();
             }
             tracing::debug!(
-                elapsed_ms = t0.elapsed().as_millis() as u64,
+                elapsed_ms = clock.elapsed_ms(),
                 p1_floor = p1_plan.counts_by_priority(instance)[0],
                 "P1 maximised"
             );
@@ -69,33 +153,34 @@ pub fn lp_bound(
             floor_plan,
             start_floor,
             Some(&mut update),
-            t0 + limit,
+            clock.until(),
             instance.options.threads,
             instance.options.solver_log,
         )
-    });
-    let Some(lp) = lp else {
-        return;
-    };
-    let p1_floor = p1_plan.counts_by_priority(instance)[0];
-    tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
-        rounds = lp.rounds,
-        columns = lp.columns,
-        "LP bound"
-    );
-    on_event(MipEvent::LpBound {
-        weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
-        p1_floor,
-    });
-    // Round twice, side by side: P1 placed where the LP puts them, and P1 placed as in the
-    // plan that set the floor (which always meets it); keep the better under the policy.
-    // (Placing the floor's P1 near the LP first, a count with a preference, cost large
-    // weeks 1.5 s and gave worse final plans on 14 of 15 weeks: docs/benchmarks.md.)
-    let until = Instant::now() + (t0 + limit).saturating_duration_since(Instant::now()) / 2;
+    })?;
+    Some(CountedLp {
+        lp,
+        p1_plan,
+        count_took,
+    })
+}
+
+/// Rounds the LP twice, side by side: P1 placed where the LP puts them, and P1 placed as
+/// in the plan that set the floor (which always meets it); the better under the policy,
+/// and how long a rounding took. (Placing the floor's P1 near the LP first, a count with
+/// a preference, cost large weeks 1.5 s and gave worse final plans on 14 of 15 weeks:
+/// docs/bench-log.)
+fn lp_roundings(
+    instance: &Instance,
+    lp: &LpOptimum,
+    p1_plan: &Assignment,
+    p1_floor: u32,
+    clock: Clock,
+) -> (Assignment, Duration) {
+    let until = Instant::now() + clock.left() / 2;
     let round = |seed_p1: bool| {
         let started = Instant::now();
-        let plan = round_lp(instance, &p1_plan, seed_p1, &lp.values, until);
+        let plan = round_lp(instance, p1_plan, seed_p1, &lp.values, until);
         (plan, started.elapsed())
     };
     let span = tracing::Span::current();
@@ -108,86 +193,104 @@ pub fn lp_bound(
         (from_lp, seeded.join().expect("the rounding does not panic"))
     });
     tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
+        elapsed_ms = clock.elapsed_ms(),
         rounding_ms = rounding.as_millis() as u64,
         "LP roundings"
     );
-    let plan = best_of_roundings(instance, from_lp, seeded, p1_floor, t0 + limit);
-    on_event(MipEvent::StageDone {
-        stage: StageName::LpRounding,
-        status: RunStatus::Limit,
-        plan: Some(plan.clone()),
-        weighted_wait_bound: None,
-        counts_proven: false,
-        elapsed_ms: t0.elapsed().as_millis() as u64,
-    });
-    // The pattern relaxation, one master per specialty from the LP's duals: a tighter
-    // bound, and a plan rounded from its solution, after diving where a part's relaxation
-    // converged in time (docs/model.md, "Pattern bound and diving").
-    let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let plan = best_of_roundings(instance, from_lp, seeded, p1_floor, clock.until());
+    (plan, rounding)
+}
+
+/// What the pattern stage starts from.
+struct PatternSeeds<'a> {
+    lp: &'a LpOptimum,
+    /// The plan that set the floor; replaced by one with its P1 nearer the patterns.
+    p1_plan: &'a mut Assignment,
+    /// The LP rounding's plan.
+    lp_plan: &'a Assignment,
+    p1_floor: u32,
+}
+
+/// The pattern relaxation, one master per specialty from the LP's duals: a tighter
+/// bound ([`MipEvent::PatternBound`]), and a plan rounded from its solution after diving
+/// where a part's relaxation converged in time (docs/model.md, "Pattern bound and
+/// diving"), reported as a [`StageName::PatternRounding`] stage. `reserve` is kept back
+/// for placing P1 and the rounding.
+fn pattern_stage(
+    instance: &Instance,
+    seeds: PatternSeeds,
+    reserve: Duration,
+    clock: Clock,
+    on_event: &mut dyn FnMut(MipEvent),
+) {
+    let PatternSeeds {
+        lp,
+        p1_plan,
+        lp_plan,
+        p1_floor,
+    } = seeds;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    // Keep back what placing P1 near the patterns (about as long as the count) and
-    // rounding the patterns (two roundings side by side, each about as long as an LP
-    // rounding) will take: the rest is the relaxation's and the dive's.
-    let reserve = (rounding + count_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
-    let until = Instant::now() + left.saturating_sub(reserve);
-    if let Some(relaxation) = solve_by_specialty(
+    let until = Instant::now() + clock.left().saturating_sub(reserve);
+    let run = RelaxationRun {
+        deadline: until,
+        dive_until: Some(until),
+        threads,
+        log: instance.options.solver_log,
+    };
+    let Some(relaxation) = solve_by_specialty(
         instance,
-        &[&p1_plan, &plan],
+        &[p1_plan, lp_plan],
         p1_floor,
         &lp.shared_duals,
-        &RelaxationRun {
-            deadline: until,
-            dive_until: Some(until),
-            threads,
-            log: instance.options.solver_log,
-        },
-    ) {
+        &run,
+    ) else {
+        return;
+    };
+    tracing::debug!(
+        elapsed_ms = clock.elapsed_ms(),
+        rounds = relaxation.rounds,
+        converged = relaxation.converged,
+        "pattern bound"
+    );
+    on_event(MipEvent::PatternBound {
+        weighted_wait: instance.nothing_scheduled_cost() + relaxation.bound,
+        p1_floor,
+        converged: relaxation.converged,
+    });
+    // The floor's P1 placed as close to the pattern relaxation as the count allows:
+    // the seed of the rounding that always meets the floor.
+    if p1_floor > 0 {
+        let prefer = p1_preference(instance, &relaxation);
+        place_p1_near(instance, p1_plan, p1_floor, &prefer, clock.left() / 2);
         tracing::debug!(
-            elapsed_ms = t0.elapsed().as_millis() as u64,
-            rounds = relaxation.rounds,
-            converged = relaxation.converged,
-            "pattern bound"
+            elapsed_ms = clock.elapsed_ms(),
+            "P1 placed near the patterns"
         );
-        on_event(MipEvent::PatternBound {
-            weighted_wait: instance.nothing_scheduled_cost() + relaxation.bound,
-            p1_floor,
-            converged: relaxation.converged,
-        });
-        // The floor's P1 placed as close to the pattern relaxation as the count allows:
-        // the seed of the rounding that always meets the floor.
-        if p1_floor > 0 {
-            let mut prefer: HashMap<(PatientIdx, SessionIdx), f64> = HashMap::new();
-            let fixed = relaxation.fixed.iter().map(|k| (k, 1.0));
-            let valued = relaxation
-                .pool
-                .iter()
-                .zip(relaxation.values.iter().copied());
-            for (pattern, value) in fixed.chain(valued).filter(|(_, v)| *v > 1e-6) {
-                for &p in &pattern.patients {
-                    if instance.patient(p).priority == Priority::P1 {
-                        let w = prefer.entry((p, pattern.session)).or_insert(0.0);
-                        *w = (*w + value).min(1.0);
-                    }
-                }
-            }
-            let left = (t0 + limit).saturating_duration_since(Instant::now());
-            place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 2);
-            tracing::debug!(
-                elapsed_ms = t0.elapsed().as_millis() as u64,
-                "P1 placed near the patterns"
-            );
-        }
-        let plan = round_patterns(instance, &relaxation, &p1_plan, p1_floor, t0 + limit);
-        on_event(MipEvent::StageDone {
-            stage: StageName::PatternRounding,
-            status: RunStatus::Limit,
-            plan: Some(plan),
-            weighted_wait_bound: None,
-            counts_proven: false,
-            elapsed_ms: t0.elapsed().as_millis() as u64,
-        });
     }
+    let plan = round_patterns(instance, &relaxation, p1_plan, p1_floor, clock.until());
+    on_event(rounded(StageName::PatternRounding, plan, clock));
+}
+
+/// How much of each P1 pair (p, s) the pattern relaxation uses (capped at 1).
+fn p1_preference(
+    instance: &Instance,
+    relaxation: &PatternRelaxation,
+) -> HashMap<(PatientIdx, SessionIdx), f64> {
+    let mut prefer: HashMap<(PatientIdx, SessionIdx), f64> = HashMap::new();
+    let fixed = relaxation.fixed.iter().map(|k| (k, 1.0));
+    let valued = relaxation
+        .pool
+        .iter()
+        .zip(relaxation.values.iter().copied());
+    for (pattern, value) in fixed.chain(valued).filter(|(_, v)| *v > 1e-6) {
+        for &p in &pattern.patients {
+            if instance.patient(p).priority == Priority::P1 {
+                let w = prefer.entry((p, pattern.session)).or_insert(0.0);
+                *w = (*w + value).min(1.0);
+            }
+        }
+    }
+    prefer
 }
 
 /// Replaces `p1_plan` by a plan with at least `p1_floor` P1 whose P1 bookings carry the
