@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clinicplan_service::proto;
 
-use crate::scenario_report::{chromium, headless};
+use crate::support::browser::{chromium, dump_dom};
 use crate::support::checker;
 use crate::support::cli::{clinicplan, scratch, text};
 use crate::support::violations::coded_violations;
@@ -381,12 +381,7 @@ fn replan_html_draws_every_case_and_marks_the_moved_and_displaced_in_headless_ch
     assert_valid("replan-html", &planned, &after);
 
     let page = std::fs::canonicalize(&html).unwrap();
-    let dom = headless(
-        &browser,
-        &dir.join("profile-dom"),
-        &["--dump-dom".to_string()],
-        &page,
-    );
+    let dom = dump_dom(&browser, &dir, &page);
     assert!(!dom.contains("<script"), "the page has a script");
     let cases = elements_of_class(&dom, "g", "case");
     let sessions = elements_of_class(&dom, "rect", "session");

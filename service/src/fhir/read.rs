@@ -86,6 +86,8 @@ pub fn read_theatre_bundle(
         ward_beds,
         pinned: pins.pinned,
         options: OptionsInput::default(),
+        previous_plan: Vec::new(),
+        replan: None,
     };
     let import = FhirTheatreImport {
         request,
