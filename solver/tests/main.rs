@@ -8,6 +8,7 @@
 //! - `model_doc`: every constraint family and error code is documented.
 //! - `p1_count`: the P1 count by specialty equals the whole model's.
 //! - `patterns`: the pattern relaxation's bound, diving and mending.
+//! - `reproducible`: reproducible mode: the same plan twice, effort reported and replayed.
 //! - `simulate`: the scenario simulation in process.
 //! - `solve`: the solver end to end in process, checked.
 
@@ -17,6 +18,7 @@ mod lp_floor;
 mod model_doc;
 mod p1_count;
 mod patterns;
+mod reproducible;
 mod simulate;
 mod solve;
 mod support;

@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::theatre::effort::Clock;
+
 macro_rules! index_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
@@ -114,6 +116,12 @@ pub struct SolveOptions {
     /// Plan with the constructive plan and the pass-limited session re-packing alone (no
     /// LP or MIP): the plan then depends on the request alone, not on the clock.
     pub local_search_only: bool,
+    /// Count effort instead of time (docs/model.md, "Determinism"): the plan then depends
+    /// on the request alone, unless the time limit (a safety net) strikes.
+    pub reproducible: bool,
+    /// Work units at which a reproducible solve stops; `None`: the default
+    /// ([`crate::theatre::effort::DEFAULT_EFFORT`]).
+    pub effort_limit: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,6 +198,9 @@ pub struct Instance {
     pub eligible: Vec<Vec<SessionIdx>>,
     /// Urgency u_p = w(priority) × (1 + waited_p / T(priority)).
     pub urgency: Vec<f64>,
+    /// The solve's clock and effort account: the wall clock, or in reproducible mode a
+    /// virtual one (set by [`crate::theatre::solve::solve`]).
+    pub clock: Clock,
 }
 
 impl Instance {

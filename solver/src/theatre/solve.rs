@@ -11,6 +11,7 @@ use crate::theatre::constructive::{
     constructive_plan, constructive_plan_in, density_order, fill, priority_order,
 };
 use crate::theatre::domain::Instance;
+use crate::theatre::effort::{Clock, DEFAULT_EFFORT};
 use crate::theatre::improve::repack_sessions;
 use crate::theatre::plan::{Plan, build_plan};
 use crate::theatre::policy::{REPACK_PASSES, policy_worse, replaces};
@@ -90,6 +91,14 @@ pub struct SolveReport {
     /// The session re-packing's wall-clock safety net stopped it before its pass limit:
     /// the plan may then differ between machines.
     pub local_search_cut: bool,
+    /// Work units the solve charged (docs/model.md, "Determinism"), in both modes.
+    pub effort_used: u64,
+    /// The effort limit a reproducible solve ran under (the request's, or the default).
+    pub effort_limit: Option<u64>,
+    /// The plan depends on the request alone: a reproducible solve that the time limit
+    /// (its safety net) never struck. The same request with `effort_limit` =
+    /// `effort_used` gives the same plan.
+    pub reproducible: bool,
     pub notes: Vec<String>,
 }
 
@@ -142,7 +151,7 @@ impl MipRunner for InProcess {
         deadline: Instant,
         on_event: &mut dyn FnMut(MipEvent),
     ) -> RunnerEnd {
-        let budget = deadline.saturating_duration_since(Instant::now());
+        let budget = deadline.saturating_duration_since(instance.clock.now());
         solve_staged(instance, start.clone(), budget, on_event);
         RunnerEnd::Finished
     }
@@ -205,28 +214,55 @@ pub fn wait_removed_gap(objective: f64, bound: f64, nothing: f64) -> f64 {
 }
 
 /// Solves a validated instance within `time_limit`, always returning a checked plan.
+/// With `options.reproducible` the solve counts effort instead of time (docs/model.md,
+/// "Determinism"): the plan then depends on the instance alone, and `time_limit` is only
+/// a safety net ([`SolveReport::reproducible`] says whether it struck).
 pub fn solve(
     instance: &Instance,
     time_limit: Duration,
     runner: &mut dyn MipRunner,
 ) -> Result<Outcome, SolveError> {
     let started = Instant::now();
+    let instance = &with_clock(
+        instance,
+        started + time_limit.saturating_sub(answer_margin(time_limit)),
+    );
     let mut no_mip = NoMip;
     let runner: &mut dyn MipRunner = if instance.options.local_search_only {
         &mut no_mip
     } else {
         runner
     };
-    let deadline = started + time_limit.saturating_sub(answer_margin(time_limit));
+    let clock = &instance.clock;
+    // On the virtual clock, the deadline is the end of the nominal schedule.
+    let deadline = match clock.nominal() {
+        Some(nominal) => clock.now() + nominal,
+        None => started + time_limit.saturating_sub(answer_margin(time_limit)),
+    };
     let (mut search, constructive) =
         Search::from_start_plans(instance, started, time_limit, deadline, runner);
     search.run_mip(runner, deadline);
     search.fill_remaining();
+    clock.charge(search.progress.runner_effort);
+    clock.finish();
     let Search {
         best, mut progress, ..
     } = search;
     let (plan, check_report) = progress.check_or_fallback(instance, best, constructive)?;
     Ok(progress.into_outcome(instance, started, plan, check_report))
+}
+
+/// The instance with a fresh clock for one solve: the virtual one, cut at the effort
+/// limit with the safety net at `safety`, for a reproducible request; else the wall clock.
+fn with_clock(instance: &Instance, safety: Instant) -> Instance {
+    let mut own = instance.clone();
+    own.clock = if instance.options.reproducible {
+        let limit = instance.options.effort_limit.unwrap_or(DEFAULT_EFFORT);
+        Clock::reproducible(limit, safety)
+    } else {
+        Clock::wall()
+    };
+    own
 }
 
 /// What the phases of [`solve`] share: the proof so far and its notes.
@@ -246,6 +282,11 @@ struct Progress {
     status: SolveStatus,
     deadline_reached: bool,
     local_search_cut: bool,
+    /// The work units the runner's worker processes reported (an in-process runner
+    /// charges the instance's clock directly).
+    runner_effort: u64,
+    /// The runner failed or was stopped: the plan is not promised to repeat.
+    runner_cut_short: bool,
 }
 
 /// The plan in hand and the proof so far, while the runner's events arrive.
@@ -289,10 +330,14 @@ impl<'a> Search<'a> {
             "density-order plan: weighted wait {:.1}",
             best.weighted_wait(instance)
         ));
-        runner.start_bound(instance, &best, deadline);
-        let repack_deadline = started + time_limit.mul_f64(0.4);
+        if !instance.options.reproducible {
+            runner.start_bound(instance, &best, deadline);
+        }
+        // On the virtual clock the re-packing (which charges no effort) is cut only by
+        // the safety net.
+        let repack_deadline = instance.clock.now() + time_limit.mul_f64(0.4);
         let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
-        let local_search_cut = Instant::now() >= repack_deadline;
+        let local_search_cut = instance.clock.now() >= repack_deadline;
         if local_search_cut {
             notes
                 .push("the time limit stopped the session re-packing before its pass limit".into());
@@ -317,6 +362,8 @@ impl<'a> Search<'a> {
             status: SolveStatus::Feasible,
             deadline_reached: false,
             local_search_cut,
+            runner_effort: 0,
+            runner_cut_short: false,
         };
         let search = Search {
             instance,
@@ -353,6 +400,7 @@ impl<'a> Search<'a> {
             RunnerEnd::Cancelled => p.notes.push("cancelled by the caller".into()),
             RunnerEnd::Failed(why) => p.notes.push(format!("the MIP runner failed: {why}")),
         }
+        p.runner_cut_short = end != RunnerEnd::Finished;
         if end == RunnerEnd::Finished && self.final_stage == Some((RunStatus::Optimal, true)) {
             p.status = SolveStatus::Optimal;
         }
@@ -360,6 +408,12 @@ impl<'a> Search<'a> {
 
     fn on_event(&mut self, event: MipEvent) {
         match event {
+            MipEvent::Effort { used, struck } => {
+                self.progress.runner_effort = used;
+                if struck {
+                    self.instance.clock.mark_struck();
+                }
+            }
             MipEvent::LpBound {
                 weighted_wait,
                 p1_floor,
@@ -530,6 +584,41 @@ impl Progress {
         Ok((plan, report))
     }
 
+    /// The effort used, the effort limit (reproducible mode) and whether the plan repeats,
+    /// with a note saying which.
+    fn effort_notes(&mut self, instance: &Instance) -> (u64, Option<u64>, bool) {
+        let clock = &instance.clock;
+        let used = clock.used();
+        let Some(limit) = clock.limit() else {
+            self.notes.push(format!(
+                "effort: {used} work units; the time limit governed, so the plan may differ \
+                 from run to run (ask for reproducible to plan by effort)"
+            ));
+            return (used, None, false);
+        };
+        let struck = clock.struck()
+            || self.deadline_reached
+            || self.local_search_cut
+            || self.runner_cut_short;
+        if struck {
+            self.notes.push(format!(
+                "reproducible mode: the time limit (the safety net) struck after {used} of \
+                 {limit} work units: the plan is not promised to repeat"
+            ));
+        } else {
+            let why = if clock.cut() {
+                "the effort limit stopped the search"
+            } else {
+                "the search ended of itself"
+            };
+            self.notes.push(format!(
+                "reproducible: {used} work units of the limit {limit} ({why}); the same \
+                 request with effort_limit {used} gives the same plan"
+            ));
+        }
+        (used, Some(limit), !struck)
+    }
+
     /// The final notes and the report of the checked plan.
     fn into_outcome(
         mut self,
@@ -564,6 +653,7 @@ impl Progress {
                 .push("the MIP bound assumed priority floors this plan does not meet".into());
         }
         let bound = self.bound.min(objective);
+        let (effort_used, effort_limit, reproducible) = self.effort_notes(instance);
         Outcome {
             report: SolveReport {
                 status: self.status,
@@ -575,6 +665,9 @@ impl Progress {
                 bound_source: self.bound_source,
                 deadline_reached: self.deadline_reached,
                 local_search_cut: self.local_search_cut,
+                effort_used,
+                effort_limit,
+                reproducible,
                 notes: self.notes,
             },
             plan,

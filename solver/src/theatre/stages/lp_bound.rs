@@ -2,7 +2,7 @@
 //! roundings, then the pattern bound by specialty and its rounding.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
@@ -24,7 +24,7 @@ pub fn lp_bound(
     limit: Duration,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let t0 = Instant::now();
+    let t0 = instance.clock.now();
     // The most P1 patients that fit (a MIP) is the LP's floor and the rounding's seed. It
     // runs beside the LP, which starts from the floor plan's count and raises its floor
     // when the count is known (`solve_lp_raising_floor`).
@@ -37,12 +37,22 @@ pub fn lp_bound(
         let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
             scope.spawn(|| {
                 let _span = span.enter();
-                let started = Instant::now();
+                let started = instance.clock.now();
                 let options = run_options(instance, limit / 4);
                 let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
-                (plan, started.elapsed())
+                (plan, instance.clock.since(started))
             })
         });
+        // In reproducible mode the count runs alone, before the LP, whose first round
+        // then takes its result: the two would otherwise charge one effort account in
+        // an order the machine decides.
+        if instance.clock.is_virtual()
+            && let Some(handle) = &counting
+        {
+            while !handle.is_finished() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         let mut update = |wait: bool| {
             let handle = counting.take()?;
             if !wait && !handle.is_finished() {
@@ -58,7 +68,7 @@ pub fn lp_bound(
                 p1_plan = plan.clone();
             }
             tracing::debug!(
-                elapsed_ms = t0.elapsed().as_millis() as u64,
+                elapsed_ms = instance.clock.since(t0).as_millis() as u64,
                 p1_floor = p1_plan.counts_by_priority(instance)[0],
                 "P1 maximised"
             );
@@ -79,7 +89,7 @@ pub fn lp_bound(
     };
     let p1_floor = p1_plan.counts_by_priority(instance)[0];
     tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
+        elapsed_ms = instance.clock.since(t0).as_millis() as u64,
         rounds = lp.rounds,
         columns = lp.columns,
         "LP bound"
@@ -92,11 +102,12 @@ pub fn lp_bound(
     // plan that set the floor (which always meets it); keep the better under the policy.
     // (Placing the floor's P1 near the LP first, a count with a preference, cost large
     // weeks 1.5 s and gave worse final plans on 14 of 15 weeks: docs/benchmarks.md.)
-    let until = Instant::now() + (t0 + limit).saturating_duration_since(Instant::now()) / 2;
+    let until =
+        instance.clock.now() + (t0 + limit).saturating_duration_since(instance.clock.now()) / 2;
     let round = |seed_p1: bool| {
-        let started = Instant::now();
+        let started = instance.clock.now();
         let plan = round_lp(instance, &p1_plan, seed_p1, &lp.values, until);
-        (plan, started.elapsed())
+        (plan, instance.clock.since(started))
     };
     let span = tracing::Span::current();
     let ((from_lp, rounding), (seeded, _)) = std::thread::scope(|scope| {
@@ -108,7 +119,7 @@ pub fn lp_bound(
         (from_lp, seeded.join().expect("the rounding does not panic"))
     });
     tracing::debug!(
-        elapsed_ms = t0.elapsed().as_millis() as u64,
+        elapsed_ms = instance.clock.since(t0).as_millis() as u64,
         rounding_ms = rounding.as_millis() as u64,
         "LP roundings"
     );
@@ -119,18 +130,18 @@ pub fn lp_bound(
         plan: Some(plan.clone()),
         weighted_wait_bound: None,
         counts_proven: false,
-        elapsed_ms: t0.elapsed().as_millis() as u64,
+        elapsed_ms: instance.clock.since(t0).as_millis() as u64,
     });
     // The pattern relaxation, one master per specialty from the LP's duals: a tighter
     // bound, and a plan rounded from its solution, after diving where a part's relaxation
     // converged in time (docs/model.md, "Pattern bound and diving").
-    let left = (t0 + limit).saturating_duration_since(Instant::now());
+    let left = (t0 + limit).saturating_duration_since(instance.clock.now());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     // Keep back what placing P1 near the patterns (about as long as the count) and
     // rounding the patterns (two roundings side by side, each about as long as an LP
     // rounding) will take: the rest is the relaxation's and the dive's.
     let reserve = (rounding + count_took + Duration::from_millis(50)).min(left.mul_f64(0.2));
-    let until = Instant::now() + left.saturating_sub(reserve);
+    let until = instance.clock.now() + left.saturating_sub(reserve);
     if let Some(relaxation) = solve_by_specialty(
         instance,
         &[&p1_plan, &plan],
@@ -144,7 +155,7 @@ pub fn lp_bound(
         },
     ) {
         tracing::debug!(
-            elapsed_ms = t0.elapsed().as_millis() as u64,
+            elapsed_ms = instance.clock.since(t0).as_millis() as u64,
             rounds = relaxation.rounds,
             converged = relaxation.converged,
             "pattern bound"
@@ -171,10 +182,10 @@ pub fn lp_bound(
                     }
                 }
             }
-            let left = (t0 + limit).saturating_duration_since(Instant::now());
+            let left = (t0 + limit).saturating_duration_since(instance.clock.now());
             place_p1_near(instance, &mut p1_plan, p1_floor, &prefer, left / 2);
             tracing::debug!(
-                elapsed_ms = t0.elapsed().as_millis() as u64,
+                elapsed_ms = instance.clock.since(t0).as_millis() as u64,
                 "P1 placed near the patterns"
             );
         }
@@ -185,7 +196,7 @@ pub fn lp_bound(
             plan: Some(plan),
             weighted_wait_bound: None,
             counts_proven: false,
-            elapsed_ms: t0.elapsed().as_millis() as u64,
+            elapsed_ms: instance.clock.since(t0).as_millis() as u64,
         });
     }
 }

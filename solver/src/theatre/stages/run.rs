@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
+use crate::theatre::effort::COLUMNS_PER_UNIT;
 use crate::theatre::models::formulation::{Scope, Stage, build};
+use crate::theatre::models::highs_ext::{charge_run, set_limits};
 
 /// How a HiGHS run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,10 +82,19 @@ pub fn run_stage(
         Ok(m) => m,
         Err(_) => return no_solution(started),
     };
-    let seconds = options.time_limit.as_secs_f64().max(0.001);
+    // The time limit, or in reproducible mode an effort budget (one thread: HiGHS
+    // repeats itself only then).
+    let clock = &instance.clock;
+    if set_limits(&mut model, options.time_limit, clock, integer).is_none() {
+        return no_solution(started);
+    }
+    let threads = if clock.is_virtual() {
+        1
+    } else {
+        options.threads.max(1)
+    };
     let set = |model: &mut highs::Model| -> Result<(), highs::TrySetOptionError> {
-        model.try_set_option("time_limit", seconds)?;
-        model.try_set_option("threads", options.threads.max(1) as i32)?;
+        model.try_set_option("threads", threads as i32)?;
         model.try_set_option("random_seed", 0)?;
         model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
         if let Some(gap) = options.mip_abs_gap {
@@ -110,6 +121,8 @@ pub fn run_stage(
         Ok(s) => s,
         Err(_) => return no_solution(started),
     };
+    charge_run(&solved, clock);
+    clock.charge(n_columns as u64 / COLUMNS_PER_UNIT);
     let status = solved.status();
     let has_solution = matches!(
         solved.primal_solution_status(),

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::theatre::domain::*;
+use crate::theatre::effort::Clock;
 use crate::theatre::eligibility::eligible_sessions;
 use crate::theatre::input::*;
 use crate::validation::{Collector, ValidationErrors};
@@ -80,6 +81,7 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         options,
         eligible: Vec::new(),
         urgency,
+        clock: Clock::wall(),
     };
     instance.eligible = eligible_sessions(&instance);
 
