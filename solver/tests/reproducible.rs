@@ -30,7 +30,7 @@ fn solved(instance: &Instance) -> Outcome {
 
 #[test]
 fn the_same_request_twice_gives_the_same_plan_and_its_effort_repeats_it() {
-    let instance = week(3, 150, 5, None);
+    let instance = week(2, 60, 5, None);
     let first = solved(&instance);
     let second = solved(&instance);
     assert_eq!(first.plan, second.plan);
@@ -40,7 +40,7 @@ fn the_same_request_twice_gives_the_same_plan_and_its_effort_repeats_it() {
     assert!(r.effort_used > 0);
     assert_eq!(r.effort_used, second.report.effort_used);
     // The same request with effort_limit = the effort used: the same plan.
-    let replay = solved(&week(3, 150, 5, Some(r.effort_used)));
+    let replay = solved(&week(2, 60, 5, Some(r.effort_used)));
     assert_eq!(replay.plan, first.plan);
     assert_eq!(replay.report.effort_used, r.effort_used);
     assert!(replay.report.reproducible);
@@ -49,7 +49,7 @@ fn the_same_request_twice_gives_the_same_plan_and_its_effort_repeats_it() {
 #[test]
 fn an_effort_limit_cuts_the_solve_and_its_effort_used_repeats_the_plan() {
     // A limit far below what the week needs: the solve stops at it.
-    let limit = 20_000;
+    let limit = 2_000;
     let cut = solved(&week(4, 240, 9, Some(limit)));
     let r = &cut.report;
     assert!(r.reproducible, "{:?}", r.notes);
@@ -80,7 +80,7 @@ fn a_time_limited_solve_reports_its_effort_and_promises_no_repeat() {
 fn where_the_safety_net_strikes_the_plan_is_not_promised_to_repeat() {
     // A time limit within the answer margin: the safety net has struck before the
     // solve starts, whatever the machine.
-    let instance = week(3, 150, 5, None);
+    let instance = week(2, 60, 5, None);
     let outcome = solve(&instance, Duration::from_millis(1), &mut InProcess).expect("a plan");
     assert!(outcome.check.is_valid());
     let r = &outcome.report;

@@ -7,6 +7,7 @@ pub mod build;
 pub mod checker;
 pub mod cli;
 pub mod model;
+pub mod nginx;
 pub mod processes;
 pub mod server;
 pub mod tiny;

@@ -43,7 +43,7 @@ pub(super) struct PlanTheatresArgs {
     /// "Determinism"); the time limit stays a safety net.
     #[arg(long)]
     reproducible: bool,
-    /// Work units at which a reproducible solve stops (default 200,000).
+    /// Work units at which a reproducible solve stops (default 25,000).
     #[arg(long, requires = "reproducible")]
     effort_limit: Option<u64>,
     /// Waiting patients listed by name in the table (all are in --output).

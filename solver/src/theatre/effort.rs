@@ -31,12 +31,13 @@ pub const PRICING_UNITS: u64 = 200;
 pub const NEIGHBOURHOOD_UNITS: u64 = 100;
 /// Virtual time per unit: the pipeline's durations (time shares, the search's step
 /// limits) read as effort at this rate. Calibrated so that virtual time is close to
-/// processor time: on a 10 × 2,500 week, 1.8 million units took 112 s of processor time
-/// (about 60 µs a unit, model building and pricing included).
-pub const UNIT_NANOS: u64 = 50_000;
+/// processor time: on the benchmark's 10 × 2,500 week (seed 1), 216,000 units took 87 s
+/// of processor time on a loaded 2-core machine (about 400 µs a unit, model building,
+/// pricing and the roundings included).
+pub const UNIT_NANOS: u64 = 400_000;
 /// The effort of a reproducible solve that gives no `effort_limit`: 10 s of virtual
 /// time, about 10 s of processor time on the 10 × 2,500 week.
-pub const DEFAULT_EFFORT: u64 = 200_000;
+pub const DEFAULT_EFFORT: u64 = 25_000;
 /// One HiGHS model's building, per column (besides [`RUN_UNITS`]).
 pub const COLUMNS_PER_UNIT: u64 = 10;
 /// The largest `effort_limit` a request may give.

@@ -15,7 +15,13 @@ use crate::theatre::effort::{Clock, DEFAULT_EFFORT};
 use crate::theatre::improve::repack_sessions;
 use crate::theatre::plan::{Plan, build_plan};
 use crate::theatre::policy::{REPACK_PASSES, policy_worse, replaces};
-use crate::theatre::stages::{MipEvent, RunStatus, StageName, solve_staged};
+mod report;
+mod runner;
+
+pub use report::{BoundSource, Outcome, PlanSource, SolveReport, SolveStatus};
+pub use runner::{InProcess, MipRunner, NoMip, RunnerEnd};
+
+use crate::theatre::stages::{MipEvent, RunStatus, StageName};
 
 /// How [`solve`] words the time the returned plan was first found, in
 /// [`SolveReport::notes`]: `"last improvement at N ms"`, counted from the solve's start.
@@ -29,150 +35,6 @@ pub fn last_improvement_ms(notes: &[String]) -> Option<u64> {
             .parse()
             .ok()
     })
-}
-
-/// Status of the returned plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SolveStatus {
-    /// Proven optimal for the policy (within the requested relative MIP gap).
-    Optimal,
-    /// Feasible; the limit struck before optimality was proven: see the gap.
-    Feasible,
-}
-
-/// Where the returned plan came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanSource {
-    Constructive,
-    /// The constructive plan improved by session re-packing.
-    LocalSearch,
-    Mip,
-}
-
-/// How the reported bound was proven.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BoundSource {
-    /// Every patient at their earliest eligible day, capacity ignored.
-    Trivial,
-    /// The LP relaxation of the weighted-wait model.
-    Lp,
-    /// The pattern (Dantzig–Wolfe) relaxation's Lagrangian bound.
-    Patterns,
-    /// HiGHS's MIP dual bound on the final stage.
-    Mip,
-}
-
-impl BoundSource {
-    pub fn name(self) -> &'static str {
-        match self {
-            BoundSource::Trivial => "trivial",
-            BoundSource::Lp => "lp",
-            BoundSource::Patterns => "patterns",
-            BoundSource::Mip => "mip",
-        }
-    }
-}
-
-/// The plan's proof of quality.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SolveReport {
-    pub status: SolveStatus,
-    /// The plan's weighted wait.
-    pub objective: f64,
-    /// A proven lower bound on the weighted wait of every plan the policy accepts.
-    pub best_bound: f64,
-    /// (objective − best_bound) / (nothing_scheduled_cost − best_bound).
-    pub gap: f64,
-    pub solve_ms: u64,
-    pub source: PlanSource,
-    pub bound_source: BoundSource,
-    /// The runner was stopped at the deadline before it finished.
-    pub deadline_reached: bool,
-    /// The session re-packing's wall-clock safety net stopped it before its pass limit:
-    /// the plan may then differ between machines.
-    pub local_search_cut: bool,
-    /// Work units the solve charged (docs/model.md, "Determinism"), in both modes.
-    pub effort_used: u64,
-    /// The effort limit a reproducible solve ran under (the request's, or the default).
-    pub effort_limit: Option<u64>,
-    /// The plan depends on the request alone: a reproducible solve that the time limit
-    /// (its safety net) never struck. The same request with `effort_limit` =
-    /// `effort_used` gives the same plan.
-    pub reproducible: bool,
-    pub notes: Vec<String>,
-}
-
-/// A solved request: the plan, its proof, and the independent check it passed.
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    pub plan: Plan,
-    pub report: SolveReport,
-    pub check: CheckReport,
-}
-
-/// How a runner's work ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunnerEnd {
-    Finished,
-    /// The deadline passed and the work was abandoned.
-    DeadlineReached,
-    /// The caller went away and the work was abandoned.
-    Cancelled,
-    /// The runner failed (for instance, a worker process died).
-    Failed(String),
-}
-
-/// Runs the MIP work ([`crate::theatre::stages::lp_bound`] and [`crate::theatre::stages::solve_stages`], or
-/// [`solve_staged`] for both) somewhere and relays its events, giving up at `deadline`.
-pub trait MipRunner {
-    /// Called as soon as the start plan exists, before the local search: a runner that
-    /// can compute the LP bound (and its rounding) alongside may start it now, with the
-    /// start plan's P1 count as the floor, and relay its events from [`MipRunner::run`].
-    fn start_bound(&mut self, _instance: &Instance, _floor_plan: &Assignment, _deadline: Instant) {}
-
-    fn run(
-        &mut self,
-        instance: &Instance,
-        start: &Assignment,
-        deadline: Instant,
-        on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd;
-}
-
-/// Runs the MIP in this thread. HiGHS's own time limit is the only guard, so use it
-/// where an overrun does no harm (tests, examples); the service uses worker processes.
-pub struct InProcess;
-
-impl MipRunner for InProcess {
-    fn run(
-        &mut self,
-        instance: &Instance,
-        start: &Assignment,
-        deadline: Instant,
-        on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd {
-        let budget = deadline.saturating_duration_since(instance.clock.now());
-        solve_staged(instance, start.clone(), budget, on_event);
-        RunnerEnd::Finished
-    }
-}
-
-/// A [`MipRunner`] that runs no MIP: the plan is the constructive plan improved by exact
-/// session re-packing, whose work is bounded by a pass count, so the plan depends on the
-/// instance alone, never on the clock (unless the safety net strikes). [`solve`] uses it
-/// whatever runner it is given when the request asks for `local_search_only`.
-pub struct NoMip;
-
-impl MipRunner for NoMip {
-    fn run(
-        &mut self,
-        _instance: &Instance,
-        _start: &Assignment,
-        _deadline: Instant,
-        _on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd {
-        RunnerEnd::Finished
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
