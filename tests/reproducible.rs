@@ -77,7 +77,7 @@ fn the_same_request_gives_the_same_bytes_in_process_and_through_a_loaded_server(
         let loaders: Vec<_> = (0..2)
             .map(|seed| {
                 let harness = &harness;
-                scope.spawn(move || harness.plan(&support::generated(6, 600, 40 + seed, 6_000)))
+                scope.spawn(move || harness.plan(&support::generated(8, 1200, 40 + seed, 8_000)))
             })
             .collect();
         let first = harness.plan(&request).expect("a plan");

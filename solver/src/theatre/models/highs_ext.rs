@@ -51,6 +51,50 @@ pub(crate) fn set_limits(
     Some(())
 }
 
+/// Caps the simplex iterations of all the LPs of a MIP (`mip_max_nodes` leaves its root
+/// unbounded): HiGHS's MIP interrupt callback stops the solve once
+/// `mip_total_lp_iterations` exceeds `*cap`. HiGHS calls it at points of its algorithm,
+/// not of the clock, so the stop is reproducible. `cap` must live until the solve ends.
+pub(crate) fn cap_mip_iterations(model: &mut highs::Model, cap: &mut i64) -> Option<()> {
+    /// Interrupts once the MIP's LPs have taken more iterations than the cap.
+    ///
+    /// # Safety
+    /// HiGHS passes its callback data (or null) and the pointer given with it, an `i64`.
+    unsafe extern "C" fn interrupt(
+        _kind: std::os::raw::c_int,
+        _message: *const std::os::raw::c_char,
+        out: *const highs_sys::HighsCallbackDataOut,
+        input: *mut highs_sys::HighsCallbackDataIn,
+        cap: *mut std::os::raw::c_void,
+    ) {
+        if out.is_null() || input.is_null() || cap.is_null() {
+            return;
+        }
+        // SAFETY: non-null pointers from HiGHS to its callback data, valid for the call,
+        // and `cap`, the `i64` given to `Highs_setCallback`, alive until the solve ends.
+        unsafe {
+            if (*out).mip_total_lp_iterations > *(cap as *const i64) {
+                (*input).user_interrupt = 1;
+            }
+        }
+    }
+    // SAFETY: the pointer is the live HiGHS instance owned by `model`; `cap` outlives the
+    // solve (the caller's promise), and the callback only reads it.
+    let status = unsafe {
+        highs_sys::Highs_setCallback(
+            model.as_mut_ptr(),
+            Some(interrupt),
+            (cap as *mut i64).cast::<std::os::raw::c_void>(),
+        )
+    };
+    (status == highs_sys::STATUS_OK).then_some(())?;
+    // SAFETY: as above; starting a callback type only sets a flag in HiGHS.
+    let status = unsafe {
+        highs_sys::Highs_startCallback(model.as_mut_ptr(), highs_sys::kHighsCallbackMipInterrupt)
+    };
+    (status == highs_sys::STATUS_OK).then_some(())
+}
+
 /// Charges a finished run of `solved` to `clock`: its simplex iterations (for a MIP,
 /// those of all its LPs), [`NODE_UNITS`] per branch-and-bound node and [`RUN_UNITS`].
 pub(crate) fn charge_run(solved: &highs::SolvedModel, clock: &Clock) {

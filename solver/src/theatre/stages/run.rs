@@ -11,7 +11,7 @@ use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
 use crate::theatre::effort::COLUMNS_PER_UNIT;
 use crate::theatre::models::formulation::{Scope, Stage, build};
-use crate::theatre::models::highs_ext::{charge_run, set_limits};
+use crate::theatre::models::highs_ext::{cap_mip_iterations, charge_run, set_limits};
 
 /// How a HiGHS run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +86,16 @@ pub fn run_stage(
     // repeats itself only then).
     let clock = &instance.clock;
     if set_limits(&mut model, options.time_limit, clock, integer).is_none() {
+        return no_solution(started);
+    }
+    // In reproducible mode a MIP's LP iterations are capped too (its root is not
+    // bounded by the node limit); the cap lives until the solve ends.
+    let mut cap = clock
+        .highs_budget(options.time_limit)
+        .map(|b| b.units.min(i64::MAX as u64) as i64);
+    if let (Some(cap), true) = (cap.as_mut(), integer)
+        && cap_mip_iterations(&mut model, cap).is_none()
+    {
         return no_solution(started);
     }
     let threads = if clock.is_virtual() {
