@@ -25,8 +25,9 @@ use std::time::{Duration, Instant};
 pub const NODE_UNITS: u64 = 20;
 /// The set-up of one HiGHS run (model build, presolve), whatever it does after.
 pub const RUN_UNITS: u64 = 100;
-/// One pricing round of a column generation (besides its master's iterations).
-pub const PRICING_UNITS: u64 = 200;
+/// One pricing round of a column generation (besides its master's iterations): about
+/// 2 ms on the 10 × 2,500 week's pattern parts.
+pub const PRICING_UNITS: u64 = 5;
 /// One neighbourhood of the anytime search (besides its MIP's effort).
 pub const NEIGHBOURHOOD_UNITS: u64 = 100;
 /// Virtual time per unit: the pipeline's durations (time shares, the search's step
@@ -36,7 +37,7 @@ pub const NEIGHBOURHOOD_UNITS: u64 = 100;
 /// pricing and the roundings included).
 pub const UNIT_NANOS: u64 = 400_000;
 /// The effort of a reproducible solve that gives no `effort_limit`: 10 s of virtual
-/// time. Measured: 25,231 units took 9.5 s of processor time on the 10 × 2,500 week
+/// time. Measured: 25,118 units took 10.8 s of processor time on the 10 × 2,500 week
 /// (seed 1), gap 1.30 % against the MIP bound (docs/model.md, "Determinism").
 pub const DEFAULT_EFFORT: u64 = 25_000;
 /// One HiGHS model's building, per column (besides [`RUN_UNITS`]).
