@@ -27,6 +27,8 @@
 //! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
 //! - `scenario_gp`: GP-network scenarios: conservation, the pharmacist variant, determinism, CLI.
 //! - `scenario_grpc`: ScenarioRunner streaming, determinism across the wire, errors, cancel.
+//! - `reproducible`: reproducible mode: byte-identical plans in process, through a
+//!   loaded server and through two servers behind nginx; effort_used replayed.
 //! - `scale_out`: `scenario run --server` through nginx with a server killed mid-run, and
 //!   across a server restart: the in-process results.
 //!
@@ -48,6 +50,7 @@ mod hardening;
 mod infra;
 mod lists_report;
 mod replan;
+mod reproducible;
 mod scale_out;
 mod scenario;
 mod scenario_gp;

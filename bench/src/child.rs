@@ -38,6 +38,9 @@ pub enum Mode {
     /// The LP relaxation of issue 2's model, where P1 comes first: the whole model's LP
     /// with the most P1 patients any plan can schedule as a floor.
     LpP1Floor,
+    /// The product path in reproducible mode at the default effort (the limit is only
+    /// its safety net).
+    Reproducible,
 }
 
 /// The objective policy of the clinicplan path.
@@ -96,6 +99,7 @@ impl ChildArgs {
             Mode::WholeModel => "whole-model",
             Mode::Lp => "lp",
             Mode::LpP1Floor => "lp-p1-floor",
+            Mode::Reproducible => "reproducible",
         };
         let mut argv = vec![
             "child".to_string(),
@@ -170,7 +174,7 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
     }
     let mut report = match args.mode {
-        Mode::Clinicplan => clinicplan(args),
+        Mode::Clinicplan | Mode::Reproducible => clinicplan(args),
         Mode::WholeModel | Mode::Lp | Mode::LpP1Floor => whole_model(args),
     }
     .unwrap_or_else(|e| ChildReport {
@@ -213,6 +217,7 @@ fn clinicplan(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let mut request: TheatreRequest = theatre_request(&args.generator());
     request.options.time_limit_ms = u32::try_from(args.limit_ms)?;
     request.options.objective = args.policy.input();
+    request.options.reproducible = args.mode == Mode::Reproducible;
     let setup_ms = t0.elapsed().as_millis() as u64;
     let worker = args
         .worker

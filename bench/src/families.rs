@@ -69,6 +69,7 @@ fn table(measures: &[InstanceMeasure]) -> String {
         "gap vs LP (worst)",
         "gap vs LP + P1 floor (median)",
         "gap vs LP + P1 floor (worst)",
+        "reproducible, default effort: gap vs LP (median)",
     ]);
     let mut labels: Vec<&str> = Vec::new();
     for m in measures {
@@ -97,6 +98,15 @@ fn table(measures: &[InstanceMeasure]) -> String {
             let vs_lp = gaps(InstanceMeasure::gap_vs_lp);
             let vs_lp_p1 = gaps(InstanceMeasure::gap_vs_lp_p1);
             let first = group[0];
+            // The reproducible runs (one per week at the default effort), beside each
+            // limit's row; "-" when the bench ran without --reproducible.
+            let reproducible: Vec<f64> = group
+                .iter()
+                .filter_map(|m| {
+                    let run = m.reproducible.as_ref()?;
+                    Some(m.gap_vs_lp(run.objective()).unwrap_or(f64::INFINITY))
+                })
+                .collect();
             s += &row(&[
                 format!("{label} ({}×{})", first.theatres, first.patients),
                 first.family.to_string(),
@@ -111,6 +121,11 @@ fn table(measures: &[InstanceMeasure]) -> String {
                 pct(worst(&vs_lp)),
                 pct(median(vs_lp_p1.clone())),
                 pct(worst(&vs_lp_p1)),
+                if reproducible.is_empty() {
+                    "-".to_string()
+                } else {
+                    pct(median(reproducible.clone()))
+                },
             ]);
         }
     }

@@ -135,6 +135,10 @@ struct TheatreArgs {
     /// Print the clinicplan path's solve notes.
     #[arg(long)]
     verbose: bool,
+    /// Also run the clinicplan path in reproducible mode at the default effort; the
+    /// per-family table then gives its median gap beside each limit's.
+    #[arg(long)]
+    reproducible: bool,
 }
 
 fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
@@ -158,6 +162,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         policy: args.policy,
         whole_model: !args.no_whole_model && !args.scaling,
         verbose: args.verbose,
+        reproducible: args.reproducible,
     };
 
     let run = RunHeader {

@@ -24,6 +24,8 @@ pub struct Ctx {
     pub policy: Policy,
     pub whole_model: bool,
     pub verbose: bool,
+    /// Also run the clinicplan path in reproducible mode at the default effort.
+    pub reproducible: bool,
 }
 
 /// The priority-order greedy (the constructive plan), in this process.
@@ -63,6 +65,8 @@ pub struct InstanceMeasure {
     /// The LP with the P1 floor (issue 2's model, P1 first).
     pub lp_p1: ChildRun,
     pub runs: Vec<LimitRun>,
+    /// The clinicplan path in reproducible mode at the default effort, when asked for.
+    pub reproducible: Option<ChildRun>,
 }
 
 impl InstanceMeasure {
@@ -128,6 +132,9 @@ fn describe(run: &ChildRun, measure: &InstanceMeasure) -> String {
     }
 }
 
+/// The safety net of a reproducible run in the bench.
+const REPRODUCIBLE_SAFETY: Duration = Duration::from_secs(300);
+
 fn child_args(
     ctx: &Ctx,
     family: Family,
@@ -144,7 +151,7 @@ fn child_args(
         seed: config.seed,
         limit_ms: limit.as_millis() as u64,
         policy: ctx.policy,
-        worker: (mode == Mode::Clinicplan).then(|| ctx.worker.clone()),
+        worker: matches!(mode, Mode::Clinicplan | Mode::Reproducible).then(|| ctx.worker.clone()),
     }
     .to_argv()
 }
@@ -211,12 +218,32 @@ pub fn measure_instance(
         lp,
         lp_p1,
         runs: Vec::new(),
+        reproducible: None,
     };
     print_bounds(&measure);
 
     for &limit_s in limits {
         let run = measure_limit(ctx, &config, &measure, limit_s)?;
         measure.runs.push(run);
+    }
+    if ctx.reproducible {
+        // The limit is only the safety net: the default effort takes about 10 s.
+        let run = run_child(
+            &ctx.exe,
+            &child_args(
+                ctx,
+                family,
+                Mode::Reproducible,
+                &config,
+                REPRODUCIBLE_SAFETY,
+            ),
+            REPRODUCIBLE_SAFETY + Duration::from_secs(30),
+        )?;
+        println!(
+            "  reproducible, default effort: {}",
+            describe(&run, &measure)
+        );
+        measure.reproducible = Some(run);
     }
     Ok(measure)
 }

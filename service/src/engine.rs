@@ -194,7 +194,7 @@ pub fn balance_validated(
 fn worker_budget(kind: JobKind, deadline: Instant) -> Duration {
     let remaining = deadline.saturating_duration_since(Instant::now());
     let share = match kind {
-        JobKind::LpBound => 0.95,
+        JobKind::LpBound | JobKind::Reproducible => 0.95,
         JobKind::Stages => 0.85,
     };
     remaining
@@ -325,6 +325,7 @@ impl MipRunner for WorkerRunner<'_> {
             start: floor_plan.clone(),
             budget_ms: worker_budget(JobKind::LpBound, deadline).as_millis() as u64,
             request_id: self.config.request_id.clone(),
+            effort_limit: None,
         };
         self.lp_worker = spawn_worker(self.config, &job, JobKind::LpBound, self.tx.clone()).ok();
     }
@@ -336,7 +337,11 @@ impl MipRunner for WorkerRunner<'_> {
         deadline: Instant,
         on_event: &mut dyn FnMut(MipEvent),
     ) -> RunnerEnd {
-        let end = self.run_stages(instance, start, deadline, on_event);
+        let end = if instance.clock.is_virtual() {
+            self.run_reproducible(instance, start, on_event)
+        } else {
+            self.run_stages(instance, start, deadline, on_event)
+        };
         if let RunnerEnd::Failed(why) = &end {
             // A server fault: the plan still comes back (from the local search), and the
             // operator hears of it. The reason names no request value.
@@ -347,6 +352,61 @@ impl MipRunner for WorkerRunner<'_> {
 }
 
 impl WorkerRunner<'_> {
+    /// Reproducible mode: one worker runs the whole pipeline on its virtual clock, as an
+    /// in-process solve does, with no plans exchanged (an exchange would depend on
+    /// timing); its events are relayed in order until it ends or the safety net (the
+    /// time limit) passes.
+    fn run_reproducible(
+        &mut self,
+        instance: &Instance,
+        start: &Assignment,
+        on_event: &mut dyn FnMut(MipEvent),
+    ) -> RunnerEnd {
+        let clock = &instance.clock;
+        let deadline = clock.safety().unwrap_or_else(Instant::now);
+        let job = Job {
+            kind: JobKind::Reproducible,
+            request: self.request.clone(),
+            start: start.clone(),
+            budget_ms: worker_budget(JobKind::Reproducible, deadline).as_millis() as u64,
+            request_id: self.config.request_id.clone(),
+            effort_limit: clock.limit().map(|l| l.saturating_sub(clock.used())),
+        };
+        let worker = match spawn_worker(self.config, &job, JobKind::Reproducible, self.tx.clone()) {
+            Ok(worker) => worker,
+            Err(e) => return RunnerEnd::Failed(e),
+        };
+        loop {
+            if self.cancel.is_cancelled() {
+                return RunnerEnd::Cancelled;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                clock.mark_struck();
+                return RunnerEnd::DeadlineReached;
+            }
+            let wait = (deadline - now).min(Duration::from_millis(50));
+            match self.events.recv_timeout(wait) {
+                Ok(Message::Event(_, event)) => on_event(event),
+                Ok(Message::Unreadable(e)) => {
+                    return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
+                }
+                Ok(Message::Ended(_)) => {
+                    let mut child = worker.child;
+                    return match child.0.wait() {
+                        Ok(status) if status.success() => RunnerEnd::Finished,
+                        Ok(status) => RunnerEnd::Failed(format!("the worker exited with {status}")),
+                        Err(e) => RunnerEnd::Failed(e.to_string()),
+                    };
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return RunnerEnd::Failed("the worker's events stopped".into());
+                }
+            }
+        }
+    }
+
     /// Runs the stages worker and relays both workers' events until they end.
     fn run_stages(
         &mut self,
@@ -374,6 +434,8 @@ impl WorkerRunner<'_> {
         // rounding may bring a better plan than the stages, after them.
         let mut stages_running = true;
         let mut lp_running = self.lp_worker.is_some();
+        // The work units each worker reported last; the solve's is their sum.
+        let mut effort = [0u64; 2];
         while stages_running || lp_running {
             if self.cancel.is_cancelled() {
                 return RunnerEnd::Cancelled;
@@ -384,6 +446,13 @@ impl WorkerRunner<'_> {
             }
             let wait = (deadline - now).min(Duration::from_millis(50));
             match self.events.recv_timeout(wait) {
+                Ok(Message::Event(kind, MipEvent::Effort { used, struck })) => {
+                    effort[usize::from(kind == JobKind::Stages)] = used;
+                    on_event(MipEvent::Effort {
+                        used: effort.iter().sum(),
+                        struck,
+                    });
+                }
                 Ok(Message::Event(kind, event)) => {
                     if let MipEvent::StageDone {
                         plan: Some(plan), ..
@@ -394,6 +463,7 @@ impl WorkerRunner<'_> {
                         let other = match kind {
                             JobKind::LpBound => Some(&stages_worker),
                             JobKind::Stages => self.lp_worker.as_ref(),
+                            JobKind::Reproducible => None,
                         };
                         if let Some(other) = other {
                             let _ = other.plans.send(plan.clone());
@@ -404,7 +474,7 @@ impl WorkerRunner<'_> {
                 Ok(Message::Unreadable(e)) => {
                     return RunnerEnd::Failed(format!("unreadable worker event: {e}"));
                 }
-                Ok(Message::Ended(JobKind::LpBound)) => lp_running = false,
+                Ok(Message::Ended(JobKind::LpBound | JobKind::Reproducible)) => lp_running = false,
                 Ok(Message::Ended(JobKind::Stages)) => {
                     stages_running = false;
                     if let Some(end) = self.stages_ended(&mut stages_worker, stages_early, on_event)
@@ -427,6 +497,7 @@ impl WorkerRunner<'_> {
             start: start.clone(),
             budget_ms: worker_budget(JobKind::Stages, deadline).as_millis() as u64,
             request_id: self.config.request_id.clone(),
+            effort_limit: None,
         }
     }
 

@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Instance;
+use clinicplan_solver::theatre::effort::{Clock, DEFAULT_EFFORT};
 use clinicplan_solver::theatre::input::TheatreRequest;
 use clinicplan_solver::theatre::policy::policy_worse;
 use clinicplan_solver::theatre::stages::{
-    Anytime, Inbox, MipEvent, Search, lp_bound, search, solve_stages,
+    Anytime, Inbox, MipEvent, Search, lp_bound, search, solve_staged, solve_stages,
 };
 use clinicplan_solver::theatre::validate;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,10 @@ pub enum JobKind {
     LpBound,
     /// The policy's MIP stages, from `start`.
     Stages,
+    /// Reproducible mode: the whole pipeline in order (LP bound, roundings, patterns,
+    /// stages, anytime search) on the virtual clock, from `start`, alone: the same code
+    /// path as an in-process solve, with no plans exchanged.
+    Reproducible,
 }
 
 /// One worker's work.
@@ -44,6 +49,9 @@ pub struct Job {
     /// The request the solve serves, put on the worker's log lines.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// Reproducible: the work units the worker may charge (its virtual clock's limit).
+    #[serde(default)]
+    pub effort_limit: Option<u64>,
 }
 
 /// Seeds of the two workers' anytime searches: a portfolio of two different runs.
@@ -85,7 +93,7 @@ fn run_job(
     input: impl BufRead + Send + 'static,
     mut output: impl Write,
 ) -> anyhow::Result<()> {
-    let instance = validate(&job.request).context("the job's request is invalid")?;
+    let mut instance = validate(&job.request).context("the job's request is invalid")?;
     anyhow::ensure!(
         job.start.0.len() == instance.patients.len(),
         "the start plan does not match the request"
@@ -103,8 +111,30 @@ fn run_job(
         }
     };
     let until = Instant::now() + Duration::from_millis(job.budget_ms);
+    if job.kind == JobKind::Reproducible {
+        let limit = job.effort_limit.unwrap_or(DEFAULT_EFFORT);
+        instance.clock = Clock::reproducible(limit, until);
+    }
+    let clock = instance.clock.clone();
+    // Every event is followed by the effort charged so far, so that the parent knows it
+    // even if it kills this worker at its deadline.
+    let mut emit = |event: MipEvent| {
+        emit(event);
+        emit(MipEvent::Effort {
+            used: clock.used(),
+            struck: clock.struck(),
+        });
+    };
     let inbox = listen(input, instance.patients.len());
     match job.kind {
+        JobKind::Reproducible => {
+            let budget = instance.clock.nominal().unwrap_or_default();
+            solve_staged(&instance, job.start, budget, &mut emit);
+            emit(MipEvent::Effort {
+                used: clock.used(),
+                struck: clock.struck(),
+            });
+        }
         JobKind::LpBound => bound_then_search(&instance, job.start, until, &inbox, &mut emit),
         JobKind::Stages => {
             yield_cpu_to_the_bound_worker();

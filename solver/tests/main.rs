@@ -13,6 +13,7 @@
 //! - `replications`: replications, common random numbers and their intervals.
 //! - `replan`: re-planning around a published plan: moves only when they pay, locks and
 //!   notice kept, cancelled sessions displace.
+//! - `reproducible`: reproducible mode: the same plan twice, effort reported and replayed.
 //! - `simulate`: the scenario simulation in process.
 //! - `solve`: the solver end to end in process, checked.
 
@@ -25,6 +26,7 @@ mod patterns;
 mod planners;
 mod replan;
 mod replications;
+mod reproducible;
 mod simulate;
 mod solve;
 mod support;

@@ -9,6 +9,7 @@ pub mod checker;
 pub mod cli;
 pub mod model;
 pub mod previous;
+pub mod nginx;
 pub mod processes;
 pub mod server;
 pub mod tiny;

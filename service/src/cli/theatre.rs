@@ -51,6 +51,13 @@ pub(super) struct PlanTheatresArgs {
     /// Objective policy (overrides the request's).
     #[arg(long, value_enum)]
     objective: Option<ObjectiveArg>,
+    /// Plan by effort, not time: the same request gives the same plan (docs/model.md,
+    /// "Determinism"); the time limit stays a safety net.
+    #[arg(long)]
+    reproducible: bool,
+    /// Work units at which a reproducible solve stops (default 25,000).
+    #[arg(long, requires = "reproducible")]
+    effort_limit: Option<u64>,
     /// Waiting patients listed by name in the table (all are in --output).
     #[arg(long, default_value_t = 20)]
     show_waiting: usize,
@@ -234,6 +241,8 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
         bookings_csv,
         time_limit_ms,
         objective,
+        reproducible,
+        effort_limit,
         show_waiting,
         html,
     } = args;
@@ -245,6 +254,12 @@ pub(super) fn plan_theatres(args: PlanTheatresArgs) -> anyhow::Result<ExitCode> 
     let options = request.options.get_or_insert_with(Default::default);
     if let Some(ms) = time_limit_ms {
         options.time_limit_ms = ms;
+    }
+    if reproducible {
+        options.reproducible = true;
+    }
+    if effort_limit.is_some() {
+        options.effort_limit = effort_limit;
     }
     if let Some(o) = objective {
         options.objective = match o {

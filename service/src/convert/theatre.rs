@@ -61,6 +61,8 @@ fn options_in(o: Option<proto::SolveOptions>) -> OptionsInput {
         ],
         solver_log: o.solver_log,
         local_search_only: o.local_search_only,
+        reproducible: o.reproducible,
+        effort_limit: o.effort_limit,
     }
 }
 
@@ -210,6 +212,8 @@ fn options_to_proto(o: &OptionsInput) -> proto::SolveOptions {
         }),
         solver_log: o.solver_log,
         local_search_only: o.local_search_only,
+        reproducible: o.reproducible,
+        effort_limit: o.effort_limit,
     }
 }
 
@@ -314,6 +318,9 @@ fn solve_summary(r: &SolveReport) -> proto::SolveSummary {
         } as i32,
         deadline_reached: r.deadline_reached,
         local_search_cut: r.local_search_cut,
+        effort_used: r.effort_used,
+        reproducible: r.reproducible,
+        effort_limit: r.effort_limit.unwrap_or(0),
         notes: r.notes.clone(),
         bound_source: r.bound_source.name().to_string(),
     }

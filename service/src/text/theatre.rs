@@ -164,5 +164,20 @@ fn quality_text(out: &mut String, response: &proto::PlanTheatreListsResponse) {
                 ""
             }
         ));
+        if s.effort_limit > 0 {
+            out.push_str(&format!(
+                "Effort: {} of {} work units; {}\n",
+                s.effort_used,
+                s.effort_limit,
+                if s.reproducible {
+                    format!(
+                        "reproducible (the same request with effort_limit {} gives this plan)",
+                        s.effort_used
+                    )
+                } else {
+                    "NOT reproducible: the time limit struck first".to_string()
+                }
+            ));
+        }
     }
 }

@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+use crate::theatre::effort::Clock;
+
 macro_rules! index_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
@@ -114,6 +116,12 @@ pub struct SolveOptions {
     /// Plan with the constructive plan and the pass-limited session re-packing alone (no
     /// LP or MIP): the plan then depends on the request alone, not on the clock.
     pub local_search_only: bool,
+    /// Count effort instead of time (docs/model.md, "Determinism"): the plan then depends
+    /// on the request alone, unless the time limit (a safety net) strikes.
+    pub reproducible: bool,
+    /// Work units at which a reproducible solve stops; `None`: the default
+    /// ([`crate::theatre::effort::DEFAULT_EFFORT`]).
+    pub effort_limit: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -193,6 +201,9 @@ pub struct Instance {
     /// Re-planning around a published plan: the previous bookings and what moving them
     /// costs (docs/model.md, "Stability"). `None`: planning from scratch.
     pub replan: Option<Replan>,
+    /// The solve's clock and effort account: the wall clock, or in reproducible mode a
+    /// virtual one (set by [`crate::theatre::solve::solve`]).
+    pub clock: Clock,
 }
 
 impl Instance {

@@ -75,7 +75,7 @@ pub fn repack_sessions(
     for _ in 0..max_passes {
         let mut changed = false;
         for s in instance.session_indices() {
-            if Instant::now() >= deadline {
+            if instance.clock.now() >= deadline {
                 return search.kept;
             }
             let eligible = &eligible_for[s.idx()];

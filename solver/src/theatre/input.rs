@@ -180,4 +180,10 @@ pub struct OptionsInput {
     pub target_days: [Option<u32>; 4],
     pub solver_log: bool,
     pub local_search_only: bool,
+    /// Count effort instead of time: the same request gives the same plan.
+    #[serde(default)]
+    pub reproducible: bool,
+    /// Work units at which a reproducible solve stops; `None`: the default.
+    #[serde(default)]
+    pub effort_limit: Option<u64>,
 }

@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod check;
 pub mod constructive;
 pub mod domain;
+pub mod effort;
 pub mod eligibility;
 pub mod explain;
 pub mod generate;

@@ -11,10 +11,17 @@ use crate::theatre::constructive::{
     constructive_plan, constructive_plan_in, density_order, fill, priority_order,
 };
 use crate::theatre::domain::Instance;
+use crate::theatre::effort::{Clock, DEFAULT_EFFORT};
 use crate::theatre::improve::repack_sessions;
 use crate::theatre::plan::{Plan, build_plan};
 use crate::theatre::policy::{REPACK_PASSES, policy_worse, replaces};
-use crate::theatre::stages::{MipEvent, RunStatus, StageName, solve_staged};
+mod report;
+mod runner;
+
+pub use report::{BoundSource, Outcome, PlanSource, SolveReport, SolveStatus};
+pub use runner::{InProcess, MipRunner, NoMip, RunnerEnd};
+
+use crate::theatre::stages::{MipEvent, RunStatus, StageName};
 
 /// How [`solve`] words the time the returned plan was first found, in
 /// [`SolveReport::notes`]: `"last improvement at N ms"`, counted from the solve's start.
@@ -28,142 +35,6 @@ pub fn last_improvement_ms(notes: &[String]) -> Option<u64> {
             .parse()
             .ok()
     })
-}
-
-/// Status of the returned plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SolveStatus {
-    /// Proven optimal for the policy (within the requested relative MIP gap).
-    Optimal,
-    /// Feasible; the limit struck before optimality was proven: see the gap.
-    Feasible,
-}
-
-/// Where the returned plan came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanSource {
-    Constructive,
-    /// The constructive plan improved by session re-packing.
-    LocalSearch,
-    Mip,
-}
-
-/// How the reported bound was proven.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BoundSource {
-    /// Every patient at their earliest eligible day, capacity ignored.
-    Trivial,
-    /// The LP relaxation of the weighted-wait model.
-    Lp,
-    /// The pattern (Dantzig–Wolfe) relaxation's Lagrangian bound.
-    Patterns,
-    /// HiGHS's MIP dual bound on the final stage.
-    Mip,
-}
-
-impl BoundSource {
-    pub fn name(self) -> &'static str {
-        match self {
-            BoundSource::Trivial => "trivial",
-            BoundSource::Lp => "lp",
-            BoundSource::Patterns => "patterns",
-            BoundSource::Mip => "mip",
-        }
-    }
-}
-
-/// The plan's proof of quality.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SolveReport {
-    pub status: SolveStatus,
-    /// The plan's weighted wait.
-    pub objective: f64,
-    /// A proven lower bound on the weighted wait of every plan the policy accepts.
-    pub best_bound: f64,
-    /// (objective − best_bound) / (nothing_scheduled_cost − best_bound).
-    pub gap: f64,
-    pub solve_ms: u64,
-    pub source: PlanSource,
-    pub bound_source: BoundSource,
-    /// The runner was stopped at the deadline before it finished.
-    pub deadline_reached: bool,
-    /// The session re-packing's wall-clock safety net stopped it before its pass limit:
-    /// the plan may then differ between machines.
-    pub local_search_cut: bool,
-    pub notes: Vec<String>,
-}
-
-/// A solved request: the plan, its proof, and the independent check it passed.
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    pub plan: Plan,
-    pub report: SolveReport,
-    pub check: CheckReport,
-}
-
-/// How a runner's work ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunnerEnd {
-    Finished,
-    /// The deadline passed and the work was abandoned.
-    DeadlineReached,
-    /// The caller went away and the work was abandoned.
-    Cancelled,
-    /// The runner failed (for instance, a worker process died).
-    Failed(String),
-}
-
-/// Runs the MIP work ([`crate::theatre::stages::lp_bound`] and [`crate::theatre::stages::solve_stages`], or
-/// [`solve_staged`] for both) somewhere and relays its events, giving up at `deadline`.
-pub trait MipRunner {
-    /// Called as soon as the start plan exists, before the local search: a runner that
-    /// can compute the LP bound (and its rounding) alongside may start it now, with the
-    /// start plan's P1 count as the floor, and relay its events from [`MipRunner::run`].
-    fn start_bound(&mut self, _instance: &Instance, _floor_plan: &Assignment, _deadline: Instant) {}
-
-    fn run(
-        &mut self,
-        instance: &Instance,
-        start: &Assignment,
-        deadline: Instant,
-        on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd;
-}
-
-/// Runs the MIP in this thread. HiGHS's own time limit is the only guard, so use it
-/// where an overrun does no harm (tests, examples); the service uses worker processes.
-pub struct InProcess;
-
-impl MipRunner for InProcess {
-    fn run(
-        &mut self,
-        instance: &Instance,
-        start: &Assignment,
-        deadline: Instant,
-        on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd {
-        let budget = deadline.saturating_duration_since(Instant::now());
-        solve_staged(instance, start.clone(), budget, on_event);
-        RunnerEnd::Finished
-    }
-}
-
-/// A [`MipRunner`] that runs no MIP: the plan is the constructive plan improved by exact
-/// session re-packing, whose work is bounded by a pass count, so the plan depends on the
-/// instance alone, never on the clock (unless the safety net strikes). [`solve`] uses it
-/// whatever runner it is given when the request asks for `local_search_only`.
-pub struct NoMip;
-
-impl MipRunner for NoMip {
-    fn run(
-        &mut self,
-        _instance: &Instance,
-        _start: &Assignment,
-        _deadline: Instant,
-        _on_event: &mut dyn FnMut(MipEvent),
-    ) -> RunnerEnd {
-        RunnerEnd::Finished
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,28 +76,55 @@ pub fn wait_removed_gap(objective: f64, bound: f64, nothing: f64) -> f64 {
 }
 
 /// Solves a validated instance within `time_limit`, always returning a checked plan.
+/// With `options.reproducible` the solve counts effort instead of time (docs/model.md,
+/// "Determinism"): the plan then depends on the instance alone, and `time_limit` is only
+/// a safety net ([`SolveReport::reproducible`] says whether it struck).
 pub fn solve(
     instance: &Instance,
     time_limit: Duration,
     runner: &mut dyn MipRunner,
 ) -> Result<Outcome, SolveError> {
     let started = Instant::now();
+    let instance = &with_clock(
+        instance,
+        started + time_limit.saturating_sub(answer_margin(time_limit)),
+    );
     let mut no_mip = NoMip;
     let runner: &mut dyn MipRunner = if instance.options.local_search_only {
         &mut no_mip
     } else {
         runner
     };
-    let deadline = started + time_limit.saturating_sub(answer_margin(time_limit));
+    let clock = &instance.clock;
+    // On the virtual clock, the deadline is the end of the nominal schedule.
+    let deadline = match clock.nominal() {
+        Some(nominal) => clock.now() + nominal,
+        None => started + time_limit.saturating_sub(answer_margin(time_limit)),
+    };
     let (mut search, constructive) =
         Search::from_start_plans(instance, started, time_limit, deadline, runner);
     search.run_mip(runner, deadline);
     search.fill_remaining();
+    clock.charge(search.progress.runner_effort);
+    clock.finish();
     let Search {
         best, mut progress, ..
     } = search;
     let (plan, check_report) = progress.check_or_fallback(instance, best, constructive)?;
     Ok(progress.into_outcome(instance, started, plan, check_report))
+}
+
+/// The instance with a fresh clock for one solve: the virtual one, cut at the effort
+/// limit with the safety net at `safety`, for a reproducible request; else the wall clock.
+fn with_clock(instance: &Instance, safety: Instant) -> Instance {
+    let mut own = instance.clone();
+    own.clock = if instance.options.reproducible {
+        let limit = instance.options.effort_limit.unwrap_or(DEFAULT_EFFORT);
+        Clock::reproducible(limit, safety)
+    } else {
+        Clock::wall()
+    };
+    own
 }
 
 /// What the phases of [`solve`] share: the proof so far and its notes.
@@ -246,6 +144,11 @@ struct Progress {
     status: SolveStatus,
     deadline_reached: bool,
     local_search_cut: bool,
+    /// The work units the runner's worker processes reported (an in-process runner
+    /// charges the instance's clock directly).
+    runner_effort: u64,
+    /// The runner failed or was stopped: the plan is not promised to repeat.
+    runner_cut_short: bool,
 }
 
 /// The plan in hand and the proof so far, while the runner's events arrive.
@@ -299,10 +202,14 @@ impl<'a> Search<'a> {
                 best = kept;
             }
         }
-        runner.start_bound(instance, &best, deadline);
-        let repack_deadline = started + time_limit.mul_f64(0.4);
+        if !instance.options.reproducible {
+            runner.start_bound(instance, &best, deadline);
+        }
+        // On the virtual clock the re-packing (which charges no effort) is cut only by
+        // the safety net.
+        let repack_deadline = instance.clock.now() + time_limit.mul_f64(0.4);
         let repacks = repack_sessions(instance, &mut best, REPACK_PASSES, repack_deadline);
-        let local_search_cut = Instant::now() >= repack_deadline;
+        let local_search_cut = instance.clock.now() >= repack_deadline;
         if local_search_cut {
             notes
                 .push("the time limit stopped the session re-packing before its pass limit".into());
@@ -327,6 +234,8 @@ impl<'a> Search<'a> {
             status: SolveStatus::Feasible,
             deadline_reached: false,
             local_search_cut,
+            runner_effort: 0,
+            runner_cut_short: false,
         };
         let search = Search {
             instance,
@@ -363,6 +272,7 @@ impl<'a> Search<'a> {
             RunnerEnd::Cancelled => p.notes.push("cancelled by the caller".into()),
             RunnerEnd::Failed(why) => p.notes.push(format!("the MIP runner failed: {why}")),
         }
+        p.runner_cut_short = end != RunnerEnd::Finished;
         if end == RunnerEnd::Finished && self.final_stage == Some((RunStatus::Optimal, true)) {
             p.status = SolveStatus::Optimal;
         }
@@ -370,6 +280,12 @@ impl<'a> Search<'a> {
 
     fn on_event(&mut self, event: MipEvent) {
         match event {
+            MipEvent::Effort { used, struck } => {
+                self.progress.runner_effort = used;
+                if struck {
+                    self.instance.clock.mark_struck();
+                }
+            }
             MipEvent::LpBound {
                 weighted_wait,
                 p1_floor,
@@ -540,6 +456,41 @@ impl Progress {
         Ok((plan, report))
     }
 
+    /// The effort used, the effort limit (reproducible mode) and whether the plan repeats,
+    /// with a note saying which.
+    fn effort_notes(&mut self, instance: &Instance) -> (u64, Option<u64>, bool) {
+        let clock = &instance.clock;
+        let used = clock.used();
+        let Some(limit) = clock.limit() else {
+            self.notes.push(format!(
+                "effort: {used} work units; the time limit governed, so the plan may differ \
+                 from run to run (ask for reproducible to plan by effort)"
+            ));
+            return (used, None, false);
+        };
+        let struck = clock.struck()
+            || self.deadline_reached
+            || self.local_search_cut
+            || self.runner_cut_short;
+        if struck {
+            self.notes.push(format!(
+                "reproducible mode: the time limit (the safety net) struck after {used} of \
+                 {limit} work units: the plan is not promised to repeat"
+            ));
+        } else {
+            let why = if clock.cut() {
+                "the effort limit stopped the search"
+            } else {
+                "the search ended of itself"
+            };
+            self.notes.push(format!(
+                "reproducible: {used} work units of the limit {limit} ({why}); the same \
+                 request with effort_limit {used} gives the same plan"
+            ));
+        }
+        (used, Some(limit), !struck)
+    }
+
     /// The final notes and the report of the checked plan.
     fn into_outcome(
         mut self,
@@ -574,6 +525,7 @@ impl Progress {
                 .push("the MIP bound assumed priority floors this plan does not meet".into());
         }
         let bound = self.bound.min(objective);
+        let (effort_used, effort_limit, reproducible) = self.effort_notes(instance);
         Outcome {
             report: SolveReport {
                 status: self.status,
@@ -585,6 +537,9 @@ impl Progress {
                 bound_source: self.bound_source,
                 deadline_reached: self.deadline_reached,
                 local_search_cut: self.local_search_cut,
+                effort_used,
+                effort_limit,
+                reproducible,
                 notes: self.notes,
             },
             plan,

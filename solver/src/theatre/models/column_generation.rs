@@ -20,7 +20,8 @@ use highs::{ColProblem, HighsModelStatus, Model, Row, Sense, Solution};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, SurgeonIdx};
-use crate::theatre::models::highs_ext::{set_row_upper, set_time_limit};
+use crate::theatre::effort::PRICING_UNITS;
+use crate::theatre::models::highs_ext::{charge_run, set_limits, set_row_upper};
 
 /// The LP optimum found by column generation.
 #[derive(Clone, Debug)]
@@ -189,6 +190,12 @@ pub fn solve_lp_raising_floor(
 ) -> Option<LpOptimum> {
     let mut p1_floor = p1_floor;
     let mut model = ColProblem::default().optimise(Sense::Minimise);
+    // One thread in reproducible mode: HiGHS repeats itself only then.
+    let threads = if instance.clock.is_virtual() {
+        1
+    } else {
+        threads
+    };
     quiet(&mut model, threads, log)?;
     let rows = add_rows(instance, &mut model, p1_floor, update.is_some())?;
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
@@ -220,12 +227,14 @@ pub fn solve_lp_raising_floor(
             raise(answer, &mut model, &mut master)?;
         }
         rounds += 1;
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.saturating_duration_since(instance.clock.now());
         if left.is_zero() {
             return None;
         }
-        set_time_limit(&mut model, left)?;
+        set_limits(&mut model, left, &instance.clock, false)?;
         let solved = model.try_solve().ok()?;
+        charge_run(&solved, &instance.clock);
+        instance.clock.charge(PRICING_UNITS);
         if solved.status() != HighsModelStatus::Optimal {
             return None;
         }

@@ -2,7 +2,6 @@
 //! specialty for P1 where that is proven, else over the whole model.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
@@ -26,7 +25,7 @@ pub fn max_count(
 ) -> (RunResult, Option<Assignment>) {
     let r = priority.rank();
     let have = incumbent.counts_by_priority(instance)[r];
-    let started = Instant::now();
+    let started = instance.clock.now();
     // The whole model, proven to within one patient; a preference there gets what HiGHS
     // finds on the way.
     let whole = |options: &RunOptions| {
@@ -49,7 +48,9 @@ pub fn max_count(
     let (result, plan) = match by_specialty {
         Some((result, plan)) => (result, Some(plan)),
         None => whole(&RunOptions {
-            time_limit: options.time_limit.saturating_sub(started.elapsed()),
+            time_limit: options
+                .time_limit
+                .saturating_sub(instance.clock.since(started)),
             ..options.clone()
         }),
     };
@@ -144,7 +145,7 @@ pub fn max_p1_by_specialty(
     options: &RunOptions,
     prefer: Option<&HashMap<(PatientIdx, SessionIdx), f64>>,
 ) -> Option<(RunResult, Assignment)> {
-    let started = Instant::now();
+    let started = instance.clock.now();
     // At most half the time: the whole model, should it be needed, keeps the rest.
     let deadline = started + options.time_limit / 2;
     let specialties = p1_specialties(instance);
@@ -154,7 +155,7 @@ pub fn max_p1_by_specialty(
     let mut plans = Vec::with_capacity(specialties.len());
     let mut bound = 0u32;
     for (i, &k) in specialties.iter().enumerate() {
-        let mut left = deadline.saturating_duration_since(Instant::now());
+        let mut left = deadline.saturating_duration_since(instance.clock.now());
         if left.is_zero() {
             return None;
         }
@@ -198,7 +199,7 @@ pub fn max_p1_by_specialty(
         specialties = specialties.len(),
         count,
         bound,
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = instance.clock.since(started).as_millis() as u64,
         "P1 count by specialty"
     );
     (count == bound).then(|| {
@@ -208,7 +209,7 @@ pub fn max_p1_by_specialty(
                 assignment: Some(plan.clone()),
                 objective: -f64::from(count),
                 dual_bound: -f64::from(count),
-                elapsed_ms: started.elapsed().as_millis() as u64,
+                elapsed_ms: instance.clock.since(started).as_millis() as u64,
             },
             plan,
         )

@@ -33,6 +33,9 @@ pub enum MipEvent {
         counts_proven: bool,
         elapsed_ms: u64,
     },
+    /// The work units a worker process has charged so far (docs/model.md,
+    /// "Determinism"), and whether the wall-clock safety net struck there.
+    Effort { used: u64, struck: bool },
 }
 
 /// A stage, for reports.

@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::Instance;
+use crate::theatre::effort::NEIGHBOURHOOD_UNITS;
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::events::{MipEvent, StageName};
 use crate::theatre::stages::neighbourhoods::{KINDS, Kind, free_patients};
@@ -67,7 +68,8 @@ pub fn lns_step(
     sessions: &[bool],
     limit: Duration,
 ) -> Step {
-    let started = Instant::now();
+    let started = instance.clock.now();
+    instance.clock.charge(NEIGHBOURHOOD_UNITS);
     let (in_scope, complete) = free_patients(instance, incumbent, sessions);
     let (merged, result) = reoptimise_scope(
         instance,
@@ -83,7 +85,7 @@ pub fn lns_step(
         plan,
         status: result.status,
         complete,
-        elapsed: started.elapsed(),
+        elapsed: instance.clock.since(started),
     }
 }
 
@@ -138,7 +140,7 @@ pub fn search(
     let tolerance = 1e-9 * instance.nothing_scheduled_cost().max(1.0);
     loop {
         adopt(instance, incumbent, search.inbox);
-        let remaining = search.until.saturating_duration_since(Instant::now());
+        let remaining = search.until.saturating_duration_since(instance.clock.now());
         if remaining < STEP_MIN || incumbent.weighted_wait(instance) <= search.bound + tolerance {
             return;
         }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
+use crate::theatre::effort::Clock;
 use crate::theatre::models::column_generation::{LpOptimum, solve_lp_raising_floor};
 use crate::theatre::models::patterns::{PatternRelaxation, RelaxationRun, solve_by_specialty};
 use crate::theatre::stages::counts::max_count;
@@ -13,29 +14,31 @@ use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds};
 use crate::theatre::stages::rounding::{best_of_roundings, round_lp, round_patterns};
 use crate::theatre::stages::run::{RunStatus, run_options};
 
-/// The LP worker's clock: its start and its budget.
+/// The LP worker's budget on the solve's clock (the wall clock, or the virtual one of
+/// reproducible mode): its start and its length.
 #[derive(Clone, Copy)]
-struct Clock {
+struct Budget<'a> {
+    clock: &'a Clock,
     t0: Instant,
     limit: Duration,
 }
 
-impl Clock {
+impl Budget<'_> {
     fn until(self) -> Instant {
         self.t0 + self.limit
     }
 
     fn left(self) -> Duration {
-        self.until().saturating_duration_since(Instant::now())
+        self.until().saturating_duration_since(self.clock.now())
     }
 
     fn elapsed_ms(self) -> u64 {
-        self.t0.elapsed().as_millis() as u64
+        self.clock.since(self.t0).as_millis() as u64
     }
 }
 
 /// A plan rounded from a relaxation, as a stage event.
-fn rounded(stage: StageName, plan: Assignment, clock: Clock) -> MipEvent {
+fn rounded(stage: StageName, plan: Assignment, clock: Budget) -> MipEvent {
     MipEvent::StageDone {
         stage,
         status: RunStatus::Limit,
@@ -58,8 +61,9 @@ pub fn lp_bound(
     limit: Duration,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let clock = Clock {
-        t0: Instant::now(),
+    let clock = Budget {
+        clock: &instance.clock,
+        t0: instance.clock.now(),
         limit,
     };
     let Some(counted) = lp_with_p1_count(instance, floor_plan, clock) else {
@@ -111,7 +115,7 @@ struct CountedLp {
 fn lp_with_p1_count(
     instance: &Instance,
     floor_plan: &Assignment,
-    clock: Clock,
+    clock: Budget,
 ) -> Option<CountedLp> {
     let start_floor = floor_plan.counts_by_priority(instance)[0];
     let mut p1_plan = floor_plan.clone();
@@ -121,12 +125,22 @@ fn lp_with_p1_count(
         let mut counting = (start_floor < count_upper_bounds(instance)[0]).then(|| {
             scope.spawn(|| {
                 let _span = span.enter();
-                let started = Instant::now();
+                let started = instance.clock.now();
                 let options = run_options(instance, clock.limit / 4);
                 let plan = max_count(instance, Priority::P1, [0; 4], floor_plan, &options, None).1;
-                (plan, started.elapsed())
+                (plan, instance.clock.since(started))
             })
         });
+        // In reproducible mode the count runs alone, before the LP, whose first round
+        // then takes its result: the two would otherwise charge one effort account in
+        // an order the machine decides.
+        if instance.clock.is_virtual()
+            && let Some(handle) = &counting
+        {
+            while !handle.is_finished() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         let mut update = |wait: bool| {
             let handle = counting.take()?;
             if !wait && !handle.is_finished() {
@@ -175,13 +189,13 @@ fn lp_roundings(
     lp: &LpOptimum,
     p1_plan: &Assignment,
     p1_floor: u32,
-    clock: Clock,
+    clock: Budget,
 ) -> (Assignment, Duration) {
-    let until = Instant::now() + clock.left() / 2;
+    let until = instance.clock.now() + clock.left() / 2;
     let round = |seed_p1: bool| {
-        let started = Instant::now();
+        let started = instance.clock.now();
         let plan = round_lp(instance, p1_plan, seed_p1, &lp.values, until);
-        (plan, started.elapsed())
+        (plan, instance.clock.since(started))
     };
     let span = tracing::Span::current();
     let ((from_lp, rounding), (seeded, _)) = std::thread::scope(|scope| {
@@ -220,7 +234,7 @@ fn pattern_stage(
     instance: &Instance,
     seeds: PatternSeeds,
     reserve: Duration,
-    clock: Clock,
+    clock: Budget,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
     let PatternSeeds {
@@ -230,7 +244,7 @@ fn pattern_stage(
         p1_floor,
     } = seeds;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    let until = Instant::now() + clock.left().saturating_sub(reserve);
+    let until = instance.clock.now() + clock.left().saturating_sub(reserve);
     let run = RelaxationRun {
         deadline: until,
         dive_until: Some(until),

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, SessionIdx};
+use crate::theatre::effort::COLUMNS_PER_UNIT;
 use crate::theatre::models::formulation::{Scope, Stage, build};
+use crate::theatre::models::highs_ext::{cap_mip_iterations, charge_run, set_limits};
 
 /// How a HiGHS run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +82,28 @@ pub fn run_stage(
         Ok(m) => m,
         Err(_) => return no_solution(started),
     };
-    if set_options(&mut model, options).is_err() {
+    // The time limit, or in reproducible mode an effort budget (one thread: HiGHS
+    // repeats itself only then).
+    let clock = &instance.clock;
+    if set_limits(&mut model, options.time_limit, clock, integer).is_none() {
+        return no_solution(started);
+    }
+    // In reproducible mode a MIP's LP iterations are capped too (its root is not
+    // bounded by the node limit); the cap lives until the solve ends.
+    let mut cap = clock
+        .highs_budget(options.time_limit)
+        .map(|b| b.units.min(i64::MAX as u64) as i64);
+    if let (Some(cap), true) = (cap.as_mut(), integer)
+        && cap_mip_iterations(&mut model, cap).is_none()
+    {
+        return no_solution(started);
+    }
+    let threads = if clock.is_virtual() {
+        1
+    } else {
+        options.threads.max(1)
+    };
+    if set_options(&mut model, options, threads).is_err() {
         return no_solution(started);
     }
     if let (Some(start), true) = (start, integer) {
@@ -90,17 +113,18 @@ pub fn run_stage(
         Ok(s) => s,
         Err(_) => return no_solution(started),
     };
+    charge_run(&solved, clock);
+    clock.charge(n_columns as u64 / COLUMNS_PER_UNIT);
     read_outcome(instance, &formulation.columns, &solved, integer, started)
 }
 
-/// Sets the run's options on the HiGHS model.
+/// Sets the run's options on the HiGHS model, but for its limits (`set_limits`).
 fn set_options(
     model: &mut highs::Model,
     options: &RunOptions,
+    threads: u32,
 ) -> Result<(), highs::TrySetOptionError> {
-    let seconds = options.time_limit.as_secs_f64().max(0.001);
-    model.try_set_option("time_limit", seconds)?;
-    model.try_set_option("threads", options.threads.max(1) as i32)?;
+    model.try_set_option("threads", threads as i32)?;
     model.try_set_option("random_seed", 0)?;
     model.try_set_option("mip_rel_gap", options.mip_rel_gap)?;
     if let Some(gap) = options.mip_abs_gap {

@@ -23,7 +23,7 @@ pub fn solve_staged(
     budget: Duration,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let t0 = Instant::now();
+    let t0 = instance.clock.now();
     let mut start = start;
     lp_bound(instance, &start.clone(), budget / 4, &mut |event| {
         if let MipEvent::StageDone {
@@ -38,7 +38,7 @@ pub fn solve_staged(
     solve_stages(
         instance,
         start,
-        budget.saturating_sub(t0.elapsed()),
+        budget.saturating_sub(instance.clock.since(t0)),
         Anytime::default(),
         on_event,
     );
@@ -53,8 +53,8 @@ pub fn solve_stages(
     anytime: Anytime,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let t0 = Instant::now();
-    let remaining = |t0: Instant| budget.saturating_sub(t0.elapsed());
+    let t0 = instance.clock.now();
+    let remaining = |t0: Instant| budget.saturating_sub(instance.clock.since(t0));
     let opts = |limit: Duration| run_options(instance, limit);
 
     let stages = stages(instance.options.policy);
@@ -142,9 +142,9 @@ fn weighted_wait_stage(
     anytime: Anytime,
     on_event: &mut dyn FnMut(MipEvent),
 ) {
-    let remaining = || until.saturating_duration_since(Instant::now());
+    let remaining = || until.saturating_duration_since(instance.clock.now());
     let opts = |limit: Duration| run_options(instance, limit);
-    let sub_until = Instant::now() + remaining().mul_f64(SUBMODEL_SHARE);
+    let sub_until = instance.clock.now() + remaining().mul_f64(SUBMODEL_SHARE);
     improve_by_submodels(
         instance,
         incumbent,
@@ -166,7 +166,7 @@ fn weighted_wait_stage(
     }
     let last_whole = !small && pairs <= WHOLE_MODEL_MAX_PAIRS;
     let search_until = if last_whole {
-        Instant::now() + remaining().mul_f64(1.0 - LAST_WHOLE_SHARE)
+        instance.clock.now() + remaining().mul_f64(1.0 - LAST_WHOLE_SHARE)
     } else {
         until
     };

@@ -31,7 +31,7 @@ pub(crate) fn improve_by_submodels(
     for _round in 0..4 {
         let mut improved_any = false;
         for (g, &k) in groups.iter().enumerate() {
-            let now = Instant::now();
+            let now = instance.clock.now();
             if now >= until {
                 return;
             }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::theatre::domain::*;
+use crate::theatre::effort::Clock;
 use crate::theatre::eligibility::eligible_sessions;
 use crate::theatre::input::*;
 use crate::validation::{Collector, ValidationErrors};
@@ -84,6 +85,7 @@ pub fn validate(req: &TheatreRequest) -> Result<Instance, ValidationErrors> {
         eligible: Vec::new(),
         urgency,
         replan: None,
+        clock: Clock::wall(),
     };
     instance.eligible = eligible_sessions(&instance);
 

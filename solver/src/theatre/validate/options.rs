@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::theatre::domain::*;
+use crate::theatre::effort::MAX_EFFORT;
 use crate::theatre::input::*;
 use crate::validation::{Collector, MAX_THREADS, check_horizon_days};
 
@@ -18,7 +19,7 @@ pub(super) fn check_planning_start_and_horizon(
 }
 
 /// The solve options: gap (CP1050), threads (CP1051), objective policy (CP1052), weights
-/// and targets (CP1053). A bad value is reported and replaced by its default.
+/// and targets (CP1053), effort limit (CP1054). A bad value is reported and replaced by its default.
 pub(super) fn check_options(c: &mut Collector, o: &OptionsInput) -> SolveOptions {
     let mip_rel_gap = match o.mip_rel_gap {
         None => 1e-4,
@@ -59,7 +60,35 @@ pub(super) fn check_options(c: &mut Collector, o: &OptionsInput) -> SolveOptions
         weights: check_weights(c, o),
         solver_log: o.solver_log,
         local_search_only: o.local_search_only,
+        reproducible: o.reproducible,
+        effort_limit: check_effort_limit(c, o),
     }
+}
+
+/// The effort limit (CP1054): a positive number of work units up to [`MAX_EFFORT`], and
+/// only with `reproducible` (a time-limited solve counts time, not effort).
+fn check_effort_limit(c: &mut Collector, o: &OptionsInput) -> Option<u64> {
+    let limit = o.effort_limit?;
+    if !o.reproducible {
+        c.push(
+            "CP1054",
+            "options.effort_limit",
+            format!(
+                "{limit} work units given without options.reproducible: set reproducible \
+                 to plan by effort, or leave effort_limit unset to plan by time"
+            ),
+        );
+        return None;
+    }
+    if limit == 0 || limit > MAX_EFFORT {
+        c.push(
+            "CP1054",
+            "options.effort_limit",
+            format!("{limit} is not an effort limit: give 1 to {MAX_EFFORT} work units"),
+        );
+        return None;
+    }
+    Some(limit)
 }
 
 /// The per-priority weights and target waits (CP1053); unset ones keep the standard value.

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::theatre::effort::Clock;
+
 use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 use crate::theatre::models::column_generation::SharedDuals;
@@ -131,7 +133,7 @@ pub fn solve_by_specialty(
     // Largest parts first, so that the threads finish together.
     let mut queue: Vec<usize> = (0..parts.len()).collect();
     queue.sort_by_key(|&k| std::cmp::Reverse(parts[k].sessions.len()));
-    let started = Instant::now();
+    let started = instance.clock.now();
     // What pricing needs about every session, once for all parts.
     let pricing = Pricing::new(instance);
     let split = Split {
@@ -144,16 +146,22 @@ pub fn solve_by_specialty(
         started,
         results: &results,
     };
+    // One part at a time in reproducible mode: parts on two threads would charge one
+    // effort account in an order the machine decides.
+    let clock = &instance.clock;
+    let threads = if clock.is_virtual() { 1 } else { threads };
     let workers = threads.clamp(1, parts.len().max(1));
-    run_in_time_shares(&parts, &queue, workers, deadline, |k, slot| {
+    run_in_time_shares(&parts, &queue, (workers, clock), deadline, |k, slot| {
         split.first_pass(k, slot, &initial, dive_until);
     });
     // A second, slower dive (one pattern per step) where the first pass used at most half
     // of the time to `dive_until` (small weeks), then up to DIVE_DISCREPANCIES more, each
     // from a fresh master over the part's columns, in shares of the time left as above;
     // each kept where it fixes as many sessions at a lower cost at the part's prices.
-    let first_pass_took_at_most_half =
-        |until: &Instant| until.saturating_duration_since(Instant::now()) >= started.elapsed();
+    let first_pass_took_at_most_half = |until: &Instant| {
+        let now = clock.now();
+        until.saturating_duration_since(now) >= now.saturating_duration_since(started)
+    };
     if let Some(until) = dive_until.filter(first_pass_took_at_most_half) {
         let again: Vec<usize> = queue
             .iter()
@@ -166,7 +174,7 @@ pub fn solve_by_specialty(
                     .is_some_and(|r| r.converged && !r.fixed.is_empty())
             })
             .collect();
-        run_in_time_shares(&parts, &again, workers, until, |k, slot| {
+        run_in_time_shares(&parts, &again, (workers, clock), until, |k, slot| {
             split.dive_again(k, slot, until);
         });
     }
@@ -266,7 +274,12 @@ impl Split<'_> {
             ?end,
             rounds = master.rounds,
             gap = master.relative_gap(),
-            elapsed_ms = self.started.elapsed().as_millis() as u64,
+            elapsed_ms = self
+                .instance
+                .clock
+                .now()
+                .saturating_duration_since(self.started)
+                .as_millis() as u64,
             "pattern relaxation of a part"
         );
         if let (Some(until), Generation::Converged) = (dive_until, end) {
@@ -274,7 +287,12 @@ impl Split<'_> {
             tracing::debug!(
                 part = k,
                 fixed = relaxation.fixed.len(),
-                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                elapsed_ms = self
+                    .instance
+                    .clock
+                    .now()
+                    .saturating_duration_since(self.started)
+                    .as_millis() as u64,
                 "dive done"
             );
         }
@@ -284,7 +302,7 @@ impl Split<'_> {
     /// The second pass of part k until `slot`: dives one pattern at a time, with 0 to
     /// DIVE_DISCREPANCIES discrepancies, each kept where it is better.
     fn dive_again(&self, k: usize, slot: Instant, until: Instant) {
-        if Instant::now() >= until {
+        if self.instance.clock.now() >= until {
             return;
         }
         let mut guard = self.results[k].lock().expect("not poisoned");
@@ -298,7 +316,7 @@ impl Split<'_> {
             .cloned()
             .collect();
         for skip in 0..=DIVE_DISCREPANCIES {
-            if Instant::now() >= slot {
+            if self.instance.clock.now() >= slot {
                 break;
             }
             let Some(mut master) = self.master(k, &columns) else {
@@ -369,7 +387,7 @@ fn total(
 fn run_in_time_shares(
     parts: &[Part],
     queue: &[usize],
-    workers: usize,
+    (workers, clock): (usize, &Clock),
     until: Instant,
     work: impl Fn(usize, Instant) + Sync,
 ) {
@@ -384,7 +402,7 @@ fn run_in_time_shares(
                     let Some(&k) = queue.get(i) else { break };
                     let waiting: usize = queue[i..].iter().map(|&j| parts[j].sessions.len()).sum();
                     let share = (workers * parts[k].sessions.len()) as f64 / waiting.max(1) as f64;
-                    let now = Instant::now();
+                    let now = clock.now();
                     let slot = now + until.saturating_duration_since(now).mul_f64(share.min(1.0));
                     work(k, slot);
                 }

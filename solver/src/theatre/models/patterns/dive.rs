@@ -27,7 +27,7 @@ impl Master<'_> {
     ) -> Vec<Pattern> {
         let mut fixed: Vec<Pattern> = Vec::new();
         let mut minutes: HashMap<(SurgeonIdx, u32), u32> = HashMap::new();
-        while Instant::now() < until {
+        while self.instance.clock.now() < until {
             let passed = if fixed.is_empty() { skip } else { 0 };
             let chosen = self.choose_to_fix(one_at_a_time, passed, &mut minutes);
             if chosen.is_empty() {

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use highs::{HighsModelStatus, Model, Solution};
 
-use crate::theatre::models::highs_ext::set_time_limit;
+use crate::theatre::effort::PRICING_UNITS;
+use crate::theatre::models::highs_ext::{charge_run, set_limits};
 use crate::theatre::models::patterns::master::{Generation, Master};
 use crate::theatre::models::patterns::pattern::Pattern;
 
@@ -16,7 +17,7 @@ impl Master<'_> {
         let limit = max_rounds.map(|m| self.rounds + m);
         let dived = self.fixed_session.iter().any(|&f| f);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.saturating_duration_since(self.instance.clock.now());
             if left.is_zero() && self.rounds > 0 {
                 return Generation::CutShort;
             }
@@ -47,7 +48,7 @@ impl Master<'_> {
             if !dived && self.relative_gap() <= self.part.stop_gap {
                 return Generation::Converged;
             }
-            if Instant::now() >= deadline {
+            if self.instance.clock.now() >= deadline {
                 return Generation::CutShort;
             }
             if limit.is_some_and(|l| self.rounds >= l) {
@@ -72,7 +73,7 @@ impl Master<'_> {
         } else {
             4
         };
-        if set_time_limit(&mut model, left).is_none()
+        if set_limits(&mut model, left, &self.instance.clock, false).is_none()
             || model.try_set_option("simplex_strategy", strategy).is_err()
         {
             return Err(Generation::Failed);
@@ -81,6 +82,8 @@ impl Master<'_> {
         let Ok(solved) = model.try_solve() else {
             return Err(Generation::Failed);
         };
+        charge_run(&solved, &self.instance.clock);
+        self.instance.clock.charge(PRICING_UNITS);
         tracing::trace!(
             iterations = solved.simplex_iteration_count(),
             elapsed_us = solve_started.elapsed().as_micros() as u64,
@@ -94,11 +97,16 @@ impl Master<'_> {
         self.model = Some(Model::from(solved));
         if status != HighsModelStatus::Optimal {
             tracing::debug!(?status, rounds = self.rounds, "pattern master not solved");
-            return Err(if status == HighsModelStatus::ReachedTimeLimit {
-                Generation::CutShort
-            } else {
-                Generation::Failed
-            });
+            return Err(
+                if matches!(
+                    status,
+                    HighsModelStatus::ReachedTimeLimit | HighsModelStatus::ReachedIterationLimit
+                ) {
+                    Generation::CutShort
+                } else {
+                    Generation::Failed
+                },
+            );
         }
         Ok((objective, solution))
     }
