@@ -205,11 +205,15 @@ fn bookings_of_a_plan_pinned_in_a_new_request_are_kept() {
 
 #[test]
 fn the_same_request_gives_the_same_plan() {
+    // In reproducible mode the plan depends on the request alone, however loaded the
+    // machine (a time-limited solve repeats only where it proves its optimum in time).
     let harness = Harness::start();
-    let request = generated(2, 50, 7, 20_000);
+    let mut request = generated(2, 50, 7, 60_000);
+    let options = request.options.get_or_insert_with(Default::default);
+    options.reproducible = true;
     let (first, _) = plan_valid(&harness, "determinism_first", &request);
     let (second, _) = plan_valid(&harness, "determinism_second", &request);
-    assert_eq!(status(&first), proto::SolveStatus::Optimal);
+    assert!(solve(&first).reproducible, "{:?}", solve(&first).notes);
     assert_eq!(first.sessions, second.sessions);
     assert_eq!(first.unscheduled, second.unscheduled);
     assert_eq!(first.metrics, second.metrics);

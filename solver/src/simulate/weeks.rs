@@ -56,12 +56,11 @@ impl WeekPlanner {
     }
 }
 
-/// The week planner of a scenario that names none.
-///
-/// LEAD: THE ONE PLACE TO SWITCH. `Optimiser` once the theatre solver's reproducible
-/// mode (`SolveOptions.reproducible` + `effort_limit`) is merged and the week request
-/// sets it (`simulate::theatre::request`, `week_options`); until then an optimiser
-/// week is bounded by the clock and may differ between runs and machines.
+/// The week planner of a scenario that names none. An optimiser week is repeatable
+/// (reproducible mode at `week_effort`), but a 52-week run of every variant and
+/// replication with it takes hours on a small machine where local search takes
+/// minutes; so local search stays the default and `week_planner = "optimiser"` is the
+/// setting that asks for the whole solver (docs/scenarios.md, "Week planners").
 pub const DEFAULT_WEEK_PLANNER: WeekPlanner = WeekPlanner::LocalSearch;
 
 /// Why a week's solve failed, as the solver reported it.

@@ -74,10 +74,14 @@ fn week_options(scenario: &Scenario, setting: &WeekSetting) -> OptionsInput {
             .as_millis()
             .min(u128::from(u32::MAX)) as u32,
         threads: 1,
-        // LEAD: when `SolveOptions.reproducible` + `effort_limit` are merged, an
-        // optimiser week sets `reproducible: true` and `effort_limit:
-        // scenario.week_effort` (or the solver's default) here.
+        // An optimiser week runs the whole solver in reproducible mode at the scenario's
+        // effort (the solver's default when none is given), so the same scenario gives
+        // the same weeks in process and through any server.
         local_search_only: setting.planner != WeekPlanner::Optimiser,
+        reproducible: setting.planner == WeekPlanner::Optimiser,
+        effort_limit: (setting.planner == WeekPlanner::Optimiser)
+            .then_some(scenario.week_effort)
+            .flatten(),
         objective: match setting.policy {
             ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
             ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
