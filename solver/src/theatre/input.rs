@@ -22,10 +22,12 @@ pub struct TheatreRequest {
     pub pinned: Vec<BookingInput>,
     pub options: OptionsInput,
     /// The bookings of the last published plan (re-planning, docs/model.md "Stability").
-    #[serde(default)]
+    // Left out when empty, here and below: a request without the newer fields
+    // serialises to the bytes it did before them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_plan: Vec<PreviousBookingInput>,
     /// Re-planning settings; `None` with an empty `previous_plan`: plan from scratch.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replan: Option<ReplanInput>,
 }
 
@@ -181,9 +183,9 @@ pub struct OptionsInput {
     pub solver_log: bool,
     pub local_search_only: bool,
     /// Count effort instead of time: the same request gives the same plan.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reproducible: bool,
     /// Work units at which a reproducible solve stops; `None`: the default.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort_limit: Option<u64>,
 }
