@@ -419,3 +419,53 @@ fn replan_html_draws_every_case_and_marks_the_moved_and_displaced_in_headless_ch
     assert!(moved + new > 0, "no moved or new case marked");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn replan_reads_the_trusts_csv_files_like_plan_theatres() {
+    // The shipped example week as the six CSV files: planned, then re-planned from the
+    // same files around that plan; the new plan is checked against the request the
+    // files hold, with the published plan as its previous plan.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/example-week");
+    let first = scratch("replan", "csv-plan.json");
+    let out = clinicplan(&[
+        "plan-theatres",
+        "--csv-dir",
+        dir.to_str().unwrap(),
+        "--output",
+        first.to_str().unwrap(),
+        "--time-limit-ms",
+        "3000",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let new = scratch("replan", "csv-new.json");
+    replan_cli(&[
+        "replan",
+        "--csv-dir",
+        dir.to_str().unwrap(),
+        "--previous",
+        first.to_str().unwrap(),
+        "--output",
+        new.to_str().unwrap(),
+        "--time-limit-ms",
+        "3000",
+    ]);
+    let read = |p: &Path| -> proto::PlanTheatreListsResponse {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (before, after) = (read(&first), read(&new));
+    let files = clinicplan_service::csv::theatre::TheatreCsvFiles::in_dir(&dir);
+    let import = clinicplan_service::csv::theatre::read_theatre_csv(
+        &files,
+        &clinicplan_service::csv::CsvOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{:#?}", e.0));
+    let mut planned = clinicplan_service::convert::request_to_proto(&import.request);
+    planned.previous_plan = previous_of(&before);
+    planned.replan = Some(proto::ReplanOptions::default());
+    assert_valid("replan-cli-csv", &planned, &after);
+    assert_moves_pay("csv", &before, &after);
+    assert!(
+        !after.changes.is_empty(),
+        "every patient of either plan has a change row"
+    );
+}

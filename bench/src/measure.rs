@@ -227,25 +227,30 @@ pub fn measure_instance(
         measure.runs.push(run);
     }
     if ctx.reproducible {
-        // The limit is only the safety net: the default effort takes about 10 s.
-        let run = run_child(
-            &ctx.exe,
-            &child_args(
-                ctx,
-                family,
-                Mode::Reproducible,
-                &config,
-                REPRODUCIBLE_SAFETY,
-            ),
-            REPRODUCIBLE_SAFETY + Duration::from_secs(30),
-        )?;
-        println!(
-            "  reproducible, default effort: {}",
-            describe(&run, &measure)
-        );
+        let run = measure_reproducible(ctx, family, &config, &measure)?;
         measure.reproducible = Some(run);
     }
     Ok(measure)
+}
+
+/// The reproducible mode at its default effort; the limit is only the safety net (the
+/// default effort takes about 10 s).
+fn measure_reproducible(
+    ctx: &Ctx,
+    family: Family,
+    config: &GeneratorConfig,
+    measure: &InstanceMeasure,
+) -> anyhow::Result<ChildRun> {
+    let run = run_child(
+        &ctx.exe,
+        &child_args(ctx, family, Mode::Reproducible, config, REPRODUCIBLE_SAFETY),
+        REPRODUCIBLE_SAFETY + Duration::from_secs(30),
+    )?;
+    println!(
+        "  reproducible, default effort: {}",
+        describe(&run, measure)
+    );
+    Ok(run)
 }
 
 /// The priority-order greedy on `instance`, timed in this process, and whether its plan

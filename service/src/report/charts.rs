@@ -6,6 +6,7 @@
 //! legend to the right of the plot, outside it, so that it never hides a line. The output depends only on
 //! the input: the same figures give the same bytes.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// The colours of the lines, in series order (repeated after ten): distinct on white
@@ -207,34 +208,43 @@ pub fn line_chart(
                 chart.draw_series(LineSeries::new(run, colour.stroke_width(width)))?;
             }
         }
-        let legend = legend.margin(16, 0, 8, 8);
-        let mut row = 10;
-        for (idx, s) in series.iter().enumerate() {
-            let colour = PALETTE[idx % PALETTE.len()];
-            legend.draw(&PathElement::new(
-                vec![(0, row), (28, row)],
-                colour.stroke_width(3),
-            ))?;
-            legend.draw(&Text::new(
-                shorten(s.name),
-                (36, row - 8),
-                ("sans-serif", 16).into_font().color(&BLACK),
-            ))?;
-            if let Some(same) = series[..idx].iter().find(|e| e.points == s.points) {
-                row += 17;
-                legend.draw(&Text::new(
-                    format!("same line as {}", shorten(same.name)),
-                    (36, row - 6),
-                    ("sans-serif", 13)
-                        .into_font()
-                        .color(&RGBColor(0x55, 0x55, 0x55)),
-                ))?;
-            }
-            row += LEGEND_ROW;
-        }
+        draw_legend(&legend.margin(16, 0, 8, 8), series)?;
         root.present()?;
     }
     Ok(svg)
+}
+
+/// The legend beside the plot: a key and a name per series, and a note under a series
+/// whose line another one already draws.
+fn draw_legend(
+    legend: &DrawingArea<SVGBackend<'_>, Shift>,
+    series: &[Series],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut row = 10;
+    for (idx, s) in series.iter().enumerate() {
+        let colour = PALETTE[idx % PALETTE.len()];
+        legend.draw(&PathElement::new(
+            vec![(0, row), (28, row)],
+            colour.stroke_width(3),
+        ))?;
+        legend.draw(&Text::new(
+            shorten(s.name),
+            (36, row - 8),
+            ("sans-serif", 16).into_font().color(&BLACK),
+        ))?;
+        if let Some(same) = series[..idx].iter().find(|e| e.points == s.points) {
+            row += 17;
+            legend.draw(&Text::new(
+                format!("same line as {}", shorten(same.name)),
+                (36, row - 6),
+                ("sans-serif", 13)
+                    .into_font()
+                    .color(&RGBColor(0x55, 0x55, 0x55)),
+            ))?;
+        }
+        row += LEGEND_ROW;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -210,7 +210,9 @@ pub(crate) fn drawn_sessions<'a>(
                 None => Change::Same,
                 Some(before) => match before.get(c.patient_id.as_str()) {
                     None => Change::New,
-                    Some(&(sid, t)) if sid == s.session_id && t == c.start_time => Change::Same,
+                    // A new place in the same list is not a move (as in the response's
+                    // `changes`): the patient keeps their date.
+                    Some(&(sid, _)) if sid == s.session_id => Change::Same,
                     Some(&(sid, t)) => Change::Moved(format!("{sid} at {t}")),
                 },
             };

@@ -239,9 +239,10 @@ pub(super) fn resolve_previous(
         .expect("checked before the instance is built");
     let explicit: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
     let mut loads = Loads::new(instance);
-    for &(p, s) in &instance.pinned {
-        loads.add(instance, p, s);
-    }
+    instance
+        .pinned
+        .iter()
+        .for_each(|&(p, s)| loads.add(instance, p, s));
     let n = instance.patients.len();
     let mut by_patient = vec![None; n];
     let mut notice_exempt: Vec<Option<SessionIdx>> = vec![None; n];
@@ -275,15 +276,7 @@ pub(super) fn resolve_previous(
             && state == BookingState::Locked
             && !explicit.contains_key(&p)
         {
-            match loads.check(instance, p, s) {
-                Ok(()) => {
-                    loads.add(instance, p, s);
-                    locked.push((p, s));
-                }
-                Err(over) => {
-                    displaced = Some(DisplacedReason::NoLongerFits(overrun(instance, over)))
-                }
-            }
+            displaced = lock_if_it_fits(instance, &mut loads, &mut locked, (p, s));
         }
         let standing = if displaced.is_none() { session } else { None };
         if let Some(p) = patient {
@@ -324,6 +317,24 @@ pub(super) fn resolve_previous(
         notice_exempt,
     });
     instance.eligible = eligible_sessions(instance);
+}
+
+/// A standing LOCKED booking becomes a pin if it still fits beside the pins and the
+/// locked bookings before it (its loads then added); else why it is displaced.
+fn lock_if_it_fits(
+    instance: &Instance,
+    loads: &mut Loads,
+    locked: &mut Vec<(PatientIdx, SessionIdx)>,
+    (p, s): (PatientIdx, SessionIdx),
+) -> Option<DisplacedReason> {
+    match loads.check(instance, p, s) {
+        Ok(()) => {
+            loads.add(instance, p, s);
+            locked.push((p, s));
+            None
+        }
+        Err(over) => Some(DisplacedReason::NoLongerFits(overrun(instance, over))),
+    }
 }
 
 /// Why a previous booking cannot stand, if it cannot: the patient gone, the session
