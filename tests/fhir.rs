@@ -7,7 +7,6 @@
 //! `fullUrl` and element, and nothing is written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use clinicplan_service::fhir::resources::{
     Appointment, Location, PractitionerRole, Schedule, ServiceRequest, Slot,
@@ -21,28 +20,10 @@ use clinicplan_solver::theatre::input::{BookingInput, OptionsInput};
 use serde_json::Value;
 
 use crate::support::assert_valid;
-
-fn clinicplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs")
-}
+use crate::support::cli::{clinicplan, fresh_dir, text};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fhir")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clinicplan-fhir-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn json(path: &Path) -> Value {
@@ -109,7 +90,7 @@ fn the_published_examples_as_they_are_name_every_gap_by_full_url_and_element() {
 /// Appointment), the second request waits, and both outputs are the golden files.
 #[test]
 fn the_uk_core_week_plans_to_the_golden_appointments_and_waiting_list() {
-    let out = scratch("ukcore-week");
+    let out = fresh_dir("fhir", "ukcore-week");
     let (fhir_out, plan) = (out.join("plan-fhir.json"), out.join("plan.json"));
     let bundle = fixtures().join("ukcore-week.json");
     let run = clinicplan(&[
@@ -147,7 +128,7 @@ fn the_uk_core_week_plans_to_the_golden_appointments_and_waiting_list() {
 /// reach the same proven optimum.
 #[test]
 fn a_generated_week_from_its_bundle_is_its_json_request_and_plans_the_same() {
-    let out = scratch("generated");
+    let out = fresh_dir("fhir", "generated");
     let mut request = theatre_request(&Family::Baseline.week(2, 14, 5));
     request.options = OptionsInput::default();
     // A pin the request accepts: the first patient and session that go together.
@@ -219,7 +200,7 @@ fn a_generated_week_from_its_bundle_is_its_json_request_and_plans_the_same() {
 
 #[test]
 fn generate_request_writes_a_bundle_that_reads_back_to_the_generated_request() {
-    let out = scratch("generate");
+    let out = fresh_dir("fhir", "generate");
     let path = out.join("week.json");
     let run = clinicplan(&[
         "generate-request",
@@ -245,7 +226,7 @@ fn generate_request_writes_a_bundle_that_reads_back_to_the_generated_request() {
 fn edited_week(name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
     let mut week = json(&fixtures().join("ukcore-week.json"));
     edit(&mut week);
-    let path = scratch(name).join("week.json");
+    let path = fresh_dir("fhir", name).join("week.json");
     std::fs::write(&path, week.to_string()).unwrap();
     path
 }
@@ -329,7 +310,7 @@ fn every_unusable_resource_is_named_by_entry_full_url_and_element() {
 
 #[test]
 fn a_bundle_that_is_not_json_or_not_a_bundle_is_refused_plainly() {
-    let dir = scratch("not-json");
+    let dir = fresh_dir("fhir", "not-json");
     let broken = dir.join("week.json");
     std::fs::write(&broken, "{\"resourceType\": \"Bundle\", \"entry\": [}").unwrap();
     let stderr = rejected(&broken);
@@ -360,4 +341,54 @@ fn validation_problems_name_the_resource_they_came_from() {
         "entry[1] PractitionerRole {BASE}PractitionerRole/UKCore-PractitionerRole-GeneralPractitioner-Example (surgeons[0].max_minutes_per_day)"
     );
     assert!(stderr.contains(&want), "missing\n  {want}\nin\n{stderr}");
+}
+
+/// `replan --fhir-bundle`: the bundle's booked Appointment is the published plan (its
+/// state from the 6-4-2 calendar), not a pin; the re-plan lists a change for its patient
+/// and passes the checker against the bundle's request with that previous plan.
+#[test]
+fn replan_reads_a_bundles_appointments_as_the_published_plan() {
+    let out = fresh_dir("fhir", "replan");
+    let plan = out.join("new.json");
+    let bundle = fixtures().join("ukcore-week.json");
+    let run = clinicplan(&[
+        "replan",
+        "--fhir-bundle",
+        bundle.to_str().unwrap(),
+        "--time-limit-ms",
+        "3000",
+        "--output",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let body = std::fs::read_to_string(&bundle).unwrap();
+    let import = read_theatre_bundle(&body, &FhirReadOptions::default()).unwrap();
+    let mut request = convert::request_to_proto(&import.request);
+    assert!(
+        !request.pinned.is_empty(),
+        "the week has a booked Appointment"
+    );
+    request.previous_plan = request
+        .pinned
+        .drain(..)
+        .map(|b| proto::PreviousBooking {
+            patient_id: b.patient_id,
+            session_id: b.session_id,
+            ..Default::default()
+        })
+        .collect();
+    request.replan = Some(proto::ReplanOptions::default());
+    let response: proto::PlanTheatreListsResponse =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert_valid("fhir-replan", &request, &response);
+    for booked in &request.previous_plan {
+        assert!(
+            response
+                .changes
+                .iter()
+                .any(|c| c.patient_id == booked.patient_id),
+            "no change listed for {}",
+            booked.patient_id
+        );
+    }
 }

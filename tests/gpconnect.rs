@@ -6,35 +6,16 @@
 //! response exactly as published, and unusable resources, are refused by name.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use clinicplan_service::fhir::gpconnect::{GpConnectOptions, merge_slots, read_gpconnect_slots};
 use clinicplan_service::{convert, proto};
 use serde_json::Value;
 
 use crate::support::appointments::check;
-
-fn clinicplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs")
-}
+use crate::support::cli::{clinicplan, fresh_dir, text};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/fhir/gpconnect")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clinicplan-gpc-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Two routine GP requests from the practice's own patients (ids `9000000009` and
@@ -107,7 +88,7 @@ fn the_published_search_response_reads_as_one_surgery_one_gp_and_two_slots() {
 
 #[test]
 fn the_search_response_books_both_requests_as_gp_connect_appointments() {
-    let out = scratch("book");
+    let out = fresh_dir("gpc", "book");
     let (input, response_file, appointments) = (
         out.join("requests.json"),
         out.join("response.json"),
@@ -198,7 +179,7 @@ fn the_search_response_books_both_requests_as_gp_connect_appointments() {
 /// Organization entry has no `resource`: refused, naming where.
 #[test]
 fn the_response_exactly_as_published_is_refused_with_its_line_and_column() {
-    let out = scratch("as-published");
+    let out = fresh_dir("gpc", "as-published");
     let input = out.join("requests.json");
     std::fs::write(&input, serde_json::to_string_pretty(&requests()).unwrap()).unwrap();
     let run = clinicplan(&[
@@ -269,7 +250,7 @@ fn a_role_map_names_sds_job_roles_in_the_request_files_words() {
 /// a `slots.csv` with no rows (the slots are GP Connect's) and a `requests.csv`.
 #[test]
 fn requests_from_csv_files_book_the_searchset_slots_too() {
-    let dir = scratch("csv");
+    let dir = fresh_dir("gpc", "csv");
     std::fs::write(dir.join("sites.csv"), "id,name\n17,Trevelyan (our name)\n").unwrap();
     std::fs::write(
         dir.join("slots.csv"),

@@ -10,15 +10,7 @@ use std::process::{Command, Stdio};
 
 use clinicplan_service::proto;
 
-use crate::support::browser::{chromium, dump_dom, screenshot};
-
-/// Every start tag `<TAG …>` of `dom` whose class is `class`.
-fn elements_of_class<'a>(dom: &'a str, tag: &str, class: &str) -> Vec<&'a str> {
-    let open = format!("<{tag} class=\"{class}\"");
-    dom.match_indices(&open)
-        .map(|(i, _)| &dom[i..i + dom[i..].find('>').expect("a closed tag")])
-        .collect()
-}
+use crate::support::browser::{chromium, dump_dom, elements_of_class, screenshot};
 
 #[test]
 fn plan_theatres_html_draws_every_case_and_session_in_headless_chromium() {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clinicplan_service::proto;
 
-use crate::support::browser::{chromium, dump_dom};
+use crate::support::browser::{chromium, dump_dom, elements_of_class};
 use crate::support::checker;
 use crate::support::cli::{clinicplan, scratch, text};
 use crate::support::violations::coded_violations;
@@ -196,6 +196,49 @@ fn replan_cli(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// A plan and its re-plan through the command line.
+struct Replanned {
+    before: proto::PlanTheatreListsResponse,
+    after: proto::PlanTheatreListsResponse,
+    /// The re-plan's standard output.
+    stdout: String,
+}
+
+/// `plan-theatres SOURCE` (3 s), then `replan SOURCE --previous` that plan (3 s) with
+/// `extra` flags; `SOURCE` is `--input FILE` or `--csv-dir DIR`.
+fn plan_and_replan(name: &str, source: [&str; 2], extra: &[&str]) -> Replanned {
+    let first = scratch("replan", &format!("{name}-plan.json"));
+    let new = scratch("replan", &format!("{name}-new.json"));
+    let (first_s, new_s) = (first.to_str().unwrap(), new.to_str().unwrap());
+    let limit = ["--time-limit-ms", "3000"];
+    let plan = [
+        &["plan-theatres"][..],
+        &source[..],
+        &["--output", first_s][..],
+        &limit[..],
+    ]
+    .concat();
+    let out = clinicplan(&plan);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let replan = [
+        &["replan"][..],
+        &source[..],
+        &["--previous", first_s, "--output", new_s][..],
+        &limit[..],
+        extra,
+    ]
+    .concat();
+    let out = replan_cli(&replan);
+    let read = |p: &Path| -> proto::PlanTheatreListsResponse {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    Replanned {
+        before: read(&first),
+        after: read(&new),
+        stdout: text(&out.stdout),
+    }
+}
+
 #[test]
 fn replan_cli_on_the_shipped_example_and_generated_weeks_with_changes_csv() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/example-week.json");
@@ -206,49 +249,26 @@ fn replan_cli_on_the_shipped_example_and_generated_weeks_with_changes_csv() {
         ("example", example.as_path()),
         ("six-weeks", generated.as_path()),
     ] {
-        let first = scratch("replan", &format!("{name}-plan.json"));
-        let out = clinicplan(&[
-            "plan-theatres",
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            first.to_str().unwrap(),
-            "--time-limit-ms",
-            "3000",
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        let new = scratch("replan", &format!("{name}-new.json"));
         let csv = scratch("replan", &format!("{name}-changes.csv"));
-        let out = replan_cli(&[
-            "replan",
-            "--input",
-            input.to_str().unwrap(),
-            "--previous",
-            first.to_str().unwrap(),
-            "--output",
-            new.to_str().unwrap(),
-            "--changes-csv",
-            csv.to_str().unwrap(),
-            "--time-limit-ms",
-            "3000",
-        ]);
+        let source = ["--input", input.to_str().unwrap()];
+        let run = plan_and_replan(name, source, &["--changes-csv", csv.to_str().unwrap()]);
         assert!(
-            text(&out.stdout).contains("changes:"),
+            run.stdout.contains("changes:"),
             "{name}: no changes summary"
         );
-        let read = |p: &Path| -> proto::PlanTheatreListsResponse {
-            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-        };
-        let (before, after) = (read(&first), read(&new));
         // The request the command planned: the file's, with the previous plan's bookings.
         let mut planned: proto::PlanTheatreListsRequest =
             serde_json::from_str(&std::fs::read_to_string(input).unwrap()).unwrap();
-        planned.previous_plan = previous_of(&before);
+        planned.previous_plan = previous_of(&run.before);
         planned.replan = Some(proto::ReplanOptions::default());
-        assert_valid(&format!("replan-cli-{name}"), &planned, &after);
-        assert_moves_pay(name, &before, &after);
+        assert_valid(&format!("replan-cli-{name}"), &planned, &run.after);
+        assert_moves_pay(name, &run.before, &run.after);
         let rows = csv::Reader::from_path(&csv).unwrap().records().count();
-        assert_eq!(rows, after.changes.len(), "{name}: one CSV row per change");
+        assert_eq!(
+            rows,
+            run.after.changes.len(),
+            "{name}: one CSV row per change"
+        );
     }
 }
 
@@ -311,14 +331,6 @@ fn replan_cli_reads_states_marked_in_the_plan_file_and_compares_with_scratch() {
     let scratch_wait = s.scratch_weighted_wait.expect("compared with scratch");
     let cost = s.wait_cost_of_stability.expect("compared with scratch");
     assert!((cost - (s.weighted_wait - scratch_wait)).abs() < 1e-6);
-}
-
-/// Every start tag `<TAG …>` of `dom` whose class is `class`.
-fn elements_of_class<'a>(dom: &'a str, tag: &str, class: &str) -> Vec<&'a str> {
-    let open = format!("<{tag} class=\"{class}\"");
-    dom.match_indices(&open)
-        .map(|(i, _)| &dom[i..i + dom[i..].find('>').expect("a closed tag")])
-        .collect()
 }
 
 #[test]
@@ -426,33 +438,7 @@ fn replan_reads_the_trusts_csv_files_like_plan_theatres() {
     // same files around that plan; the new plan is checked against the request the
     // files hold, with the published plan as its previous plan.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/example-week");
-    let first = scratch("replan", "csv-plan.json");
-    let out = clinicplan(&[
-        "plan-theatres",
-        "--csv-dir",
-        dir.to_str().unwrap(),
-        "--output",
-        first.to_str().unwrap(),
-        "--time-limit-ms",
-        "3000",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let new = scratch("replan", "csv-new.json");
-    replan_cli(&[
-        "replan",
-        "--csv-dir",
-        dir.to_str().unwrap(),
-        "--previous",
-        first.to_str().unwrap(),
-        "--output",
-        new.to_str().unwrap(),
-        "--time-limit-ms",
-        "3000",
-    ]);
-    let read = |p: &Path| -> proto::PlanTheatreListsResponse {
-        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-    };
-    let (before, after) = (read(&first), read(&new));
+    let run = plan_and_replan("csv", ["--csv-dir", dir.to_str().unwrap()], &[]);
     let files = clinicplan_service::csv::theatre::TheatreCsvFiles::in_dir(&dir);
     let import = clinicplan_service::csv::theatre::read_theatre_csv(
         &files,
@@ -460,12 +446,12 @@ fn replan_reads_the_trusts_csv_files_like_plan_theatres() {
     )
     .unwrap_or_else(|e| panic!("{:#?}", e.0));
     let mut planned = clinicplan_service::convert::request_to_proto(&import.request);
-    planned.previous_plan = previous_of(&before);
+    planned.previous_plan = previous_of(&run.before);
     planned.replan = Some(proto::ReplanOptions::default());
-    assert_valid("replan-cli-csv", &planned, &after);
-    assert_moves_pay("csv", &before, &after);
+    assert_valid("replan-cli-csv", &planned, &run.after);
+    assert_moves_pay("csv", &run.before, &run.after);
     assert!(
-        !after.changes.is_empty(),
+        !run.after.changes.is_empty(),
         "every patient of either plan has a change row"
     );
 }

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use clinicplan_service::csv::CsvOptions;
 use clinicplan_service::csv::theatre::{
@@ -17,6 +16,7 @@ use clinicplan_solver::theatre::generate::{Family, theatre_request};
 use clinicplan_solver::theatre::input::{BookingInput, OptionsInput};
 
 use crate::support::assert_valid;
+use crate::support::cli::{clinicplan, fresh_dir, text};
 
 const FILES: [&str; 6] = [
     "ptl.csv",
@@ -27,30 +27,8 @@ const FILES: [&str; 6] = [
     "specialties.csv",
 ];
 
-fn clinicplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clinicplan"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("clinicplan runs")
-}
-
 fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "clinicplan-theatre-csv-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn example_json() -> proto::PlanTheatreListsRequest {
@@ -69,7 +47,7 @@ fn a_generated_request_round_trips_through_the_six_files() {
             patient_id: patient.id.clone(),
             session_id: session.id.clone(),
         }];
-        let dir = scratch(&format!("roundtrip-{}", family.name()));
+        let dir = fresh_dir("theatre-csv", &format!("roundtrip-{}", family.name()));
         write_theatre_csv_dir(&request, &dir).unwrap();
         let options = CsvOptions {
             planning_start: Some(request.planning_start.parse().unwrap()),
@@ -107,7 +85,7 @@ fn the_example_week_reads_the_same_from_csv_and_from_json() {
 
 #[test]
 fn the_shipped_csv_folder_is_the_writers_output_of_the_json() {
-    let dir = scratch("example-written");
+    let dir = fresh_dir("theatre-csv", "example-written");
     write_theatre_csv_dir(&convert::request_from_proto(example_json()), &dir).unwrap();
     for file in FILES {
         let written = std::fs::read_to_string(dir.join(file)).unwrap();
@@ -125,7 +103,7 @@ fn the_shipped_csv_folder_is_the_writers_output_of_the_json() {
 /// accepts for the JSON's request, and one bookings row per case of it.
 #[test]
 fn the_example_week_plans_from_csv_and_writes_one_row_per_case() {
-    let out = scratch("example-plan");
+    let out = fresh_dir("theatre-csv", "example-plan");
     let (plan, bookings) = (out.join("plan.json"), out.join("bookings.csv"));
     let folder = scenarios().join("example-week");
     let run = clinicplan(&[
@@ -176,7 +154,7 @@ fn the_example_week_plans_from_csv_and_writes_one_row_per_case() {
 
 /// A copy of the example week's folder with `edit` applied to one file's text.
 fn edited(name: &str, file: &str, edit: impl Fn(&str) -> String) -> PathBuf {
-    let dir = scratch(name);
+    let dir = fresh_dir("theatre-csv", name);
     for f in FILES {
         let from = scenarios().join("example-week").join(f);
         let body = std::fs::read_to_string(from).unwrap();

@@ -118,3 +118,11 @@ pub fn screenshot(
         png.len()
     );
 }
+
+/// Every start tag `<TAG …>` of `dom` whose class is `class`.
+pub fn elements_of_class<'a>(dom: &'a str, tag: &str, class: &str) -> Vec<&'a str> {
+    let open = format!("<{tag} class=\"{class}\"");
+    dom.match_indices(&open)
+        .map(|(i, _)| &dom[i..i + dom[i..].find('>').expect("a closed tag")])
+        .collect()
+}

@@ -18,19 +18,25 @@ use super::theatre::{TheatreCsvArgs, read_request, write_html};
 
 /// The arguments of `replan`.
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "csv_dir", "ptl"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["input", "fhir_bundle", "csv_dir", "ptl"])))]
 pub(super) struct ReplanArgs {
     /// Today's request file (JSON): the rota, the sessions and the waiting list as they
     /// are now.
     #[arg(long, conflicts_with_all = ["planning_start", "horizon_days"])]
     input: Option<PathBuf>,
+    /// Today's week as a FHIR R4 (UK Core) Bundle (docs/fhir.md): its booked
+    /// `Appointment`s are the published plan (states from the 6-4-2 calendar) unless
+    /// `--previous` gives one.
+    #[arg(long, conflicts_with = "input")]
+    fhir_bundle: Option<PathBuf>,
     #[command(flatten)]
     csv: TheatreCsvArgs,
     /// The published plan: a response file as `plan-theatres --output` or
     /// `replan --output` writes it. Its cases become the previous plan's bookings, their
-    /// states from the 6-4-2 calendar unless a case's `state` marks it.
-    #[arg(long)]
-    previous: PathBuf,
+    /// states from the 6-4-2 calendar unless a case's `state` marks it. Required unless
+    /// the bookings come from a FHIR bundle's Appointments.
+    #[arg(long, required_unless_present = "fhir_bundle")]
+    previous: Option<PathBuf>,
     /// The day of the re-plan (default: the request's replan date, else its planning start).
     #[arg(long, value_name = "YYYY-MM-DD")]
     replan_date: Option<chrono::NaiveDate>,
@@ -71,14 +77,43 @@ fn previous_bookings(plan: &proto::PlanTheatreListsResponse) -> Vec<proto::Previ
         .collect()
 }
 
+/// The bookings read from a bundle's booked Appointments, as the previous plan's
+/// (their states from the 6-4-2 calendar), no longer as pins.
+fn appointments_as_bookings(pinned: &mut Vec<proto::Booking>) -> Vec<proto::PreviousBooking> {
+    pinned
+        .drain(..)
+        .map(|b| proto::PreviousBooking {
+            patient_id: b.patient_id,
+            session_id: b.session_id,
+            state: proto::BookingState::Unspecified as i32,
+            session_date: String::new(),
+        })
+        .collect()
+}
+
 /// `replan`: exit 0 planned, 2 invalid request or files.
 pub(super) fn replan(args: ReplanArgs) -> anyhow::Result<ExitCode> {
-    let (mut request, source) = match read_request(args.input.as_deref(), None, &args.csv)? {
+    let read = read_request(
+        args.input.as_deref(),
+        args.fhir_bundle.as_deref(),
+        &args.csv,
+    )?;
+    let (mut request, source) = match read {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
-    let previous: proto::PlanTheatreListsResponse = read_json(&args.previous, "previous plan")?;
-    request.previous_plan = previous_bookings(&previous);
+    let previous = match &args.previous {
+        Some(path) => {
+            let previous: proto::PlanTheatreListsResponse = read_json(path, "previous plan")?;
+            request.previous_plan = previous_bookings(&previous);
+            Some(previous)
+        }
+        // A bundle's booked Appointments (read as pins) are the published plan.
+        None => {
+            request.previous_plan = appointments_as_bookings(&mut request.pinned);
+            None
+        }
+    };
     let replan = request.replan.get_or_insert_with(Default::default);
     if let Some(date) = args.replan_date {
         replan.replan_date = date.format("%Y-%m-%d").to_string();
@@ -125,7 +160,7 @@ pub(super) fn replan(args: ReplanArgs) -> anyhow::Result<ExitCode> {
         eprintln!("changes written to {}", path.display());
     }
     if let Some(path) = &args.html {
-        write_html(path, &request, &response, Some(&previous))?;
+        write_html(path, &request, &response, previous.as_ref())?;
     }
     Ok(ExitCode::SUCCESS)
 }
