@@ -41,6 +41,39 @@ pub struct VariantRunOf<W, S> {
     pub stopped_early: bool,
 }
 
+/// The run settings' part of a [`ScenarioKind`] impl, the same for every kind whose
+/// scenario type has the fields `seed`, `horizon_weeks`, `warmup_weeks`, `replications`
+/// and `replication` (and is `Clone`).
+macro_rules! run_settings {
+    () => {
+        fn horizon_weeks(&self) -> u32 {
+            self.horizon_weeks
+        }
+
+        fn warmup_weeks(&self) -> u32 {
+            self.warmup_weeks
+        }
+
+        fn replications(&self) -> u32 {
+            self.replications
+        }
+
+        fn replication(&self) -> u32 {
+            self.replication
+        }
+
+        fn replicate(&self, replication: u32) -> Self {
+            debug_assert_eq!(self.replication, 0, "replicate the scenario as loaded");
+            Self {
+                seed: crate::simulate::random::replication_seed(self.seed, replication),
+                replication,
+                ..self.clone()
+            }
+        }
+    };
+}
+pub(crate) use run_settings;
+
 /// A kind of scenario, checked and ready to simulate: what differs between kinds.
 pub trait ScenarioKind: Sync {
     /// A named set of changes to the baseline.

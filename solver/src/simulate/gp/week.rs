@@ -10,8 +10,7 @@ use crate::appointments::check::check as check_bookings;
 use crate::appointments::domain::Urgency;
 use crate::appointments::solve::measure;
 use crate::appointments::{Network, validate};
-use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant};
-use crate::simulate::random;
+use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant, run_settings};
 use crate::simulate::weeks::{GpWeekPlan, WeekSolver};
 
 /// Runs one variant (`None`: the baseline) for `options.weeks` weeks (at most the
@@ -39,30 +38,7 @@ impl ScenarioKind for GpScenario {
         &self.name
     }
 
-    fn horizon_weeks(&self) -> u32 {
-        self.horizon_weeks
-    }
-
-    fn warmup_weeks(&self) -> u32 {
-        self.warmup_weeks
-    }
-
-    fn replications(&self) -> u32 {
-        self.replications
-    }
-
-    fn replication(&self) -> u32 {
-        self.replication
-    }
-
-    fn replicate(&self, replication: u32) -> GpScenario {
-        debug_assert_eq!(self.replication, 0, "replicate the scenario as loaded");
-        GpScenario {
-            seed: random::replication_seed(self.seed, replication),
-            replication,
-            ..self.clone()
-        }
-    }
+    run_settings!();
 
     fn measures(summary: &GpVariantSummary) -> Vec<(&'static str, f64)> {
         summary.measures()

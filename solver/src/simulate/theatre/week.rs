@@ -10,7 +10,7 @@ use super::by_hand::checked_by_hand_plan;
 use super::request::week_request;
 use super::results::*;
 use super::scenario::*;
-use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant};
+use crate::simulate::driver::{RunOptions, ScenarioKind, run_kind_variant, run_settings};
 use crate::simulate::random::{self, Purpose, stable_hash};
 use crate::simulate::weeks::{TheatreWeekPlan, WeekPlanner, WeekSolver};
 use crate::theatre::domain::{Instance, ObjectiveWeights};
@@ -45,30 +45,7 @@ impl ScenarioKind for Scenario {
         &self.name
     }
 
-    fn horizon_weeks(&self) -> u32 {
-        self.horizon_weeks
-    }
-
-    fn warmup_weeks(&self) -> u32 {
-        self.warmup_weeks
-    }
-
-    fn replications(&self) -> u32 {
-        self.replications
-    }
-
-    fn replication(&self) -> u32 {
-        self.replication
-    }
-
-    fn replicate(&self, replication: u32) -> Scenario {
-        debug_assert_eq!(self.replication, 0, "replicate the scenario as loaded");
-        Scenario {
-            seed: random::replication_seed(self.seed, replication),
-            replication,
-            ..self.clone()
-        }
-    }
+    run_settings!();
 
     fn measures(summary: &VariantSummary) -> Vec<(&'static str, f64)> {
         summary.measures()
