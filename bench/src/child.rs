@@ -89,6 +89,9 @@ pub struct ChildArgs {
     /// The `clinicplan` executable run as the MIP worker (mode clinicplan).
     #[arg(long)]
     pub worker: Option<PathBuf>,
+    /// The effort limit of a reproducible run (`None`: the solver's default).
+    #[arg(long)]
+    pub effort_limit: Option<u64>,
 }
 
 impl ChildArgs {
@@ -115,6 +118,9 @@ impl ChildArgs {
         if let Some(worker) = &self.worker {
             argv.push("--worker".into());
             argv.push(worker.display().to_string());
+        }
+        if let Some(effort) = self.effort_limit {
+            argv.push(format!("--effort-limit={effort}"));
         }
         argv
     }
@@ -218,6 +224,7 @@ fn clinicplan(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     request.options.time_limit_ms = u32::try_from(args.limit_ms)?;
     request.options.objective = args.policy.input();
     request.options.reproducible = args.mode == Mode::Reproducible;
+    request.options.effort_limit = args.effort_limit;
     let setup_ms = t0.elapsed().as_millis() as u64;
     let worker = args
         .worker

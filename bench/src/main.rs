@@ -139,6 +139,10 @@ struct TheatreArgs {
     /// per-family table then gives its median gap beside each limit's.
     #[arg(long)]
     reproducible: bool,
+    /// The reproducible runs' effort limit, in work units (default: the solver's default
+    /// effort); for calibrating the default against the time-limited runs.
+    #[arg(long, requires = "reproducible")]
+    effort: Option<u64>,
 }
 
 fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
@@ -163,6 +167,7 @@ fn theatre(args: TheatreArgs) -> anyhow::Result<()> {
         whole_model: !args.no_whole_model && !args.scaling,
         verbose: args.verbose,
         reproducible: args.reproducible,
+        effort: args.effort,
     };
 
     let run = RunHeader {

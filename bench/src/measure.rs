@@ -26,6 +26,8 @@ pub struct Ctx {
     pub verbose: bool,
     /// Also run the clinicplan path in reproducible mode at the default effort.
     pub reproducible: bool,
+    /// The reproducible runs' effort limit (`None`: the default effort).
+    pub effort: Option<u64>,
 }
 
 /// The priority-order greedy (the constructive plan), in this process.
@@ -152,6 +154,7 @@ fn child_args(
         limit_ms: limit.as_millis() as u64,
         policy: ctx.policy,
         worker: matches!(mode, Mode::Clinicplan | Mode::Reproducible).then(|| ctx.worker.clone()),
+        effort_limit: (mode == Mode::Reproducible).then_some(ctx.effort).flatten(),
     }
     .to_argv()
 }
@@ -246,10 +249,10 @@ fn measure_reproducible(
         &child_args(ctx, family, Mode::Reproducible, config, REPRODUCIBLE_SAFETY),
         REPRODUCIBLE_SAFETY + Duration::from_secs(30),
     )?;
-    println!(
-        "  reproducible, default effort: {}",
-        describe(&run, measure)
-    );
+    let effort = ctx
+        .effort
+        .map_or_else(|| "default effort".to_string(), |e| format!("effort {e}"));
+    println!("  reproducible, {effort}: {}", describe(&run, measure));
     Ok(run)
 }
 

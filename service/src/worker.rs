@@ -141,6 +141,7 @@ fn run_job(
             let anytime = Anytime {
                 seed: STAGES_SEED,
                 inbox: Some(&inbox),
+                lp: None,
             };
             let budget = until.saturating_duration_since(Instant::now());
             solve_stages(&instance, job.start, budget, anytime, &mut emit);
@@ -183,7 +184,7 @@ fn bound_then_search(
     let mut best = floor_plan.clone();
     let mut bound = f64::NEG_INFINITY;
     let budget = until.saturating_duration_since(Instant::now());
-    lp_bound(instance, &floor_plan, budget, &mut |event| {
+    let lp = lp_bound(instance, &floor_plan, budget, &mut |event| {
         match &event {
             MipEvent::StageDone {
                 plan: Some(plan), ..
@@ -200,6 +201,7 @@ fn bound_then_search(
         inbox: Some(inbox),
         bound,
         counts_proven: false,
+        lp: lp.as_ref(),
     };
     search(instance, &mut best, &settings, emit);
 }

@@ -1,6 +1,6 @@
 //! The anytime search on the incumbent (docs/model.md, "Anytime search (LNS)"): while
 //! time remains, a neighbourhood of the incumbent (a few days', specialties', surgeons'
-//! or random sessions) is re-optimised as an exact small MIP warm-started from it, every
+//! or random sessions, or those where it disagrees with the LP) is re-optimised as an exact small MIP warm-started from it, every
 //! other booking fixed; a better plan becomes the incumbent. The kinds are chosen by
 //! roulette on what each has paid off lately, from a seeded RNG, so that a run with the
 //! same timings repeats; a kind grows when its MIPs are solved fast without gain and
@@ -17,7 +17,7 @@ use crate::theatre::domain::Instance;
 use crate::theatre::effort::NEIGHBOURHOOD_UNITS;
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::events::{MipEvent, StageName};
-use crate::theatre::stages::neighbourhoods::{KINDS, Kind, free_patients};
+use crate::theatre::stages::neighbourhoods::{DrawFrom, KINDS, Kind, LpGuide, free_patients};
 use crate::theatre::stages::run::{RunStatus, run_options};
 use crate::theatre::stages::sub_models::reoptimise_scope;
 
@@ -62,15 +62,15 @@ pub struct Step {
 /// with every other booking fixed, warm-started from the incumbent, within `limit`.
 /// The freed patients' protected counts may not fall, so the plan returned, if any,
 /// ranks higher than the incumbent under the policy.
-pub fn lns_step(
-    instance: &Instance,
-    incumbent: &Assignment,
-    sessions: &[bool],
-    limit: Duration,
-) -> Step {
+pub fn lns_step(from: DrawFrom, sessions: &[bool], limit: Duration) -> Step {
+    let DrawFrom {
+        instance,
+        incumbent,
+        ..
+    } = from;
     let started = instance.clock.now();
     instance.clock.charge(NEIGHBOURHOOD_UNITS);
-    let (in_scope, complete) = free_patients(instance, incumbent, sessions);
+    let (in_scope, complete) = free_patients(from, sessions);
     let (merged, result) = reoptimise_scope(
         instance,
         incumbent,
@@ -100,6 +100,9 @@ pub struct Search<'a> {
     pub bound: f64,
     /// Passed on in the events.
     pub counts_proven: bool,
+    /// The LP relaxation's solution, when this search has it: the relaxation-induced
+    /// neighbourhoods draw on it.
+    pub lp: Option<&'a LpGuide>,
 }
 
 /// A neighbourhood kind's record: its size and what it paid off lately.
@@ -128,6 +131,7 @@ pub fn search(
     let mut rng = ChaCha8Rng::seed_from_u64(search.seed);
     let mut arms: Vec<Arm> = KINDS
         .iter()
+        .filter(|&&kind| kind != Kind::Relaxation || search.lp.is_some())
         .map(|&kind| Arm {
             kind,
             size: kind.start_size(instance),
@@ -147,9 +151,14 @@ pub fn search(
         let limit = (remaining / 4).clamp(STEP_MIN, STEP_MAX).min(remaining);
         let chosen = pick(&weights(&arms), &mut rng);
         let arm = &mut arms[chosen];
-        let sessions = arm.kind.draw(instance, arm.size, &mut rng);
+        let from = DrawFrom {
+            instance,
+            incumbent,
+            lp: search.lp,
+        };
+        let sessions = arm.kind.draw(from, arm.size, &mut rng);
         let before = incumbent.weighted_wait(instance);
-        let step = lns_step(instance, incumbent, &sessions, limit);
+        let step = lns_step(from, &sessions, limit);
         let gain = step
             .plan
             .as_ref()
@@ -221,16 +230,20 @@ fn learn(arm: &mut Arm, step: &Step, gain: f64, limit: Duration) {
         (1.0 - SMOOTHING) * arm.score + SMOOTHING * rate
     };
     arm.tries += 1;
-    let grow = |size: usize| match arm.kind {
-        Kind::Sessions => size * 2,
-        _ => size + 1,
+    let grow = |size: usize| {
+        if arm.kind.doubles() {
+            size * 2
+        } else {
+            size + 1
+        }
     };
     if step.status == RunStatus::Optimal && gain <= 0.0 && step.elapsed < limit / 2 {
         arm.size = grow(arm.size).min(arm.max_size);
     } else if step.status != RunStatus::Optimal {
-        arm.size = match arm.kind {
-            Kind::Sessions => arm.size / 2,
-            _ => arm.size - 1,
+        arm.size = if arm.kind.doubles() {
+            arm.size / 2
+        } else {
+            arm.size - 1
         }
         .max(1);
     }

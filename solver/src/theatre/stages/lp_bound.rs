@@ -11,6 +11,7 @@ use crate::theatre::models::column_generation::{LpOptimum, solve_lp_raising_floo
 use crate::theatre::models::patterns::{PatternRelaxation, RelaxationRun, solve_by_specialty};
 use crate::theatre::stages::counts::max_count;
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds};
+use crate::theatre::stages::neighbourhoods::LpGuide;
 use crate::theatre::stages::rounding::{best_of_roundings, round_lp, round_patterns};
 use crate::theatre::stages::run::{RunStatus, run_options};
 
@@ -54,21 +55,20 @@ fn rounded(stage: StageName, plan: Assignment, clock: Budget) -> MipEvent {
 /// plan the policy accepts, since those schedule as many P1 as any plan can. Reported as
 /// [`MipEvent::LpBound`]; then a plan rounded from its solution (docs/model.md, "LP
 /// rounding"), reported as a [`StageName::LpRounding`] stage; then the pattern bound and
-/// its rounding ([`pattern_stage`]).
+/// its rounding ([`pattern_stage`]). Returns the LP's solution as a guide for the anytime
+/// search (`None` when the LP did not finish in time).
 pub fn lp_bound(
     instance: &Instance,
     floor_plan: &Assignment,
     limit: Duration,
     on_event: &mut dyn FnMut(MipEvent),
-) {
+) -> Option<LpGuide> {
     let clock = Budget {
         clock: &instance.clock,
         t0: instance.clock.now(),
         limit,
     };
-    let Some(counted) = lp_with_p1_count(instance, floor_plan, clock) else {
-        return;
-    };
+    let counted = lp_with_p1_count(instance, floor_plan, clock)?;
     let CountedLp {
         lp,
         mut p1_plan,
@@ -99,6 +99,7 @@ pub fn lp_bound(
         p1_floor,
     };
     pattern_stage(instance, seeds, reserve, clock, on_event);
+    Some(LpGuide::new(instance.patients.len(), &lp.values))
 }
 
 /// The LP with the P1 floor, the plan that set the floor, and how long the count took.

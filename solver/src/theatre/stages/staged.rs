@@ -11,6 +11,7 @@ use crate::theatre::stages::counts::max_count;
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds, stages};
 use crate::theatre::stages::lns::{Inbox, Search, adopt, search};
 use crate::theatre::stages::lp_bound::lp_bound;
+use crate::theatre::stages::neighbourhoods::LpGuide;
 use crate::theatre::stages::polish::polish;
 use crate::theatre::stages::run::{RunStatus, run_options, run_stage};
 use crate::theatre::stages::sub_models::improve_by_submodels;
@@ -25,7 +26,7 @@ pub fn solve_staged(
 ) {
     let t0 = instance.clock.now();
     let mut start = start;
-    lp_bound(instance, &start.clone(), budget / 4, &mut |event| {
+    let lp = lp_bound(instance, &start.clone(), budget / 4, &mut |event| {
         if let MipEvent::StageDone {
             plan: Some(plan), ..
         } = &event
@@ -39,7 +40,10 @@ pub fn solve_staged(
         instance,
         start,
         budget.saturating_sub(instance.clock.since(t0)),
-        Anytime::default(),
+        Anytime {
+            lp: lp.as_ref(),
+            ..Anytime::default()
+        },
         on_event,
     );
 }
@@ -121,6 +125,8 @@ pub struct Anytime<'a> {
     pub seed: u64,
     /// Better plans found elsewhere, adopted when the policy ranks them higher.
     pub inbox: Option<&'a Inbox>,
+    /// The LP relaxation's solution, for the relaxation-induced neighbourhoods.
+    pub lp: Option<&'a LpGuide>,
 }
 
 /// What the count stages proved.
@@ -176,6 +182,7 @@ fn weighted_wait_stage(
         inbox: anytime.inbox,
         bound,
         counts_proven: proven.counts_proven,
+        lp: anytime.lp,
     };
     search(instance, incumbent, &settings, on_event);
     if last_whole {
