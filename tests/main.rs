@@ -27,6 +27,9 @@
 //! - `scenario`: `clinicplan scenario validate` and `run` on small and shipped scenario files.
 //! - `scenario_gp`: GP-network scenarios: conservation, the pharmacist variant, determinism, CLI.
 //! - `scenario_grpc`: ScenarioRunner streaming, determinism across the wire, errors, cancel.
+//! - `scenario_grpc_replications`: RunScenario with replications: every replication's
+//!   weeks numbered, the CLI's statistics number for number, the file's setting, bad
+//!   counts named.
 //! - `reproducible`: reproducible mode: byte-identical plans in process, through a
 //!   loaded server and through two servers behind nginx; effort_used replayed.
 //! - `scale_out`: `scenario run --server` through nginx with a server killed mid-run, and
@@ -55,6 +58,7 @@ mod scale_out;
 mod scenario;
 mod scenario_gp;
 mod scenario_grpc;
+mod scenario_grpc_replications;
 mod scenario_report;
 mod support;
 mod theatre_csv;

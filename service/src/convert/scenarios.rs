@@ -1,9 +1,13 @@
-//! Capacity scenarios (theatre-list and GP-network): the simulation's weekly results
-//! and summaries to ScenarioRunner messages. (The scenario itself travels as TOML text and is read by
+//! Capacity scenarios (theatre-list and GP-network): the simulation's weekly results,
+//! every run's summary and the statistics over the replications to ScenarioRunner
+//! messages. (The scenario itself travels as TOML text and is read by
 //! [`crate::scenario`].)
 
-use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario, GpVariantSummary, GpWeekResult};
-use clinicplan_solver::simulate::{Scenario, VariantSummary, WeekResult};
+use clinicplan_solver::simulate::gp::{
+    GP_KIND, GpScenario, GpVariantRun, GpVariantSummary, GpWeekResult,
+};
+use clinicplan_solver::simulate::stats::{Interval, MeasureStats, VariantStats};
+use clinicplan_solver::simulate::{Scenario, VariantRun, VariantRunOf, VariantSummary, WeekResult};
 
 use crate::proto;
 
@@ -42,10 +46,12 @@ pub fn week_to_proto(w: &WeekResult) -> proto::WeekProgress {
         breaches_p3: w.breaches_p3,
         breaches_p4: w.breaches_p4,
         safety_net_struck: w.safety_net_struck,
+        replication: w.replication,
     }
 }
 
-pub fn variant_summary_to_proto(s: &VariantSummary) -> proto::VariantSummary {
+/// One run's summary: `s` of replication `replication`.
+pub fn variant_summary_to_proto(s: &VariantSummary, replication: u32) -> proto::VariantSummary {
     proto::VariantSummary {
         variant: s.variant.clone(),
         weeks: s.weeks,
@@ -65,25 +71,84 @@ pub fn variant_summary_to_proto(s: &VariantSummary) -> proto::VariantSummary {
         peak_over_52_weeks: s.peak_over_52_weeks,
         clear_of_52_week_waiters_from_week: s.clear_of_52_week_waiters_from_week,
         weeks_safety_net_struck: s.weeks_safety_net_struck,
+        replication,
+        mean_within_18_weeks_share: s.mean_within_18_weeks_share,
+        mean_over_52_weeks: s.mean_over_52_weeks,
+        mean_median_wait_weeks: s.mean_median_wait_weeks,
+        mean_list_size: s.mean_list_size,
     }
 }
 
-/// The run's summary: `summaries` in the order run.
-pub fn summary_to_proto<'a>(
+fn interval_to_proto(i: &Interval) -> proto::ConfidenceInterval {
+    proto::ConfidenceInterval {
+        replications: i.n,
+        mean: i.mean,
+        sd: i.sd,
+        low: i.low,
+        high: i.high,
+    }
+}
+
+fn measure_to_proto(m: &MeasureStats) -> proto::MeasureStatistics {
+    proto::MeasureStatistics {
+        measure: m.measure.clone(),
+        value: Some(interval_to_proto(&m.value)),
+        difference: m.difference.as_ref().map(interval_to_proto),
+    }
+}
+
+/// One variant's statistics over its replications (either kind).
+pub fn variant_stats_to_proto(v: &VariantStats) -> proto::VariantStatistics {
+    proto::VariantStatistics {
+        variant: v.variant.clone(),
+        replications: v.replications,
+        measures: v.measures.iter().map(measure_to_proto).collect(),
+    }
+}
+
+/// The parts of a summary common to both kinds: weeks run and replications of `runs`,
+/// and `statistics` on the wire.
+struct Common {
+    weeks_run: u32,
+    replications: u32,
+    statistics: Vec<proto::VariantStatistics>,
+}
+
+fn common<W, S>(runs: &[VariantRunOf<W, S>], statistics: &[VariantStats]) -> Common {
+    Common {
+        weeks_run: crate::scenario::output::weeks_run(runs),
+        replications: crate::report::replications_of(runs),
+        statistics: statistics.iter().map(variant_stats_to_proto).collect(),
+    }
+}
+
+/// The run's summary, as `summary.json` has it: every run of `runs` (variant by
+/// variant, each variant's replications in order) and `statistics`, the variants' means
+/// with their intervals and paired differences
+/// ([`clinicplan_solver::simulate::statistics`] of `runs`).
+pub fn summary_to_proto(
     scenario: &Scenario,
-    summaries: impl IntoIterator<Item = &'a VariantSummary>,
+    runs: &[VariantRun],
+    statistics: &[VariantStats],
 ) -> proto::ScenarioSummary {
-    let variants: Vec<proto::VariantSummary> = summaries
-        .into_iter()
-        .map(variant_summary_to_proto)
-        .collect();
+    let Common {
+        weeks_run,
+        replications,
+        statistics,
+    } = common(runs, statistics);
     proto::ScenarioSummary {
         scenario: scenario.name.clone(),
         start_date: date(scenario.start),
         horizon_weeks: scenario.horizon_weeks,
-        weeks_run: variants.iter().map(|v| v.weeks).max().unwrap_or(0),
+        weeks_run,
         seed: scenario.seed,
-        variants,
+        variants: runs
+            .iter()
+            .map(|r| variant_summary_to_proto(&r.summary, r.replication))
+            .collect(),
+        warmup_weeks: scenario.warmup_weeks,
+        replications,
+        statistics,
     }
 }
 
@@ -99,6 +164,8 @@ pub fn validated_to_proto(scenario: &Scenario) -> proto::ValidateScenarioRespons
         practices: 0,
         clinicians: 0,
         weekly_slots: 0,
+        replications: scenario.replications,
+        warmup_weeks: scenario.warmup_weeks,
     }
 }
 
@@ -141,10 +208,15 @@ pub fn gp_week_to_proto(w: &GpWeekResult) -> proto::GpWeekProgress {
         continuity_rate: w.continuity_rate,
         slot_utilisation: w.slot_utilisation,
         safety_net_struck: w.safety_net_struck,
+        replication: w.replication,
     }
 }
 
-pub fn gp_variant_summary_to_proto(s: &GpVariantSummary) -> proto::GpVariantSummary {
+/// One run's summary: `s` of replication `replication`.
+pub fn gp_variant_summary_to_proto(
+    s: &GpVariantSummary,
+    replication: u32,
+) -> proto::GpVariantSummary {
     proto::GpVariantSummary {
         variant: s.variant.clone(),
         weeks: s.weeks,
@@ -159,25 +231,39 @@ pub fn gp_variant_summary_to_proto(s: &GpVariantSummary) -> proto::GpVariantSumm
         mean_share_away_from_home: s.mean_share_away_from_home,
         mean_continuity_rate: s.mean_continuity_rate,
         weeks_safety_net_struck: s.weeks_safety_net_struck,
+        replication,
+        mean_within_target_same_day: s.mean_within_target_same_day,
+        mean_within_target_urgent: s.mean_within_target_urgent,
+        mean_wait_days_urgent: s.mean_wait_days_urgent,
+        mean_wait_days_routine: s.mean_wait_days_routine,
     }
 }
 
-/// A GP-network run's summary: `summaries` in the order run.
-pub fn gp_summary_to_proto<'a>(
+/// A GP-network run's summary, as its `summary.json` has it: every run of `runs` and
+/// `statistics`, as in [`summary_to_proto`].
+pub fn gp_summary_to_proto(
     scenario: &GpScenario,
-    summaries: impl IntoIterator<Item = &'a GpVariantSummary>,
+    runs: &[GpVariantRun],
+    statistics: &[VariantStats],
 ) -> proto::GpScenarioSummary {
-    let variants: Vec<proto::GpVariantSummary> = summaries
-        .into_iter()
-        .map(gp_variant_summary_to_proto)
-        .collect();
+    let Common {
+        weeks_run,
+        replications,
+        statistics,
+    } = common(runs, statistics);
     proto::GpScenarioSummary {
         scenario: scenario.name.clone(),
         start_date: date(scenario.start),
         horizon_weeks: scenario.horizon_weeks,
-        weeks_run: variants.iter().map(|v| v.weeks).max().unwrap_or(0),
+        weeks_run,
         seed: scenario.seed,
-        variants,
+        variants: runs
+            .iter()
+            .map(|r| gp_variant_summary_to_proto(&r.summary, r.replication))
+            .collect(),
+        warmup_weeks: scenario.warmup_weeks,
+        replications,
+        statistics,
     }
 }
 
@@ -193,6 +279,8 @@ pub fn gp_validated_to_proto(scenario: &GpScenario) -> proto::ValidateScenarioRe
         practices: scenario.practices.len() as u32,
         clinicians: scenario.clinicians.len() as u32,
         weekly_slots: scenario.weekly_slots() as u32,
+        replications: scenario.replications,
+        warmup_weeks: scenario.warmup_weeks,
     }
 }
 

@@ -5,8 +5,8 @@
 //!
 //! A run takes one place in the server's shared solve pool ([`Shared`]'s admission, so
 //! it counts against `max_concurrent_solves` and queues or gets RESOURCE_EXHAUSTED like
-//! any solve) and runs on one blocking thread: its variants one after the other, so one
-//! place is one core. Each simulated week goes through a bounded tokio channel to the
+//! any solve) and runs on one blocking thread: its variants and their replications one
+//! run after the other ([`OnePlace`]), so one place is one core. Each simulated week goes through a bounded tokio channel to the
 //! response stream. When the client cancels or disconnects, tonic drops the stream,
 //! whose drop sets the run's cancel flag; the simulation stops before its next week
 //! (a send that fails sets it too) and the place is released.
@@ -15,10 +15,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use clinicplan_solver::simulate::gp::{GpScenario, run_gp_variant};
-use clinicplan_solver::simulate::{InProcess, RunOptions, Scenario, SimulationError};
+use clinicplan_solver::appointments::Network;
+use clinicplan_solver::appointments::input::BalanceRequest;
+use clinicplan_solver::simulate::gp::{GpScenario, GpVariantRun};
+use clinicplan_solver::simulate::{
+    GpWeekPlan, InProcess, Scenario, TheatreWeekPlan, WeekSolveError, WeekSolver, statistics,
+};
+use clinicplan_solver::theatre::domain::Instance;
+use clinicplan_solver::theatre::input::TheatreRequest;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
@@ -30,9 +36,10 @@ use crate::convert::scenarios as convert;
 use crate::error::{ServiceError, to_status};
 use crate::proto;
 use crate::proto::scenario_runner_server::ScenarioRunner;
+use crate::scenario::gp::run_gp;
 use crate::scenario::run_scenario;
 use crate::telemetry::Metrics;
-use parse::{Parsed, parse_blocking};
+use parse::{Choice, Parsed, parse_blocking};
 
 mod parse;
 
@@ -80,126 +87,120 @@ fn send_summary(tx: &mpsc::Sender<EventResult>, summary: proto::RunScenarioEvent
     }
 }
 
-/// How one variant's run ended: its summaries, or the code the call ended with.
-enum Ran<S> {
-    Done(Vec<S>),
-    Ended(Code),
+/// Solves every week in this process, one run after another: a scenario run holds
+/// one place in the solve pool, so it keeps to one core.
+struct OnePlace;
+
+impl WeekSolver for OnePlace {
+    fn plan_theatres(
+        &self,
+        week: u32,
+        request: &TheatreRequest,
+        instance: &Instance,
+        time_limit: Duration,
+    ) -> Result<TheatreWeekPlan, WeekSolveError> {
+        InProcess.plan_theatres(week, request, instance, time_limit)
+    }
+
+    fn balance(
+        &self,
+        week: u32,
+        request: &BalanceRequest,
+        network: &Network,
+    ) -> Result<GpWeekPlan, WeekSolveError> {
+        InProcess.balance(week, request, network)
+    }
+
+    fn parallel_variants(&self) -> usize {
+        1
+    }
 }
 
-/// Runs each of `names` in turn with `run_one` unless the call is cancelled first, and
-/// gathers their summaries; `Err` holds the code the call ended with (a failure, named
-/// as a `kind` run, is sent to the client).
-fn each_variant<S, E: std::fmt::Display>(
-    names: &[String],
-    cancel: &AtomicBool,
+/// The runs of a simulation that finished, or the code the call ended with: CANCELLED
+/// when it was stopped, or a failure (named as a `kind` run), which is sent to the
+/// client.
+fn finished<R, E: std::fmt::Display>(
+    outcome: Result<R, E>,
+    stopped_early: impl FnOnce(&R) -> bool,
     tx: &mpsc::Sender<EventResult>,
     kind: &str,
-    mut run_one: impl FnMut(&String) -> Result<Ran<S>, E>,
-) -> Result<Vec<S>, Code> {
-    let mut summaries = Vec::with_capacity(names.len());
-    for name in names {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Code::Cancelled);
-        }
-        match run_one(name) {
-            Ok(Ran::Ended(code)) => return Err(code),
-            Ok(Ran::Done(s)) => summaries.extend(s),
-            Err(e) => {
-                // The message and the variant's name come from the scenario: DEBUG only.
-                warn!("{kind} run failed");
-                debug!(error = %e, variant = %name, "{kind} run failed");
-                return Err(send_failure(tx, e.to_string()));
-            }
+) -> Result<R, Code> {
+    match outcome {
+        Ok(runs) if stopped_early(&runs) => Err(Code::Cancelled),
+        Ok(runs) => Ok(runs),
+        Err(e) => {
+            // The message comes from the scenario: DEBUG only.
+            warn!("{kind} run failed");
+            debug!(error = %e, "{kind} run failed");
+            Err(send_failure(tx, e.to_string()))
         }
     }
-    Ok(summaries)
 }
 
-/// Runs the variants one after the other, sending each week and then the summary.
-/// Returns the code the call ended with.
+/// Sends `event` unless the client has gone; once it has, sets `cancel`.
+fn send_week(tx: &mpsc::Sender<EventResult>, cancel: &AtomicBool, event: proto::RunScenarioEvent) {
+    if tx.blocking_send(Ok(event)).is_err() {
+        cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs the variants, each `choice.replications` times, one run after the other
+/// (variant by variant, each variant's replications in order), sending each week and
+/// then the summary. Returns the code the call ended with.
 fn simulate(
     scenario: &Scenario,
-    names: &[String],
-    weeks: u32,
+    choice: &Choice,
     cancel: &AtomicBool,
     tx: &mpsc::Sender<EventResult>,
 ) -> Code {
-    let summaries = each_variant(names, cancel, tx, "scenario", |name| {
-        // One replication: the stream's messages carry no replication number.
-        let run = run_scenario(
-            scenario,
-            std::slice::from_ref(name),
-            (weeks, 1),
-            cancel,
-            &InProcess,
-            &|progress| {
-                if tx
-                    .blocking_send(Ok(convert::week_event(progress.result)))
-                    .is_err()
-                {
-                    cancel.store(true, Ordering::Relaxed);
-                }
-            },
-        )?;
-        Ok::<_, SimulationError>(if run.stopped_early {
-            Ran::Ended(Code::Cancelled)
-        } else {
-            Ran::Done(run.variants.into_iter().map(|v| v.summary).collect())
-        })
-    });
-    match summaries {
-        Ok(summaries) => {
-            let summary = convert::summary_to_proto(scenario, &summaries);
+    let outcome = run_scenario(
+        scenario,
+        &choice.names,
+        (choice.weeks, choice.replications),
+        cancel,
+        &OnePlace,
+        &|progress| send_week(tx, cancel, convert::week_event(progress.result)),
+    );
+    match finished(outcome, |run| run.stopped_early, tx, "scenario") {
+        Ok(run) => {
+            let summary = convert::summary_to_proto(scenario, &run.variants, &run.statistics);
             send_summary(tx, convert::summary_event(summary))
         }
         Err(code) => code,
     }
 }
 
-/// [`simulate`] for a GP-network scenario: each variant's weeks, one after the other,
-/// then the summary.
+/// [`simulate`] for a GP-network scenario.
 fn simulate_gp(
     scenario: &GpScenario,
-    names: &[String],
-    weeks: u32,
+    choice: &Choice,
     cancel: &AtomicBool,
     tx: &mpsc::Sender<EventResult>,
 ) -> Code {
-    let summaries = each_variant(names, cancel, tx, "GP-network scenario", |name| {
-        let Some(variant) = scenario.variant(name) else {
-            return Ok(Ran::Ended(send_failure(tx, format!("no variant '{name}'"))));
-        };
-        let options = RunOptions {
-            weeks,
-            cancel: Some(cancel),
-            solver: &InProcess,
-        };
-        let run = run_gp_variant(scenario, variant, &options, |week, _| {
-            if tx.blocking_send(Ok(convert::gp_week_event(week))).is_err() {
-                cancel.store(true, Ordering::Relaxed);
-            }
-        })?;
-        Ok::<_, SimulationError>(if run.stopped_early {
-            Ran::Ended(Code::Cancelled)
-        } else {
-            Ran::Done(vec![run.summary])
-        })
-    });
-    match summaries {
-        Ok(summaries) => {
-            let summary = convert::gp_summary_to_proto(scenario, &summaries);
+    let outcome = run_gp(
+        scenario,
+        &choice.names,
+        (choice.weeks, choice.replications),
+        cancel,
+        &OnePlace,
+        &|_, week, _| send_week(tx, cancel, convert::gp_week_event(week)),
+    );
+    let stopped_early = |runs: &Vec<GpVariantRun>| runs.iter().any(|r| r.stopped_early);
+    match finished(outcome, stopped_early, tx, "GP-network scenario") {
+        Ok(runs) => {
+            let statistics = statistics::<GpScenario>(&choice.names, &runs);
+            let summary = convert::gp_summary_to_proto(scenario, &runs, &statistics);
             send_summary(tx, convert::gp_summary_event(summary))
         }
         Err(code) => code,
     }
 }
 
-/// A run the server has admitted: the scenario, its variants and weeks, and when the
-/// call came in.
+/// A run the server has admitted: the scenario, what to run, and when the call came
+/// in.
 struct Run {
     scenario: Parsed,
-    names: Vec<String>,
-    weeks: u32,
+    choice: Choice,
     started: Instant,
 }
 
@@ -214,15 +215,14 @@ fn spawn_run(run: Run, permit: OwnedSemaphorePermit, metrics: Metrics) -> Events
         let _permit = permit;
         let Run {
             scenario,
-            names,
-            weeks,
+            choice,
             started,
         } = run;
         metrics.running.inc();
         let code = span.in_scope(|| {
             let code = match &scenario {
-                Parsed::Theatre(s) => simulate(s, &names, weeks, &flag, &tx),
-                Parsed::Gp(s) => simulate_gp(s, &names, weeks, &flag, &tx),
+                Parsed::Theatre(s) => simulate(s, &choice, &flag, &tx),
+                Parsed::Gp(s) => simulate_gp(s, &choice, &flag, &tx),
             };
             info!(
                 ?code,
@@ -256,27 +256,27 @@ impl ScenarioRunner for ScenarioRunnerService {
         let span = info_span!("request", request_id = %id, rpc = "RunScenario");
         let started = Instant::now();
         let answer: Result<Response<Self::RunScenarioStream>, Status> = async {
-            let request = request.into_inner();
-            let scenario = parse_blocking(request.scenario_toml, request.waiting_list_csv).await?;
-            let (names, weeks) = scenario
-                .run_choice(&request.variants, request.weeks)
-                .map_err(to_status)?;
+            let mut request = request.into_inner();
+            let toml_text = std::mem::take(&mut request.scenario_toml);
+            let csv_text = std::mem::take(&mut request.waiting_list_csv);
+            let scenario = parse_blocking(toml_text, csv_text).await?;
+            let choice = scenario.run_choice(&request).map_err(to_status)?;
             if let Parsed::Theatre(s) = &scenario {
                 shared.check_limits(&[("waiting_list", s.starting_list.len())], 0)?;
             }
             let (name, kind) = scenario.name_and_kind();
             info!(
                 kind,
-                n_variants = names.len(),
-                weeks,
+                n_variants = choice.names.len(),
+                weeks = choice.weeks,
+                replications = choice.replications,
                 "RunScenario received"
             );
-            debug!(scenario = %name, variants = %names.join(","), "RunScenario's scenario");
+            debug!(scenario = %name, variants = %choice.names.join(","), "RunScenario's scenario");
             let permit = shared.admission.admit().await?;
             let run = Run {
                 scenario,
-                names,
-                weeks,
+                choice,
                 started,
             };
             let stream: Self::RunScenarioStream =

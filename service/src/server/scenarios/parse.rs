@@ -1,12 +1,13 @@
 //! Reading a `RunScenario` or `ValidateScenario` request: the TOML text of either kind
 //! with the CSV text sent beside it, its problems as field violations, and the
-//! variants and weeks asked for.
+//! variants, weeks and replications asked for.
 
-use clinicplan_solver::simulate::Scenario;
 use clinicplan_solver::simulate::gp::{GP_KIND, GpScenario};
+use clinicplan_solver::simulate::{MAX_REPLICATIONS, Scenario, replications_in_range};
 use tonic::Status;
 
 use crate::error::{FieldProblem, ServiceError, to_status};
+use crate::proto::RunScenarioRequest;
 use crate::scenario::gp::{parse_gp, selected_gp_variants};
 use crate::scenario::{
     CsvProblem, LoadError, THEATRE_KIND, parse_scenario_with, ptl, scenario_kind, selected_variants,
@@ -103,36 +104,97 @@ fn parse(toml_text: &str, csv_text: &str) -> Result<Scenario, ServiceError> {
     Ok(scenario)
 }
 
-/// The variants and weeks asked for, checked against the scenario (`select` picks the
-/// variants, `horizon_weeks` is its horizon).
+/// A scenario's run settings a request is checked against.
+struct Settings {
+    horizon_weeks: u32,
+    warmup_weeks: u32,
+    /// The file's `replications` (what 0 asks for).
+    replications: u32,
+}
+
+/// What a `RunScenario` request asks to run, checked against the scenario.
+pub(super) struct Choice {
+    /// The variants, in the order to run them.
+    pub(super) names: Vec<String>,
+    /// Weeks of each run: more than the warm-up, at most the horizon.
+    pub(super) weeks: u32,
+    /// Runs of each variant: 1 to `MAX_REPLICATIONS`.
+    pub(super) replications: u32,
+}
+
+/// The weeks asked for (0: the horizon), or the problem with them: more than the
+/// horizon, or no more than the warm-up (no week would be summarised).
+fn checked_weeks(weeks: u32, settings: &Settings) -> Result<u32, String> {
+    let Settings {
+        horizon_weeks,
+        warmup_weeks,
+        ..
+    } = *settings;
+    if weeks > horizon_weeks {
+        return Err(format!(
+            "{weeks} weeks: the scenario's horizon is {horizon_weeks} weeks; give at most that, or 0 for all",
+        ));
+    }
+    let weeks = if weeks == 0 { horizon_weeks } else { weeks };
+    if weeks <= warmup_weeks {
+        return Err(format!(
+            "{weeks} weeks: the scenario leaves its first {warmup_weeks} weeks (warmup_weeks) out of \
+             every summary, so no week would be summarised; give more than {warmup_weeks}, or 0 for all",
+        ));
+    }
+    Ok(weeks)
+}
+
+/// The replications asked for (0: the scenario's), or the problem with them.
+fn checked_replications(replications: u32, settings: &Settings) -> Result<u32, String> {
+    if replications == 0 {
+        return Ok(settings.replications);
+    }
+    if !replications_in_range(replications) {
+        return Err(format!(
+            "{replications}: give 1 to {MAX_REPLICATIONS}, or 0 for the scenario's ({})",
+            settings.replications
+        ));
+    }
+    Ok(replications)
+}
+
+/// The variants, weeks and replications asked for, checked against the scenario
+/// (`select` picks the variants); every problem is a field violation at its field.
 fn run_choice(
     select: impl FnOnce(Option<&[String]>) -> Result<Vec<String>, String>,
-    horizon_weeks: u32,
-    variants: &[String],
-    weeks: u32,
-) -> Result<(Vec<String>, u32), ServiceError> {
+    settings: &Settings,
+    request: &RunScenarioRequest,
+) -> Result<Choice, ServiceError> {
     let mut problems = Vec::new();
-    let wanted = (!variants.is_empty()).then_some(variants);
-    let names = select(wanted).unwrap_or_else(|message| {
+    let mut problem = |field: &str, message: String| {
         problems.push(FieldProblem {
-            field: "variants".into(),
+            field: field.into(),
             message,
-        });
+        })
+    };
+    let wanted = (!request.variants.is_empty()).then_some(request.variants.as_slice());
+    let names = select(wanted).unwrap_or_else(|message| {
+        problem("variants", message);
         Vec::new()
     });
-    if weeks > horizon_weeks {
-        problems.push(FieldProblem {
-            field: "weeks".into(),
-            message: format!(
-                "{weeks} weeks: the scenario's horizon is {horizon_weeks} weeks; give at most that, or 0 for all",
-            ),
+    let weeks = checked_weeks(request.weeks, settings).unwrap_or_else(|message| {
+        problem("weeks", message);
+        0
+    });
+    let replications =
+        checked_replications(request.replications, settings).unwrap_or_else(|message| {
+            problem("replications", message);
+            0
         });
-    }
     if !problems.is_empty() {
         return Err(ServiceError::Scenario(problems));
     }
-    let weeks = if weeks == 0 { horizon_weeks } else { weeks };
-    Ok((names, weeks))
+    Ok(Choice {
+        names,
+        weeks,
+        replications,
+    })
 }
 
 /// Parsing a large CSV is work: off the async threads.
@@ -144,24 +206,27 @@ pub(super) async fn parse_blocking(toml_text: String, csv_text: String) -> Resul
 }
 
 impl Parsed {
-    /// The variants and weeks asked for (`variants` empty: all; `weeks` 0: all).
-    pub(super) fn run_choice(
-        &self,
-        variants: &[String],
-        weeks: u32,
-    ) -> Result<(Vec<String>, u32), ServiceError> {
+    /// The variants, weeks and replications `request` asks for (`variants` empty:
+    /// all; `weeks` 0: the horizon; `replications` 0: the scenario's).
+    pub(super) fn run_choice(&self, request: &RunScenarioRequest) -> Result<Choice, ServiceError> {
         match self {
             Parsed::Theatre(s) => run_choice(
                 |w| selected_variants(s, w),
-                s.horizon_weeks,
-                variants,
-                weeks,
+                &Settings {
+                    horizon_weeks: s.horizon_weeks,
+                    warmup_weeks: s.warmup_weeks,
+                    replications: s.replications,
+                },
+                request,
             ),
             Parsed::Gp(s) => run_choice(
                 |w| selected_gp_variants(s, w),
-                s.horizon_weeks,
-                variants,
-                weeks,
+                &Settings {
+                    horizon_weeks: s.horizon_weeks,
+                    warmup_weeks: s.warmup_weeks,
+                    replications: s.replications,
+                },
+                request,
             ),
         }
     }
