@@ -249,6 +249,20 @@ fn replications_give_intervals_and_paired_differences_and_bad_settings_exit_2() 
         text(&out.stderr)
     );
 
+    // Weeks that end within the warm-up would leave nothing to summarise.
+    let warmed = write_small(
+        "warm-up",
+        &SMALL.replace("seed = 3", "seed = 3\nwarmup_weeks = 2"),
+        PTL,
+    );
+    let out = clinicplan(&["scenario", "run", warmed.to_str().unwrap(), "--weeks", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--weeks 2: the scenario's warm-up (warmup_weeks) is 2"),
+        "{}",
+        text(&out.stderr)
+    );
+
     let broken = SMALL
         .replace(
             "seed = 3",

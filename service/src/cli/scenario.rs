@@ -220,7 +220,11 @@ fn run_theatre_scenario(
         bar,
     } = match scenario::run_asked(
         &scenario.name,
-        (scenario.horizon_weeks, scenario.replications),
+        (
+            scenario.horizon_weeks,
+            scenario.replications,
+            scenario.warmup_weeks,
+        ),
         selected,
         asked,
     ) {

@@ -226,7 +226,11 @@ pub fn run_cli(
         bar,
     } = match super::run_asked(
         &scenario.name,
-        (scenario.horizon_weeks, scenario.replications),
+        (
+            scenario.horizon_weeks,
+            scenario.replications,
+            scenario.warmup_weeks,
+        ),
         selected,
         asked,
     ) {

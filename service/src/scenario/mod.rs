@@ -190,13 +190,13 @@ pub struct RunAsked {
 }
 
 /// The command line's choice for the scenario `name` of `(horizon_weeks,
-/// replications)`, with the variant selection's result: the weeks default to (and stop
-/// at) the horizon, the replications to the scenario's, and the folder to
-/// `scenario-out/NAME`. A bad selection or replication count is printed and gives exit
-/// code 2.
+/// replications, warmup_weeks)`, with the variant selection's result: the weeks default
+/// to (and stop at) the horizon, the replications to the scenario's, and the folder to
+/// `scenario-out/NAME`. A bad selection or replication count, or weeks that end within
+/// the warm-up (nothing would be summarised), are printed and give exit code 2.
 pub fn run_asked(
     name: &str,
-    (horizon_weeks, scenario_replications): (u32, u32),
+    (horizon_weeks, scenario_replications, warmup_weeks): (u32, u32, u32),
     selected: Result<Vec<String>, String>,
     asked: Asked<'_>,
 ) -> Result<RunAsked, ExitCode> {
@@ -213,6 +213,13 @@ pub fn run_asked(
         )));
     }
     let weeks = asked.weeks.unwrap_or(horizon_weeks).min(horizon_weeks);
+    if weeks <= warmup_weeks {
+        return Err(refuse(format!(
+            "--weeks {weeks}: the scenario's warm-up (warmup_weeks) is {warmup_weeks} week(s), \
+             left out of the summary; give more weeks than that (at most the horizon, \
+             {horizon_weeks})"
+        )));
+    }
     let out = asked
         .out
         .unwrap_or_else(|| Path::new("scenario-out").join(name));
