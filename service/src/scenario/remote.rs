@@ -3,7 +3,8 @@
 //! (docs/deploy.md), instead of solving in this process.
 //!
 //! A solve keeps no state between requests and is deterministic (a theatre week asks for
-//! `local_search_only`; an appointment week is an exact optimum), so a solve whose server
+//! the reproducible mode at the week's effort, or `local_search_only`; an appointment
+//! week is an exact optimum), so a solve whose server
 //! went away is simply sent again, to the same address, where the balancer picks a live
 //! replica; the plan is the one an in-process run makes. Each answer is checked against
 //! the week's own instance (the same checks as `clinicplan check`) before the simulation

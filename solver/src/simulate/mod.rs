@@ -44,6 +44,6 @@ pub use problems::{
 pub use theatre::config;
 pub use theatre::*;
 pub use weeks::{
-    DEFAULT_WEEK_PLANNER, GpWeekPlan, InProcess, TheatreWeekPlan, WeekPlanner, WeekSolveError,
-    WeekSolver,
+    DEFAULT_WEEK_EFFORT, DEFAULT_WEEK_PLANNER, GpWeekPlan, InProcess, TheatreWeekPlan, WeekPlanner,
+    WeekSolveError, WeekSolver,
 };

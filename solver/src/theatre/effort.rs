@@ -31,15 +31,18 @@ pub const PRICING_UNITS: u64 = 5;
 /// One neighbourhood of the anytime search (besides its MIP's effort).
 pub const NEIGHBOURHOOD_UNITS: u64 = 100;
 /// Virtual time per unit: the pipeline's durations (time shares, the search's step
-/// limits) read as effort at this rate. Calibrated so that virtual time is close to
-/// processor time: on the benchmark's 10 × 2,500 week (seed 1), 216,000 units took 87 s
-/// of processor time on a loaded 2-core machine (about 400 µs a unit, model building,
-/// pricing and the roundings included).
-pub const UNIT_NANOS: u64 = 400_000;
+/// limits) read as effort at this rate. Calibrated on what a time-limited solve does in
+/// its time: on the benchmark's 10 × 2,500 week (seed 1) a 10 s solve charged 455,000
+/// units in 17 s of processor time, about 37 µs a unit. (The first calibration, 400 µs,
+/// came from a reproducible run whose time went to work charged too little, and gave
+/// the LP worker's pattern relaxation a tenth of what it gets in a 10 s solve.)
+pub const UNIT_NANOS: u64 = 40_000;
 /// The effort of a reproducible solve that gives no `effort_limit`: 10 s of virtual
-/// time. Measured: 25,118 units took 10.8 s of processor time on the 10 × 2,500 week
-/// (seed 1), gap 1.30 % against the MIP bound (docs/model.md, "Determinism").
-pub const DEFAULT_EFFORT: u64 = 25_000;
+/// time, chosen so that its plans are within 0.3 points of a 10 s time-limited solve's
+/// gap on the bench's week families (docs/benchmarks.md, "Reproducible mode"). It runs
+/// on one core, so it takes longer than 10 s of wall time (about 20 s of processor time
+/// on the 10 × 2,500 week).
+pub const DEFAULT_EFFORT: u64 = 250_000;
 /// One HiGHS model's building, per column (besides [`RUN_UNITS`]).
 pub const COLUMNS_PER_UNIT: u64 = 10;
 /// The largest `effort_limit` a request may give.

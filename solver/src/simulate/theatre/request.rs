@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::scenario::*;
-use crate::simulate::weeks::WeekPlanner;
+use crate::simulate::weeks::{DEFAULT_WEEK_EFFORT, WeekPlanner};
 use crate::theatre::domain::{ObjectivePolicy, Priority};
 use crate::theatre::input::*;
 
@@ -75,13 +75,12 @@ fn week_options(scenario: &Scenario, setting: &WeekSetting) -> OptionsInput {
             .min(u128::from(u32::MAX)) as u32,
         threads: 1,
         // An optimiser week runs the whole solver in reproducible mode at the scenario's
-        // effort (the solver's default when none is given), so the same scenario gives
+        // effort (`DEFAULT_WEEK_EFFORT` when none is given), so the same scenario gives
         // the same weeks in process and through any server.
         local_search_only: setting.planner != WeekPlanner::Optimiser,
         reproducible: setting.planner == WeekPlanner::Optimiser,
         effort_limit: (setting.planner == WeekPlanner::Optimiser)
-            .then_some(scenario.week_effort)
-            .flatten(),
+            .then(|| scenario.week_effort.unwrap_or(DEFAULT_WEEK_EFFORT)),
         objective: match setting.policy {
             ObjectivePolicy::WeightedWait => ObjectiveInput::WeightedWait,
             ObjectivePolicy::PriorityOrder => ObjectiveInput::PriorityOrder,
