@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use clinicplan_solver::appointments::{self, BalancePlan, BalanceRequest, Network};
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Instance;
+use clinicplan_solver::theatre::effort::unset_time_limit_ms;
 use clinicplan_solver::theatre::input::TheatreRequest;
 use clinicplan_solver::theatre::policy::policy_worse;
 use clinicplan_solver::theatre::solve::{MipRunner, Outcome, RunnerEnd, solve};
@@ -108,10 +109,13 @@ pub fn plan_theatres(
     // The time limit counts from the request's arrival: validation is part of it.
     let arrived = Instant::now();
     let mut instance = validate(&request)?;
-    let limit = instance
-        .options
-        .time_limit_ms
-        .unwrap_or(config.default_time_limit_ms);
+    let limit = instance.options.time_limit_ms.unwrap_or_else(|| {
+        unset_time_limit_ms(
+            instance.options.reproducible,
+            config.default_time_limit_ms,
+            u32::MAX,
+        )
+    });
     let left = u128::from(limit).saturating_sub(arrived.elapsed().as_millis());
     instance.options.time_limit_ms = Some(left.max(1) as u32);
     plan_validated(&request, instance, config, cancel)
@@ -127,10 +131,13 @@ pub fn plan_validated(
     cancel: &CancelToken,
 ) -> Result<(Instance, Outcome), ServiceError> {
     let time_limit = Duration::from_millis(u64::from(
-        instance
-            .options
-            .time_limit_ms
-            .unwrap_or(config.default_time_limit_ms),
+        instance.options.time_limit_ms.unwrap_or_else(|| {
+            unset_time_limit_ms(
+                instance.options.reproducible,
+                config.default_time_limit_ms,
+                u32::MAX,
+            )
+        }),
     ));
     let (tx, rx) = mpsc::channel();
     let mut runner = WorkerRunner {

@@ -4,6 +4,7 @@
 //! in weighted wait.
 
 use clinicplan_solver::theatre::domain::Instance;
+use clinicplan_solver::theatre::effort::unset_time_limit_ms;
 use clinicplan_solver::theatre::input::TheatreRequest;
 use clinicplan_solver::theatre::solve::Outcome;
 use clinicplan_solver::theatre::validate;
@@ -40,10 +41,13 @@ pub fn plan_compared(
             scratch_wait: None,
         });
     }
-    let limit = instance
-        .options
-        .time_limit_ms
-        .unwrap_or(config.default_time_limit_ms);
+    let limit = instance.options.time_limit_ms.unwrap_or_else(|| {
+        unset_time_limit_ms(
+            instance.options.reproducible,
+            config.default_time_limit_ms,
+            u32::MAX,
+        )
+    });
     let half = (limit / 2).max(1);
     instance.options.time_limit_ms = Some(half);
     let mut stable_request = request.clone();

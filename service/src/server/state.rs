@@ -1,6 +1,7 @@
 //! What every gRPC service shares: the solve pool and its queue ([`Admission`]), the
 //! limits, the request ids and the metrics handle.
 
+use clinicplan_solver::theatre::effort::unset_time_limit_ms;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -300,6 +301,21 @@ impl Shared {
             left,
             self.config.deadline_margin,
         ))
+    }
+
+    /// The time limit a theatre request asks for: its own, or for a reproducible request
+    /// that gives none the reproducible safety net (at most the server's maximum); 0
+    /// leaves it to the server's default.
+    pub(crate) fn theatre_time_limit_ms(&self, asked_ms: u32, reproducible: bool) -> u32 {
+        if asked_ms == 0 && reproducible {
+            unset_time_limit_ms(
+                true,
+                self.config.default_time_limit_ms,
+                self.config.max_time_limit_ms,
+            )
+        } else {
+            asked_ms
+        }
     }
 
     /// Rejects a request with too many entities (naming its largest list) or too long a

@@ -42,7 +42,8 @@ impl TheatreScheduler for TheatreSchedulerService {
             )?;
             let (n_patients, n_sessions) = (request.patients.len(), request.sessions.len());
             info!(n_patients, n_sessions, "PlanTheatreLists received");
-            let requested = request.options.time_limit_ms;
+            let requested = shared
+                .theatre_time_limit_ms(request.options.time_limit_ms, request.options.reproducible);
             let (request, instance) = shared
                 .validate(move || {
                     let instance = validate(&request)?;

@@ -43,6 +43,22 @@ pub const UNIT_NANOS: u64 = 40_000;
 /// on one core, so it takes longer than 10 s of wall time (about 20 s of processor time
 /// on the 10 × 2,500 week).
 pub const DEFAULT_EFFORT: u64 = 250_000;
+/// The time limit (the safety net) of a reproducible request that gives none: 5
+/// minutes, far beyond what the default effort takes on the bench's weeks, so that the
+/// effort, not the clock, ends the solve and the plan repeats. A time-limited request
+/// that gives none gets the service's default (10 s).
+pub const REPRODUCIBLE_SAFETY_NET_MS: u32 = 300_000;
+
+/// The time limit of a request that gives none: `default_ms`, or for a reproducible one
+/// [`REPRODUCIBLE_SAFETY_NET_MS`] (at most `max_ms`).
+pub fn unset_time_limit_ms(reproducible: bool, default_ms: u32, max_ms: u32) -> u32 {
+    if reproducible {
+        REPRODUCIBLE_SAFETY_NET_MS.min(max_ms)
+    } else {
+        default_ms
+    }
+}
+
 /// One HiGHS model's building, per column (besides [`RUN_UNITS`]).
 pub const COLUMNS_PER_UNIT: u64 = 10;
 /// The largest `effort_limit` a request may give.
@@ -253,6 +269,16 @@ impl PartialEq for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reproducible_request_without_a_time_limit_gets_the_safety_net() {
+        assert_eq!(unset_time_limit_ms(false, 10_000, 600_000), 10_000);
+        assert_eq!(
+            unset_time_limit_ms(true, 10_000, 600_000),
+            REPRODUCIBLE_SAFETY_NET_MS
+        );
+        assert_eq!(unset_time_limit_ms(true, 10_000, 60_000), 60_000);
+    }
 
     #[test]
     fn a_virtual_clock_moves_with_the_units_and_stops_at_the_limit() {
