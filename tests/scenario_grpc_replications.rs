@@ -152,6 +152,58 @@ fn split<W, S>(
     (weeks, summary)
 }
 
+/// A theatre scenario's run: its weeks and its summary.
+fn theatre_run(events: Vec<Event>) -> (Vec<proto::WeekProgress>, proto::ScenarioSummary) {
+    split(
+        events,
+        |e| match e {
+            Event::Week(w) => Some(w),
+            _ => None,
+        },
+        |e| match e {
+            Event::Summary(s) => Some(s),
+            _ => None,
+        },
+    )
+}
+
+/// A GP-network scenario's run: its weeks and its summary.
+fn gp_run(events: Vec<Event>) -> (Vec<proto::GpWeekProgress>, proto::GpScenarioSummary) {
+    split(
+        events,
+        |e| match e {
+            Event::GpWeek(w) => Some(w),
+            _ => None,
+        },
+        |e| match e {
+            Event::GpSummary(s) => Some(s),
+            _ => None,
+        },
+    )
+}
+
+/// Something the stream numbers by variant, replication and week.
+trait Numbered {
+    fn key(&self) -> (String, u32, u32);
+}
+
+impl Numbered for proto::WeekProgress {
+    fn key(&self) -> (String, u32, u32) {
+        (self.variant.clone(), self.replication, self.week)
+    }
+}
+
+impl Numbered for proto::GpWeekProgress {
+    fn key(&self) -> (String, u32, u32) {
+        (self.variant.clone(), self.replication, self.week)
+    }
+}
+
+/// (variant, replication, week) of every week streamed, in the order streamed.
+fn order(weeks: &[impl Numbered]) -> Vec<(String, u32, u32)> {
+    weeks.iter().map(Numbered::key).collect()
+}
+
 /// (variant, replication, week) of every week, in the order run: variant by variant,
 /// each variant's replications in order, each one's weeks.
 fn expected_order(variants: &[&str], replications: u32, weeks: u32) -> Vec<(String, u32, u32)> {
@@ -182,24 +234,10 @@ fn three_replications_of_a_theatre_scenario_give_the_clis_statistics() {
     let events = harness
         .block_on(run_all(&mut client, request(SMALL, PTL, &[], (WEEKS, 3))))
         .expect("the run streams");
-    let (weeks, summary) = split(
-        events,
-        |e| match e {
-            Event::Week(w) => Some(w),
-            _ => None,
-        },
-        |e| match e {
-            Event::Summary(s) => Some(s),
-            _ => None,
-        },
-    );
+    let (weeks, summary) = theatre_run(events);
 
     // Every week of every replication, numbered, in the order run.
-    let order: Vec<(String, u32, u32)> = weeks
-        .iter()
-        .map(|w| (w.variant.clone(), w.replication, w.week))
-        .collect();
-    assert_eq!(order, expected_order(&variants, 3, WEEKS));
+    assert_eq!(order(&weeks), expected_order(&variants, 3, WEEKS));
 
     // The figures of `summary.json`: the statistics number for number, the runs in order.
     assert_cli_statistics(&out, &summary.statistics);
@@ -286,22 +324,8 @@ fn three_replications_of_a_gp_network_scenario_give_the_clis_statistics() {
             request(&toml, "", &variants, (WEEKS, 3)),
         ))
         .expect("the run streams");
-    let (weeks, summary) = split(
-        events,
-        |e| match e {
-            Event::GpWeek(w) => Some(w),
-            _ => None,
-        },
-        |e| match e {
-            Event::GpSummary(s) => Some(s),
-            _ => None,
-        },
-    );
-    let order: Vec<(String, u32, u32)> = weeks
-        .iter()
-        .map(|w| (w.variant.clone(), w.replication, w.week))
-        .collect();
-    assert_eq!(order, expected_order(&variants, 3, WEEKS));
+    let (weeks, summary) = gp_run(events);
+    assert_eq!(order(&weeks), expected_order(&variants, 3, WEEKS));
 
     assert_cli_statistics(&out, &summary.statistics);
     let cli = cli_summary(&out);
@@ -358,22 +382,8 @@ fn a_request_without_replications_runs_the_files_setting() {
     let events = harness
         .block_on(run_all(&mut client, request(&toml, PTL, &["more"], (2, 0))))
         .expect("the run streams");
-    let (weeks, summary) = split(
-        events,
-        |e| match e {
-            Event::Week(w) => Some(w),
-            _ => None,
-        },
-        |e| match e {
-            Event::Summary(s) => Some(s),
-            _ => None,
-        },
-    );
-    let order: Vec<(String, u32, u32)> = weeks
-        .iter()
-        .map(|w| (w.variant.clone(), w.replication, w.week))
-        .collect();
-    assert_eq!(order, expected_order(&["more"], 2, 2));
+    let (weeks, summary) = theatre_run(events);
+    assert_eq!(order(&weeks), expected_order(&["more"], 2, 2));
     assert_eq!(summary.replications, 2);
     assert_eq!(summary.statistics.len(), 1);
     assert_eq!(summary.statistics[0].replications, 2);

@@ -77,6 +77,23 @@ fn a_time_limited_solve_reports_its_effort_and_promises_no_repeat() {
 }
 
 #[test]
+fn the_effort_of_a_time_limited_plan_sent_back_as_the_limit_gives_one_plan_every_time() {
+    // A time-limited plan reports its effort; the same request in reproducible mode with
+    // that effort as its limit gives one plan, however often it is sent (not the
+    // time-limited plan: that one depended on the clock).
+    let instance = support::generated(3, 150, 5, false);
+    let timed = solve(&instance, Duration::from_secs(2), &mut InProcess).expect("a plan");
+    let effort = timed.report.effort_used;
+    assert!(effort > 0);
+    let first = solved(&week(3, 150, 5, Some(effort)));
+    let second = solved(&week(3, 150, 5, Some(effort)));
+    assert!(first.report.reproducible, "{:?}", first.report.notes);
+    assert_eq!(first.plan, second.plan);
+    assert_eq!(first.report.effort_used, second.report.effort_used);
+    assert_eq!(first.report.effort_limit, Some(effort));
+}
+
+#[test]
 fn where_the_safety_net_strikes_the_plan_is_not_promised_to_repeat() {
     // A time limit within the answer margin: the safety net has struck before the
     // solve starts, whatever the machine.
