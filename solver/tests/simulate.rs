@@ -5,11 +5,17 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::AtomicBool;
 
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clinicplan_solver::appointments::Network;
+use clinicplan_solver::appointments::input::BalanceRequest;
 use clinicplan_solver::simulate::config::ScenarioConfig;
 use clinicplan_solver::simulate::{
-    InProcess, RunOptions, Scenario, VariantRun, WeekLedger, WeekResult, run_variant,
-    validate_scenario,
+    DEFAULT_WEEK_EFFORT, GpWeekPlan, InProcess, RunOptions, Scenario, TheatreWeekPlan, VariantRun,
+    WeekLedger, WeekResult, WeekSolveError, WeekSolver, run_variant, validate_scenario,
 };
+use clinicplan_solver::theatre::{Instance, TheatreRequest};
 use serde_json::{Value, json};
 
 /// A small hospital: two theatres, two specialties, four surgeons (one with leave),
@@ -352,4 +358,70 @@ fn a_cancel_flag_stops_the_run_between_weeks() {
     .unwrap();
     assert!(run.stopped_early);
     assert_eq!(run.weeks.len(), 3);
+}
+
+/// A week solver that records how each theatre week asked to be planned, then plans it
+/// in process.
+#[derive(Default)]
+struct Recording(Mutex<Vec<(bool, bool, Option<u64>)>>);
+
+impl WeekSolver for Recording {
+    fn plan_theatres(
+        &self,
+        week: u32,
+        request: &TheatreRequest,
+        instance: &Instance,
+        time_limit: Duration,
+    ) -> Result<TheatreWeekPlan, WeekSolveError> {
+        let o = &request.options;
+        self.0
+            .lock()
+            .unwrap()
+            .push((o.local_search_only, o.reproducible, o.effort_limit));
+        InProcess.plan_theatres(week, request, instance, time_limit)
+    }
+
+    fn balance(
+        &self,
+        week: u32,
+        request: &BalanceRequest,
+        network: &Network,
+    ) -> Result<GpWeekPlan, WeekSolveError> {
+        InProcess.balance(week, request, network)
+    }
+}
+
+/// How the weeks of `scenario`'s baseline asked to be planned, over two weeks.
+fn week_modes(value: Value) -> BTreeSet<(bool, bool, Option<u64>)> {
+    let scenario = scenario(value);
+    let recording = Recording::default();
+    let options = RunOptions {
+        weeks: 2,
+        cancel: None,
+        solver: &recording,
+    };
+    let baseline = scenario.variant("baseline").expect("the baseline");
+    run_variant(&scenario, baseline, &options, |_, _| {}).expect("the run");
+    recording.0.into_inner().unwrap().into_iter().collect()
+}
+
+#[test]
+fn weeks_are_planned_by_the_optimiser_unless_the_scenario_asks_for_local_search() {
+    // The default: the full solver, reproducible, at the default week effort.
+    let default = week_modes(small());
+    assert_eq!(
+        default,
+        BTreeSet::from([(false, true, Some(DEFAULT_WEEK_EFFORT))])
+    );
+    // A stated effort.
+    let mut stated = small();
+    stated["week_effort"] = json!(5_000);
+    assert_eq!(
+        week_modes(stated),
+        BTreeSet::from([(false, true, Some(5_000))])
+    );
+    // The named fast mode: local search, no LP or MIP, no effort.
+    let mut fast = small();
+    fast["week_planner"] = json!("local-search");
+    assert_eq!(week_modes(fast), BTreeSet::from([(true, false, None)]));
 }
