@@ -173,3 +173,38 @@ fn the_client_retries_across_a_server_restart_with_in_process_results() {
     );
     assert_same_results(&remote_out, &local_out);
 }
+
+#[test]
+fn a_scenario_run_spread_over_several_servers_gives_in_process_results() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let metrics = [free_port(), free_port()];
+    let (_a, port_a) = serve(0, metrics[0]);
+    let (_b, port_b) = serve(0, metrics[1]);
+    // A third address where nothing listens: the solves sent there go on to the next.
+    let dead = free_port();
+    let servers =
+        format!("http://127.0.0.1:{port_a},http://127.0.0.1:{dead},http://127.0.0.1:{port_b}");
+    let args = ["--weeks", "6", "--replications", "2"];
+    let remote_out = dir.path().join("remote");
+    let stderr = finished(
+        scenario_run(
+            "scenarios/dgh.toml",
+            &[&args[..], &["--server", &servers]].concat(),
+            &remote_out,
+        ),
+        "the run over three addresses",
+    );
+    assert!(answered(metrics[0]) > 0.0, "server A answered nothing");
+    assert!(answered(metrics[1]) > 0.0, "server B answered nothing");
+    assert!(
+        sent_again(&stderr) >= 1,
+        "no solve went on from the dead address: {stderr}"
+    );
+
+    let local_out = dir.path().join("local");
+    finished(
+        scenario_run("scenarios/dgh.toml", &args, &local_out),
+        "the in-process run",
+    );
+    assert_same_results(&remote_out, &local_out);
+}

@@ -56,8 +56,9 @@ const REMOTE_PARALLEL_VARIANTS: usize = 8;
 #[derive(Args)]
 pub(super) struct RemoteArgs {
     /// Send every week's solve to this clinicplan server (http://HOST:PORT, or https://
-    /// with TLS), or to a load balancer in front of several (docs/deploy.md), instead of
-    /// solving in this process. The results are the same.
+    /// with TLS), to several (comma-separated: each solve goes to the next, a solve sent
+    /// again to the one after), or to a load balancer in front of several
+    /// (docs/deploy.md), instead of solving in this process. The results are the same.
     #[arg(long, env = "CLINICPLAN_SERVER", value_name = "URL")]
     server: Option<String>,
     /// The CA certificate (PEM) that signed the server's certificate, for https://.

@@ -11,7 +11,7 @@
 //! uses it. Retries are logged without patient identifiers.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -37,7 +37,9 @@ use crate::server::MAX_MESSAGE_BYTES;
 /// How to reach the server.
 #[derive(Clone, Debug)]
 pub struct RemoteSettings {
-    /// `http://host:port`, or `https://host:port` with TLS.
+    /// `http://host:port`, or `https://host:port` with TLS; several, comma-separated, to
+    /// spread the solves over them (each solve goes to the next, and a solve sent again
+    /// goes to the one after).
     pub url: String,
     /// The CA that signed the server's certificate (PEM); `None`: the system's roots.
     pub ca_pem: Option<Vec<u8>>,
@@ -52,7 +54,9 @@ pub struct RemoteSettings {
 /// A [`WeekSolver`] that sends each week to a remote server.
 pub struct RemoteWeeks {
     runtime: tokio::runtime::Runtime,
-    channel: Channel,
+    channels: Vec<Channel>,
+    /// Solves sent so far: the next solve's first server.
+    next: AtomicUsize,
     authorization: Option<MetadataValue<tonic::metadata::Ascii>>,
     attempts: u32,
     parallel_variants: usize,
@@ -82,30 +86,20 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 impl RemoteWeeks {
-    /// A client for `settings.url`. The connection is made on the first solve (and again
-    /// whenever it breaks), so a server that is not up yet is retried like one that went
-    /// away.
+    /// A client for `settings.url` (one server or several). The connections are made on
+    /// the first solve (and again whenever they break), so a server that is not up yet is
+    /// retried like one that went away.
     pub fn new(settings: &RemoteSettings) -> anyhow::Result<RemoteWeeks> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .context("starting the client's runtime")?;
-        let mut endpoint = Endpoint::from_shared(settings.url.clone())
-            .with_context(|| format!("--server {}: not a URL", settings.url))?
-            .connect_timeout(Duration::from_secs(10))
-            .tcp_nodelay(true);
-        if settings.url.starts_with("https://") {
-            let mut tls = ClientTlsConfig::new().with_enabled_roots();
-            if let Some(ca) = &settings.ca_pem {
-                tls = tls.ca_certificate(Certificate::from_pem(ca));
-            }
-            endpoint = endpoint.tls_config(tls).context("the TLS settings")?;
-        }
-        let channel = {
-            let _entered = runtime.enter();
-            endpoint.connect_lazy()
-        };
+        let channels = settings
+            .url
+            .split(',')
+            .map(|url| lazy_channel(&runtime, url.trim(), settings.ca_pem.as_deref()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let authorization = settings
             .token
             .as_ref()
@@ -114,7 +108,8 @@ impl RemoteWeeks {
             .context("the token is not valid in a header")?;
         Ok(RemoteWeeks {
             runtime,
-            channel,
+            channels,
+            next: AtomicUsize::new(0),
             authorization,
             attempts: settings.attempts.max(1),
             parallel_variants: settings.parallel_variants.max(1),
@@ -146,9 +141,11 @@ impl RemoteWeeks {
         F: Fn(Channel) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, Status>>,
     {
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
         let mut attempt = 1;
         loop {
-            match self.runtime.block_on(rpc(self.channel.clone())) {
+            let channel = &self.channels[(first + attempt as usize - 1) % self.channels.len()];
+            match self.runtime.block_on(rpc(channel.clone())) {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if attempt < self.attempts && worth_retrying(&status) => {
                     warn!(
@@ -166,6 +163,28 @@ impl RemoteWeeks {
             }
         }
     }
+}
+
+/// A channel to `url` (connected on its first call, and again whenever it breaks, so a
+/// server that is not up yet is retried like one that went away).
+fn lazy_channel(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    ca_pem: Option<&[u8]>,
+) -> anyhow::Result<Channel> {
+    let mut endpoint = Endpoint::from_shared(url.to_string())
+        .with_context(|| format!("--server {url}: not a URL"))?
+        .connect_timeout(Duration::from_secs(10))
+        .tcp_nodelay(true);
+    if url.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new().with_enabled_roots();
+        if let Some(ca) = ca_pem {
+            tls = tls.ca_certificate(Certificate::from_pem(ca));
+        }
+        endpoint = endpoint.tls_config(tls).context("the TLS settings")?;
+    }
+    let _entered = runtime.enter();
+    Ok(endpoint.connect_lazy())
 }
 
 /// A failed remote solve as the simulation reports it.
