@@ -45,6 +45,34 @@ pub(crate) fn client(channel: Channel) -> ScenarioRunnerClient<Channel> {
         .max_encoding_message_size(64 * 1024 * 1024)
 }
 
+/// A GP-network scenario run in process, as the wire would carry it.
+pub(crate) struct GpInProcess {
+    pub(crate) weeks: Vec<proto::GpWeekProgress>,
+    pub(crate) summary: proto::GpScenarioSummary,
+}
+
+/// Runs `variants` of the GP scenario `toml` in process, `(weeks, replications)`.
+pub(crate) fn gp_in_process(toml: &str, variants: &[&str], run: (u32, u32)) -> GpInProcess {
+    let scenario = parse_gp(toml, "gp-pharmacist.toml").expect("gp-pharmacist.toml loads");
+    let names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
+    let runs = run_gp(
+        &scenario,
+        &names,
+        run,
+        &AtomicBool::new(false),
+        &InProcess,
+        &|_, _, _| {},
+    )
+    .expect("the in-process run");
+    GpInProcess {
+        weeks: runs
+            .iter()
+            .flat_map(|r| r.weeks.iter().map(gp_week_to_proto))
+            .collect(),
+        summary: gp_summary_to_proto(&scenario, &runs, &statistics::<GpScenario>(&names, &runs)),
+    }
+}
+
 /// A run of one replication (the shipped files ask for several: see
 /// `scenario_grpc_replications` for those).
 pub(crate) fn request(
@@ -308,26 +336,12 @@ fn a_short_gp_network_run_streams_every_week_then_the_summary_with_the_in_proces
     };
 
     // The same scenario in process.
-    let scenario = parse_gp(&toml, "gp-pharmacist.toml").expect("gp-pharmacist.toml loads");
-    let names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
-    let runs = run_gp(
-        &scenario,
-        &names,
-        (WEEKS, 1),
-        &AtomicBool::new(false),
-        &InProcess,
-        &|_, _, _| {},
-    )
-    .expect("the in-process run");
-    let expected: Vec<proto::GpWeekProgress> = runs
-        .iter()
-        .flat_map(|r| r.weeks.iter().map(gp_week_to_proto))
-        .collect();
-    assert_eq!(got, expected, "the wire's weeks are the in-process weeks");
+    let expected = gp_in_process(&toml, &variants, (WEEKS, 1));
     assert_eq!(
-        *summary,
-        gp_summary_to_proto(&scenario, &runs, &statistics::<GpScenario>(&names, &runs))
+        got, expected.weeks,
+        "the wire's weeks are the in-process weeks"
     );
+    assert_eq!(*summary, expected.summary);
     assert_eq!(summary.weeks_run, WEEKS);
     let order: Vec<&str> = summary
         .variants

@@ -9,19 +9,15 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use clinicplan_service::convert::scenarios::{
-    gp_summary_to_proto, gp_week_to_proto, summary_to_proto, week_to_proto,
-};
+use clinicplan_service::convert::scenarios::{summary_to_proto, week_to_proto};
 use clinicplan_service::proto;
 use clinicplan_service::proto::run_scenario_event::Event;
-use clinicplan_service::scenario::gp::{parse_gp, run_gp};
 use clinicplan_service::scenario::{parse_scenario, run_scenario};
-use clinicplan_solver::simulate::gp::GpScenario;
+use clinicplan_solver::simulate::InProcess;
 use clinicplan_solver::simulate::stats::{Interval, MeasureStats, VariantStats};
-use clinicplan_solver::simulate::{InProcess, statistics};
 use tonic::Code;
 
-use crate::scenario_grpc::{client, run_all, scenarios_dir};
+use crate::scenario_grpc::{client, gp_in_process, run_all, scenarios_dir};
 use crate::support::cli::{clinicplan, fresh_dir, text};
 use crate::support::server::Harness;
 use crate::support::violations::field_violations;
@@ -344,25 +340,9 @@ fn three_replications_of_a_gp_network_scenario_give_the_clis_statistics() {
         "the pharmacists book more: {booked:?}"
     );
 
-    let scenario = parse_gp(&toml, "gp-pharmacist.toml").expect("gp-pharmacist.toml loads");
-    let names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
-    let runs = run_gp(
-        &scenario,
-        &names,
-        (WEEKS, 3),
-        &AtomicBool::new(false),
-        &InProcess,
-        &|_, _, _| {},
-    )
-    .expect("the in-process run");
-    let expected: Vec<proto::GpWeekProgress> = (runs.iter())
-        .flat_map(|r| r.weeks.iter().map(gp_week_to_proto))
-        .collect();
-    assert_eq!(weeks, expected);
-    assert_eq!(
-        summary,
-        gp_summary_to_proto(&scenario, &runs, &statistics::<GpScenario>(&names, &runs))
-    );
+    let expected = gp_in_process(&toml, &variants, (WEEKS, 3));
+    assert_eq!(weeks, expected.weeks);
+    assert_eq!(summary, expected.summary);
 }
 
 #[test]
