@@ -289,6 +289,7 @@ impl<'a> Search<'a> {
             MipEvent::LpBound {
                 weighted_wait,
                 p1_floor,
+                ..
             }
             | MipEvent::PatternBound {
                 weighted_wait,
@@ -306,6 +307,12 @@ impl<'a> Search<'a> {
                     MipEvent::PatternBound { .. } => {
                         (BoundSource::Patterns, "pattern relaxation bound")
                     }
+                    MipEvent::LpBound {
+                        converged: false, ..
+                    } => (
+                        BoundSource::Lp,
+                        "Lagrangian bound of the LP relaxation (column generation cut short)",
+                    ),
                     _ => (BoundSource::Lp, "LP relaxation bound"),
                 };
                 self.progress

@@ -23,12 +23,18 @@ use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx, Surgeon
 use crate::theatre::effort::PRICING_UNITS;
 use crate::theatre::models::highs_ext::{charge_run, set_limits, set_row_upper};
 
-/// The LP optimum found by column generation.
+/// The LP optimum found by column generation, or, when the deadline cut it short, the
+/// best Lagrangian bound its rounds proved.
 #[derive(Clone, Debug)]
 pub struct LpOptimum {
-    /// Σ (c[p,s] − c0[p]) x[p,s]: add `nothing_scheduled_cost` for the weighted wait.
+    /// Σ (c[p,s] − c0[p]) x[p,s]: add `nothing_scheduled_cost` for the weighted wait. When
+    /// not `converged`, the best Lagrangian bound of the rounds (a true lower bound on the
+    /// LP, so on every plan with the P1 floor), not the last master's objective.
     pub objective: f64,
-    /// The pairs with a positive value.
+    /// Whether pricing found nothing left to add: `objective` is then the LP's optimum.
+    pub converged: bool,
+    /// The pairs with a positive value (in the last master, when not converged: a
+    /// feasible, not optimal, LP solution).
     pub values: Vec<((PatientIdx, SessionIdx), f64)>,
     pub rounds: u32,
     pub columns: usize,
@@ -99,6 +105,8 @@ struct Rows {
     shared: SharedRows,
     session: Vec<usize>,
     handles: Vec<Row>,
+    /// Each row's right-hand side (the P1 floor's as it stands).
+    upper: Vec<f64>,
 }
 
 impl Rows {
@@ -167,6 +175,7 @@ pub fn solve_lp(
     log: bool,
 ) -> Option<LpOptimum> {
     solve_lp_raising_floor(instance, start, p1_floor, None, deadline, threads, log)
+        .filter(|lp| lp.converged)
 }
 
 /// What [`solve_lp_raising_floor`] asks for a higher P1 floor: called with `wait` false
@@ -178,7 +187,10 @@ pub type FloorUpdate<'a> = &'a mut dyn FnMut(bool) -> Option<Option<Assignment>>
 /// [`solve_lp`], with the floor raised while it runs: as soon as `update` gives a plan
 /// with more P1 patients, its bookings join the master and the floor row's bound becomes
 /// its count; the LP converges only under the last floor (docs/model.md, "LP bound by
-/// column generation"). This lets the P1 count (a MIP) run beside the LP.
+/// column generation"). This lets the P1 count (a MIP) run beside the LP. When the
+/// deadline (or a master solve's time limit) stops it before it converges, it returns
+/// the last master's solution with the best Lagrangian bound of the rounds, marked not
+/// `converged`; `None` only when no round was solved or HiGHS failed.
 pub fn solve_lp_raising_floor(
     instance: &Instance,
     start: &Assignment,
@@ -188,7 +200,7 @@ pub fn solve_lp_raising_floor(
     threads: u32,
     log: bool,
 ) -> Option<LpOptimum> {
-    let mut p1_floor = p1_floor;
+    let p1_floor = std::cell::Cell::new(p1_floor);
     let mut model = ColProblem::default().optimise(Sense::Minimise);
     // One thread in reproducible mode: HiGHS repeats itself only then.
     let threads = if instance.clock.is_virtual() {
@@ -197,7 +209,7 @@ pub fn solve_lp_raising_floor(
         threads
     };
     quiet(&mut model, threads, log)?;
-    let rows = add_rows(instance, &mut model, p1_floor, update.is_some())?;
+    let rows = add_rows(instance, &mut model, p1_floor.get(), update.is_some())?;
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
     let mut master = seed_master(instance, start, &rows, &pinned, &mut model)?;
 
@@ -208,19 +220,22 @@ pub fn solve_lp_raising_floor(
     let mut rounds = 0;
     // Raises the floor to the plan's P1 count, with the plan's pairs in the master (the
     // plan meets the new floor, so the master stays feasible).
-    let mut raise = |plan: Option<Assignment>, model: &mut Model, master: &mut Master| {
+    let raise = |plan: Option<Assignment>, model: &mut Model, master: &mut Master| {
         let Some(plan) = plan else { return Some(()) };
         let count = plan.counts_by_priority(instance)[0];
-        if count <= p1_floor {
+        if count <= p1_floor.get() {
             return Some(());
         }
         for (p, s) in plan.scheduled() {
             master.add(instance, &rows, &pinned, model, p, s)?;
         }
         set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
-        p1_floor = count;
+        p1_floor.set(count);
         Some(())
     };
+    // The last master's solution with the best Lagrangian bound so far: what a
+    // deadline leaves (docs/model.md, "LP bound by column generation", "Cut short").
+    let mut last: Option<LpOptimum> = None;
     loop {
         if let Some(answer) = update.as_mut().and_then(|u| u(false)) {
             update = None;
@@ -229,18 +244,29 @@ pub fn solve_lp_raising_floor(
         rounds += 1;
         let left = deadline.saturating_duration_since(instance.clock.now());
         if left.is_zero() {
-            return None;
+            return last;
         }
         set_limits(&mut model, left, &instance.clock, false)?;
         let solved = model.try_solve().ok()?;
         charge_run(&solved, &instance.clock);
         instance.clock.charge(PRICING_UNITS);
         if solved.status() != HighsModelStatus::Optimal {
-            return None;
+            return last;
         }
         let solution = solved.get_solution();
         let duals = solution.dual_rows();
-        let mut priced = price(instance, &rows, &master, duals, scale);
+        let pricing = price(instance, &rows, &master, duals, scale);
+        let lagrangian = pricing.constant + lagrangian_constant(&rows, duals, p1_floor.get());
+        let best = last.as_ref().map_or(lagrangian, |l| l.objective.max(lagrangian));
+        tracing::debug!(
+            rounds,
+            columns = master.columns.len(),
+            master = solved.objective_value(),
+            lagrangian,
+            added = pricing.priced.len().min(MAX_NEW_COLUMNS),
+            "column generation round"
+        );
+        let mut priced = pricing.priced;
         if priced.is_empty() {
             if let Some(u) = update.take() {
                 // Converged under a floor that may still rise: wait for the count.
@@ -249,8 +275,9 @@ pub fn solve_lp_raising_floor(
                 continue;
             }
             let objective = solved.objective_value();
-            return Some(optimum(objective, &solution, &master, &rows, rounds));
+            return Some(optimum(objective, true, &solution, &master, &rows, rounds));
         }
+        last = Some(optimum(best, false, &solution, &master, &rows, rounds));
         priced.sort_by(|a, b| a.0.total_cmp(&b.0).then((a.1, a.2).cmp(&(b.1, b.2))));
         priced.truncate(MAX_NEW_COLUMNS);
         model = Model::from(solved);
@@ -258,6 +285,27 @@ pub fn solve_lp_raising_floor(
             master.add(instance, &rows, &pinned, &mut model, p, s)?;
         }
     }
+}
+
+/// The part of the Lagrangian bound that does not depend on the columns: Σ_r y_r b_r over
+/// the rows other than `assign`, with each dual clamped to HiGHS's sign (≤ 0), so that
+/// the bound holds whatever the solver's rounding.
+fn lagrangian_constant(rows: &Rows, duals: &[f64], p1_floor: u32) -> f64 {
+    let mut is_assign = vec![false; rows.handles.len()];
+    for r in rows.shared.assign.iter().flatten() {
+        is_assign[*r] = true;
+    }
+    (0..rows.handles.len())
+        .filter(|&r| !is_assign[r])
+        .map(|r| {
+            let upper = if Some(r) == rows.shared.floor {
+                -f64::from(p1_floor)
+            } else {
+                rows.upper[r]
+            };
+            duals[r].min(0.0) * upper
+        })
+        .sum()
 }
 
 /// HiGHS's output, thread count and seed.
@@ -277,6 +325,25 @@ fn add_row(model: &mut Model, handles: &mut Vec<Row>, upper: f64) -> Option<usiz
         .ok()?;
     handles.push(row);
     Some(handles.len() - 1)
+}
+
+/// The right-hand sides of `add_rows`'s rows, read back in the same order.
+fn row_uppers(instance: &Instance, rows: &Rows, p1_floor: u32) -> Vec<f64> {
+    let mut upper = vec![1.0; rows.handles.len()];
+    for s in instance.session_indices() {
+        upper[rows.session[s.idx()]] =
+            f64::from(instance.session(s).length_min + instance.turnaround(s));
+    }
+    for (&(k, _), &r) in &rows.shared.surgeon_day {
+        upper[r] = f64::from(instance.surgeons[k.idx()].max_minutes_per_day);
+    }
+    for (day, &r) in &rows.shared.beds {
+        upper[r] = f64::from(instance.free_beds[day]);
+    }
+    if let Some(r) = rows.shared.floor {
+        upper[r] = -f64::from(p1_floor);
+    }
+    upper
 }
 
 /// The empty rows, all ≤, in a fixed order; the P1-floor row only when there is a floor
@@ -315,7 +382,7 @@ fn add_rows(instance: &Instance, model: &mut Model, p1_floor: u32, raising: bool
     } else {
         None
     };
-    Some(Rows {
+    let mut rows = Rows {
         shared: SharedRows {
             assign,
             surgeon_day,
@@ -324,7 +391,10 @@ fn add_rows(instance: &Instance, model: &mut Model, p1_floor: u32, raising: bool
         },
         session,
         handles,
-    })
+        upper: Vec::new(),
+    };
+    rows.upper = row_uppers(instance, &rows, p1_floor);
+    Some(rows)
 }
 
 /// The master's first columns: pins, the start plan's pairs, each patient's cheapest pair.
@@ -354,39 +424,62 @@ fn seed_master(
     Some(master)
 }
 
-/// Every eligible pair not yet in the master whose reduced cost is negative (below the
-/// tolerance relative to `scale`), unsorted.
+/// What one pricing pass over every eligible pair gives.
+struct Pricing {
+    /// The pairs not yet in the master whose reduced cost is negative (below the
+    /// tolerance relative to the largest cost), unsorted.
+    priced: Vec<(f64, PatientIdx, SessionIdx)>,
+    /// The column part of the Lagrangian bound at these duals:
+    /// Σ_p min(0, min_s c̃[p,s]) over patients without a pin, plus c̃ of each pin, with
+    /// c̃ = c − c0 − Σ a·min(y, 0) over the rows other than `assign`.
+    constant: f64,
+}
+
+/// Prices every eligible pair at the master's duals, and, in the same pass, the column
+/// part of the Lagrangian bound of relaxing every row but `assign` (docs/model.md, "LP
+/// bound by column generation"): for any duals y ≤ 0 it bounds the LP from below, so a
+/// round's bound holds even when the deadline stops the generation before it converges.
 fn price(
     instance: &Instance,
     rows: &Rows,
     master: &Master,
     duals: &[f64],
     scale: f64,
-) -> Vec<(f64, PatientIdx, SessionIdx)> {
+) -> Pricing {
     let mut priced: Vec<(f64, PatientIdx, SessionIdx)> = Vec::new();
+    let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
+    let mut constant = 0.0;
     for p in instance.patient_indices() {
+        let assign_dual = rows.shared.assign[p.idx()].map_or(0.0, |r| duals[r]);
+        let mut best = 0.0_f64;
         for &s in &instance.eligible[p.idx()] {
-            if master.in_master.contains(&(p, s)) {
-                continue;
+            let (mut exact, mut clamped) = (cost(instance, p, s), cost(instance, p, s));
+            for (r, a) in rows.of(instance, p, s) {
+                if Some(r) != rows.shared.assign[p.idx()] {
+                    exact -= a * duals[r];
+                    clamped -= a * duals[r].min(0.0);
+                }
             }
-            let reduced = cost(instance, p, s)
-                - rows
-                    .of(instance, p, s)
-                    .iter()
-                    .map(|&(r, a)| a * duals[r])
-                    .sum::<f64>();
-            if reduced < -PRICING_TOLERANCE * scale {
+            match pinned.get(&p) {
+                Some(&pin) if pin == s => best = clamped,
+                Some(_) => {}
+                None => best = best.min(clamped),
+            }
+            let reduced = exact - assign_dual;
+            if reduced < -PRICING_TOLERANCE * scale && !master.in_master.contains(&(p, s)) {
                 priced.push((reduced, p, s));
             }
         }
+        constant += best;
     }
-    priced
+    Pricing { priced, constant }
 }
 
-/// The converged master's optimum: `objective`, and from `solution` its positive columns
+/// A master's result: `objective`, and from `solution` its positive columns
 /// and the shared rows' duals.
 fn optimum(
     objective: f64,
+    converged: bool,
     solution: &Solution,
     master: &Master,
     rows: &Rows,
@@ -401,6 +494,7 @@ fn optimum(
         .collect();
     LpOptimum {
         objective,
+        converged,
         values,
         rounds,
         columns: master.columns.len(),

@@ -12,8 +12,13 @@ use crate::theatre::stages::run::RunStatus;
 pub enum MipEvent {
     /// A proven lower bound on the weighted wait of every plan that schedules at least
     /// `p1_floor` P1 patients (the LP relaxation with that floor), so of every plan the
-    /// policy accepts.
-    LpBound { weighted_wait: f64, p1_floor: u32 },
+    /// policy accepts. When not `converged`, the column generation was cut short and
+    /// this is its best Lagrangian bound, below the LP's optimum.
+    LpBound {
+        weighted_wait: f64,
+        p1_floor: u32,
+        converged: bool,
+    },
     /// The same for the pattern relaxation (docs/model.md, "Pattern bound and diving"): at least as tight as the LP's when `converged`.
     PatternBound {
         weighted_wait: f64,

@@ -56,7 +56,8 @@ fn rounded(stage: StageName, plan: Assignment, clock: Budget) -> MipEvent {
 /// [`MipEvent::LpBound`]; then a plan rounded from its solution (docs/model.md, "LP
 /// rounding"), reported as a [`StageName::LpRounding`] stage; then the pattern bound and
 /// its rounding ([`pattern_stage`]). Returns the LP's solution as a guide for the anytime
-/// search (`None` when the LP did not finish in time).
+/// search (`None` when the LP did not finish in time: then only its Lagrangian bound is
+/// reported, if a round finished).
 pub fn lp_bound(
     instance: &Instance,
     floor_plan: &Assignment,
@@ -79,12 +80,19 @@ pub fn lp_bound(
         elapsed_ms = clock.elapsed_ms(),
         rounds = lp.rounds,
         columns = lp.columns,
+        converged = lp.converged,
         "LP bound"
     );
     on_event(MipEvent::LpBound {
         weighted_wait: instance.nothing_scheduled_cost() + lp.objective,
         p1_floor,
+        converged: lp.converged,
     });
+    if !lp.converged {
+        // The deadline cut the generation short: its bound stands, but the master's
+        // solution is not the LP's and no time is left to round it.
+        return None;
+    }
     let (plan, rounding) = lp_roundings(instance, &lp, &p1_plan, p1_floor, clock);
     on_event(rounded(StageName::LpRounding, plan.clone(), clock));
     // Keep back what placing P1 near the patterns (about as long as the count) and
@@ -112,7 +120,7 @@ struct CountedLp {
 
 /// The LP with its P1 floor raised as the count of P1 patients that fit (a MIP, run
 /// beside it in a thread of its own) proves more: the LP starts from the floor plan's
-/// count (`solve_lp_raising_floor`). `None` when the LP did not finish in time.
+/// count (`solve_lp_raising_floor`). `None` when no round of the LP finished in time.
 fn lp_with_p1_count(
     instance: &Instance,
     floor_plan: &Assignment,
