@@ -41,6 +41,9 @@ pub enum Mode {
     /// The product path in reproducible mode at the default effort (the limit is only
     /// its safety net).
     Reproducible,
+    /// The priority-order policy's lexicographic optimum by whole-model HiGHS: the four
+    /// count stages, each proven, within the limit (`priority.rs`).
+    Lexicographic,
 }
 
 /// The objective policy of the clinicplan path.
@@ -103,6 +106,7 @@ impl ChildArgs {
             Mode::Lp => "lp",
             Mode::LpP1Floor => "lp-p1-floor",
             Mode::Reproducible => "reproducible",
+            Mode::Lexicographic => "lexicographic",
         };
         let mut argv = vec![
             "child".to_string(),
@@ -156,6 +160,9 @@ pub struct ChildReport {
     pub checked: Option<bool>,
     pub scheduled: Option<u32>,
     pub p1_scheduled: Option<u32>,
+    /// P1..P4 scheduled (modes clinicplan and lexicographic).
+    #[serde(default)]
+    pub counts: Option<[u32; 4]>,
     pub p1_total: u32,
     /// Mode lp-p1-floor: whether the P1 count (in `p1_scheduled`) is proven the most.
     pub p1_proven: Option<bool>,
@@ -181,7 +188,7 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
     }
     let mut report = match args.mode {
         Mode::Clinicplan | Mode::Reproducible => clinicplan(args),
-        Mode::WholeModel | Mode::Lp | Mode::LpP1Floor => whole_model(args),
+        Mode::WholeModel | Mode::Lp | Mode::LpP1Floor | Mode::Lexicographic => whole_model(args),
     }
     .unwrap_or_else(|e| ChildReport {
         status: "error".into(),
@@ -253,6 +260,7 @@ fn clinicplan(args: &ChildArgs) -> anyhow::Result<ChildReport> {
         checked: Some(outcome.check.is_valid()),
         scheduled: Some(metrics.patients_scheduled),
         p1_scheduled: Some(metrics.scheduled_by_priority[0]),
+        counts: Some(metrics.scheduled_by_priority),
         p1_total: p1_total(&instance),
         setup_ms,
         solve_ms,
@@ -285,6 +293,13 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
     let t1 = Instant::now();
     if args.mode == Mode::LpP1Floor {
         return floor_lp_report(&instance, base, &options);
+    }
+    if args.mode == Mode::Lexicographic {
+        return Ok(crate::priority::lexicographic(
+            &instance,
+            options.time_limit,
+            base,
+        ));
     }
     if !integer {
         return Ok(whole_lp_report(&instance, base, &options));

@@ -28,6 +28,8 @@ pub struct Ctx {
     pub reproducible: bool,
     /// The reproducible runs' effort limit (`None`: the default effort).
     pub effort: Option<u64>,
+    /// Compute the LP and the LP with the P1 floor apart (`--no-reference-bounds` skips them).
+    pub reference_bounds: bool,
 }
 
 /// The priority-order greedy (the constructive plan), in this process.
@@ -196,16 +198,25 @@ pub fn measure_instance(
     let sessions = instance.sessions.len();
     drop(instance);
 
-    let lp = run_child(
-        &ctx.exe,
-        &child_args(ctx, family, Mode::Lp, &config, LP_LIMIT),
-        LP_LIMIT + Duration::from_secs(60),
-    )?;
-    let lp_p1 = run_child(
-        &ctx.exe,
-        &child_args(ctx, family, Mode::LpP1Floor, &config, LP_LIMIT),
-        LP_LIMIT * 2 + Duration::from_secs(60),
-    )?;
+    let (lp, lp_p1) = if ctx.reference_bounds {
+        let lp = run_child(
+            &ctx.exe,
+            &child_args(ctx, family, Mode::Lp, &config, LP_LIMIT),
+            LP_LIMIT + Duration::from_secs(60),
+        )?;
+        let lp_p1 = run_child(
+            &ctx.exe,
+            &child_args(ctx, family, Mode::LpP1Floor, &config, LP_LIMIT),
+            LP_LIMIT * 2 + Duration::from_secs(60),
+        )?;
+        (lp, lp_p1)
+    } else {
+        let skipped = || ChildRun {
+            failure: Some("not run (--no-reference-bounds)".into()),
+            ..ChildRun::default()
+        };
+        (skipped(), skipped())
+    };
     let mut measure = InstanceMeasure {
         label: label.to_string(),
         family,
