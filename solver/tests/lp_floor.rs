@@ -116,9 +116,15 @@ fn a_column_generation_cut_short_still_bounds_the_lp() {
             }
             cut_short += 1;
             first.get_or_insert(lp.objective);
-            assert!(!lp.values.is_empty(), "the last master's solution comes back");
+            assert!(
+                !lp.values.is_empty(),
+                "the last master's solution comes back"
+            );
         }
-        assert!(cut_short >= 2, "seed {seed}: only {cut_short} deadlines cut it short");
+        assert!(
+            cut_short >= 2,
+            "seed {seed}: only {cut_short} deadlines cut it short"
+        );
         // A later round's duals proved more than the first's before it converged.
         let first = first.expect("cut short at least once");
         assert!(

@@ -257,7 +257,9 @@ pub fn solve_lp_raising_floor(
         let duals = solution.dual_rows();
         let pricing = price(instance, &rows, &master, duals, scale);
         let lagrangian = pricing.constant + lagrangian_constant(&rows, duals, p1_floor.get());
-        let best = last.as_ref().map_or(lagrangian, |l| l.objective.max(lagrangian));
+        let best = last
+            .as_ref()
+            .map_or(lagrangian, |l| l.objective.max(lagrangian));
         tracing::debug!(
             rounds,
             columns = master.columns.len(),
@@ -439,13 +441,7 @@ struct Pricing {
 /// part of the Lagrangian bound of relaxing every row but `assign` (docs/model.md, "LP
 /// bound by column generation"): for any duals y ≤ 0 it bounds the LP from below, so a
 /// round's bound holds even when the deadline stops the generation before it converges.
-fn price(
-    instance: &Instance,
-    rows: &Rows,
-    master: &Master,
-    duals: &[f64],
-    scale: f64,
-) -> Pricing {
+fn price(instance: &Instance, rows: &Rows, master: &Master, duals: &[f64], scale: f64) -> Pricing {
     let mut priced: Vec<(f64, PatientIdx, SessionIdx)> = Vec::new();
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
     let mut constant = 0.0;

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
-use crate::theatre::domain::Instance;
+use crate::theatre::domain::{Instance, ObjectivePolicy};
 use crate::theatre::models::formulation::Stage;
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::counts::max_count;
@@ -70,7 +70,7 @@ pub fn solve_stages(
     let mut floors_sound = true;
     for (i, &stage) in stages.iter().enumerate() {
         let left = stages.len() - i;
-        let limit = remaining(t0) / (left as u32 + 1);
+        let limit = stage_limit(instance, stage, left, remaining(t0));
         match stage {
             Stage::MaxCount(priority) => {
                 let r = priority.rank();
@@ -116,6 +116,26 @@ pub fn solve_stages(
         }
     }
 }
+
+/// A stage's time limit, with `left` stages (this one included) sharing `remaining`.
+/// Under the weighted-wait policy (one count stage) and for the weighted-wait stage, an
+/// equal share with one more kept back: the time a stage leaves unused goes to the later
+/// ones. Under priority order the counts *are* the objective, and the weighted wait is
+/// searched meanwhile in the other worker too (docs/model.md, "Anytime search"), so the
+/// count stages share [`COUNT_STAGES_SHARE`] of the time left among themselves.
+fn stage_limit(instance: &Instance, stage: Stage, left: usize, remaining: Duration) -> Duration {
+    match (stage, instance.options.policy) {
+        (Stage::MaxCount(_), ObjectivePolicy::PriorityOrder) if left > 1 => {
+            remaining.mul_f64(COUNT_STAGES_SHARE)
+        }
+        _ => remaining / (left as u32 + 1),
+    }
+}
+
+/// Under priority order, the share of the stages worker's time left that the count
+/// stages still to run may take (the weighted-wait stage keeps the rest, and whatever
+/// they leave unused).
+const COUNT_STAGES_SHARE: f64 = 0.6;
 
 /// How the stages search once the count stages are done (docs/model.md, "Anytime
 /// search (LNS)").
