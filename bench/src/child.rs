@@ -163,6 +163,9 @@ pub struct ChildReport {
     /// P1..P4 scheduled (modes clinicplan and lexicographic).
     #[serde(default)]
     pub counts: Option<[u32; 4]>,
+    /// Mode lexicographic: how many of `counts` (P1 first) are proven maxima.
+    #[serde(default)]
+    pub counts_proven: Option<usize>,
     pub p1_total: u32,
     /// Mode lp-p1-floor: whether the P1 count (in `p1_scheduled`) is proven the most.
     pub p1_proven: Option<bool>,

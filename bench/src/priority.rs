@@ -62,6 +62,14 @@ impl Week {
         (r.status == "Optimal").then_some(r.counts?)
     }
 
+    /// The counts HiGHS proved before its limit (P1 first).
+    fn proven_prefix(&self) -> Vec<u32> {
+        self.highs.report.as_ref().map_or(Vec::new(), |r| {
+            let n = r.counts_proven.unwrap_or(0);
+            r.counts.map_or(Vec::new(), |c| c[..n].to_vec())
+        })
+    }
+
     fn ours(&self) -> Option<[u32; 4]> {
         self.clinicplan.report.as_ref()?.counts
     }
@@ -145,8 +153,8 @@ fn measure_week(
 
 /// Mode `lexicographic` of the child: the four count stages of the priority-order policy
 /// as whole-model MIPs, each proven before the next starts, within one shared limit.
-/// Status `Optimal`, with the four counts, when all four were proven; the note names
-/// the counts proven before the limit.
+/// Status `Optimal` when all four were proven; `counts` holds the counts proven before
+/// the limit (`counts_proven` of them, the rest 0).
 pub fn lexicographic(instance: &Instance, limit: Duration, base: ChildReport) -> ChildReport {
     let t0 = Instant::now();
     let mut floors = [0u32; 4];
@@ -181,21 +189,11 @@ pub fn lexicographic(instance: &Instance, limit: Duration, base: ChildReport) ->
         floors[r] = plan.counts_by_priority(instance)[r];
         proven += 1;
     }
-    let so_far: Vec<String> = (0..proven)
-        .map(|r| format!("P{} {}", r + 1, floors[r]))
-        .collect();
     ChildReport {
         status: if proven == 4 { "Optimal" } else { "Limit" }.into(),
-        counts: (proven == 4).then_some(floors),
+        counts: Some(floors),
+        counts_proven: Some(proven),
         solve_ms: t0.elapsed().as_millis() as u64,
-        notes: vec![format!(
-            "{proven} of 4 proven{}",
-            if so_far.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", so_far.join(", "))
-            }
-        )],
         ..base
     }
 }
@@ -212,23 +210,52 @@ fn seconds(run: &ChildRun) -> String {
     })
 }
 
-fn verdict(week: &Week) -> &'static str {
+fn verdict(week: &Week) -> String {
+    let prefix = week.proven_prefix();
     match (week.proven(), week.ours()) {
-        (None, _) => "not proven in time",
-        (Some(_), None) => "**no plan**",
-        (Some(a), Some(b)) if a == b => "same counts",
-        (Some(_), Some(_)) => "**different**",
+        (Some(_), None) | (None, None) => "**no plan**".into(),
+        (Some(a), Some(b)) if a == b => "same counts".into(),
+        (Some(_), Some(_)) => "**different**".into(),
+        (None, Some(ours)) => {
+            // Not the whole optimum: how the counts HiGHS did prove compare.
+            let short: Vec<String> = prefix
+                .iter()
+                .enumerate()
+                .filter(|&(r, &max)| ours[r] != max)
+                .map(|(r, &max)| format!("P{} {} of {max}", r + 1, ours[r]))
+                .collect();
+            let proved = format!("P1..P{} proven", prefix.len());
+            if prefix.is_empty() {
+                "nothing proven in time".into()
+            } else if short.is_empty() {
+                format!("not proven in time; {proved}: the same")
+            } else {
+                format!("not proven in time; {proved}: **{}**", short.join(", "))
+            }
+        }
     }
 }
 
+fn counts_proven(week: &Week) -> String {
+    let prefix = week.proven_prefix();
+    if prefix.is_empty() {
+        return "0 of 4".into();
+    }
+    let named: Vec<String> = prefix
+        .iter()
+        .enumerate()
+        .map(|(r, c)| format!("P{} {c}", r + 1))
+        .collect();
+    format!("{} of 4 ({})", prefix.len(), named.join(", "))
+}
+
 fn week_row(week: &Week) -> String {
-    let highs = week.highs.report.as_ref();
     format!(
         "| {} | {} | {} | {} | {} | {} | {} | {} |",
         week.label,
         week.seed,
-        counts(highs.and_then(|r| r.counts)),
-        highs.map_or("—".into(), |r| r.notes.join("; ")),
+        counts(week.proven()),
+        counts_proven(week),
         seconds(&week.highs),
         counts(week.ours()),
         seconds(&week.clinicplan),
@@ -251,25 +278,42 @@ fn weeks_table(args: &PriorityArgs, weeks: &[Week]) -> String {
     md
 }
 
-/// Per family: weeks, weeks HiGHS proved, weeks among those where the counts agree.
+/// Per family: weeks, weeks HiGHS proved, weeks among those where the counts agree, and
+/// weeks where every count HiGHS proved (the whole optimum or its first stages) agrees.
 fn summary(weeks: &[Week]) -> String {
     let mut families: Vec<Family> = weeks.iter().map(|w| w.family).collect();
     families.dedup();
     let mut md = String::from(
-        "| family | weeks | lexicographic optimum proven | clinicplan at that optimum |\n\
-         | --- | --- | --- | --- |\n",
+        "| family | weeks | lexicographic optimum proven | clinicplan at that optimum | \
+         every proven count matched |\n| --- | --- | --- | --- | --- |\n",
     );
-    let mut totals = (0, 0, 0);
+    let mut totals = [0; 4];
     for family in families {
         let of: Vec<&Week> = weeks.iter().filter(|w| w.family == family).collect();
         let proven = of.iter().filter(|w| w.proven().is_some()).count();
-        let same = of.iter().filter(|w| verdict(w) == "same counts").count();
-        md += &format!("| {family} | {} | {proven} | {same} |\n", of.len());
-        totals = (totals.0 + of.len(), totals.1 + proven, totals.2 + same);
+        let same = of
+            .iter()
+            .filter(|w| w.proven().is_some() && w.proven() == w.ours())
+            .count();
+        let prefix_same = of
+            .iter()
+            .filter(|w| {
+                let prefix = w.proven_prefix();
+                w.ours()
+                    .is_some_and(|ours| prefix.iter().enumerate().all(|(r, &c)| ours[r] == c))
+            })
+            .count();
+        md += &format!(
+            "| {family} | {} | {proven} | {same} | {prefix_same} |\n",
+            of.len()
+        );
+        for (t, n) in totals.iter_mut().zip([of.len(), proven, same, prefix_same]) {
+            *t += n;
+        }
     }
     md += &format!(
-        "| **all** | {} | {} | **{} of {}** |\n",
-        totals.0, totals.1, totals.2, totals.1
+        "| **all** | {} | {} | **{} of {}** | {} of {} |\n",
+        totals[0], totals[1], totals[2], totals[1], totals[3], totals[0]
     );
     md
 }
