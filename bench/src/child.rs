@@ -20,7 +20,7 @@ use clinicplan_solver::theatre::input::{ObjectiveInput, TheatreRequest};
 use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::plan::build_plan;
 use clinicplan_solver::theatre::solve::wait_removed_gap;
-use clinicplan_solver::theatre::stages::{RunOptions, RunResult, run_stage};
+use clinicplan_solver::theatre::stages::{RunOptions, RunResult, RunStatus, run_stage};
 use clinicplan_solver::theatre::validate;
 
 /// Marks the child's result line (HiGHS could print on standard output too).
@@ -298,11 +298,7 @@ fn whole_model(args: &ChildArgs) -> anyhow::Result<ChildReport> {
         return floor_lp_report(&instance, base, &options);
     }
     if args.mode == Mode::Lexicographic {
-        return Ok(crate::priority::lexicographic(
-            &instance,
-            options.time_limit,
-            base,
-        ));
+        return Ok(lexicographic(&instance, options.time_limit, base));
     }
     if !integer {
         return Ok(whole_lp_report(&instance, base, &options));
@@ -374,6 +370,53 @@ fn whole_lp_report(instance: &Instance, base: ChildReport, options: &RunOptions)
         objective: value,
         bound: value,
         solve_ms: t1.elapsed().as_millis() as u64,
+        ..base
+    }
+}
+
+/// Mode `lexicographic` of the child: the four count stages of the priority-order policy
+/// as whole-model MIPs, each proven before the next starts, within one shared limit.
+/// Status `Optimal` when all four were proven; `counts` holds the counts proven before
+/// the limit (`counts_proven` of them, the rest 0).
+fn lexicographic(instance: &Instance, limit: Duration, base: ChildReport) -> ChildReport {
+    let t0 = Instant::now();
+    let mut floors = [0u32; 4];
+    let mut proven = 0;
+    for (r, priority) in Priority::ALL.into_iter().enumerate() {
+        let left = limit.saturating_sub(t0.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        let options = RunOptions {
+            time_limit: left,
+            mip_rel_gap: 0.0,
+            mip_abs_gap: Some(0.999),
+            threads: 1,
+            log: false,
+        };
+        let result = run_stage(
+            instance,
+            Stage::MaxCount(priority),
+            floors,
+            true,
+            None,
+            &options,
+            None,
+        );
+        let Some(plan) = result
+            .assignment
+            .filter(|_| result.status == RunStatus::Optimal)
+        else {
+            break;
+        };
+        floors[r] = plan.counts_by_priority(instance)[r];
+        proven += 1;
+    }
+    ChildReport {
+        status: if proven == 4 { "Optimal" } else { "Limit" }.into(),
+        counts: Some(floors),
+        counts_proven: Some(proven),
+        solve_ms: t0.elapsed().as_millis() as u64,
         ..base
     }
 }

@@ -6,16 +6,13 @@
 //! clinicplan path with the priority-order policy at its limit (default 10 s) must reach
 //! the same P1..P4 counts. Each solve runs in a child process of its own.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Args;
 
-use clinicplan_solver::theatre::domain::{Instance, Priority};
 use clinicplan_solver::theatre::generate::{Family, GeneratorConfig};
-use clinicplan_solver::theatre::models::formulation::Stage;
-use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, run_stage};
 
-use crate::child::{ChildArgs, ChildReport, Mode, Policy};
+use crate::child::{ChildArgs, Mode, Policy};
 use crate::families::{Families, label};
 use crate::machine;
 use crate::process::{ChildRun, run_child};
@@ -151,53 +148,6 @@ fn measure_week(
     })
 }
 
-/// Mode `lexicographic` of the child: the four count stages of the priority-order policy
-/// as whole-model MIPs, each proven before the next starts, within one shared limit.
-/// Status `Optimal` when all four were proven; `counts` holds the counts proven before
-/// the limit (`counts_proven` of them, the rest 0).
-pub fn lexicographic(instance: &Instance, limit: Duration, base: ChildReport) -> ChildReport {
-    let t0 = Instant::now();
-    let mut floors = [0u32; 4];
-    let mut proven = 0;
-    for (r, priority) in Priority::ALL.into_iter().enumerate() {
-        let left = limit.saturating_sub(t0.elapsed());
-        if left.is_zero() {
-            break;
-        }
-        let options = RunOptions {
-            time_limit: left,
-            mip_rel_gap: 0.0,
-            mip_abs_gap: Some(0.999),
-            threads: 1,
-            log: false,
-        };
-        let result = run_stage(
-            instance,
-            Stage::MaxCount(priority),
-            floors,
-            true,
-            None,
-            &options,
-            None,
-        );
-        let Some(plan) = result
-            .assignment
-            .filter(|_| result.status == RunStatus::Optimal)
-        else {
-            break;
-        };
-        floors[r] = plan.counts_by_priority(instance)[r];
-        proven += 1;
-    }
-    ChildReport {
-        status: if proven == 4 { "Optimal" } else { "Limit" }.into(),
-        counts: Some(floors),
-        counts_proven: Some(proven),
-        solve_ms: t0.elapsed().as_millis() as u64,
-        ..base
-    }
-}
-
 fn counts(c: Option<[u32; 4]>) -> String {
     c.map_or("—".into(), |c| {
         format!("{}/{}/{}/{}", c[0], c[1], c[2], c[3])
@@ -224,7 +174,10 @@ fn verdict(week: &Week) -> String {
                 .filter(|&(r, &max)| ours[r] != max)
                 .map(|(r, &max)| format!("P{} {} of {max}", r + 1, ours[r]))
                 .collect();
-            let proved = format!("P1..P{} proven", prefix.len());
+            let proved = match prefix.len() {
+                1 => "P1 proven".to_string(),
+                n => format!("P1..P{n} proven"),
+            };
             if prefix.is_empty() {
                 "nothing proven in time".into()
             } else if short.is_empty() {
