@@ -446,23 +446,30 @@ fn price(instance: &Instance, rows: &Rows, master: &Master, duals: &[f64], scale
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
     let mut constant = 0.0;
     for p in instance.patient_indices() {
-        let assign_dual = rows.shared.assign[p.idx()].map_or(0.0, |r| duals[r]);
+        let assign_row = rows.shared.assign[p.idx()];
         let mut best = 0.0_f64;
         for &s in &instance.eligible[p.idx()] {
-            let (mut exact, mut clamped) = (cost(instance, p, s), cost(instance, p, s));
-            for (r, a) in rows.of(instance, p, s) {
-                if Some(r) != rows.shared.assign[p.idx()] {
-                    exact -= a * duals[r];
-                    clamped -= a * duals[r].min(0.0);
-                }
-            }
+            let coefficients = rows.of(instance, p, s);
+            let clamped = cost(instance, p, s)
+                - coefficients
+                    .iter()
+                    .filter(|&&(r, _)| Some(r) != assign_row)
+                    .map(|&(r, a)| a * duals[r].min(0.0))
+                    .sum::<f64>();
             match pinned.get(&p) {
                 Some(&pin) if pin == s => best = clamped,
                 Some(_) => {}
                 None => best = best.min(clamped),
             }
-            let reduced = exact - assign_dual;
-            if reduced < -PRICING_TOLERANCE * scale && !master.in_master.contains(&(p, s)) {
+            if master.in_master.contains(&(p, s)) {
+                continue;
+            }
+            // Summed over every row, assign first, in `Rows::of`'s order: the same
+            // floating-point sum whichever bound is computed beside it, so the columns
+            // chosen (and all that follows from them) do not move.
+            let reduced =
+                cost(instance, p, s) - coefficients.iter().map(|&(r, a)| a * duals[r]).sum::<f64>();
+            if reduced < -PRICING_TOLERANCE * scale {
                 priced.push((reduced, p, s));
             }
         }
