@@ -161,6 +161,34 @@ fn child_args(
     .to_argv()
 }
 
+/// The LP and the LP with the P1 floor, each in a child of its own, or two runs marked
+/// skipped under `--no-reference-bounds`.
+fn reference_bounds(
+    ctx: &Ctx,
+    family: Family,
+    config: &GeneratorConfig,
+) -> anyhow::Result<(ChildRun, ChildRun)> {
+    Ok(if ctx.reference_bounds {
+        let lp = run_child(
+            &ctx.exe,
+            &child_args(ctx, family, Mode::Lp, config, LP_LIMIT),
+            LP_LIMIT + Duration::from_secs(60),
+        )?;
+        let lp_p1 = run_child(
+            &ctx.exe,
+            &child_args(ctx, family, Mode::LpP1Floor, config, LP_LIMIT),
+            LP_LIMIT * 2 + Duration::from_secs(60),
+        )?;
+        (lp, lp_p1)
+    } else {
+        let skipped = || ChildRun {
+            failure: Some("not run (--no-reference-bounds)".into()),
+            ..ChildRun::default()
+        };
+        (skipped(), skipped())
+    })
+}
+
 /// Measures one instance at every limit, printing each result as it comes. The
 /// family may fix the list length: `patients` is then replaced by its own.
 pub fn measure_instance(
@@ -198,25 +226,7 @@ pub fn measure_instance(
     let sessions = instance.sessions.len();
     drop(instance);
 
-    let (lp, lp_p1) = if ctx.reference_bounds {
-        let lp = run_child(
-            &ctx.exe,
-            &child_args(ctx, family, Mode::Lp, &config, LP_LIMIT),
-            LP_LIMIT + Duration::from_secs(60),
-        )?;
-        let lp_p1 = run_child(
-            &ctx.exe,
-            &child_args(ctx, family, Mode::LpP1Floor, &config, LP_LIMIT),
-            LP_LIMIT * 2 + Duration::from_secs(60),
-        )?;
-        (lp, lp_p1)
-    } else {
-        let skipped = || ChildRun {
-            failure: Some("not run (--no-reference-bounds)".into()),
-            ..ChildRun::default()
-        };
-        (skipped(), skipped())
-    };
+    let (lp, lp_p1) = reference_bounds(ctx, family, &config)?;
     let mut measure = InstanceMeasure {
         label: label.to_string(),
         family,

@@ -212,26 +212,11 @@ pub fn solve_lp_raising_floor(
     let rows = add_rows(instance, &mut model, p1_floor.get(), update.is_some())?;
     let pinned: HashMap<PatientIdx, SessionIdx> = instance.pinned.iter().copied().collect();
     let mut master = seed_master(instance, start, &rows, &pinned, &mut model)?;
-
-    let scale = instance
-        .patient_indices()
-        .map(|p| instance.cost_unscheduled(p))
-        .fold(1.0, f64::max);
+    let scale = largest_cost(instance);
     let mut rounds = 0;
-    // Raises the floor to the plan's P1 count, with the plan's pairs in the master (the
-    // plan meets the new floor, so the master stays feasible).
     let raise = |plan: Option<Assignment>, model: &mut Model, master: &mut Master| {
         let Some(plan) = plan else { return Some(()) };
-        let count = plan.counts_by_priority(instance)[0];
-        if count <= p1_floor.get() {
-            return Some(());
-        }
-        for (p, s) in plan.scheduled() {
-            master.add(instance, &rows, &pinned, model, p, s)?;
-        }
-        set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
-        p1_floor.set(count);
-        Some(())
+        raise_floor(instance, (&rows, &pinned), &p1_floor, &plan, model, master)
     };
     // The last master's solution with the best Lagrangian bound so far: what a
     // deadline leaves (docs/model.md, "LP bound by column generation", "Cut short").
@@ -260,13 +245,12 @@ pub fn solve_lp_raising_floor(
         let best = last
             .as_ref()
             .map_or(lagrangian, |l| l.objective.max(lagrangian));
-        tracing::debug!(
+        log_round(
             rounds,
-            columns = master.columns.len(),
-            master = solved.objective_value(),
+            &master,
+            solved.objective_value(),
             lagrangian,
-            added = pricing.priced.len().min(MAX_NEW_COLUMNS),
-            "column generation round"
+            &pricing,
         );
         let mut priced = pricing.priced;
         if priced.is_empty() {
@@ -287,6 +271,48 @@ pub fn solve_lp_raising_floor(
             master.add(instance, &rows, &pinned, &mut model, p, s)?;
         }
     }
+}
+
+/// Raises the floor to `plan`'s P1 count, with the plan's pairs in the master (the plan
+/// meets the new floor, so the master stays feasible); nothing when it is not higher.
+fn raise_floor(
+    instance: &Instance,
+    (rows, pinned): (&Rows, &HashMap<PatientIdx, SessionIdx>),
+    p1_floor: &std::cell::Cell<u32>,
+    plan: &Assignment,
+    model: &mut Model,
+    master: &mut Master,
+) -> Option<()> {
+    let count = plan.counts_by_priority(instance)[0];
+    if count <= p1_floor.get() {
+        return Some(());
+    }
+    for (p, s) in plan.scheduled() {
+        master.add(instance, rows, pinned, model, p, s)?;
+    }
+    set_row_upper(model, rows.shared.floor?, -f64::from(count))?;
+    p1_floor.set(count);
+    Some(())
+}
+
+/// The largest cost of leaving a patient waiting (at least 1): the scale of the pricing
+/// tolerance.
+fn largest_cost(instance: &Instance) -> f64 {
+    instance
+        .patient_indices()
+        .map(|p| instance.cost_unscheduled(p))
+        .fold(1.0, f64::max)
+}
+
+fn log_round(rounds: u32, master: &Master, objective: f64, lagrangian: f64, pricing: &Pricing) {
+    tracing::debug!(
+        rounds,
+        columns = master.columns.len(),
+        master = objective,
+        lagrangian,
+        added = pricing.priced.len().min(MAX_NEW_COLUMNS),
+        "column generation round"
+    );
 }
 
 /// The part of the Lagrangian bound that does not depend on the columns: Σ_r y_r b_r over
