@@ -30,7 +30,7 @@ use clap::Args;
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::constructive::constructive_plan;
 use clinicplan_solver::theatre::domain::{Instance, Priority};
-use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
+use clinicplan_solver::theatre::generate::{GeneratorConfig, theatre_request};
 use clinicplan_solver::theatre::models::column_generation::{LpOptimum, SharedDuals, solve_lp};
 use clinicplan_solver::theatre::models::formulation::Stage;
 use clinicplan_solver::theatre::models::patterns::{
@@ -41,7 +41,7 @@ use clinicplan_solver::theatre::validate;
 
 use crate::branches::Branched;
 use crate::machine::{self, publish};
-use crate::sizes::{SIZES, SizeArg, target};
+use crate::sizes::{Families, SIZES, SizeArg, label, target};
 
 #[derive(Args)]
 pub struct BoundsArgs {
@@ -54,6 +54,9 @@ pub struct BoundsArgs {
     /// Days planned.
     #[arg(long, default_value_t = 5)]
     horizon_days: u32,
+    /// Generator families to run each size over: comma-separated names, or `all`.
+    #[arg(long, default_value = "baseline")]
+    families: Families,
     /// The time each computation may take, in seconds: a count not proven or a pattern
     /// relaxation not converged by then still gives a true (weaker) bound, and is marked.
     #[arg(long, default_value_t = 900.0)]
@@ -81,7 +84,7 @@ pub struct BoundsArgs {
 
 /// The bounds of one instance, as weighted waits (the constant included).
 struct InstanceBounds {
-    label: &'static str,
+    label: String,
     seed: u64,
     nothing: f64,
     lp: f64,
@@ -112,6 +115,25 @@ impl InstanceBounds {
     /// The least gap against the LP bound of a plan whose weighted wait is at least `bound`.
     fn floor_gap(&self, bound: f64) -> f64 {
         (bound - self.lp) / (self.nothing - self.lp)
+    }
+
+    /// The tightest bound on P1-first plans.
+    fn p1_first(&self) -> f64 {
+        [
+            self.mip.as_ref().map(|m| m.bound),
+            self.branched
+                .as_ref()
+                .and_then(|b| b.as_ref().ok())
+                .map(|b| b.bound),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(self.patterns_floor, f64::max)
+    }
+
+    /// The same against the LP with the P1 floor (issue 19's yardstick).
+    fn floor_gap_p1(&self, bound: f64) -> f64 {
+        (bound - self.lp_floor) / (self.nothing - self.lp_floor)
     }
 }
 
@@ -165,7 +187,7 @@ pub fn floor_lp(
 }
 
 fn measure(
-    label: &'static str,
+    label: String,
     config: &GeneratorConfig,
     limit: Duration,
     mip_limit: Option<Duration>,
@@ -318,27 +340,18 @@ fn table(rows: &[InstanceBounds], horizon_days: u32) -> String {
         "| instance | seed | nothing scheduled | LP bound | P1 floor (of P1 listed) | \
          LP + P1 floor | patterns, no floor | patterns + P1 floor | \
          MIP + P1 floor: dual bound / best plan | patterns + P1 branches | target | \
-         met by some plan? | met by a P1-first plan? | time (s) |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         met by some plan? | met by a P1-first plan? | \
+         least gap vs LP + P1 floor of a P1-first plan | time (s) |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for r in rows {
-        let target = target(r.label, horizon_days).map(|t| t.gap);
+        let target = target(&r.label, horizon_days).map(|t| t.gap);
         let verdict = |bound_gap: f64| match target {
             Some(t) if bound_gap > t => "**no**: the bound is above the target",
             Some(_) => "not excluded",
             None => "—",
         };
-        // The tightest bound on P1-first plans.
-        let p1_first = [
-            r.mip.as_ref().map(|m| m.bound),
-            r.branched
-                .as_ref()
-                .and_then(|b| b.as_ref().ok())
-                .map(|b| b.bound),
-        ]
-        .into_iter()
-        .flatten()
-        .fold(r.patterns_floor, f64::max);
+        let p1_first = r.p1_first();
         let branched = match &r.branched {
             None => "—".to_string(),
             Some(Ok(b)) => format!(
@@ -361,7 +374,7 @@ fn table(rows: &[InstanceBounds], horizon_days: u32) -> String {
             )
         });
         md += &format!(
-            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {} | {} | {:.0} |\n",
+            "| {} | {} | {:.1} | {:.1} | {}{} of {} | {} | {}{} | {}{} | {} | {} | {} | {} | {} | {:.3}% ({}) | {:.0} |\n",
             r.label,
             r.seed,
             r.nothing,
@@ -383,10 +396,44 @@ fn table(rows: &[InstanceBounds], horizon_days: u32) -> String {
             target.map_or("—".into(), pct),
             verdict(r.floor_gap(r.patterns)),
             verdict(r.floor_gap(p1_first)),
+            100.0 * r.floor_gap_p1(p1_first),
+            match target {
+                Some(t) if r.floor_gap_p1(p1_first) > t => "the target is out of reach",
+                Some(_) => "not excluded",
+                None => "—",
+            },
             r.seconds,
         );
     }
     md
+}
+
+/// One instance's bounds as they come, each as the least gap against the LP bound.
+fn print_row(r: &InstanceBounds) {
+    println!(
+        "{} seed {}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {}, patterns + P1 branches {}; a P1-first plan at least {} above the LP + P1 floor ({:.0} s)",
+        r.label,
+        r.seed,
+        pct(r.floor_gap(r.lp_floor)),
+        pct(r.floor_gap(r.patterns)),
+        pct(r.floor_gap(r.patterns_floor)),
+        r.mip
+            .as_ref()
+            .map_or("—".to_string(), |m| pct(r.floor_gap(m.bound))),
+        match &r.branched {
+            Some(Ok(b)) => format!(
+                "{} ({:.1}; {} nodes{})",
+                pct(r.floor_gap(b.bound)),
+                b.bound,
+                b.nodes,
+                if b.closed { ", closed" } else { "" }
+            ),
+            Some(Err(why)) => why.clone(),
+            None => "—".to_string(),
+        },
+        pct(r.floor_gap_p1(r.p1_first())),
+        r.seconds
+    );
 }
 
 pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
@@ -421,37 +468,19 @@ pub fn run(args: &BoundsArgs) -> anyhow::Result<()> {
     println!("clinicplan-bench {command}\n{started}, commit {commit}");
     let mut rows = Vec::new();
     for size in SIZES.iter().filter(|s| args.size.includes(s.label)) {
-        for &seed in &args.seeds {
+        for (&family, &seed) in args
+            .families
+            .0
+            .iter()
+            .flat_map(|f| args.seeds.iter().map(move |s| (f, s)))
+        {
             let config = GeneratorConfig {
-                theatres: size.theatres,
-                patients: size.patients,
                 horizon_days: args.horizon_days,
-                seed,
-                shape: WeekShape::baseline(),
+                ..family.week(size.theatres, size.patients, seed)
             };
-            let r = measure(size.label, &config, limit, mip_limit, branches)?;
-            println!(
-                "{} seed {seed}: LP + P1 floor {}, patterns {}, patterns + P1 floor {}, MIP + P1 floor bound {}, patterns + P1 branches {} ({:.0} s)",
-                r.label,
-                pct(r.floor_gap(r.lp_floor)),
-                pct(r.floor_gap(r.patterns)),
-                pct(r.floor_gap(r.patterns_floor)),
-                r.mip
-                    .as_ref()
-                    .map_or("—".to_string(), |m| pct(r.floor_gap(m.bound))),
-                match &r.branched {
-                    Some(Ok(b)) => format!(
-                        "{} ({:.1}; {} nodes{})",
-                        pct(r.floor_gap(b.bound)),
-                        b.bound,
-                        b.nodes,
-                        if b.closed { ", closed" } else { "" }
-                    ),
-                    Some(Err(why)) => why.clone(),
-                    None => "—".to_string(),
-                },
-                r.seconds
-            );
+            let label = label(size.label, family);
+            let r = measure(label, &config, limit, mip_limit, branches)?;
+            print_row(&r);
             rows.push(r);
         }
     }

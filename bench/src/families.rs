@@ -1,42 +1,12 @@
-//! `clinicplan-bench theatre --families a,b,c|all`: each size over the generator's named
-//! week families (issue 19), and a per-family table of the median and worst gap. The
-//! families themselves are the solver's (`clinicplan_solver::theatre::generate::Family`).
+//! `clinicplan-bench theatre --families a,b,c|all`: the per-family table of the median and
+//! worst gap (issue 19). The families are the solver's
+//! (`clinicplan_solver::theatre::generate::Family`); the `--families` argument and the
+//! instance labels live in `crate::sizes`.
 
-use std::str::FromStr;
-
-use clinicplan_solver::theatre::generate::{Family, UnknownFamily};
+use clinicplan_solver::theatre::generate::Family;
 
 use crate::measure::InstanceMeasure;
 use crate::tables::{header, limits, median, pct, row};
-
-/// The families chosen on the command line, in the order given.
-#[derive(Clone, Debug)]
-pub struct Families(pub Vec<Family>);
-
-impl FromStr for Families {
-    type Err = UnknownFamily;
-
-    /// `all`, or comma-separated family names.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.trim() == "all" {
-            return Ok(Families(Family::ALL.to_vec()));
-        }
-        text.split(',')
-            .map(Family::from_str)
-            .collect::<Result<_, _>>()
-            .map(Families)
-    }
-}
-
-/// An instance's label: the size's, with the family's name unless it is the baseline
-/// (so the existing tables keep their labels and group each family apart).
-pub fn label(size: &str, family: Family) -> String {
-    if family == Family::Baseline {
-        size.to_string()
-    } else {
-        format!("{size}/{family}")
-    }
-}
 
 /// The per-family table, with its heading; empty when only the baseline was measured.
 pub fn section(measures: &[InstanceMeasure]) -> String {
@@ -134,26 +104,4 @@ fn table(measures: &[InstanceMeasure]) -> String {
 
 fn worst(gaps: &[f64]) -> Option<f64> {
     gaps.iter().copied().max_by(f64::total_cmp)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn family_lists_parse() {
-        assert_eq!(
-            "baseline".parse::<Families>().map(|f| f.0),
-            Ok(vec![Family::Baseline])
-        );
-        assert_eq!(
-            "cataracts,long-waits".parse::<Families>().map(|f| f.0),
-            Ok(vec![Family::Cataracts, Family::LongWaits])
-        );
-        assert_eq!(
-            "all".parse::<Families>().map(|f| f.0.len()),
-            Ok(Family::ALL.len())
-        );
-        assert!("cataracts,nope".parse::<Families>().is_err());
-    }
 }

@@ -110,7 +110,7 @@ struct TheatreArgs {
     /// Generator families to run each size over: comma-separated names, or `all`
     /// (baseline, half-days, room-days, cataracts, long-waits, ...); default today's week.
     #[arg(long, default_value = "baseline")]
-    families: families::Families,
+    families: sizes::Families,
     /// The clinicplan path's objective policy.
     #[arg(long, value_enum, default_value = "weighted-wait")]
     policy: Policy,
@@ -243,7 +243,7 @@ fn measure_all(ctx: &Ctx, args: &TheatreArgs) -> anyhow::Result<Vec<InstanceMeas
                 for &seed in &args.seeds {
                     measures.push(measure_instance(
                         ctx,
-                        &families::label(size.label, family),
+                        &sizes::label(size.label, family),
                         family,
                         (size.theatres, size.patients),
                         seed,

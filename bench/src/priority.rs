@@ -13,9 +13,9 @@ use clap::Args;
 use clinicplan_solver::theatre::generate::{Family, GeneratorConfig};
 
 use crate::child::{ChildArgs, Mode, Policy};
-use crate::families::{Families, label};
 use crate::machine;
 use crate::process::{ChildRun, run_child};
+use crate::sizes::{Families, label};
 use crate::sizes::{SIZES, SizeArg};
 use crate::worker_exe::{WorkerCopy, locate_clinicplan};
 

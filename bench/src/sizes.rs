@@ -1,7 +1,10 @@
-//! The benchmark's week sizes, their targets, and `THEATRESxPATIENTS` cases.
+//! The benchmark's week sizes and families, their targets, and `THEATRESxPATIENTS` cases.
+
+use std::str::FromStr;
 
 use anyhow::Context;
 use clap::ValueEnum;
+use clinicplan_solver::theatre::generate::{Family, UnknownFamily};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SizeArg {
@@ -97,4 +100,55 @@ pub fn parse_case(text: &str) -> anyhow::Result<(u32, u32)> {
         .split_once(['x', 'X', '×'])
         .with_context(|| format!("scaling case {text:?}: expected THEATRESxPATIENTS"))?;
     Ok((t.trim().parse()?, p.trim().parse()?))
+}
+
+/// The families chosen on the command line, in the order given.
+#[derive(Clone, Debug)]
+pub struct Families(pub Vec<Family>);
+
+impl FromStr for Families {
+    type Err = UnknownFamily;
+
+    /// `all`, or comma-separated family names.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == "all" {
+            return Ok(Families(Family::ALL.to_vec()));
+        }
+        text.split(',')
+            .map(Family::from_str)
+            .collect::<Result<_, _>>()
+            .map(Families)
+    }
+}
+
+/// An instance's label: the size's, with the family's name unless it is the baseline
+/// (so the existing tables keep their labels and group each family apart).
+pub fn label(size: &str, family: Family) -> String {
+    if family == Family::Baseline {
+        size.to_string()
+    } else {
+        format!("{size}/{family}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_lists_parse() {
+        assert_eq!(
+            "baseline".parse::<Families>().map(|f| f.0),
+            Ok(vec![Family::Baseline])
+        );
+        assert_eq!(
+            "cataracts,long-waits".parse::<Families>().map(|f| f.0),
+            Ok(vec![Family::Cataracts, Family::LongWaits])
+        );
+        assert_eq!(
+            "all".parse::<Families>().map(|f| f.0.len()),
+            Ok(Family::ALL.len())
+        );
+        assert!("cataracts,nope".parse::<Families>().is_err());
+    }
 }
