@@ -59,6 +59,89 @@ pub fn max_count(
     (result, improved)
 }
 
+/// Moves the patients of `priority` in `plan`, which books `most` of them, to where
+/// `prefer` weighs the most, keeping the count (docs/model.md, "Count stages", the
+/// second pass): for P1 specialty by specialty where that proves the count again, else
+/// the count model over the whole week with `most` as its floor, run to within
+/// [`PREFER_GAP`] of its best preference or the time limit. `None` when no plan with the
+/// count came back.
+pub fn place_preferred(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    plan: &Assignment,
+    options: &RunOptions,
+    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+) -> Option<Assignment> {
+    let r = priority.rank();
+    let most = plan.counts_by_priority(instance)[r];
+    let keeps = |a: &Assignment| a.counts_by_priority(instance)[r] >= most;
+    let started = instance.clock.now();
+    if priority == Priority::P1
+        && let Some((_, placed)) = max_p1_by_specialty(instance, plan, options, Some(prefer))
+        && keeps(&placed)
+    {
+        return Some(placed);
+    }
+    let in_scope: Vec<bool> = instance
+        .patients
+        .iter()
+        .map(|p| p.priority <= priority)
+        .collect();
+    let mut floors = floors;
+    floors[r] = most;
+    let count = CountScope {
+        priority,
+        floors,
+        in_scope: &in_scope,
+        abs_gap: PREFER_GAP,
+    };
+    let options = RunOptions {
+        time_limit: options
+            .time_limit
+            .saturating_sub(instance.clock.since(started)),
+        ..options.clone()
+    };
+    count_in_scope(instance, plan, &options, Some(prefer), count)
+        .1
+        .filter(keeps)
+}
+
+/// A preference for [`place_preferred`] that adds the patients of `priority` with the least
+/// disturbance and the most wait removed: a patient `incumbent` books weighs 1 in their
+/// session (moved only where the count needs it); a patient it leaves waiting weighs
+/// (c⁰_p − c_{p,s}) / the largest such saving in each eligible session, in (0, 1], so
+/// the count books them where the weighted-wait objective would.
+pub fn wait_preference(
+    instance: &Instance,
+    priority: Priority,
+    incumbent: &Assignment,
+) -> HashMap<(PatientIdx, SessionIdx), f64> {
+    let of_priority = |p: &PatientIdx| instance.patient(*p).priority == priority;
+    let saving =
+        |p: PatientIdx, s: SessionIdx| instance.cost_unscheduled(p) - instance.cost_scheduled(p, s);
+    let waiting: Vec<((PatientIdx, SessionIdx), f64)> = instance
+        .patient_indices()
+        .filter(|p| of_priority(p) && incumbent.get(*p).is_none())
+        .flat_map(|p| {
+            instance.eligible[p.idx()]
+                .iter()
+                .map(move |&s| ((p, s), saving(p, s)))
+        })
+        .collect();
+    let largest = waiting.iter().map(|&(_, v)| v).fold(0.0, f64::max);
+    let booked = incumbent
+        .scheduled()
+        .filter(|(p, _)| of_priority(p))
+        .map(|pair| (pair, 1.0));
+    waiting
+        .into_iter()
+        .filter(|_| largest > 0.0)
+        .map(|(pair, v)| (pair, (v / largest).max(0.0)))
+        .chain(booked)
+        .collect()
+}
+
 /// The absolute gap (in patients) of a specialty's count with a preference: the count
 /// is still exact, and the preference (all of it worth less than one patient) is within
 /// this fraction of its range of its best. Small MIPs reach it quickly; the whole model

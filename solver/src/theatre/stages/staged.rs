@@ -4,16 +4,16 @@
 use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
-use crate::theatre::domain::{Instance, ObjectivePolicy};
+use crate::theatre::domain::{Instance, ObjectivePolicy, Priority};
 use crate::theatre::models::formulation::Stage;
 use crate::theatre::policy::policy_worse;
-use crate::theatre::stages::counts::max_count;
+use crate::theatre::stages::counts::{max_count, place_preferred, wait_preference};
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds, stages};
 use crate::theatre::stages::lns::{Inbox, Search, adopt, search};
 use crate::theatre::stages::lp_bound::lp_bound;
 use crate::theatre::stages::neighbourhoods::LpGuide;
-use crate::theatre::stages::polish::polish;
-use crate::theatre::stages::run::{RunStatus, run_options, run_stage};
+use crate::theatre::stages::polish::polish_keeping;
+use crate::theatre::stages::run::{RunOptions, RunResult, RunStatus, run_options, run_stage};
 use crate::theatre::stages::sub_models::improve_by_submodels;
 
 /// Runs the LP bound and then the policy's stages, each warm-started from the latest
@@ -83,13 +83,15 @@ pub fn solve_stages(
                     floors[r] = have;
                     continue;
                 }
-                let (result, improved) =
-                    max_count(instance, priority, floors, &incumbent, &opts(limit), None);
-                if let Some(a) = &improved {
-                    incumbent = a.clone();
-                    // A count stage ignores everyone else: put back all that still fits.
-                    polish(instance, &mut incumbent, t0 + budget);
-                }
+                let options = opts(limit);
+                let (result, changed) = count_stage(
+                    instance,
+                    priority,
+                    floors,
+                    &mut incumbent,
+                    &options,
+                    t0 + budget,
+                );
                 floors[r] = incumbent.counts_by_priority(instance)[r];
                 // The dual bound proves the count: no plan schedules floor + 1 of them.
                 let proven = result.dual_bound.is_finite()
@@ -98,7 +100,7 @@ pub fn solve_stages(
                 on_event(MipEvent::StageDone {
                     stage: StageName::of(stage),
                     status: result.status,
-                    plan: improved.map(|_| incumbent.clone()),
+                    plan: changed.then(|| incumbent.clone()),
                     weighted_wait_bound: None,
                     counts_proven,
                     elapsed_ms: result.elapsed_ms,
@@ -115,6 +117,46 @@ pub fn solve_stages(
             }
         }
     }
+}
+
+/// One count stage from `incumbent` (docs/model.md, "Count stages"): the count MIP;
+/// under the weighted-wait policy, its patients then placed where they remove the most
+/// wait with the time left; the plan polished around what the incumbent kept, and taken
+/// unless the policy ranks it lower. The count's run, and whether the incumbent changed.
+fn count_stage(
+    instance: &Instance,
+    priority: Priority,
+    floors: [u32; 4],
+    incumbent: &mut Assignment,
+    options: &RunOptions,
+    until: Instant,
+) -> (RunResult, bool) {
+    let started = instance.clock.now();
+    let (result, improved) = max_count(instance, priority, floors, incumbent, options, None);
+    let Some(mut plan) = improved else {
+        return (result, false);
+    };
+    // Under priority order the counts are the objective, and the time goes to them.
+    if instance.options.policy == ObjectivePolicy::WeightedWait {
+        let prefer = wait_preference(instance, priority, incumbent);
+        let options = RunOptions {
+            time_limit: options
+                .time_limit
+                .saturating_sub(instance.clock.since(started)),
+            ..options.clone()
+        };
+        if let Some(placed) = place_preferred(instance, priority, floors, &plan, &options, &prefer)
+        {
+            plan = placed;
+        }
+    }
+    // A count stage ignores everyone else: put back all that still fits.
+    polish_keeping(instance, &mut plan, incumbent, until);
+    if policy_worse(instance, &plan, incumbent) {
+        return (result, false);
+    }
+    *incumbent = plan;
+    (result, true)
 }
 
 /// A stage's time limit, with `left` stages (this one included) sharing `remaining`.
