@@ -15,8 +15,7 @@ use clinicplan_solver::theatre::generate::{Family, GeneratorConfig};
 use crate::child::{ChildArgs, Mode, Policy};
 use crate::machine;
 use crate::process::{ChildRun, run_child};
-use crate::sizes::{Families, label};
-use crate::sizes::{SIZES, SizeArg};
+use crate::sizes::{Families, SIZES, SizeArg, label};
 use crate::worker_exe::{WorkerCopy, locate_clinicplan};
 
 #[derive(Args)]

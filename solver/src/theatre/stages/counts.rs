@@ -29,11 +29,7 @@ pub fn max_count(
     // The whole model, proven to within one patient; a preference there gets what HiGHS
     // finds on the way.
     let whole = |options: &RunOptions| {
-        let in_scope: Vec<bool> = instance
-            .patients
-            .iter()
-            .map(|p| p.priority <= priority)
-            .collect();
+        let in_scope = up_to(instance, priority);
         let count = CountScope {
             priority,
             floors,
@@ -47,12 +43,7 @@ pub fn max_count(
         .flatten();
     let (result, plan) = match by_specialty {
         Some((result, plan)) => (result, Some(plan)),
-        None => whole(&RunOptions {
-            time_limit: options
-                .time_limit
-                .saturating_sub(instance.clock.since(started)),
-            ..options.clone()
-        }),
+        None => whole(&options.left_since(instance, started)),
     };
     let improved =
         plan.filter(|plan| plan.counts_by_priority(instance)[r] > have || prefer.is_some());
@@ -83,11 +74,7 @@ pub fn place_preferred(
     {
         return Some(placed);
     }
-    let in_scope: Vec<bool> = instance
-        .patients
-        .iter()
-        .map(|p| p.priority <= priority)
-        .collect();
+    let in_scope = up_to(instance, priority);
     let mut floors = floors;
     floors[r] = most;
     let count = CountScope {
@@ -96,15 +83,20 @@ pub fn place_preferred(
         in_scope: &in_scope,
         abs_gap: PREFER_GAP,
     };
-    let options = RunOptions {
-        time_limit: options
-            .time_limit
-            .saturating_sub(instance.clock.since(started)),
-        ..options.clone()
-    };
+    let options = options.left_since(instance, started);
     count_in_scope(instance, plan, &options, Some(prefer), count)
         .1
         .filter(keeps)
+}
+
+/// The patients of `priority` and the more urgent ones ($Q_r$ of docs/model.md, "Count
+/// stages"), as a scope.
+fn up_to(instance: &Instance, priority: Priority) -> Vec<bool> {
+    instance
+        .patients
+        .iter()
+        .map(|p| p.priority <= priority)
+        .collect()
 }
 
 /// A preference for [`place_preferred`] that adds the patients of `priority` with the least

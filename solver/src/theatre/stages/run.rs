@@ -48,6 +48,19 @@ pub struct RunOptions {
     pub log: bool,
 }
 
+impl RunOptions {
+    /// The same options with what is left of the time limit after `started` on the
+    /// instance's clock (real or virtual).
+    pub fn left_since(&self, instance: &Instance, started: Instant) -> RunOptions {
+        RunOptions {
+            time_limit: self
+                .time_limit
+                .saturating_sub(instance.clock.since(started)),
+            ..self.clone()
+        }
+    }
+}
+
 /// Solves one stage: the MIP (`integer`) or its LP relaxation, optionally from a start.
 pub fn run_stage(
     instance: &Instance,

@@ -139,12 +139,7 @@ fn count_stage(
     // Under priority order the counts are the objective, and the time goes to them.
     if instance.options.policy == ObjectivePolicy::WeightedWait {
         let prefer = wait_preference(instance, priority, incumbent);
-        let options = RunOptions {
-            time_limit: options
-                .time_limit
-                .saturating_sub(instance.clock.since(started)),
-            ..options.clone()
-        };
+        let options = options.left_since(instance, started);
         if let Some(placed) = place_preferred(instance, priority, floors, &plan, &options, &prefer)
         {
             plan = placed;
