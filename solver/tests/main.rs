@@ -3,6 +3,8 @@
 //!
 //! - `appointments_model`: the network simplex against the full LP and the HiGHS
 //!   transshipment LP.
+//! - `lift`: plans short of the P1 floor lifted to it (room made, or the count with a
+//!   preference).
 //! - `lns`: the anytime search's steps and its reach on tiny weeks.
 //! - `lp_floor`: the LP bound with its P1 floor raised while column generation runs.
 //! - `model_doc`: every constraint family and error code is documented.
@@ -18,6 +20,7 @@
 //! - `solve`: the solver end to end in process, checked.
 
 mod appointments_model;
+mod lift;
 mod lns;
 mod lp_floor;
 mod model_doc;

@@ -9,12 +9,11 @@ use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::check::check;
 use clinicplan_solver::theatre::domain::{PatientIdx, Priority, SessionIdx};
 
-use clinicplan_solver::theatre::input::PriorityInput;
+use clinicplan_solver::theatre::Instance;
 use clinicplan_solver::theatre::models::formulation::{Scope, Stage};
 use clinicplan_solver::theatre::plan::build_plan;
-use clinicplan_solver::theatre::stages::counts::{place_preferred, wait_preference};
+use clinicplan_solver::theatre::stages::counts::{Placement, place_preferred, wait_preference};
 use clinicplan_solver::theatre::stages::{RunStatus, max_count, max_p1_by_specialty, run_stage};
-use clinicplan_solver::theatre::{Instance, validate};
 
 use crate::support;
 
@@ -56,21 +55,6 @@ fn assert_checked(instance: &Instance, plan: &Assignment, what: &str) {
     assert!(report.is_valid(), "{what}: {:?}", report.violations);
 }
 
-/// The generator's week with every `p1_every`-th patient made P1 and, with `beds`, at
-/// most that many free ward beds a day.
-fn week(theatres: u32, patients: u32, seed: u64, p1_every: usize, beds: Option<u32>) -> Instance {
-    let mut request = support::generated_request(theatres, patients, seed);
-    for patient in request.patients.iter_mut().step_by(p1_every) {
-        patient.priority = PriorityInput::P1;
-    }
-    if let Some(free) = beds {
-        for day in &mut request.ward_beds {
-            day.free_beds = day.free_beds.min(free);
-        }
-    }
-    validate(&request).expect("a valid week")
-}
-
 #[test]
 fn the_count_by_specialty_is_the_whole_models_count() {
     let (mut by_specialty, mut gave_up) = (0, 0);
@@ -83,7 +67,7 @@ fn the_count_by_specialty_is_the_whole_models_count() {
         (4, 200, 36, 3, Some(1)),
         (4, 250, 37, 3, Some(3)),
     ] {
-        let instance = week(theatres, patients, seed, p1_every, beds);
+        let instance = support::p1_week(theatres, patients, seed, p1_every, beds);
         let what = format!("seed {seed}");
         let start = Assignment::empty(&instance);
         let most = whole_count(&instance, &start);
@@ -120,7 +104,7 @@ fn the_count_by_specialty_is_the_whole_models_count() {
 fn a_preferred_placement_is_followed_at_the_same_count() {
     let mut gained = 0;
     for (theatres, patients, seed) in [(3, 150, 41), (4, 200, 42), (4, 250, 43)] {
-        let instance = week(theatres, patients, seed, 8, None);
+        let instance = support::p1_week(theatres, patients, seed, 8, None);
         let start = clinicplan_solver::theatre::constructive::constructive_plan(&instance);
         let most = whole_count(&instance, &start);
         let count_near = |prefer: &HashMap<(PatientIdx, SessionIdx), f64>| {
@@ -213,7 +197,7 @@ fn least_p1_wait(instance: &Instance, start: &Assignment, most: u32) -> f64 {
 fn the_wait_preference_books_p1_where_they_remove_the_most_wait() {
     let mut count_alone_short = 0;
     for (theatres, patients, seed) in [(3, 150, 51), (4, 200, 52), (4, 250, 53)] {
-        let instance = week(theatres, patients, seed, 6, None);
+        let instance = support::p1_week(theatres, patients, seed, 6, None);
         let what = format!("seed {seed}");
         let start = Assignment::empty(&instance);
         let most = whole_count(&instance, &start);
@@ -221,15 +205,14 @@ fn the_wait_preference_books_p1_where_they_remove_the_most_wait() {
         let (_, counted) = count(&instance, &start, None);
         let prefer = wait_preference(&instance, Priority::P1, &start);
         let place = |plan: &Assignment, prefer| {
-            place_preferred(
-                &instance,
-                Priority::P1,
-                [0; 4],
-                plan,
-                &support::exact(),
+            let placement = Placement {
+                priority: Priority::P1,
+                floors: [0; 4],
                 prefer,
-            )
-            .expect("a plan with the count")
+                by_specialty: true,
+            };
+            place_preferred(&instance, plan, &support::exact(), placement)
+                .expect("a plan with the count")
         };
         let plan = place(&counted, &prefer);
         assert_eq!(plan.counts_by_priority(&instance)[0], most, "{what}");

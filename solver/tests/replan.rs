@@ -17,6 +17,8 @@ use clinicplan_solver::theatre::solve::{InProcess, Outcome, solve};
 use clinicplan_solver::theatre::{TheatreRequest, validate};
 use proptest::prelude::*;
 
+use crate::support;
+
 fn session(id: &str, date: &str) -> SessionInput {
     SessionInput {
         id: id.into(),
@@ -45,20 +47,6 @@ fn patient(id: &str, priority: PriorityInput, listed: &str) -> PatientInput {
 /// today, u = 1) was booked and notified in A; Y is new and also an hour long.
 fn two_sessions(y: PatientInput, move_cost: f64) -> TheatreRequest {
     TheatreRequest {
-        planning_start: "2026-03-02".into(),
-        horizon_days: 42,
-        theatres: vec![TheatreInput {
-            id: "T1".into(),
-            name: "Theatre 1".into(),
-            equipment: vec![],
-        }],
-        surgeons: vec![SurgeonInput {
-            id: "S1".into(),
-            name: "Ms One".into(),
-            specialty: "GEN".into(),
-            max_minutes_per_day: 600,
-            unavailable_dates: vec![],
-        }],
         sessions: vec![session("A", "2026-03-16"), session("B", "2026-04-06")],
         patients: vec![patient("X", PriorityInput::P4, "2026-03-02"), y],
         specialties: vec![SpecialtyInput {
@@ -81,7 +69,7 @@ fn two_sessions(y: PatientInput, move_cost: f64) -> TheatreRequest {
             time_limit_ms: 5_000,
             ..OptionsInput::default()
         },
-        ..TheatreRequest::default()
+        ..support::one_theatre("GEN", 42)
     }
 }
 

@@ -4,7 +4,9 @@
 use clinicplan_solver::theatre::assignment::Assignment;
 use clinicplan_solver::theatre::domain::Priority;
 use clinicplan_solver::theatre::generate::{GeneratorConfig, WeekShape, theatre_request};
-use clinicplan_solver::theatre::input::{BookingInput, TheatreRequest};
+use clinicplan_solver::theatre::input::{
+    BookingInput, PriorityInput, SurgeonInput, TheatreInput, TheatreRequest,
+};
 use clinicplan_solver::theatre::stages::{RunOptions, RunStatus, max_count};
 use clinicplan_solver::theatre::{Instance, validate};
 use std::time::Duration;
@@ -57,4 +59,48 @@ pub fn most_p1(instance: &Instance, start: &Assignment) -> Assignment {
     let (count, plan) = max_count(instance, Priority::P1, [0; 4], start, &exact(), None);
     assert_eq!(count.status, RunStatus::Optimal, "the P1 count is proven");
     plan.unwrap_or_else(|| start.clone())
+}
+
+/// A request with one theatre (T1) and one surgeon (S1, Ms One, of `specialty`, 600
+/// minutes a day) from Monday 2 March 2026 over `horizon_days`: the hand-worked weeks add
+/// their sessions, patients and specialties.
+pub fn one_theatre(specialty: &str, horizon_days: u32) -> TheatreRequest {
+    TheatreRequest {
+        planning_start: "2026-03-02".into(),
+        horizon_days,
+        theatres: vec![TheatreInput {
+            id: "T1".into(),
+            name: "Theatre 1".into(),
+            equipment: vec![],
+        }],
+        surgeons: vec![SurgeonInput {
+            id: "S1".into(),
+            name: "Ms One".into(),
+            specialty: specialty.into(),
+            max_minutes_per_day: 600,
+            unavailable_dates: vec![],
+        }],
+        ..TheatreRequest::default()
+    }
+}
+
+/// The generator's week with every `p1_every`-th patient made P1 and, with `beds`, at
+/// most that many free ward beds a day.
+pub fn p1_week(
+    theatres: u32,
+    patients: u32,
+    seed: u64,
+    p1_every: usize,
+    beds: Option<u32>,
+) -> Instance {
+    let mut request = generated_request(theatres, patients, seed);
+    for patient in request.patients.iter_mut().step_by(p1_every) {
+        patient.priority = PriorityInput::P1;
+    }
+    if let Some(free) = beds {
+        for day in &mut request.ward_beds {
+            day.free_beds = day.free_beds.min(free);
+        }
+    }
+    validate(&request).expect("a valid week")
 }

@@ -50,32 +50,48 @@ pub fn max_count(
     (result, improved)
 }
 
-/// Moves the patients of `priority` in `plan`, which books `most` of them, to where
-/// `prefer` weighs the most, keeping the count (docs/model.md, "Count stages", the
-/// second pass): for P1 specialty by specialty where that proves the count again, else
-/// the count model over the whole week with `most` as its floor, run to within
-/// [`PREFER_GAP`] of its best preference or the time limit. `None` when no plan with the
-/// count came back.
+/// Where a count's patients go by a preference ([`place_preferred`]).
+#[derive(Clone, Copy)]
+pub struct Placement<'a> {
+    pub priority: Priority,
+    /// The counts kept; the count of `priority` is kept at the plan's or this, the more.
+    pub floors: [u32; 4],
+    pub prefer: &'a HashMap<(PatientIdx, SessionIdx), f64>,
+    /// For P1, specialty by specialty first (worth it where that proves the count; where
+    /// the beds couple the specialties it fails after running every part).
+    pub by_specialty: bool,
+}
+
+/// Moves the patients of `placement.priority` in `plan`, which books `most` of them (or
+/// the floor, when more), to where the preference weighs the most, keeping the count
+/// (docs/model.md, "Count stages", the second pass): for P1 specialty by specialty where
+/// asked and that proves the count again, else the count model over the whole week with
+/// `most` as its floor, run to within [`PREFER_GAP`] of its best preference or the time
+/// limit. `None` when no plan with the count came back.
 pub fn place_preferred(
     instance: &Instance,
-    priority: Priority,
-    floors: [u32; 4],
     plan: &Assignment,
     options: &RunOptions,
-    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+    placement: Placement,
 ) -> Option<Assignment> {
+    let Placement {
+        priority,
+        mut floors,
+        prefer,
+        by_specialty,
+    } = placement;
     let r = priority.rank();
-    let most = plan.counts_by_priority(instance)[r];
+    let most = plan.counts_by_priority(instance)[r].max(floors[r]);
     let keeps = |a: &Assignment| a.counts_by_priority(instance)[r] >= most;
     let started = instance.clock.now();
     if priority == Priority::P1
+        && by_specialty
         && let Some((_, placed)) = max_p1_by_specialty(instance, plan, options, Some(prefer))
         && keeps(&placed)
     {
         return Some(placed);
     }
     let in_scope = up_to(instance, priority);
-    let mut floors = floors;
     floors[r] = most;
     let count = CountScope {
         priority,

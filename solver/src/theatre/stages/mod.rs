@@ -12,11 +12,12 @@
 //! - [`lp_bound`]: the LP worker (P1 count, LP bound, roundings, pattern bound).
 //! - [`staged`]: the stages worker (count stages, sub-models, whole model).
 //! - [`lns`], [`neighbourhoods`]: the anytime search on the incumbent.
-//! - [`counts`], [`sub_models`], [`rounding`], [`polish`]: their parts.
+//! - [`counts`], [`sub_models`], [`rounding`], [`lift`], [`polish`]: their parts.
 
 pub mod booking;
 pub mod counts;
 pub mod events;
+pub mod lift;
 pub mod lns;
 pub mod lp_bound;
 pub mod neighbourhoods;

@@ -9,6 +9,7 @@ use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 use crate::theatre::models::patterns::{Pattern, PatternRelaxation};
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::booking::Booking;
+use crate::theatre::stages::lift::lift_to_p1_floor;
 use crate::theatre::stages::polish::polish;
 
 /// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients are
@@ -109,8 +110,9 @@ pub fn round_patterns(
 
 /// The better under the policy of a rounding with P1 placed as the relaxation puts them
 /// (`first`) and one with the P1 plan's P1 seated first (`seeded`, which meets the floor).
-/// Where `first` falls short of the floor (its P1 cases blocked others), a third
-/// candidate takes `seeded` only in the specialties where `first` seats fewer P1.
+/// Where `first` falls short of the floor (its P1 cases blocked others), two more
+/// candidates: `seeded` taken only in the specialties where `first` seats fewer P1, and
+/// `first` lifted to the floor by making room for its waiting P1 ([`lift_to_p1_floor`]).
 pub fn best_of_roundings(
     instance: &Instance,
     first: Assignment,
@@ -119,15 +121,33 @@ pub fn best_of_roundings(
     deadline: Instant,
 ) -> Assignment {
     let meets = |a: &Assignment| a.counts_by_priority(instance)[0] >= p1_floor;
-    let merged = (!meets(&first)).then(|| merge_by_specialty(instance, &first, &seeded, deadline));
+    let short = !meets(&first);
+    let merged = short.then(|| merge_by_specialty(instance, &first, &seeded, deadline));
+    let lifted = short
+        .then(|| {
+            let limit = deadline.saturating_duration_since(instance.clock.now()) / LIFT_SHARE;
+            lift_to_p1_floor(instance, &first, p1_floor, limit, deadline)
+        })
+        .flatten();
+    if let Some(lifted) = &lifted {
+        tracing::debug!(
+            from_ww = first.weighted_wait(instance),
+            lifted_ww = lifted.weighted_wait(instance),
+            seeded_ww = seeded.weighted_wait(instance),
+            "rounding lifted to the P1 floor"
+        );
+    }
     let mut best = seeded;
-    for candidate in [Some(first), merged].into_iter().flatten() {
+    for candidate in [Some(first), merged, lifted].into_iter().flatten() {
         if !policy_worse(instance, &candidate, &best) {
             best = candidate;
         }
     }
     best
 }
+
+/// The lift's count gets at most this fraction (1/n) of the time left.
+const LIFT_SHARE: u32 = 8;
 
 /// A plan that takes, in each specialty, the bookings of `first` where it seats at least
 /// as many of that specialty's P1 patients as `fallback`, and `fallback`'s elsewhere.

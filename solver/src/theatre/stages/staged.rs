@@ -7,7 +7,7 @@ use crate::theatre::assignment::Assignment;
 use crate::theatre::domain::{Instance, ObjectivePolicy, Priority};
 use crate::theatre::models::formulation::Stage;
 use crate::theatre::policy::policy_worse;
-use crate::theatre::stages::counts::{max_count, place_preferred, wait_preference};
+use crate::theatre::stages::counts::{Placement, max_count, place_preferred, wait_preference};
 use crate::theatre::stages::events::{MipEvent, StageName, count_upper_bounds, stages};
 use crate::theatre::stages::lns::{Inbox, Search, adopt, search};
 use crate::theatre::stages::lp_bound::lp_bound;
@@ -140,8 +140,13 @@ fn count_stage(
     if instance.options.policy == ObjectivePolicy::WeightedWait {
         let prefer = wait_preference(instance, priority, incumbent);
         let options = options.left_since(instance, started);
-        if let Some(placed) = place_preferred(instance, priority, floors, &plan, &options, &prefer)
-        {
+        let placement = Placement {
+            priority,
+            floors,
+            prefer: &prefer,
+            by_specialty: true,
+        };
+        if let Some(placed) = place_preferred(instance, &plan, &options, placement) {
             plan = placed;
         }
     }
