@@ -154,10 +154,11 @@ impl<'a> Room<'a> {
     }
 
     /// The bookings to take off so that p fits in s, and the weighted wait that adds:
-    /// while a capacity turns p away, the session's cases that free its minutes at the
-    /// least loss go (an exact knapsack), or for the surgeon's day or a ward bed the booking on it whose loss
-    /// is the least.
-    /// `None` when only P1 bookings or pins hold the capacity.
+    /// while a capacity turns p away, on the session's minutes the cases that free them at
+    /// the least loss go (an exact knapsack), on the surgeon's day or a ward bed the
+    /// booking holding it whose loss is the least. `None` when only P1 bookings or pins
+    /// hold the capacity. (Each pair priced clones the loads: the pricing is bounded by
+    /// [`MAX_PRICED`] and stops early, about 120 pairs on the long-lists weeks.)
     fn make(&self, loads: &Loads, p: PatientIdx, s: SessionIdx) -> Option<(Vec<PatientIdx>, f64)> {
         let instance = self.instance;
         let mut loads = loads.clone();
@@ -227,18 +228,8 @@ impl<'a> Room<'a> {
     ) -> Option<(PatientIdx, SessionIdx)> {
         let instance = self.instance;
         let session = instance.session(s);
-        let holds = |q: PatientIdx, at: SessionIdx| {
-            let there = instance.session(at);
-            match overrun {
-                Overrun::SessionMinutes => at == s,
-                Overrun::SurgeonMinutes => {
-                    there.surgeon == session.surgeon && there.day == session.day
-                }
-                Overrun::WardBeds(day) => instance.bed_days(q, there.day).contains(&day),
-            }
-        };
-        // Only sessions that can hold the capacity: s, the surgeon's that day, or those
-        // on or before the day of the bed.
+        // The sessions whose bookings can hold the capacity: s, the surgeon's that day,
+        // or (a bed) those on or before its day, where the stay must also cover that day.
         let could_hold = |at: SessionIdx| match overrun {
             Overrun::SessionMinutes => at == s,
             Overrun::SurgeonMinutes => {
@@ -246,6 +237,12 @@ impl<'a> Room<'a> {
                 there.surgeon == session.surgeon && there.day == session.day
             }
             Overrun::WardBeds(day) => i64::from(instance.session(at).day) <= day,
+        };
+        let holds = |q: PatientIdx, at: SessionIdx| match overrun {
+            Overrun::WardBeds(day) => instance
+                .bed_days(q, instance.session(at).day)
+                .contains(&day),
+            _ => true,
         };
         instance
             .session_indices()

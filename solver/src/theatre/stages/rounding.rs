@@ -112,7 +112,8 @@ pub fn round_patterns(
 /// (`first`) and one with the P1 plan's P1 seated first (`seeded`, which meets the floor).
 /// Where `first` falls short of the floor (its P1 cases blocked others), two more
 /// candidates: `seeded` taken only in the specialties where `first` seats fewer P1, and
-/// `first` lifted to the floor by making room for its waiting P1 ([`lift_to_p1_floor`]).
+/// `first` lifted to the floor ([`lift_to_p1_floor`]: room made for its waiting P1, else
+/// the count with its P1 bookings preferred).
 pub fn best_of_roundings(
     instance: &Instance,
     first: Assignment,
