@@ -1,5 +1,6 @@
 //! Lifting a plan to the P1 floor (docs/model.md, "LP rounding"): room made for a waiting
-//! P1 patient at the least wait (a one-session week against brute force), and plans short
+//! P1 patient at the least wait (a one-session week, and a two-session week where a booked
+//! P1 case must move, against brute force), and plans short
 //! of the floor on generated weeks, ward beds tight or not, lifted to it while keeping
 //! their P1 bookings where the count allows.
 
@@ -121,6 +122,150 @@ fn room_is_made_for_a_waiting_p1_patient_at_the_least_wait() {
     // The two weeks call for different choices, so taking the cheapest case off one at a
     // time (C, then D) would miss one of them.
     assert_eq!(b_kept, [true, false]);
+}
+
+/// A week where A (P1, 2 h) can go only into session W (Wednesday) and waits, and only a
+/// P1 case can make room for A by moving; no turnaround. With `surgeon_day` false, W
+/// (Ms One) is full with the P1 cases Q and R (2 h each, any surgeon) and A is named to
+/// Ms One; with it true, W is empty but Ms One's Wednesday (4 h at most) is full with Q
+/// and R in her afternoon session V, and A needs W's laser. Either way session H on
+/// Thursday is full with the P4 cases C and D (2 h each). `q_older` and `c_older` say
+/// which of Q and R, and of C and D, were listed two years ago (the other, last week).
+/// The sessions, in order: W, then V (only with `surgeon_day`), then H.
+fn week_for_a(q_older: bool, c_older: bool, surgeon_day: bool) -> Instance {
+    let (old, new) = ("2024-03-01", "2026-02-23");
+    let pick = |older| if older { (old, new) } else { (new, old) };
+    let (q, r) = pick(q_older);
+    let (c, d) = pick(c_older);
+    // Four hours from `start` o'clock.
+    let session = |id: &str, date: &str, theatre: &str, surgeon: &str, start: u32| SessionInput {
+        id: id.into(),
+        theatre_id: theatre.into(),
+        date: date.into(),
+        start_time: format!("{start:02}:00"),
+        end_time: format!("{:02}:00", start + 4),
+        specialty: "GEN".into(),
+        surgeon_id: surgeon.into(),
+    };
+    let mut base = support::one_theatre("GEN", 5);
+    let mut a = patient("A", PriorityInput::P1, 120, "2026-02-20");
+    let sessions = if surgeon_day {
+        base.surgeons[0].max_minutes_per_day = 240;
+        base.theatres[0].equipment = vec!["laser".into()];
+        base.theatres.push(TheatreInput {
+            id: "T2".into(),
+            name: "Theatre 2".into(),
+            equipment: vec![],
+        });
+        a.equipment = vec!["laser".into()];
+        vec![
+            session("W", "2026-03-04", "T1", "S1", 8),
+            session("V", "2026-03-04", "T2", "S1", 13),
+            session("H", "2026-03-05", "T2", "S1", 8),
+        ]
+    } else {
+        base.surgeons.push(SurgeonInput {
+            id: "S2".into(),
+            name: "Mr Two".into(),
+            ..base.surgeons[0].clone()
+        });
+        a.surgeon_id = "S1".into();
+        vec![
+            session("W", "2026-03-04", "T1", "S1", 8),
+            session("H", "2026-03-05", "T1", "S2", 8),
+        ]
+    };
+    let request = TheatreRequest {
+        sessions,
+        patients: vec![
+            a,
+            patient("Q", PriorityInput::P1, 120, q),
+            patient("R", PriorityInput::P1, 120, r),
+            patient("C", PriorityInput::P4, 120, c),
+            patient("D", PriorityInput::P4, 120, d),
+        ],
+        specialties: vec![SpecialtyInput {
+            code: "GEN".into(),
+            turnaround_min: 0,
+        }],
+        ..base
+    };
+    validate(&request).expect("a valid week")
+}
+
+/// The least weighted wait of a plan booking at least `floor` P1 patients, by brute
+/// force over every assignment of every patient to an eligible session or none.
+fn brute_force_with_floor(instance: &Instance, floor: u32) -> f64 {
+    let n = instance.patients.len();
+    let choices: Vec<Vec<Option<SessionIdx>>> = (0..n)
+        .map(|p| {
+            let eligible = instance.eligible[p].iter().map(|&s| Some(s));
+            std::iter::once(None).chain(eligible).collect()
+        })
+        .collect();
+    let mut best = f64::INFINITY;
+    let mut pick = vec![0usize; n];
+    loop {
+        let mut plan = Assignment::empty(instance);
+        let mut loads = Loads::new(instance);
+        let fits = (0..n).all(|p| match choices[p][pick[p]] {
+            Some(s) if loads.check(instance, PatientIdx(p as u32), s).is_err() => false,
+            Some(s) => {
+                loads.add(instance, PatientIdx(p as u32), s);
+                plan.set(PatientIdx(p as u32), Some(s));
+                true
+            }
+            None => true,
+        });
+        if fits && plan.counts_by_priority(instance)[0] >= floor {
+            best = best.min(plan.weighted_wait(instance));
+        }
+        // The next assignment, as an odometer over the choices.
+        let Some(p) = (0..n).find(|&p| pick[p] + 1 < choices[p].len()) else {
+            return best;
+        };
+        pick[p] += 1;
+        pick[..p].iter_mut().for_each(|i| *i = 0);
+    }
+}
+
+#[test]
+fn a_booked_p1_case_moves_to_make_room_for_a_waiting_one_at_the_least_wait() {
+    for surgeon_day in [false, true] {
+        let w = SessionIdx(0);
+        let h = SessionIdx(if surgeon_day { 2 } else { 1 });
+        // Where Q and R are booked: W, or (the surgeon's day full) V.
+        let full = SessionIdx(if surgeon_day { 1 } else { 0 });
+        let mut moved = Vec::new();
+        for (q_older, c_older) in [(true, true), (false, false)] {
+            let instance = week_for_a(q_older, c_older, surgeon_day);
+            let what = format!("surgeon's day {surgeon_day}, Q older {q_older}, C older {c_older}");
+            assert_eq!(instance.eligible[0], [w], "{what}: A can go into W only");
+            let mut plan = Assignment::empty(&instance);
+            for (q, s) in [(1, full), (2, full), (3, h), (4, h)] {
+                plan.set(PatientIdx(q), Some(s));
+            }
+            let lifted = lift_to_p1_floor(&instance, &plan, 3, Duration::from_secs(10), far())
+                .expect("room for A");
+            assert_eq!(lifted.counts_by_priority(&instance)[0], 3, "{what}");
+            assert_checked(&instance, &lifted, &what);
+            let optimum = brute_force_with_floor(&instance, 3);
+            assert!(
+                (lifted.weighted_wait(&instance) - optimum).abs() < 1e-6,
+                "{what}: {} against the optimum {optimum}",
+                lifted.weighted_wait(&instance)
+            );
+            let in_h = |p: u32| lifted.get(PatientIdx(p)) == Some(h);
+            moved.push((in_h(1), in_h(2), in_h(3), in_h(4)));
+        }
+        // The P1 case listed last week moves to Thursday and the P4 case listed last week
+        // gives up its place: different cases in the two weeks.
+        assert_eq!(
+            moved,
+            [(false, true, true, false), (true, false, false, true)],
+            "surgeon's day {surgeon_day}"
+        );
+    }
 }
 
 /// The P1 bookings `plan` shares with `other`.

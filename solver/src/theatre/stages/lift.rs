@@ -30,19 +30,22 @@ pub fn lift_to_p1_floor(
     let until = deadline.min(started + limit);
     let made = make_room_for_p1(instance, plan, floor, until);
     tracing::debug!(
-        made = made.is_some(),
+        made = made.is_ok(),
         elapsed_ms = instance.clock.since(started).as_millis() as u64,
         "room made for P1"
     );
-    if made.is_some() {
-        return made;
-    }
+    // The count starts from as far as the room got: the more P1 seated there, the
+    // fewer it places.
+    let plan = match made {
+        Ok(lifted) => return Some(lifted),
+        Err(partial) => partial,
+    };
     // Not with the time spent: a count MIP over the whole week can overrun its limit in
     // setting up alone.
     if instance.clock.now() >= until {
         return None;
     }
-    let prefer = wait_preference(instance, Priority::P1, plan);
+    let prefer = wait_preference(instance, Priority::P1, &plan);
     // The count by specialty is not tried: where it proves the count, plans rarely fall
     // short of the floor; where the beds couple the specialties it fails only after
     // running every part (about 1 s on a 10 × 10,000 week).
@@ -53,8 +56,8 @@ pub fn lift_to_p1_floor(
         by_specialty: false,
     };
     let left = until.saturating_duration_since(instance.clock.now());
-    let mut placed = place_preferred(instance, plan, &run_options(instance, left), placement)?;
-    polish_keeping(instance, &mut placed, plan, until);
+    let mut placed = place_preferred(instance, &plan, &run_options(instance, left), placement)?;
+    polish_keeping(instance, &mut placed, &plan, until);
     (placed.counts_by_priority(instance)[0] >= floor).then_some(placed)
 }
 
@@ -66,16 +69,16 @@ const MAX_PRICED: usize = 5_000;
 
 /// `plan` with waiting P1 patients seated until it books `floor` of them: each time the
 /// (patient, session) whose room costs the least weighted wait, the room made by taking
-/// off the cheapest bookings (never a P1 patient's, never a pin) on the capacity that
-/// turns the patient away; then what still fits is booked and the sessions re-packed.
-/// `None` when no waiting P1 patient can be seated that way before the floor, or `until`
-/// comes first.
+/// off the cheapest bookings (never a P1 patient's, never a pin) or moving P1 cases on
+/// the capacity that turns the patient away; then what still fits is booked and the
+/// sessions re-packed. `Err` with the plan as far as it got (re-packed too) when no
+/// waiting P1 patient can be seated that way before the floor, or `until` comes first.
 fn make_room_for_p1(
     instance: &Instance,
     plan: &Assignment,
     floor: u32,
     until: Instant,
-) -> Option<Assignment> {
+) -> Result<Assignment, Assignment> {
     let mut plan = plan.clone();
     let mut loads = Loads::from_assignment(instance, &plan);
     let pinned: Vec<bool> = {
@@ -94,15 +97,20 @@ fn make_room_for_p1(
             .collect();
         pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
         let room = Room::new(instance, &plan, &pinned);
-        let mut best: Option<(f64, PatientIdx, SessionIdx, Vec<PatientIdx>)> = None;
+        let mut best: Option<(f64, PatientIdx, SessionIdx, Vec<Change>)> = None;
         for &(gain, p, s) in pairs.iter().take(MAX_PRICED) {
             if best.as_ref().is_some_and(|b| -gain >= b.0) || instance.clock.now() >= until {
                 break;
             }
-            if let Some((evict, loss)) = room.make(&loads, p, s)
+            // Only a room whose loss beats the best so far is of use.
+            let budget = Budget {
+                moves: MAX_MOVES,
+                loss: best.as_ref().map_or(f64::INFINITY, |b| b.0 + gain),
+            };
+            if let Some((changes, loss)) = room.make(&loads, p, s, &[], budget)
                 && best.as_ref().is_none_or(|b| loss - gain < b.0)
             {
-                best = Some((loss - gain, p, s, evict));
+                best = Some((loss - gain, p, s, changes));
             }
         }
         tracing::debug!(
@@ -110,22 +118,77 @@ fn make_room_for_p1(
             found = best.is_some(),
             "P1 room priced"
         );
-        let (_, p, s, evict) = best?;
-        for q in evict {
-            let at = plan.get(q).expect("an evicted patient is booked");
-            loads.remove(instance, q, at);
-            plan.set(q, None);
+        let Some((_, p, s, changes)) = best else {
+            polish(instance, &mut plan, until);
+            return Err(plan);
+        };
+        for change in changes {
+            change.apply(instance, &mut loads);
+            plan.set(change.patient, change.to);
         }
         plan.set(p, Some(s));
         loads.add(instance, p, s);
     }
     polish(instance, &mut plan, until);
-    Some(plan)
+    Ok(plan)
 }
 
 /// The weighted wait booking p into s removes.
 fn saving(instance: &Instance, p: PatientIdx, s: SessionIdx) -> f64 {
     instance.cost_unscheduled(p) - instance.cost_scheduled(p, s)
+}
+
+/// At most this many P1 cases are moved, in all, to make room for one P1 booking (a moved
+/// case's own room may take a move, counted here too): a long case in a session full of
+/// P1 cases, on the long-lists weeks, needs two; every move multiplies the pricing by the
+/// moved case's sessions.
+const MAX_MOVES: u32 = 2;
+
+/// What making one room may still spend: P1 moves, and loss (a room losing this much or
+/// more is of no use, so its pricing stops there).
+#[derive(Clone, Copy)]
+struct Budget {
+    moves: u32,
+    loss: f64,
+}
+
+/// A booking into s that `overrun` turns away.
+#[derive(Clone, Copy)]
+struct Blocked {
+    p: PatientIdx,
+    s: SessionIdx,
+    overrun: Overrun,
+}
+
+/// One booking changed to make room: taken off (`to` is `None`) or moved.
+struct Change {
+    patient: PatientIdx,
+    from: SessionIdx,
+    to: Option<SessionIdx>,
+}
+
+impl Change {
+    /// Booking q in `at` taken off.
+    fn off((patient, from): (PatientIdx, SessionIdx)) -> Self {
+        Change {
+            patient,
+            from,
+            to: None,
+        }
+    }
+
+    /// The change made to `loads`; the weighted wait it adds.
+    fn apply(&self, instance: &Instance, loads: &mut Loads) -> f64 {
+        loads.remove(instance, self.patient, self.from);
+        let lost = saving(instance, self.patient, self.from);
+        match self.to {
+            Some(to) => {
+                loads.add(instance, self.patient, to);
+                lost - saving(instance, self.patient, to)
+            }
+            None => lost,
+        }
+    }
 }
 
 /// Where room is made: the plan's bookings by session, and who may not be taken off.
@@ -153,30 +216,146 @@ impl<'a> Room<'a> {
         self.by_session[s.idx()].iter().map(move |&q| (q, s))
     }
 
-    /// The bookings to take off so that p fits in s, and the weighted wait that adds:
-    /// while a capacity turns p away, on the session's minutes the cases that free them at
-    /// the least loss go (an exact knapsack), on the surgeon's day or a ward bed the
-    /// booking holding it whose loss is the least. `None` when only P1 bookings or pins
-    /// hold the capacity. (Each pair priced clones the loads: the pricing is bounded by
-    /// [`MAX_PRICED`] and stops early, about 120 pairs on the long-lists weeks.)
-    fn make(&self, loads: &Loads, p: PatientIdx, s: SessionIdx) -> Option<(Vec<PatientIdx>, f64)> {
+    /// The changes that let p fit in s, and the weighted wait they add: while a capacity
+    /// turns p away, on the session's minutes the cases that free them at the least loss
+    /// go (an exact knapsack), on the surgeon's day or a ward bed the booking holding it
+    /// whose loss is the least; where only P1 cases and pins hold it, the P1 case whose
+    /// move costs the least ([`Room::move_p1_out`]), at most `budget.moves` moves in all.
+    /// Nobody in `taken` is touched. `None` when nothing frees the capacity, or once the
+    /// loss reaches `budget.loss` (moves to earlier sessions can gain, so a room whose
+    /// later moves would win the loss back is missed: the lift is a heuristic, bounded in
+    /// work). (Each pair priced clones the loads: the pricing is bounded by
+    /// [`MAX_PRICED`] and stops early.)
+    fn make(
+        &self,
+        loads: &Loads,
+        p: PatientIdx,
+        s: SessionIdx,
+        taken: &[PatientIdx],
+        budget: Budget,
+    ) -> Option<(Vec<Change>, f64)> {
         let instance = self.instance;
+        let mut moves = budget.moves;
         let mut loads = loads.clone();
-        let mut evict = Vec::new();
+        let mut taken = taken.to_vec();
+        let mut changes = Vec::new();
         let mut loss = 0.0;
-        // Each round takes a booking off at least, so the rounds are bounded.
+        // Each round changes at least one booking not changed before, so the rounds are
+        // bounded.
         while let Err(overrun) = loads.check(instance, p, s) {
-            let take = match overrun {
-                Overrun::SessionMinutes => self.session_cover(&loads, p, s, &evict)?,
-                other => vec![self.cheapest_on(other, s, &evict)?],
+            let gone = match overrun {
+                Overrun::SessionMinutes => self.session_cover(&loads, p, s, &taken),
+                other => self
+                    .cheapest_on(other, s, &taken)
+                    .map(|b| vec![Change::off(b)]),
             };
-            for (q, at) in take {
-                loads.remove(instance, q, at);
-                loss += saving(instance, q, at);
-                evict.push(q);
+            let step = match gone {
+                Some(gone) => gone,
+                None if moves > 0 => {
+                    let blocked = Blocked { p, s, overrun };
+                    let left = Budget {
+                        moves: moves - 1,
+                        loss: budget.loss - loss,
+                    };
+                    let step = self.move_p1_out(&loads, blocked, &taken, left)?;
+                    moves -= step.iter().filter(|c| c.to.is_some()).count() as u32;
+                    step
+                }
+                None => return None,
+            };
+            for change in step {
+                loss += change.apply(instance, &mut loads);
+                taken.push(change.patient);
+                changes.push(change);
+            }
+            if loss >= budget.loss {
+                return None;
             }
         }
-        Some((evict, loss))
+        Some((changes, loss))
+    }
+
+    /// Room for `blocked` by moving one P1 booking that holds its capacity (not a pin, not
+    /// taken) to another of that patient's sessions where it no longer holds it, room
+    /// made there in turn (with `budget.moves` further moves at most): the changes whose
+    /// loss, with the change in the moved patient's wait, is the least and below
+    /// `budget.loss`. The sessions are tried by the wait the move adds, and no further once
+    /// that alone reaches the best loss found. `None` when no such move is found.
+    fn move_p1_out(
+        &self,
+        loads: &Loads,
+        blocked: Blocked,
+        taken: &[PatientIdx],
+        budget: Budget,
+    ) -> Option<Vec<Change>> {
+        let instance = self.instance;
+        let Blocked { p, s, overrun } = blocked;
+        let mut taken = taken.to_vec();
+        taken.push(p);
+        let movable = |&(q, _): &(PatientIdx, SessionIdx)| {
+            instance.patient(q).priority == Priority::P1
+                && !self.pinned[q.idx()]
+                && !taken.contains(&q)
+        };
+        let mut best: Option<(f64, Vec<Change>)> = None;
+        let candidates: Vec<(PatientIdx, SessionIdx)> =
+            self.holding(overrun, s).filter(movable).collect();
+        for (q, from) in candidates {
+            let mut without = loads.clone();
+            without.remove(instance, q, from);
+            // q is off the plan's list of its session: no room made for it may touch it.
+            taken.push(q);
+            // The sessions q may move to, by the wait the move adds, least first.
+            let mut moves: Vec<(f64, SessionIdx)> = instance.eligible[q.idx()]
+                .iter()
+                .filter(|&&to| !self.holds(overrun, s, q, to))
+                .filter(|&&to| self.minutes_free(&without, q, to, &taken))
+                .map(|&to| (saving(instance, q, from) - saving(instance, q, to), to))
+                .collect();
+            moves.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (delta, to) in moves {
+                let cap = best.as_ref().map_or(budget.loss, |b| b.0);
+                if delta >= cap {
+                    break;
+                }
+                let inner = Budget {
+                    moves: budget.moves,
+                    loss: cap - delta,
+                };
+                if let Some((mut room, loss)) = self.make(&without, q, to, &taken, inner) {
+                    room.push(Change {
+                        patient: q,
+                        from,
+                        to: Some(to),
+                    });
+                    best = Some((loss + delta, room));
+                }
+            }
+            taken.pop();
+        }
+        best.map(|(_, changes)| changes)
+    }
+
+    /// Whether session s's minutes can hold q once the cases that may go are gone: a
+    /// quick test before pricing the room, so a moved case goes only where taking
+    /// bookings off frees the minutes (a move for a move is for the surgeon's day or a
+    /// bed).
+    fn minutes_free(
+        &self,
+        loads: &Loads,
+        q: PatientIdx,
+        s: SessionIdx,
+        taken: &[PatientIdx],
+    ) -> bool {
+        let instance = self.instance;
+        let turnaround = instance.turnaround(s);
+        let movable: u32 = self
+            .booked_in(s)
+            .filter(|&(b, _)| self.may_go(b, taken))
+            .map(|(b, _)| instance.patient(b).duration_min + turnaround)
+            .sum();
+        loads.session_load(s) + instance.patient(q).duration_min
+            <= instance.session(s).length_min + movable
     }
 
     /// The bookings of session s whose minutes make room for p at the least loss: the
@@ -188,7 +367,7 @@ impl<'a> Room<'a> {
         p: PatientIdx,
         s: SessionIdx,
         taken: &[PatientIdx],
-    ) -> Option<Vec<(PatientIdx, SessionIdx)>> {
+    ) -> Option<Vec<Change>> {
         let instance = self.instance;
         let turnaround = instance.turnaround(s);
         let used = loads.session_load(s) + instance.patient(p).duration_min + turnaround;
@@ -208,7 +387,7 @@ impl<'a> Room<'a> {
             kept[i] = true;
         }
         let gone = items.iter().zip(&kept).filter(|(_, kept)| !**kept);
-        Some(gone.map(|(&(q, _, _), _)| (q, s)).collect())
+        Some(gone.map(|(&(q, _, _), _)| Change::off((q, s))).collect())
     }
 
     /// Whether booking q may be taken off: not a P1 patient's, not a pin, not taken yet.
@@ -227,30 +406,38 @@ impl<'a> Room<'a> {
         taken: &[PatientIdx],
     ) -> Option<(PatientIdx, SessionIdx)> {
         let instance = self.instance;
-        let session = instance.session(s);
-        // The sessions whose bookings can hold the capacity: s, the surgeon's that day,
-        // or (a bed) those on or before its day, where the stay must also cover that day.
-        let could_hold = |at: SessionIdx| match overrun {
-            Overrun::SessionMinutes => at == s,
-            Overrun::SurgeonMinutes => {
-                let there = instance.session(at);
-                there.surgeon == session.surgeon && there.day == session.day
-            }
-            Overrun::WardBeds(day) => i64::from(instance.session(at).day) <= day,
-        };
-        let holds = |q: PatientIdx, at: SessionIdx| match overrun {
-            Overrun::WardBeds(day) => instance
-                .bed_days(q, instance.session(at).day)
-                .contains(&day),
-            _ => true,
-        };
-        instance
-            .session_indices()
-            .filter(|&at| could_hold(at))
-            .flat_map(|at| self.booked_in(at))
-            .filter(|&(q, at)| self.may_go(q, taken) && holds(q, at))
+        self.holding(overrun, s)
+            .filter(|&(q, _)| self.may_go(q, taken))
             .map(|(q, at)| (saving(instance, q, at), q, at))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
             .map(|(_, q, at)| (q, at))
+    }
+
+    /// The plan's bookings that hold `overrun` for a booking into s.
+    fn holding(
+        &self,
+        overrun: Overrun,
+        s: SessionIdx,
+    ) -> impl Iterator<Item = (PatientIdx, SessionIdx)> + '_ {
+        let sessions: Vec<SessionIdx> = match overrun {
+            Overrun::SessionMinutes => vec![s],
+            _ => self.instance.session_indices().collect(),
+        };
+        sessions
+            .into_iter()
+            .flat_map(|at| self.booked_in(at))
+            .filter(move |&(q, at)| self.holds(overrun, s, q, at))
+    }
+
+    /// Whether q booked in `at` holds `overrun` for a booking into s: a case of s, of the
+    /// surgeon's that day, or (a bed) an inpatient whose stay covers the day.
+    fn holds(&self, overrun: Overrun, s: SessionIdx, q: PatientIdx, at: SessionIdx) -> bool {
+        let instance = self.instance;
+        let (session, there) = (instance.session(s), instance.session(at));
+        match overrun {
+            Overrun::SessionMinutes => at == s,
+            Overrun::SurgeonMinutes => there.surgeon == session.surgeon && there.day == session.day,
+            Overrun::WardBeds(day) => instance.bed_days(q, there.day).contains(&day),
+        }
     }
 }
