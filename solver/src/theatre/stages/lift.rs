@@ -2,8 +2,9 @@
 //! follows the relaxation closely can fall a P1 patient or two short of the most any
 //! plan books, and then ranks below every plan that has the count however much less
 //! wait it leaves. The lift keeps as much of it as it can: room made for its waiting P1
-//! patients where that costs the least wait, else its P1 bookings moved as little as the
-//! count needs and its other bookings put back around them.
+//! patients (cases taken off or P1 cases moved) where that costs the least wait, else its
+//! P1 bookings moved as little as the count needs and its other bookings put back around
+//! them.
 
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,9 @@ use crate::theatre::stages::polish::{polish, polish_keeping};
 use crate::theatre::stages::run::run_options;
 
 /// `plan` lifted to `floor` P1 bookings by `now + limit` (or `deadline`, if sooner): by
-/// making room ([`make_room_for_p1`]), else by the P1 count with `plan`'s P1 bookings as
-/// its preference and a floor of `floor`, `plan`'s other bookings put back around them.
-/// `None` when neither reaches the floor in time.
+/// making room ([`make_room_for_p1`]), else by the P1 count from the plan as far as the
+/// room got, with its P1 bookings as the preference and a floor of `floor`, its other
+/// bookings put back around them. `None` when neither reaches the floor in time.
 pub fn lift_to_p1_floor(
     instance: &Instance,
     plan: &Assignment,
@@ -63,8 +64,9 @@ pub fn lift_to_p1_floor(
 
 /// At most this many (patient, session) pairs are priced for one P1 booking: the pairs
 /// are taken by the saving of the booking, largest first, and the pricing stops once no
-/// pair left can beat the best (a room costs nothing at least), so on most weeks far
-/// fewer are priced; the cap bounds the rest (a large week has 10⁵ such pairs).
+/// pair left can beat the best were its room free (a move to an earlier session can make
+/// a room gain, which this stop may miss), so on most weeks far fewer are priced; the cap
+/// bounds the rest (a large week has 10⁵ such pairs).
 const MAX_PRICED: usize = 5_000;
 
 /// `plan` with waiting P1 patients seated until it books `floor` of them: each time the
