@@ -349,15 +349,30 @@ impl<'a> Room<'a> {
         s: SessionIdx,
         taken: &[PatientIdx],
     ) -> bool {
+        let movable: u32 = self.may_go_from(s, taken).map(|(_, minutes)| minutes).sum();
+        self.minutes_over(loads, q, s) <= movable
+    }
+
+    /// The minutes by which booking p into s would overrun the session.
+    fn minutes_over(&self, loads: &Loads, p: PatientIdx, s: SessionIdx) -> u32 {
         let instance = self.instance;
         let turnaround = instance.turnaround(s);
-        let movable: u32 = self
-            .booked_in(s)
-            .filter(|&(b, _)| self.may_go(b, taken))
-            .map(|(b, _)| instance.patient(b).duration_min + turnaround)
-            .sum();
-        loads.session_load(s) + instance.patient(q).duration_min
-            <= instance.session(s).length_min + movable
+        let used = loads.session_load(s) + instance.patient(p).duration_min + turnaround;
+        used.saturating_sub(instance.session(s).length_min + turnaround)
+    }
+
+    /// The cases of session s that may go, each with the minutes (turnaround included)
+    /// taking it off frees.
+    fn may_go_from<'b>(
+        &'b self,
+        s: SessionIdx,
+        taken: &'b [PatientIdx],
+    ) -> impl Iterator<Item = (PatientIdx, u32)> + 'b {
+        let instance = self.instance;
+        let turnaround = instance.turnaround(s);
+        self.booked_in(s)
+            .filter(move |&(q, _)| self.may_go(q, taken))
+            .map(move |(q, _)| (q, instance.patient(q).duration_min + turnaround))
     }
 
     /// The bookings of session s whose minutes make room for p at the least loss: the
@@ -371,16 +386,10 @@ impl<'a> Room<'a> {
         taken: &[PatientIdx],
     ) -> Option<Vec<Change>> {
         let instance = self.instance;
-        let turnaround = instance.turnaround(s);
-        let used = loads.session_load(s) + instance.patient(p).duration_min + turnaround;
-        let need = used.saturating_sub(instance.session(s).length_min + turnaround);
+        let need = self.minutes_over(loads, p, s);
         let items: Vec<(PatientIdx, u32, f64)> = self
-            .booked_in(s)
-            .filter(|&(q, _)| self.may_go(q, taken))
-            .map(|(q, _)| {
-                let minutes = instance.patient(q).duration_min + turnaround;
-                (q, minutes, saving(instance, q, s))
-            })
+            .may_go_from(s, taken)
+            .map(|(q, minutes)| (q, minutes, saving(instance, q, s)))
             .collect();
         let movable: u32 = items.iter().map(|&(_, minutes, _)| minutes).sum();
         let room = movable.checked_sub(need)?;

@@ -147,7 +147,8 @@ pub fn best_of_roundings(
     best
 }
 
-/// The lift's count gets at most this fraction (1/n) of the time left.
+/// The lift (its room-making and its count together) gets at most this fraction (1/n)
+/// of the time left.
 const LIFT_SHARE: u32 = 8;
 
 /// A plan that takes, in each specialty, the bookings of `first` where it seats at least
