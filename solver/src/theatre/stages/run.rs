@@ -1,9 +1,10 @@
 //! One HiGHS run of the theatre-list model (a stage, its LP relaxation, or a sub-model):
 //! its options, and its outcome read back as an [`Assignment`].
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use good_lp::{SolverModel, solvers::highs::highs};
+use good_lp::{Expression, IntoAffineExpression, SolverModel, Variable, solvers::highs::highs};
 use highs::HighsModelStatus;
 use serde::{Deserialize, Serialize};
 
@@ -72,8 +73,10 @@ pub fn run_stage(
     scope: Option<&Scope>,
 ) -> RunResult {
     let started = Instant::now();
+    let since = instance.clock.now();
     let formulation = build(instance, stage, floors, integer, scope);
     let n_columns = formulation.columns.len();
+    let costs = column_costs(&formulation.objective, &formulation.x);
     if n_columns == 0 {
         return RunResult {
             status: RunStatus::Optimal,
@@ -128,7 +131,53 @@ pub fn run_stage(
     };
     charge_run(&solved, clock);
     clock.charge(n_columns as u64 / COLUMNS_PER_UNIT);
-    read_outcome(instance, &formulation.columns, &solved, integer, started)
+    let outcome = read_outcome(instance, &formulation.columns, &solved, integer, started);
+    // HiGHS 1.16 can take a MIP start that presolve maps wrongly (it then finds the
+    // start "feasible in the reduced space" at a better objective than its own) for an
+    // optimum, and return the start: a claim its solution does not back is not kept, and
+    // the stage runs again without the start.
+    if start.is_some() && integer && !backs_its_objective(&outcome, &formulation.columns, &costs) {
+        tracing::debug!(
+            "a MIP start was returned below its claimed objective: solved again without it"
+        );
+        return run_stage(
+            instance,
+            stage,
+            floors,
+            integer,
+            None,
+            &options.left_since(instance, since),
+            scope,
+        );
+    }
+    outcome
+}
+
+/// The objective's coefficient of each column (x in column order).
+fn column_costs(objective: &Expression, x: &[Variable]) -> Vec<f64> {
+    let coefficients: HashMap<Variable, f64> = objective.clone().linear_coefficients().collect();
+    x.iter()
+        .map(|v| coefficients.get(v).copied().unwrap_or(0.0))
+        .collect()
+}
+
+/// Whether a run's assignment has the objective the run reports (within HiGHS's
+/// tolerances); a run with no assignment has nothing to back.
+fn backs_its_objective(
+    outcome: &RunResult,
+    columns: &[(PatientIdx, SessionIdx)],
+    costs: &[f64],
+) -> bool {
+    let Some(assignment) = &outcome.assignment else {
+        return true;
+    };
+    let actual: f64 = columns
+        .iter()
+        .zip(costs)
+        .filter(|&(&(p, s), _)| assignment.get(p) == Some(s))
+        .map(|(_, c)| c)
+        .sum();
+    actual <= outcome.objective + 1e-6 * outcome.objective.abs().max(1.0)
 }
 
 /// Sets the run's options on the HiGHS model, but for its limits (`set_limits`).
