@@ -13,7 +13,8 @@ use clinicplan_solver::theatre::constructive::{constructive_plan_in, density_ord
 use clinicplan_solver::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 use clinicplan_solver::theatre::input::*;
 use clinicplan_solver::theatre::plan::build_plan;
-use clinicplan_solver::theatre::stages::lift::lift_to_p1_floor;
+use clinicplan_solver::theatre::stages::counts::{replace_p1_of_specialties, wait_preference};
+use clinicplan_solver::theatre::stages::lift::{P1Floor, lift_to_p1_floor};
 use clinicplan_solver::theatre::validate;
 
 use crate::support;
@@ -107,7 +108,12 @@ fn room_is_made_for_a_waiting_p1_patient_at_the_least_wait() {
             full.set(PatientIdx(q), Some(SessionIdx(0)));
         }
         assert_eq!(full.counts_by_priority(&instance)[0], 0);
-        let lifted = lift_to_p1_floor(&instance, &full, 1, Duration::from_secs(10), far())
+        let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
+        let floor = P1Floor {
+            count: 1,
+            plan: &floor_plan,
+        };
+        let lifted = lift_to_p1_floor(&instance, &full, floor, Duration::from_secs(10), far())
             .expect("room for A");
         let (optimum, keeps_b) = brute_force_with_a(&instance);
         assert_eq!(lifted.get(PatientIdx(0)), Some(SessionIdx(0)), "{b_listed}");
@@ -245,7 +251,12 @@ fn a_booked_p1_case_moves_to_make_room_for_a_waiting_one_at_the_least_wait() {
             for (q, s) in [(1, full), (2, full), (3, h), (4, h)] {
                 plan.set(PatientIdx(q), Some(s));
             }
-            let lifted = lift_to_p1_floor(&instance, &plan, 3, Duration::from_secs(10), far())
+            let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
+            let floor = P1Floor {
+                count: 3,
+                plan: &floor_plan,
+            };
+            let lifted = lift_to_p1_floor(&instance, &plan, floor, Duration::from_secs(10), far())
                 .expect("room for A");
             assert_eq!(lifted.counts_by_priority(&instance)[0], 3, "{what}");
             assert_checked(&instance, &lifted, &what);
@@ -295,7 +306,11 @@ fn plans_short_of_the_p1_floor_are_lifted_to_it_keeping_their_p1_bookings() {
         if short.counts_by_priority(&instance)[0] >= floor {
             continue;
         }
-        let lifted = lift_to_p1_floor(&instance, &short, floor, Duration::from_secs(30), far())
+        let to = P1Floor {
+            count: floor,
+            plan: &p1_plan,
+        };
+        let lifted = lift_to_p1_floor(&instance, &short, to, Duration::from_secs(30), far())
             .expect("a lift to the floor");
         assert!(
             lifted.counts_by_priority(&instance)[0] >= floor,
@@ -326,5 +341,202 @@ fn plans_short_of_the_p1_floor_are_lifted_to_it_keeping_their_p1_bookings() {
     assert!(
         lifted_weeks >= 3,
         "only {lifted_weeks} weeks fell short of the floor"
+    );
+}
+
+/// A week where the waiting P1 patient A is seated only by a chain of three moves and a
+/// bed given up by another specialty: GEN's sessions W, X, Y and Z on Monday to Thursday
+/// (Ms One, 4 h each) and ORTH's O1 and O2 on Thursday and Friday (Mr Two); one free ward
+/// bed on Thursday; every case 2 h, no turnaround. A (P1) can come on Monday only, Q1 and
+/// Q2 (P1) on Monday or Tuesday, R1 and R2 (P1) Tuesday or Wednesday, U1 and U2 (P1,
+/// one night in a ward bed) Wednesday or Thursday, C (P4) Thursday only; B (ORTH, P1,
+/// one night) Thursday or Friday. The patients, in order: A, Q1, Q2, R1, R2, U1, U2, C, B.
+fn chain_week() -> Instance {
+    let days = [
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-04",
+        "2026-03-05",
+        "2026-03-06",
+    ];
+    let session =
+        |id: &str, day: usize, theatre: &str, specialty: &str, surgeon: &str| SessionInput {
+            id: id.into(),
+            theatre_id: theatre.into(),
+            date: days[day].into(),
+            start_time: "08:00".into(),
+            end_time: "12:00".into(),
+            specialty: specialty.into(),
+            surgeon_id: surgeon.into(),
+        };
+    // A patient of `specialty` who can come on the days in `on` only.
+    let case = |id: &str, specialty: &str, priority, on: &[usize], nights: u32| PatientInput {
+        specialty: specialty.into(),
+        unavailable_dates: (0..5)
+            .filter(|d| !on.contains(d))
+            .map(|d| days[d].into())
+            .collect(),
+        length_of_stay_days: nights,
+        ..patient(id, priority, 120, "2026-01-05")
+    };
+    let mut base = support::one_theatre("GEN", 5);
+    base.theatres.push(TheatreInput {
+        id: "T2".into(),
+        name: "Theatre 2".into(),
+        equipment: vec![],
+    });
+    base.surgeons.push(SurgeonInput {
+        id: "S2".into(),
+        name: "Mr Two".into(),
+        specialty: "ORTH".into(),
+        ..base.surgeons[0].clone()
+    });
+    let p1 = PriorityInput::P1;
+    let request = TheatreRequest {
+        sessions: vec![
+            session("W", 0, "T1", "GEN", "S1"),
+            session("X", 1, "T1", "GEN", "S1"),
+            session("Y", 2, "T1", "GEN", "S1"),
+            session("Z", 3, "T1", "GEN", "S1"),
+            session("O1", 3, "T2", "ORTH", "S2"),
+            session("O2", 4, "T2", "ORTH", "S2"),
+        ],
+        patients: vec![
+            case("A", "GEN", p1, &[0], 0),
+            case("Q1", "GEN", p1, &[0, 1], 0),
+            case("Q2", "GEN", p1, &[0, 1], 0),
+            case("R1", "GEN", p1, &[1, 2], 0),
+            case("R2", "GEN", p1, &[1, 2], 0),
+            case("U1", "GEN", p1, &[2, 3], 1),
+            case("U2", "GEN", p1, &[2, 3], 1),
+            case("C", "GEN", PriorityInput::P4, &[3], 0),
+            case("B", "ORTH", p1, &[3, 4], 1),
+        ],
+        specialties: ["GEN", "ORTH"]
+            .map(|code| SpecialtyInput {
+                code: code.into(),
+                turnaround_min: 0,
+            })
+            .to_vec(),
+        ward_beds: vec![WardBedsInput {
+            date: days[3].into(),
+            free_beds: 1,
+        }],
+        ..base
+    };
+    validate(&request).expect("a valid week")
+}
+
+/// The chain week's plan before the lift: Q1 and Q2 in W, R1 and R2 in X, U1 and U2 in
+/// Y, C in Z, B in O1 (Thursday's bed); A waits.
+fn chain_plan(instance: &Instance) -> Assignment {
+    let mut plan = Assignment::empty(instance);
+    for (p, s) in [
+        (1, 0),
+        (2, 0),
+        (3, 1),
+        (4, 1),
+        (5, 2),
+        (6, 2),
+        (7, 3),
+        (8, 4),
+    ] {
+        plan.set(PatientIdx(p), Some(SessionIdx(s)));
+    }
+    plan
+}
+
+/// The most P1 patients of the specialties marked in `specialties` that fit beside
+/// `plan`'s other P1 bookings, by brute force over every session (or none) for each.
+fn brute_force_p1_of(instance: &Instance, plan: &Assignment, specialties: &[bool]) -> u32 {
+    let free: Vec<PatientIdx> = instance
+        .patient_indices()
+        .filter(|&p| {
+            let patient = instance.patient(p);
+            patient.priority == Priority::P1 && specialties[patient.specialty.idx()]
+        })
+        .collect();
+    let mut loads = Loads::new(instance);
+    for (p, s) in plan.scheduled() {
+        if instance.patient(p).priority == Priority::P1 && !free.contains(&p) {
+            loads.add(instance, p, s);
+        }
+    }
+    fn most(instance: &Instance, free: &[PatientIdx], loads: &mut Loads) -> u32 {
+        let Some((&p, rest)) = free.split_first() else {
+            return 0;
+        };
+        let mut best = most(instance, rest, loads);
+        for &s in &instance.eligible[p.idx()] {
+            if loads.check(instance, p, s).is_ok() {
+                loads.add(instance, p, s);
+                best = best.max(1 + most(instance, rest, loads));
+                loads.remove(instance, p, s);
+            }
+        }
+        best
+    }
+    most(instance, &free, &mut loads)
+}
+
+#[test]
+fn a_specialtys_p1_are_re_placed_beside_the_other_specialties_bookings() {
+    let instance = chain_week();
+    let plan = chain_plan(&instance);
+    let options = support::exact();
+    let prefer = wait_preference(&instance, Priority::P1, &plan);
+    let gen_alone = [true, false];
+    let placed =
+        replace_p1_of_specialties(&instance, &plan, &gen_alone, &options, &prefer).expect("a plan");
+    // GEN's P1 beside B on Thursday: Z has no bed for U1 or U2, so A stays out.
+    assert_eq!(placed.get(PatientIdx(8)), Some(SessionIdx(4)), "B kept");
+    assert_eq!(
+        placed.get(PatientIdx(7)),
+        None,
+        "only P1 bookings come back"
+    );
+    let gen_p1 = placed.p1_by_specialty(&instance)[0];
+    assert_eq!(gen_p1, brute_force_p1_of(&instance, &plan, &gen_alone));
+    assert_eq!(gen_p1, 6);
+    // Both specialties together: B moves to Friday, and A is seated.
+    let both = [true, true];
+    let placed =
+        replace_p1_of_specialties(&instance, &plan, &both, &options, &prefer).expect("a plan");
+    let p1 = placed.counts_by_priority(&instance)[0];
+    assert_eq!(p1, brute_force_p1_of(&instance, &plan, &both));
+    assert_eq!(p1, 8);
+    assert_eq!(
+        placed.get(PatientIdx(8)),
+        Some(SessionIdx(5)),
+        "B on Friday"
+    );
+    assert_checked(&instance, &placed, "both specialties");
+}
+
+#[test]
+fn a_p1_patient_seated_only_by_a_chain_of_moves_is_lifted_to_the_optimum() {
+    let instance = chain_week();
+    let plan = chain_plan(&instance);
+    assert_eq!(plan.counts_by_priority(&instance)[0], 7);
+    let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
+    let floor = P1Floor {
+        count: floor_plan.counts_by_priority(&instance)[0],
+        plan: &floor_plan,
+    };
+    assert_eq!(floor.count, 8);
+    let lifted = lift_to_p1_floor(&instance, &plan, floor, Duration::from_secs(10), far())
+        .expect("a lift to the floor");
+    assert_eq!(lifted.counts_by_priority(&instance)[0], 8);
+    assert_checked(&instance, &lifted, "the chain week");
+    let optimum = brute_force_with_floor(&instance, 8);
+    assert!(
+        (lifted.weighted_wait(&instance) - optimum).abs() < 1e-6,
+        "{} against the optimum {optimum}",
+        lifted.weighted_wait(&instance)
+    );
+    assert_eq!(
+        lifted.get(PatientIdx(7)),
+        Some(SessionIdx(3)),
+        "C kept in Z"
     );
 }

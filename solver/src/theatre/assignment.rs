@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::theatre::domain::{Instance, PatientIdx, SessionIdx};
+use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 
 /// Which session each patient goes to (`None`: left waiting), indexed by patient.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,18 @@ impl Assignment {
         let mut counts = [0; 4];
         for (p, _) in self.scheduled() {
             counts[instance.patient(p).priority.rank()] += 1;
+        }
+        counts
+    }
+
+    /// P1 patients scheduled per specialty, indexed by specialty.
+    pub fn p1_by_specialty(&self, instance: &Instance) -> Vec<u32> {
+        let mut counts = vec![0; instance.specialties.len()];
+        for (p, _) in self.scheduled() {
+            let patient = instance.patient(p);
+            if patient.priority == Priority::P1 {
+                counts[patient.specialty.idx()] += 1;
+            }
         }
         counts
     }

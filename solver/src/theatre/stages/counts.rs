@@ -35,6 +35,7 @@ pub fn max_count(
             floors,
             in_scope: &in_scope,
             abs_gap: 0.999,
+            beside: None,
         };
         count_in_scope(instance, incumbent, options, prefer, count)
     };
@@ -98,6 +99,7 @@ pub fn place_preferred(
         floors,
         in_scope: &in_scope,
         abs_gap: PREFER_GAP,
+        beside: None,
     };
     let options = options.left_since(instance, started);
     count_in_scope(instance, plan, &options, Some(prefer), count)
@@ -157,18 +159,20 @@ pub fn wait_preference(
 const PREFER_GAP: f64 = 0.05;
 
 /// What one count MIP counts: the patients of `priority` among those `in_scope`, the
-/// other counts kept at `floors`, proven to within `abs_gap` patients.
+/// other counts kept at `floors`, proven to within `abs_gap` patients, beside the
+/// bookings of `beside` outside the scope (the pins alone when `None`).
 #[derive(Clone, Copy)]
 struct CountScope<'a> {
     priority: Priority,
     floors: [u32; 4],
     in_scope: &'a [bool],
     abs_gap: f64,
+    beside: Option<&'a Assignment>,
 }
 
-/// The count MIP over the patients `in_scope` (with only the pins booked outside it),
-/// run until its gap is below `abs_gap` patients: the run, and its plan (the pins and
-/// the model's bookings).
+/// The count MIP over the patients `in_scope` (with the pins, or `count.beside`'s
+/// bookings, outside it), run until its gap is below `abs_gap` patients: the run, and
+/// its plan (the bookings outside the scope and the model's).
 fn count_in_scope(
     instance: &Instance,
     incumbent: &Assignment,
@@ -181,13 +185,19 @@ fn count_in_scope(
         floors,
         in_scope,
         abs_gap,
+        beside,
     } = count;
     let pinned: std::collections::HashSet<PatientIdx> =
         instance.pinned.iter().map(|&(p, _)| p).collect();
-    // Outside the model only the pins stay booked.
+    // Outside the model `beside`'s bookings stay, else only the pins.
     let mut fixed = Assignment::empty(instance);
     for &(p, s) in &instance.pinned {
         fixed.set(p, Some(s));
+    }
+    if let Some(beside) = beside {
+        for (p, s) in beside.scheduled().filter(|&(p, _)| !in_scope[p.idx()]) {
+            fixed.set(p, Some(s));
+        }
     }
     let scope = Scope {
         in_scope,
@@ -268,6 +278,7 @@ pub fn max_p1_by_specialty(
             floors: [0; 4],
             in_scope: &in_scope,
             abs_gap: if prefer.is_some() { PREFER_GAP } else { 0.999 },
+            beside: None,
         };
         let (result, plan) = count_in_scope(instance, incumbent, &options, prefer, count);
         // The part's P1 (its pins among them: the model holds them, at 1).
@@ -307,8 +318,45 @@ pub fn max_p1_by_specialty(
     })
 }
 
+/// `plan`'s P1 patients of the specialties marked in `specialties` re-placed by the most
+/// of them that fit beside `plan`'s other bookings (its other P1 patients' and the pins;
+/// the rest only take capacity a count does not need), where `prefer` weighs the most
+/// (a count with a preference, as in [`place_preferred`], over a few specialties' P1: a
+/// small MIP whose warm start is `plan`). Only the P1 bookings and the pins come back.
+/// `None` when the run found no plan.
+pub fn replace_p1_of_specialties(
+    instance: &Instance,
+    plan: &Assignment,
+    specialties: &[bool],
+    options: &RunOptions,
+    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+) -> Option<Assignment> {
+    let in_scope: Vec<bool> = instance
+        .patients
+        .iter()
+        .map(|p| p.priority == Priority::P1 && specialties[p.specialty.idx()])
+        .collect();
+    let mut p1_only = Assignment::empty(instance);
+    for &(p, s) in &instance.pinned {
+        p1_only.set(p, Some(s));
+    }
+    for (p, s) in plan.scheduled() {
+        if instance.patient(p).priority == Priority::P1 {
+            p1_only.set(p, Some(s));
+        }
+    }
+    let count = CountScope {
+        priority: Priority::P1,
+        floors: [0; 4],
+        in_scope: &in_scope,
+        abs_gap: PREFER_GAP,
+        beside: Some(&p1_only),
+    };
+    count_in_scope(instance, &p1_only, options, Some(prefer), count).1
+}
+
 /// The specialties with P1 patients, in index order.
-fn p1_specialties(instance: &Instance) -> Vec<usize> {
+pub fn p1_specialties(instance: &Instance) -> Vec<usize> {
     let mut specialties: Vec<usize> = instance
         .patients
         .iter()

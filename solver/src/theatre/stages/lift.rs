@@ -6,37 +6,49 @@
 //! P1 bookings moved as little as the count needs and its other bookings put back around
 //! them.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::theatre::assignment::Assignment;
 use crate::theatre::capacity::{Loads, Overrun};
 use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 use crate::theatre::knapsack::knapsack;
-use crate::theatre::stages::counts::{Placement, place_preferred, wait_preference};
+use crate::theatre::stages::counts::{
+    Placement, p1_specialties, place_preferred, replace_p1_of_specialties, wait_preference,
+};
 use crate::theatre::stages::polish::{polish, polish_keeping};
 use crate::theatre::stages::run::run_options;
 
-/// `plan` lifted to `floor` P1 bookings by `now + limit` (or `deadline`, if sooner): by
-/// making room ([`make_room_for_p1`]), else by the P1 count from the plan as far as the
-/// room got, with its P1 bookings as the preference and a floor of `floor`, its other
-/// bookings put back around them. `None` when neither reaches the floor in time.
+/// The P1 floor a plan is lifted to: the count, and a plan that meets it (the count's
+/// warm start, so the count has a plan with the floor from its first node).
+#[derive(Clone, Copy)]
+pub struct P1Floor<'a> {
+    pub count: u32,
+    pub plan: &'a Assignment,
+}
+
+/// `plan` lifted to `floor.count` P1 bookings by `now + limit` (or `deadline`, if
+/// sooner): by making room ([`make_room_for_p1`]), else by the P1 count started from
+/// `floor.plan`'s P1 bookings, with the bookings of the plan as far as the room got as the
+/// preference, its other bookings put back around them. `None` when neither reaches the
+/// floor in time.
 pub fn lift_to_p1_floor(
     instance: &Instance,
     plan: &Assignment,
-    floor: u32,
+    floor: P1Floor,
     limit: Duration,
     deadline: Instant,
 ) -> Option<Assignment> {
     let started = instance.clock.now();
     let until = deadline.min(started + limit);
-    let made = make_room_for_p1(instance, plan, floor, until);
+    let made = make_room_for_p1(instance, plan, floor.count, until);
     tracing::debug!(
         made = made.is_ok(),
         elapsed_ms = instance.clock.since(started).as_millis() as u64,
         "room made for P1"
     );
-    // The count starts from as far as the room got: the more P1 seated there, the
-    // fewer it places.
+    // The preference starts from as far as the room got: the more P1 seated there, the
+    // fewer the count moves.
     let plan = match made {
         Ok(lifted) => return Some(lifted),
         Err(partial) => partial,
@@ -47,19 +59,85 @@ pub fn lift_to_p1_floor(
         return None;
     }
     let prefer = wait_preference(instance, Priority::P1, &plan);
+    if let Some(lifted) = lift_by_specialty(instance, &plan, floor, &prefer, until) {
+        return Some(lifted);
+    }
     // The count by specialty is not tried: where it proves the count, plans rarely fall
     // short of the floor; where the beds couple the specialties it fails only after
     // running every part (about 1 s on a 10 × 10,000 week).
     let placement = Placement {
         priority: Priority::P1,
-        floors: [floor, 0, 0, 0],
+        floors: [floor.count, 0, 0, 0],
         prefer: &prefer,
         by_specialty: false,
     };
     let left = until.saturating_duration_since(instance.clock.now());
-    let mut placed = place_preferred(instance, &plan, &run_options(instance, left), placement)?;
+    let options = run_options(instance, left);
+    let mut placed = place_preferred(instance, floor.plan, &options, placement)?;
     polish_keeping(instance, &mut placed, &plan, until);
-    (placed.counts_by_priority(instance)[0] >= floor).then_some(placed)
+    tracing::debug!(
+        p1 = placed.counts_by_priority(instance)[0],
+        elapsed_ms = instance.clock.since(started).as_millis() as u64,
+        "P1 count for the lift"
+    );
+    (placed.counts_by_priority(instance)[0] >= floor.count).then_some(placed)
+}
+
+/// `plan` lifted to `floor.count` P1 bookings one specialty at a time: each one's P1
+/// re-placed by the most that fit beside the plan's other P1 bookings, where `prefer`
+/// weighs the most (a small count MIP, [`replace_p1_of_specialties`]), the specialties
+/// where the plan books fewer P1 than `floor.plan` first, until the floor is met or half
+/// the time to `until` is spent (the rest is the whole count's, should the parts stay
+/// short); the plan's other bookings are then put back around them by `until`. `None`
+/// when the floor is not met (the ward beds and surgeons' days the specialties share can
+/// keep the parts below it).
+fn lift_by_specialty(
+    instance: &Instance,
+    plan: &Assignment,
+    floor: P1Floor,
+    prefer: &HashMap<(PatientIdx, SessionIdx), f64>,
+    until: Instant,
+) -> Option<Assignment> {
+    let (ours, theirs) = (
+        plan.p1_by_specialty(instance),
+        floor.plan.p1_by_specialty(instance),
+    );
+    let mut order = p1_specialties(instance);
+    order.sort_by_key(|&k| {
+        (
+            std::cmp::Reverse(i64::from(theirs[k]) - i64::from(ours[k])),
+            k,
+        )
+    });
+    let half = instance.clock.now() + until.saturating_duration_since(instance.clock.now()) / 2;
+    let mut placed = plan.clone();
+    let mut have = ours;
+    for (i, &k) in order.iter().enumerate() {
+        let now = instance.clock.now();
+        if have.iter().sum::<u32>() >= floor.count || now >= half {
+            break;
+        }
+        let left = half.saturating_duration_since(now) / (order.len() - i) as u32;
+        let options = run_options(instance, left);
+        let mut marked = vec![false; instance.specialties.len()];
+        marked[k] = true;
+        let Some(again) = replace_p1_of_specialties(instance, &placed, &marked, &options, prefer)
+        else {
+            continue;
+        };
+        let counts = again.p1_by_specialty(instance);
+        if counts[k] > have[k] {
+            placed = again;
+            have = counts;
+        }
+    }
+    let p1 = have.iter().sum::<u32>();
+    tracing::debug!(p1, "P1 re-placed by specialty for the lift");
+    if p1 < floor.count {
+        return None;
+    }
+    polish_keeping(instance, &mut placed, plan, until);
+    Some(placed)
 }
 
 /// At most this many (patient, session) pairs are priced for one P1 booking: the pairs

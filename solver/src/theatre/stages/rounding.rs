@@ -9,7 +9,7 @@ use crate::theatre::domain::{Instance, PatientIdx, Priority, SessionIdx};
 use crate::theatre::models::patterns::{Pattern, PatternRelaxation};
 use crate::theatre::policy::policy_worse;
 use crate::theatre::stages::booking::Booking;
-use crate::theatre::stages::lift::lift_to_p1_floor;
+use crate::theatre::stages::lift::{P1Floor, lift_to_p1_floor};
 use crate::theatre::stages::polish::polish;
 
 /// Rounds an LP solution to a plan (docs/model.md, "LP rounding"). P1 patients are
@@ -122,24 +122,38 @@ pub fn best_of_roundings(
     deadline: Instant,
 ) -> Assignment {
     let meets = |a: &Assignment| a.counts_by_priority(instance)[0] >= p1_floor;
-    let short = !meets(&first);
-    let merged = short.then(|| merge_by_specialty(instance, &first, &seeded, deadline));
-    let lifted = short
-        .then(|| {
-            let limit = deadline.saturating_duration_since(instance.clock.now()) / LIFT_SHARE;
-            lift_to_p1_floor(instance, &first, p1_floor, limit, deadline)
-        })
-        .flatten();
-    if let Some(lifted) = &lifted {
+    if meets(&first) {
+        return if policy_worse(instance, &first, &seeded) {
+            seeded
+        } else {
+            first
+        };
+    }
+    let merged = merge_by_specialty(instance, &first, &seeded, deadline);
+    // Each lift gets its share of the time left when it starts.
+    let lift = |from: &Assignment| {
+        let limit = deadline.saturating_duration_since(instance.clock.now()) / LIFT_SHARE;
+        let floor = P1Floor {
+            count: p1_floor,
+            plan: &seeded,
+        };
+        let lifted = lift_to_p1_floor(instance, from, floor, limit, deadline)?;
         tracing::debug!(
-            from_ww = first.weighted_wait(instance),
+            from_ww = from.weighted_wait(instance),
             lifted_ww = lifted.weighted_wait(instance),
             seeded_ww = seeded.weighted_wait(instance),
             "rounding lifted to the P1 floor"
         );
-    }
+        Some(lifted)
+    };
+    let lifted = lift(&first);
+    // The merge can fall short too (the beds turn some of its P1 away), fewer short.
+    let lifted_merged = (!meets(&merged)).then(|| lift(&merged)).flatten();
     let mut best = seeded;
-    for candidate in [Some(first), merged, lifted].into_iter().flatten() {
+    for candidate in [Some(first), Some(merged), lifted, lifted_merged]
+        .into_iter()
+        .flatten()
+    {
         if !policy_worse(instance, &candidate, &best) {
             best = candidate;
         }
@@ -163,14 +177,10 @@ fn merge_by_specialty(
     deadline: Instant,
 ) -> Assignment {
     let is_p1 = |p: PatientIdx| instance.patient(p).priority == Priority::P1;
-    let p1_by_specialty = |plan: &Assignment| {
-        let mut counts = vec![0u32; instance.specialties.len()];
-        for (p, _) in plan.scheduled().filter(|&(p, _)| is_p1(p)) {
-            counts[instance.patient(p).specialty.idx()] += 1;
-        }
-        counts
-    };
-    let (ours, theirs) = (p1_by_specialty(first), p1_by_specialty(fallback));
+    let (ours, theirs) = (
+        first.p1_by_specialty(instance),
+        fallback.p1_by_specialty(instance),
+    );
     let session_of = |p: PatientIdx| {
         let k = instance.patient(p).specialty.idx();
         if ours[k] >= theirs[k] {
