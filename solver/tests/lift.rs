@@ -1,8 +1,10 @@
 //! Lifting a plan to the P1 floor (docs/model.md, "LP rounding"): room made for a waiting
 //! P1 patient at the least wait (a one-session week, and a two-session week where a booked
-//! P1 case must move, against brute force), and plans short
-//! of the floor on generated weeks, ward beds tight or not, lifted to it while keeping
-//! their P1 bookings where the count allows.
+//! P1 case must move, against brute force); a week where only a chain of three moves and a
+//! bed another specialty gives up seat the waiting P1 patient (a specialty's P1 re-placed
+//! beside the other's bookings, and the lift, against brute force); and plans short of the
+//! floor on generated weeks, ward beds tight or not, lifted to it while keeping their P1
+//! bookings where the count allows.
 
 use std::time::{Duration, Instant};
 
