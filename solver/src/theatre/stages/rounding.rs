@@ -130,9 +130,15 @@ pub fn best_of_roundings(
         };
     }
     let merged = merge_by_specialty(instance, &first, &seeded, deadline);
-    // Each lift gets its share of the time left when it starts.
+    // Both lifts within one share of the time left: the merged candidate gets what the
+    // first lift leaves of it.
+    let lifts_until = instance.clock.now()
+        + deadline.saturating_duration_since(instance.clock.now()) / LIFT_SHARE;
     let lift = |from: &Assignment| {
-        let limit = deadline.saturating_duration_since(instance.clock.now()) / LIFT_SHARE;
+        let limit = lifts_until.saturating_duration_since(instance.clock.now());
+        if limit.is_zero() {
+            return None;
+        }
         let floor = P1Floor {
             count: p1_floor,
             plan: &seeded,
@@ -161,8 +167,8 @@ pub fn best_of_roundings(
     best
 }
 
-/// The lift (its room-making and its count together) gets at most this fraction (1/n)
-/// of the time left.
+/// The lifts (the rounding's and the merged candidate's, each its room-making and its
+/// counts) get at most this fraction (1/n) of the time left, together.
 const LIFT_SHARE: u32 = 8;
 
 /// A plan that takes, in each specialty, the bookings of `first` where it seats at least
