@@ -110,10 +110,11 @@ pub fn round_patterns(
 
 /// The better under the policy of a rounding with P1 placed as the relaxation puts them
 /// (`first`) and one with the P1 plan's P1 seated first (`seeded`, which meets the floor).
-/// Where `first` falls short of the floor (its P1 cases blocked others), two more
-/// candidates: `seeded` taken only in the specialties where `first` seats fewer P1, and
-/// `first` lifted to the floor ([`lift_to_p1_floor`]: room made for its waiting P1, else
-/// the count with its P1 bookings preferred).
+/// Where `first` falls short of the floor (its P1 cases blocked others), more
+/// candidates: `seeded` taken only in the specialties where `first` seats fewer P1 (the
+/// merge), and `first` and, where it is short too, the merge lifted to the floor
+/// ([`lift_to_p1_floor`]: room made for its waiting P1, else its P1 re-placed specialty
+/// by specialty, else the whole count from `seeded`'s P1 with its P1 bookings preferred).
 pub fn best_of_roundings(
     instance: &Instance,
     first: Assignment,
