@@ -25,6 +25,18 @@ fn far() -> Instant {
     Instant::now() + Duration::from_secs(120)
 }
 
+/// The most P1 any plan books (the proven count), and `plan` lifted to it with the
+/// count's plan as the floor plan, within 10 s.
+fn lift_to_the_most_p1(instance: &Instance, plan: &Assignment) -> (u32, Option<Assignment>) {
+    let floor_plan = support::most_p1(instance, &Assignment::empty(instance));
+    let floor = P1Floor {
+        count: floor_plan.counts_by_priority(instance)[0],
+        plan: &floor_plan,
+    };
+    let lifted = lift_to_p1_floor(instance, plan, floor, Duration::from_secs(10), far());
+    (floor.count, lifted)
+}
+
 fn assert_checked(instance: &Instance, plan: &Assignment, what: &str) {
     let built = build_plan(instance, plan.clone());
     let report = check(instance, &built.to_proposed(instance));
@@ -110,13 +122,9 @@ fn room_is_made_for_a_waiting_p1_patient_at_the_least_wait() {
             full.set(PatientIdx(q), Some(SessionIdx(0)));
         }
         assert_eq!(full.counts_by_priority(&instance)[0], 0);
-        let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
-        let floor = P1Floor {
-            count: 1,
-            plan: &floor_plan,
-        };
-        let lifted = lift_to_p1_floor(&instance, &full, floor, Duration::from_secs(10), far())
-            .expect("room for A");
+        let (floor, lifted) = lift_to_the_most_p1(&instance, &full);
+        assert_eq!(floor, 1);
+        let lifted = lifted.expect("room for A");
         let (optimum, keeps_b) = brute_force_with_a(&instance);
         assert_eq!(lifted.get(PatientIdx(0)), Some(SessionIdx(0)), "{b_listed}");
         assert!(
@@ -253,13 +261,9 @@ fn a_booked_p1_case_moves_to_make_room_for_a_waiting_one_at_the_least_wait() {
             for (q, s) in [(1, full), (2, full), (3, h), (4, h)] {
                 plan.set(PatientIdx(q), Some(s));
             }
-            let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
-            let floor = P1Floor {
-                count: 3,
-                plan: &floor_plan,
-            };
-            let lifted = lift_to_p1_floor(&instance, &plan, floor, Duration::from_secs(10), far())
-                .expect("room for A");
+            let (floor, lifted) = lift_to_the_most_p1(&instance, &plan);
+            assert_eq!(floor, 3, "{what}");
+            let lifted = lifted.expect("room for A");
             assert_eq!(lifted.counts_by_priority(&instance)[0], 3, "{what}");
             assert_checked(&instance, &lifted, &what);
             let optimum = brute_force_with_floor(&instance, 3);
@@ -520,14 +524,9 @@ fn a_p1_patient_seated_only_by_a_chain_of_moves_is_lifted_to_the_optimum() {
     let instance = chain_week();
     let plan = chain_plan(&instance);
     assert_eq!(plan.counts_by_priority(&instance)[0], 7);
-    let floor_plan = support::most_p1(&instance, &Assignment::empty(&instance));
-    let floor = P1Floor {
-        count: floor_plan.counts_by_priority(&instance)[0],
-        plan: &floor_plan,
-    };
-    assert_eq!(floor.count, 8);
-    let lifted = lift_to_p1_floor(&instance, &plan, floor, Duration::from_secs(10), far())
-        .expect("a lift to the floor");
+    let (floor, lifted) = lift_to_the_most_p1(&instance, &plan);
+    assert_eq!(floor, 8);
+    let lifted = lifted.expect("a lift to the floor");
     assert_eq!(lifted.counts_by_priority(&instance)[0], 8);
     assert_checked(&instance, &lifted, "the chain week");
     let optimum = brute_force_with_floor(&instance, 8);

@@ -76,7 +76,13 @@ pub fn run_stage(
     let since = instance.clock.now();
     let formulation = build(instance, stage, floors, integer, scope);
     let n_columns = formulation.columns.len();
-    let costs = column_costs(&formulation.objective, &formulation.x);
+    // Only a warm-started MIP's outcome is checked against the columns' costs.
+    let warm = start.is_some() && integer;
+    let costs = if warm {
+        column_costs(&formulation.objective, &formulation.x)
+    } else {
+        Vec::new()
+    };
     if n_columns == 0 {
         return RunResult {
             status: RunStatus::Optimal,
@@ -136,7 +142,7 @@ pub fn run_stage(
     // start "feasible in the reduced space" at a better objective than its own) for an
     // optimum, and return the start: a claim its solution does not back is not kept, and
     // the stage runs again without the start.
-    if start.is_some() && integer && !backs_its_objective(&outcome, &formulation.columns, &costs) {
+    if warm && !backs_its_objective(&outcome, &formulation.columns, &costs) {
         tracing::debug!(
             "a MIP start was returned below its claimed objective: solved again without it"
         );
